@@ -1,0 +1,59 @@
+package io.twinplatform.deploy;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Starts a real PostgreSQL (embedded binaries) when no {@code spring.datasource.url} is configured. Its files live
+ * in {@code <TWIN_DATA_DIR>/postgres} (default {@code ./data/postgres}) and are kept, so a restart keeps every
+ * twin. It listens on a free loopback port chosen at start. Set {@code SPRING_DATASOURCE_URL} to use an external
+ * PostgreSQL instead.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnExpression("'${spring.datasource.url:}'.isEmpty()")
+class EmbeddedDatabaseConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabaseConfiguration.class);
+
+    @Bean(destroyMethod = "close")
+    EmbeddedPostgres embeddedPostgres(@Value("${twin.data-dir:${TWIN_DATA_DIR:./data}}") String dataDir) {
+        Path directory = Path.of(dataDir, "postgres").toAbsolutePath();
+        try {
+            Files.createDirectories(directory);
+            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+                    .setDataDirectory(directory)
+                    .setCleanDataDirectory(false)
+                    .setServerConfig("max_connections", "200")
+                    .setServerConfig("fsync", "on")
+                    .start();
+            log.info("embedded PostgreSQL started on port {} with data in {}", postgres.getPort(), directory);
+            return postgres;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the embedded PostgreSQL in " + directory, e);
+        }
+    }
+
+    @Bean
+    DataSource dataSource(EmbeddedPostgres postgres,
+                          @Value("${spring.datasource.hikari.maximum-pool-size:20}") int poolSize) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
+        config.setUsername("postgres");
+        config.setMaximumPoolSize(poolSize);
+        config.setPoolName("twin-embedded");
+        return new HikariDataSource(config);
+    }
+}

@@ -1,0 +1,104 @@
+package io.twinplatform.deploy;
+
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingRequestHeaderException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+
+import java.net.URI;
+
+/**
+ * Turns every failure into {@code application/problem+json}: {@code type}, {@code title}, {@code status},
+ * {@code detail}, a stable {@code code}, and {@code path} (the JSON path at fault) or {@code position} (the offset
+ * of a JSON syntax error) where they apply. No stack trace reaches a client; an unexpected failure is logged here
+ * and answered 500 with its correlation-free message withheld.
+ */
+@RestControllerAdvice
+class ProblemResponses {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
+    private static final MediaType PROBLEM = MediaType.APPLICATION_PROBLEM_JSON;
+    private static final String TYPE_BASE = "https://twinplatform.io/problems/";
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> handle(Exception failure) {
+        TwinException twin = find(failure);
+        if (twin != null) {
+            return problem(twin.error());
+        }
+        if (failure instanceof HttpMediaTypeNotSupportedException e) {
+            return problem(TwinError.of(ErrorKind.UNSUPPORTED_MEDIA_TYPE, "unsupportedMediaType",
+                    "send application/json" + (e.getSupportedMediaTypes().size() > 1 ? " or application/merge-patch+json" : "")));
+        }
+        if (failure instanceof HttpMessageNotReadableException) {
+            return problem(TwinError.at(ErrorKind.MALFORMED, "emptyBody", "$", "the request body is missing"));
+        }
+        if (failure instanceof MissingRequestHeaderException e) {
+            return problem(TwinError.of(ErrorKind.MALFORMED, "missingHeader", "header " + e.getHeaderName() + " is required"));
+        }
+        if (failure instanceof MethodArgumentTypeMismatchException e) {
+            return problem(TwinError.of(ErrorKind.MALFORMED, "invalidParameter", "parameter " + e.getName() + " is invalid"));
+        }
+        if (failure instanceof MaxUploadSizeExceededException) {
+            return problem(TwinError.of(ErrorKind.TOO_LARGE, "bodyTooLarge", "the request body is too large"));
+        }
+        if (failure instanceof NoResourceFoundException) {
+            return problem(TwinError.of(ErrorKind.NOT_FOUND, "noSuchPath", "no such path"));
+        }
+        if (failure instanceof HttpRequestMethodNotSupportedException e) {
+            ProblemDetail detail = ProblemDetail.forStatusAndDetail(HttpStatus.METHOD_NOT_ALLOWED,
+                    e.getMethod() + " is not supported here");
+            detail.setType(URI.create(TYPE_BASE + "methodNotAllowed"));
+            detail.setProperty("code", "methodNotAllowed");
+            return ResponseEntity.status(HttpStatus.METHOD_NOT_ALLOWED).contentType(PROBLEM).body(detail);
+        }
+        log.error("unexpected failure", failure);
+        ProblemDetail detail = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+                "the platform failed to handle this request; nothing was written unless the twin's version changed");
+        detail.setType(URI.create(TYPE_BASE + "internal"));
+        detail.setProperty("code", "internal");
+        return ResponseEntity.internalServerError().contentType(PROBLEM).body(detail);
+    }
+
+    static ResponseEntity<ProblemDetail> problem(TwinError error) {
+        ProblemDetail detail = ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(error.kind().status()), error.detail());
+        detail.setType(URI.create(TYPE_BASE + error.code()));
+        detail.setTitle(error.kind().title());
+        detail.setProperty("code", error.code());
+        if (error.path() != null) {
+            if (error.path().startsWith("@")) {
+                detail.setProperty("position", Long.parseLong(error.path().substring(1)));
+            } else {
+                detail.setProperty("path", error.path());
+            }
+        }
+        return ResponseEntity.status(error.kind().status()).contentType(PROBLEM).body(detail);
+    }
+
+    /** A refusal may arrive wrapped (command bus, query bus, futures); look through the causes. */
+    private static TwinException find(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof TwinException twin) {
+                return twin;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
+}

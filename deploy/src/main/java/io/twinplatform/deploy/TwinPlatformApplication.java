@@ -1,0 +1,27 @@
+package io.twinplatform.deploy;
+
+import io.twinplatform.command.config.TwinCommandConfiguration;
+import io.twinplatform.history.TwinHistoryConfiguration;
+import io.twinplatform.query.config.TwinQueryConfiguration;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Import;
+
+/**
+ * The whole platform in one process: write, read and history sides, each switchable off
+ * ({@code twin.command.enabled}, {@code twin.query.enabled}, {@code twin.history.enabled}).
+ */
+@SpringBootApplication
+@Import({TwinCommandConfiguration.class, TwinQueryConfiguration.class, TwinHistoryConfiguration.class})
+public class TwinPlatformApplication {
+
+    /** Axon's anonymous usage reporting stays off unless asked for: a twin platform must not phone home. */
+    static final String UPDATE_CHECKER_DISABLED = "axoniq.update-checker.disabled";
+
+    public static void main(String[] args) {
+        if (System.getProperty(UPDATE_CHECKER_DISABLED) == null && System.getenv("AXONIQ_UPDATE_CHECKER_DISABLED") == null) {
+            System.setProperty(UPDATE_CHECKER_DISABLED, "true");
+        }
+        SpringApplication.run(TwinPlatformApplication.class, args);
+    }
+}

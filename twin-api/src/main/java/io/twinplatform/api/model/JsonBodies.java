@@ -1,0 +1,72 @@
+package io.twinplatform.api.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+
+import java.io.IOException;
+
+/**
+ * Parses request bodies into JSON trees for any channel (HTTP, MQTT). Duplicate keys are refused (which one would
+ * win is not defined by JSON); integers too large for a long keep their exact value, so a range check sees what the client sent.
+ * A syntax error names its offset in {@link TwinError#path()} as {@code @<offset>}.
+ */
+public final class JsonBodies {
+
+    private static final ObjectMapper READER = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    private JsonBodies() {
+    }
+
+    /** Any JSON value; an empty body is refused. */
+    public static JsonNode parse(byte[] body) {
+        if (body == null || body.length == 0) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "emptyBody", "$", "the request body is empty"));
+        }
+        try {
+            JsonNode node = READER.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "emptyBody", "$", "the request body is empty"));
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            long offset = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
+            String message = e.getOriginalMessage();
+            throw new TwinException(new TwinError(ErrorKind.MALFORMED, "malformedJson",
+                    "malformed JSON at offset " + offset + ": " + message, "@" + offset));
+        } catch (IOException e) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "malformedJson", "$", "unreadable body"));
+        }
+    }
+
+    /** A JSON object body. */
+    public static ObjectNode parseObject(byte[] body) {
+        return object(parse(body), "$");
+    }
+
+    /**
+     * {@code node} as an object; Java {@code null} (absent) stays {@code null}; anything else is a
+     * {@link ErrorKind#MALFORMED} error at {@code path}.
+     */
+    public static ObjectNode object(JsonNode node, String path) {
+        if (node == null) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "notAnObject", path,
+                    "expected a JSON object at " + path + " but found " + node.getNodeType().name().toLowerCase()));
+        }
+        return (ObjectNode) node;
+    }
+
+}

@@ -1,0 +1,217 @@
+package io.twinplatform.api.model;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.twin.ReportedPropertiesPatched;
+import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.twin.TwinDeleted;
+import io.twinplatform.api.twin.TwinPatched;
+import io.twinplatform.api.twin.TwinReplaced;
+import io.twinplatform.api.twin.TwinStatus;
+import io.twinplatform.api.twin.TwinStatusChanged;
+
+import java.time.Instant;
+
+/**
+ * A twin's state, folded from its events. The aggregate, the projection and point-in-time reads all fold with this
+ * one class, so they cannot disagree about what an event means. Time comes from each event's message timestamp.
+ */
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
+        getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+public final class TwinState {
+
+    /** What a twin shows until the device channel reports a connection. */
+    public static final String DISCONNECTED = "Disconnected";
+
+    private final String deviceId;
+    private final String moduleId;
+    private long version;
+    private boolean deleted;
+    private TwinStatus status;
+    private String statusReason;
+    private String statusUpdatedTime;
+    private String connectionState;
+    private String lastActivityTime;
+    private ObjectNode tags;
+    private TwinSection desired;
+    private TwinSection reported;
+
+    @JsonCreator
+    TwinState(@JsonProperty("deviceId") String deviceId,
+              @JsonProperty("moduleId") String moduleId) {
+        this.deviceId = deviceId;
+        this.moduleId = moduleId;
+    }
+
+    /** The state right after {@code event}, which happened at {@code at}. */
+    public static TwinState created(TwinCreated event, Instant at) {
+        TwinState state = new TwinState(event.deviceId(), event.moduleId());
+        state.apply(event, at);
+        return state;
+    }
+
+    /**
+     * Folds one event into this state. Events of other types are ignored, so a reader built today skips event types
+     * added later instead of failing.
+     */
+    public void apply(Object event, Instant at) {
+        if (event instanceof TwinCreated e) {
+            deleted = false;
+            status = TwinStatus.ENABLED;
+            statusReason = null;
+            statusUpdatedTime = Timestamps.format(at);
+            connectionState = DISCONNECTED;
+            lastActivityTime = null;
+            desired = TwinSection.empty(true, at);
+            reported = TwinSection.empty(false, at);
+            tags = copyOrEmpty(e.tags());
+            ObjectNode initial = copyOrEmpty(e.desired());
+            if (!initial.isEmpty()) {
+                desired.apply(initial, e.desiredVersion(), at);
+            }
+            version = e.version();
+        } else if (event instanceof TwinReplaced e) {
+            if (e.tags() != null) {
+                tags = copyOrEmpty(e.tags());
+            }
+            if (e.desired() != null) {
+                desired.apply(desired.effectiveReplacement(e.desired()), e.desiredVersion(), at);
+            }
+            version = e.version();
+        } else if (event instanceof TwinPatched e) {
+            if (e.tags() != null) {
+                tags = JsonMergePatch.applyToObject(tags, e.tags());
+            }
+            if (e.desired() != null) {
+                desired.apply(e.desired(), e.desiredVersion(), at);
+            }
+            version = e.version();
+        } else if (event instanceof ReportedPropertiesPatched e) {
+            reported.apply(e.patch(), e.reportedVersion(), at);
+            lastActivityTime = Timestamps.format(at);
+            version = e.version();
+        } else if (event instanceof TwinStatusChanged e) {
+            status = e.status();
+            statusReason = e.reason();
+            statusUpdatedTime = Timestamps.format(at);
+            version = e.version();
+        } else if (event instanceof TwinDeleted e) {
+            deleted = true;
+            version = e.version();
+        }
+    }
+
+    public String deviceId() {
+        return deviceId;
+    }
+
+    public String moduleId() {
+        return moduleId;
+    }
+
+    public long version() {
+        return version;
+    }
+
+    public boolean deleted() {
+        return deleted;
+    }
+
+    public TwinStatus status() {
+        return status;
+    }
+
+    public ObjectNode tags() {
+        return tags;
+    }
+
+    public TwinSection desired() {
+        return desired;
+    }
+
+    public TwinSection reported() {
+        return reported;
+    }
+
+    /** The quoted etag of this version, as HTTP sends it: {@code "12"}. */
+    public String etag() {
+        return etag(version);
+    }
+
+    public static String etag(long version) {
+        return "\"" + version + "\"";
+    }
+
+    /** The effective patch {@code patch} would make to tags; empty when it changes nothing. */
+    public ObjectNode effectiveTagsPatch(ObjectNode patch) {
+        return JsonMergePatch.diff(tags, JsonMergePatch.applyToObject(tags, patch));
+    }
+
+    /** The twin document users see (Azure's twin JSON plus AWS's {@code delta}). */
+    public ObjectNode render() {
+        ObjectNode doc = JsonNodeFactory.instance.objectNode();
+        doc.put("deviceId", deviceId);
+        doc.put("moduleId", moduleId);
+        doc.put("etag", etag());
+        doc.put("version", version);
+        doc.put("status", status.json());
+        if (statusReason != null) {
+            doc.put("statusReason", statusReason);
+        }
+        doc.put("statusUpdatedTime", statusUpdatedTime);
+        doc.put("connectionState", connectionState);
+        doc.put("lastActivityTime", lastActivityTime);
+        doc.set("tags", tags.deepCopy());
+        ObjectNode properties = doc.putObject("properties");
+        properties.set("desired", desired.render());
+        properties.set("reported", reported.render());
+        doc.set("delta", Delta.of(desired.values(), reported.values()));
+        return doc;
+    }
+
+    /** The inverse of {@link #render()}, for readers that keep rendered documents (the projection). */
+    public static TwinState fromDocument(ObjectNode doc) {
+        TwinState state = new TwinState(doc.path("deviceId").asText(), textOrNull(doc.get("moduleId")));
+        state.version = doc.path("version").asLong();
+        state.status = TwinStatus.fromJson(doc.path("status").asText());
+        state.statusReason = textOrNull(doc.get("statusReason"));
+        state.statusUpdatedTime = textOrNull(doc.get("statusUpdatedTime"));
+        state.connectionState = textOrNull(doc.get("connectionState"));
+        state.lastActivityTime = textOrNull(doc.get("lastActivityTime"));
+        state.tags = doc.get("tags") instanceof ObjectNode t ? t.deepCopy() : JsonNodeFactory.instance.objectNode();
+        JsonNode properties = doc.path("properties");
+        state.desired = TwinSection.parse((ObjectNode) properties.get("desired"), true);
+        state.reported = TwinSection.parse((ObjectNode) properties.get("reported"), false);
+        return state;
+    }
+
+    /** A deep copy, for readers that must not share trees with a cache. */
+    public TwinState copy() {
+        TwinState copy = new TwinState(deviceId, moduleId);
+        copy.version = version;
+        copy.deleted = deleted;
+        copy.status = status;
+        copy.statusReason = statusReason;
+        copy.statusUpdatedTime = statusUpdatedTime;
+        copy.connectionState = connectionState;
+        copy.lastActivityTime = lastActivityTime;
+        copy.tags = tags == null ? null : tags.deepCopy();
+        copy.desired = desired == null ? null : desired.copy();
+        copy.reported = reported == null ? null : reported.copy();
+        return copy;
+    }
+
+    /** A whole section as stored: merge-patch semantics onto nothing, so a {@code null} value is no key. */
+    private static ObjectNode copyOrEmpty(ObjectNode node) {
+        ObjectNode empty = JsonNodeFactory.instance.objectNode();
+        return node == null ? empty : JsonMergePatch.applyToObject(empty, node);
+    }
+
+    private static String textOrNull(JsonNode node) {
+        return node == null || node.isNull() ? null : node.asText();
+    }
+}

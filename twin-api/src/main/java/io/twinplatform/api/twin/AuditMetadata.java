@@ -1,0 +1,42 @@
+package io.twinplatform.api.twin;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The metadata every twin command carries and every twin event inherits: who ({@code principal}), through what
+ * ({@code channel}, and the {@code transport} it used), why ({@code correlationId}, {@code causationId} and an
+ * optional free-text {@code reason}). When is the event's own timestamp. Never put a secret here: events are kept
+ * forever.
+ */
+public record AuditMetadata(String principal, Channel channel, String transport, String correlationId, String reason) {
+
+    public static final String PRINCIPAL = "principal";
+    public static final String CHANNEL = "channel";
+    public static final String TRANSPORT = "transport";
+    public static final String CORRELATION_ID = "correlationId";
+    public static final String CAUSATION_ID = "causationId";
+    public static final String REASON = "reason";
+
+    public AuditMetadata {
+        Objects.requireNonNull(principal, "principal");
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(correlationId, "correlationId");
+    }
+
+    /** The command's metadata map; the causation id is added when the command is handled. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> map = new HashMap<>();
+        map.put(PRINCIPAL, principal);
+        map.put(CHANNEL, channel.json());
+        if (transport != null) {
+            map.put(TRANSPORT, transport);
+        }
+        map.put(CORRELATION_ID, correlationId);
+        if (reason != null) {
+            map.put(REASON, reason);
+        }
+        return map;
+    }
+}

@@ -1,0 +1,10 @@
+package io.twinplatform.api.twin;
+
+/** Through what a change reached the twin; recorded in every event's metadata. */
+public enum Channel {
+    API, DEVICE, CONFIGURATION, ROLLOUT, JOB;
+
+    public String json() {
+        return name().toLowerCase();
+    }
+}

@@ -1,0 +1,172 @@
+package io.twinplatform.api.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.twin.ReportedPropertiesPatched;
+import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.twin.TwinPatched;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ShadowDocumentTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private static final String DEVICE = "lamp-7";
+    private static final Instant T1 = Instant.parse("2024-05-01T10:00:00.900Z");
+    private static final Instant T2 = Instant.parse("2024-05-01T11:00:00Z");
+    private static final Instant T3 = Instant.parse("2024-05-01T12:00:00Z");
+    private static final Instant NOW = Instant.parse("2024-05-01T13:00:00Z");
+
+    @Test
+    void rendersStateMetadataVersionTimestampAndClientToken() {
+        TwinState twin = created("{\"color\":\"red\",\"light\":{\"on\":true,\"level\":{\"max\":9}}}");
+        twin.apply(new ReportedPropertiesPatched(DEVICE, object("{\"color\":\"blue\",\"light\":{\"on\":true}}"), 2, 2, null), T2);
+
+        ObjectNode shadow = ShadowDocument.render(twin, "token-1", NOW);
+
+        assertThat(normalized(shadow)).isEqualTo(json("""
+                {
+                  "state": {
+                    "desired":  {"color": "red", "light": {"on": true, "level": {"max": 9}}},
+                    "reported": {"color": "blue", "light": {"on": true}},
+                    "delta":    {"color": "red", "light": {"level": {"max": 9}}}
+                  },
+                  "metadata": {
+                    "desired": {
+                      "color": {"timestamp": %d},
+                      "light": {"on": {"timestamp": %d}, "level": {"max": {"timestamp": %d}}}
+                    },
+                    "reported": {
+                      "color": {"timestamp": %d},
+                      "light": {"on": {"timestamp": %d}}
+                    }
+                  },
+                  "version": 2,
+                  "timestamp": %d,
+                  "clientToken": "token-1"
+                }""".formatted(
+                T1.getEpochSecond(), T1.getEpochSecond(), T1.getEpochSecond(),
+                T2.getEpochSecond(), T2.getEpochSecond(),
+                NOW.getEpochSecond())));
+    }
+
+    @Test
+    void givesMetadataTimestampsInWholeEpochSeconds() {
+        TwinState twin = created("{\"color\":\"red\"}");
+
+        ObjectNode shadow = ShadowDocument.render(twin, null, NOW);
+
+        assertThat(shadow.at("/metadata/desired/color/timestamp").isIntegralNumber()).isTrue();
+        assertThat(shadow.at("/metadata/desired/color/timestamp").longValue()).isEqualTo(1714557600L);
+    }
+
+    @Test
+    void givesEachLeafTheTimeOfItsOwnLastChange() {
+        TwinState twin = created("{\"color\":\"red\",\"level\":3}");
+        ObjectNode patch = twin.desired().effectivePatch(object("{\"level\":4}"));
+        twin.apply(new TwinPatched(DEVICE, null, patch, 2, 2), T3);
+
+        ObjectNode shadow = ShadowDocument.render(twin, null, NOW);
+
+        assertThat(shadow.at("/metadata/desired/color/timestamp").longValue()).isEqualTo(T1.getEpochSecond());
+        assertThat(shadow.at("/metadata/desired/level/timestamp").longValue()).isEqualTo(T3.getEpochSecond());
+    }
+
+    @Test
+    void treatsAnArrayAsOneLeaf() {
+        TwinState twin = created("{\"colors\":[\"red\",\"green\"]}");
+
+        ObjectNode shadow = ShadowDocument.render(twin, null, NOW);
+
+        assertThat(shadow.at("/state/desired/colors")).isEqualTo(json("[\"red\",\"green\"]"));
+        assertThat(normalized(shadow.at("/metadata/desired/colors"))).isEqualTo(json("{\"timestamp\":%d}".formatted(T1.getEpochSecond())));
+    }
+
+    @Test
+    void usesTheTwinVersionAsTheShadowVersion() {
+        TwinState twin = created("{\"color\":\"red\"}");
+        twin.apply(new ReportedPropertiesPatched(DEVICE, object("{\"color\":\"red\"}"), 2, 2, null), T2);
+        twin.apply(new TwinPatched(DEVICE, object("{\"site\":\"x\"}"), null, 1, 3), T3);
+
+        ObjectNode shadow = ShadowDocument.render(twin, null, NOW);
+
+        assertThat(shadow.get("version").longValue()).isEqualTo(3);
+    }
+
+    @Test
+    void omitsEmptySectionsAndTheEmptyDelta() {
+        TwinState twin = TwinState.created(new TwinCreated(DEVICE, DEVICE, null, null, null, 1, 1, 1), T1);
+
+        ObjectNode shadow = ShadowDocument.render(twin, null, NOW);
+
+        assertThat(normalized(shadow)).isEqualTo(json("""
+                {"state": {}, "metadata": {}, "version": 1, "timestamp": %d}""".formatted(NOW.getEpochSecond())));
+    }
+
+    @Test
+    void omitsTheDeltaWhenReportedMatchesDesired() {
+        TwinState twin = created("{\"t\":30}");
+        twin.apply(new ReportedPropertiesPatched(DEVICE, object("{\"t\":30.0,\"battery\":80}"), 2, 2, null), T2);
+
+        ObjectNode shadow = ShadowDocument.render(twin, null, NOW);
+
+        assertThat(shadow.get("state").has("delta")).isFalse();
+        assertThat(shadow.get("state").has("desired")).isTrue();
+        assertThat(shadow.get("state").has("reported")).isTrue();
+    }
+
+    @Test
+    void omitsDesiredButKeepsReportedWhenOnlyTheDeviceReported() {
+        TwinState twin = created("{}");
+        twin.apply(new ReportedPropertiesPatched(DEVICE, object("{\"t\":21}"), 2, 2, null), T2);
+
+        ObjectNode shadow = ShadowDocument.render(twin, null, NOW);
+
+        assertThat(shadow.get("state")).isEqualTo(json("{\"reported\":{\"t\":21}}"));
+        assertThat(normalized(shadow.get("metadata"))).isEqualTo(json("{\"reported\":{\"t\":{\"timestamp\":%d}}}".formatted(T2.getEpochSecond())));
+    }
+
+    @Test
+    void leavesOutTheClientTokenWhenThereIsNone() {
+        ObjectNode shadow = ShadowDocument.render(created("{\"t\":1}"), null, NOW);
+
+        assertThat(shadow.has("clientToken")).isFalse();
+    }
+
+    @Test
+    void doesNotShareTreesWithTheTwin() {
+        TwinState twin = created("{\"light\":{\"on\":true}}");
+
+        ObjectNode shadow = ShadowDocument.render(twin, null, NOW);
+        ((ObjectNode) shadow.at("/state/desired/light")).put("on", false);
+
+        assertThat(twin.desired().values()).isEqualTo(json("{\"light\":{\"on\":true}}"));
+    }
+
+    private static TwinState created(String desired) {
+        return TwinState.created(new TwinCreated(DEVICE, DEVICE, null, null, object(desired), 1, 1, 1), T1);
+    }
+
+    /** The node as JSON text would give it back, so that 1 (int) and 1L (long) compare equal. */
+    private static JsonNode normalized(JsonNode node) {
+        return json(node.toString());
+    }
+
+    private static JsonNode json(String text) {
+        try {
+            return MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("bad test JSON: " + text, e);
+        }
+    }
+
+    private static ObjectNode object(String text) {
+        return (ObjectNode) json(text);
+    }
+}

@@ -1,0 +1,67 @@
+package io.twinplatform.command.api;
+
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.AwaitTwinVersion;
+import io.twinplatform.api.twin.TwinCommands;
+import io.twinplatform.api.twin.TwinWriteResult;
+import io.twinplatform.command.config.TwinCommandSettings;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.queryhandling.NoHandlerForQueryException;
+import org.axonframework.queryhandling.QueryGateway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Sends a twin command with its audit metadata and, when it changed the twin, waits (up to
+ * {@code twin.command.read-your-writes-timeout}) until the read side shows the result. That wait is what makes a
+ * {@code GET} after any answered write show that write. With no read side in this process (it runs apart), the
+ * wait is skipped.
+ */
+@Component
+public class CommandDispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
+
+    private final CommandGateway commands;
+    private final QueryGateway queries;
+    private final long waitMillis;
+
+    CommandDispatcher(CommandGateway commands, QueryGateway queries, TwinCommandSettings settings) {
+        this.commands = commands;
+        this.queries = queries;
+        this.waitMillis = settings.readYourWritesTimeout().toMillis();
+    }
+
+    public TwinWriteResult send(TwinCommands command, AuditMetadata audit) {
+        TwinWriteResult result = commands.sendAndWait(
+                GenericCommandMessage.asCommandMessage(command).andMetaData(audit.toMap()));
+        if (result.changed()) {
+            awaitReadSide(command.twinId(), result);
+        }
+        return result;
+    }
+
+    private void awaitReadSide(String twinId, TwinWriteResult result) {
+        try {
+            Boolean reached = queries.query(new AwaitTwinVersion(twinId, result.version(), result.twin() == null,
+                    waitMillis), Boolean.class).get(waitMillis + 1000, TimeUnit.MILLISECONDS);
+            if (!Boolean.TRUE.equals(reached)) {
+                log.warn("read side did not reach {} version {} within {} ms", twinId, result.version(), waitMillis);
+            }
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof NoHandlerForQueryException)) {
+                log.warn("waiting for the read side failed for {}", twinId, e.getCause());
+            }
+        } catch (TimeoutException e) {
+            log.warn("read side did not answer for {} within {} ms", twinId, waitMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.twinplatform.command.api;
+
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.Channel;
+import jakarta.servlet.http.HttpServletRequest;
+
+import java.util.UUID;
+
+/**
+ * Audit metadata of an HTTP request. Who: the authenticated user if the container knows one, else the
+ * {@value #PRINCIPAL_HEADER} header set by the gateway in front, else {@code anonymous}. Why:
+ * {@value #CORRELATION_HEADER} (a new UUID when absent) and {@value #REASON_HEADER}.
+ */
+final class RequestAudit {
+
+    static final String PRINCIPAL_HEADER = "X-Principal";
+    static final String CORRELATION_HEADER = "X-Correlation-Id";
+    static final String REASON_HEADER = "X-Change-Reason";
+    private static final int MAX_HEADER = 256;
+
+    private RequestAudit() {
+    }
+
+    static AuditMetadata of(HttpServletRequest request, Channel channel) {
+        String principal = request.getUserPrincipal() != null ? request.getUserPrincipal().getName()
+                : header(request, PRINCIPAL_HEADER);
+        String correlation = header(request, CORRELATION_HEADER);
+        return new AuditMetadata(principal == null ? "anonymous" : principal, channel, "http",
+                correlation == null ? UUID.randomUUID().toString() : correlation,
+                header(request, REASON_HEADER));
+    }
+
+    private static String header(HttpServletRequest request, String name) {
+        String value = request.getHeader(name);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        return value.length() > MAX_HEADER ? value.substring(0, MAX_HEADER) : value;
+    }
+}

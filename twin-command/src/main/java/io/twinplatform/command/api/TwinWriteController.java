@@ -1,0 +1,229 @@
+package io.twinplatform.command.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.Etags;
+import io.twinplatform.api.model.JsonBodies;
+import io.twinplatform.api.model.ShadowDocument;
+import io.twinplatform.api.model.TwinState;
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.Channel;
+import io.twinplatform.api.twin.DeleteTwin;
+import io.twinplatform.api.twin.PatchReportedProperties;
+import io.twinplatform.api.twin.PatchTwin;
+import io.twinplatform.api.twin.PutTwin;
+import io.twinplatform.api.twin.SetTwinStatus;
+import io.twinplatform.api.twin.TwinId;
+import io.twinplatform.api.twin.TwinStatus;
+import io.twinplatform.api.twin.TwinWriteResult;
+import io.twinplatform.api.twin.UpdateShadow;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Iterator;
+
+/**
+ * The write API for device and module twins. Every write answers with the resulting twin and its {@code ETag};
+ * {@code If-Match} guards operator writes (a stale etag is 412 and changes nothing).
+ */
+@RestController
+@Tag(name = "twins", description = "Device and module twins")
+class TwinWriteController {
+
+    private static final String JSON = MediaType.APPLICATION_JSON_VALUE;
+    private static final String MERGE_PATCH = "application/merge-patch+json";
+    private static final int MAX_CLIENT_TOKEN_BYTES = 64;
+
+    private final CommandDispatcher dispatcher;
+    private final Clock clock = Clock.systemUTC();
+
+    TwinWriteController(CommandDispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
+
+    @Operation(summary = "Create (201) or replace tags and desired properties (200)")
+    @PutMapping(path = {"/twins/{deviceId}", "/twins/{deviceId}/modules/{moduleId}"}, consumes = JSON)
+    ResponseEntity<JsonNode> put(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                                 @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
+                                 @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
+                                 @RequestBody byte[] body, HttpServletRequest request) {
+        TwinId id = new TwinId(deviceId, moduleId);
+        Etags.requireAnyOrAbsent(ifNoneMatch);
+        ObjectNode twin = JsonBodies.parseObject(body);
+        ObjectNode properties = JsonBodies.object(twin.get("properties"), "$.properties");
+        ObjectNode desired = properties == null ? null
+                : JsonBodies.object(nullToAbsent(properties.get("desired")), "$.properties.desired");
+        if (desired != null) {
+            // A twin read with GET and sent back whole carries these read-only members; they are not content.
+            desired = desired.deepCopy();
+            desired.remove("$metadata");
+            desired.remove("$version");
+        }
+        TwinWriteResult result = dispatcher.send(new PutTwin(id.value(),
+                        JsonBodies.object(nullToAbsent(twin.get("tags")), "$.tags"), desired,
+                        Etags.expectedVersion(ifMatch), Etags.isAny(ifNoneMatch)),
+                RequestAudit.of(request, Channel.API));
+        return twinResponse(result, result.created() ? HttpStatus.CREATED : HttpStatus.OK);
+    }
+
+    @Operation(summary = "Merge-patch tags and/or desired properties (RFC 7396)")
+    @PatchMapping(path = {"/twins/{deviceId}", "/twins/{deviceId}/modules/{moduleId}"}, consumes = {JSON, MERGE_PATCH})
+    ResponseEntity<JsonNode> patch(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                                   @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
+                                   @RequestBody byte[] body, HttpServletRequest request) {
+        TwinId id = new TwinId(deviceId, moduleId);
+        ObjectNode patch = JsonBodies.parseObject(body);
+        for (Iterator<String> it = patch.fieldNames(); it.hasNext(); ) {
+            String field = it.next();
+            if (!field.equals("tags") && !field.equals("properties")) {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "readOnlyMember", "$." + field,
+                        "only tags and properties.desired can be patched; $." + field + " cannot"));
+            }
+        }
+        ObjectNode properties = JsonBodies.object(patch.get("properties"), "$.properties");
+        if (properties != null && properties.has("reported")) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "readOnlyMember", "$.properties.reported",
+                    "reported properties are written by the device: PATCH .../properties/reported"));
+        }
+        ObjectNode tags = sectionPatch(patch.get("tags"), "$.tags");
+        ObjectNode desired = properties == null ? null : sectionPatch(properties.get("desired"), "$.properties.desired");
+        TwinWriteResult result = dispatcher.send(
+                new PatchTwin(id.value(), tags, desired, Etags.expectedVersion(ifMatch)),
+                RequestAudit.of(request, Channel.API));
+        return twinResponse(result, HttpStatus.OK);
+    }
+
+    @Operation(summary = "Delete the twin (204); its events stay")
+    @DeleteMapping(path = {"/twins/{deviceId}", "/twins/{deviceId}/modules/{moduleId}"})
+    ResponseEntity<Void> delete(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                                @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
+                                HttpServletRequest request) {
+        TwinId id = new TwinId(deviceId, moduleId);
+        dispatcher.send(new DeleteTwin(id.value(), Etags.expectedVersion(ifMatch)), RequestAudit.of(request, Channel.API));
+        return ResponseEntity.noContent().build();
+    }
+
+    @Operation(summary = "The device's merge patch of its reported properties; Idempotency-Key makes a retry a no-op")
+    @PatchMapping(path = {"/twins/{deviceId}/properties/reported", "/twins/{deviceId}/modules/{moduleId}/properties/reported"},
+            consumes = {JSON, MERGE_PATCH})
+    ResponseEntity<JsonNode> patchReported(@PathVariable String deviceId,
+                                           @PathVariable(required = false) String moduleId,
+                                           @RequestHeader(value = "Idempotency-Key", required = false) String key,
+                                           @RequestBody byte[] body, HttpServletRequest request) {
+        TwinId id = new TwinId(deviceId, moduleId);
+        if (key != null && (key.isBlank() || key.length() > 128)) {
+            throw new TwinException(TwinError.of(ErrorKind.MALFORMED, "invalidIdempotencyKey",
+                    "Idempotency-Key must be 1 to 128 characters"));
+        }
+        ObjectNode patch = JsonBodies.parseObject(body);
+        TwinWriteResult result = dispatcher.send(new PatchReportedProperties(id.value(), patch, key),
+                RequestAudit.of(request, Channel.DEVICE));
+        return twinResponse(result, HttpStatus.OK);
+    }
+
+    @Operation(summary = "Enable or disable the twin's device: {\"status\":\"disabled\",\"statusReason\":\"...\"}")
+    @PutMapping(path = {"/twins/{deviceId}/status", "/twins/{deviceId}/modules/{moduleId}/status"}, consumes = JSON)
+    ResponseEntity<JsonNode> status(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                                    @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
+                                    @RequestBody byte[] body, HttpServletRequest request) {
+        TwinId id = new TwinId(deviceId, moduleId);
+        ObjectNode request0 = JsonBodies.parseObject(body);
+        TwinStatus status = TwinStatus.fromJson(request0.path("status").asText(null));
+        if (status == null) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidStatus", "$.status",
+                    "status must be \"enabled\" or \"disabled\""));
+        }
+        JsonNode reason = request0.get("statusReason");
+        TwinWriteResult result = dispatcher.send(new SetTwinStatus(id.value(), status,
+                        reason == null || reason.isNull() ? null : reason.asText(), Etags.expectedVersion(ifMatch)),
+                RequestAudit.of(request, Channel.API));
+        return twinResponse(result, HttpStatus.OK);
+    }
+
+    @Operation(summary = "AWS Device Shadow update of the twin: {\"state\":{\"desired\":…,\"reported\":…},\"version\":…,\"clientToken\":…}")
+    @PostMapping(path = {"/twins/{deviceId}/shadow", "/twins/{deviceId}/modules/{moduleId}/shadow"}, consumes = JSON)
+    ResponseEntity<JsonNode> updateShadow(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                                          @RequestBody byte[] body, HttpServletRequest request) {
+        TwinId id = new TwinId(deviceId, moduleId);
+        ObjectNode update = JsonBodies.parseObject(body);
+        String clientToken = null;
+        JsonNode token = update.get("clientToken");
+        if (token != null && !token.isNull()) {
+            if (!token.isTextual() || token.asText().getBytes(StandardCharsets.UTF_8).length > MAX_CLIENT_TOKEN_BYTES) {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidClientToken", "$.clientToken",
+                        "clientToken must be a string of at most " + MAX_CLIENT_TOKEN_BYTES + " bytes"));
+            }
+            clientToken = token.asText();
+        }
+        if (!update.has("state")) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "missingState", "$.state",
+                    "a shadow update needs a state"));
+        }
+        JsonNode state = update.get("state");
+        JsonNode desired;
+        JsonNode reported;
+        if (state.isNull()) {
+            desired = state;
+            reported = state;
+        } else {
+            ObjectNode stateObject = JsonBodies.object(state, "$.state");
+            desired = shadowSection(stateObject.get("desired"), "$.state.desired");
+            reported = shadowSection(stateObject.get("reported"), "$.state.reported");
+        }
+        Long version = null;
+        JsonNode versionNode = update.get("version");
+        if (versionNode != null && !versionNode.isNull()) {
+            if (!versionNode.canConvertToExactIntegral()) {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidVersion", "$.version",
+                        "version must be an integer"));
+            }
+            version = versionNode.asLong();
+        }
+        AuditMetadata audit = RequestAudit.of(request, reported != null && desired == null ? Channel.DEVICE : Channel.API);
+        TwinWriteResult result = dispatcher.send(new UpdateShadow(id.value(), desired, reported, version, clientToken),
+                audit);
+        ObjectNode shadow = ShadowDocument.render(TwinState.fromDocument(result.twin()), clientToken, clock.instant());
+        return ResponseEntity.ok().eTag(TwinState.etag(result.version())).body(shadow);
+    }
+
+    private static JsonNode shadowSection(JsonNode section, String path) {
+        if (section == null || section.isNull()) {
+            return section;
+        }
+        return JsonBodies.object(section, path);
+    }
+
+    private static ObjectNode sectionPatch(JsonNode section, String path) {
+        if (section != null && section.isNull()) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "nullSection", path,
+                    path + " cannot be null in a patch; replace the twin with PUT to clear it"));
+        }
+        return JsonBodies.object(section, path);
+    }
+
+    private static JsonNode nullToAbsent(JsonNode node) {
+        return node == null || node.isNull() ? null : node;
+    }
+
+    private static ResponseEntity<JsonNode> twinResponse(TwinWriteResult result, HttpStatus status) {
+        return ResponseEntity.status(status).eTag(TwinState.etag(result.version())).body(result.twin());
+    }
+}

@@ -1,0 +1,61 @@
+package io.twinplatform.command.config;
+
+import io.twinplatform.api.model.TwinValidator;
+import io.twinplatform.api.twin.AuditMetadata;
+import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.Snapshotter;
+import org.axonframework.messaging.Message;
+import org.axonframework.messaging.correlation.CorrelationDataProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.Configuration;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The write side. On unless {@code twin.command.enabled=false}, so a deployment can run only the read or history
+ * side.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "twin.command.enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(TwinCommandSettings.class)
+@ComponentScan("io.twinplatform.command")
+public class TwinCommandConfiguration {
+
+    @Bean
+    TwinValidator twinValidator(TwinCommandSettings settings) {
+        return new TwinValidator(settings.limits().toTwinLimits());
+    }
+
+    @Bean
+    SnapshotTriggerDefinition twinSnapshotTrigger(Snapshotter snapshotter, TwinCommandSettings settings) {
+        return new EventCountSnapshotTriggerDefinition(snapshotter, settings.snapshotThreshold());
+    }
+
+    /**
+     * Copies who, through what and why from a command to the events it causes, and names the command as their
+     * cause. Replaces Axon's default origin provider (whose "correlationId" is the parent message id).
+     */
+    @Bean
+    CorrelationDataProvider auditCorrelationDataProvider() {
+        return TwinCommandConfiguration::auditCorrelation;
+    }
+
+    static Map<String, ?> auditCorrelation(Message<?> message) {
+        Map<String, Object> data = new HashMap<>();
+        for (String key : new String[]{AuditMetadata.PRINCIPAL, AuditMetadata.CHANNEL, AuditMetadata.TRANSPORT,
+                AuditMetadata.REASON, AuditMetadata.CORRELATION_ID}) {
+            Object value = message.getMetaData().get(key);
+            if (value != null) {
+                data.put(key, value);
+            }
+        }
+        data.putIfAbsent(AuditMetadata.CORRELATION_ID, message.getIdentifier());
+        data.put(AuditMetadata.CAUSATION_ID, message.getIdentifier());
+        return data;
+    }
+}

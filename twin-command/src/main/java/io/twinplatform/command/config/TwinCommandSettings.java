@@ -1,0 +1,36 @@
+package io.twinplatform.command.config;
+
+import io.twinplatform.api.model.TwinLimits;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.time.Duration;
+
+/**
+ * Settings of the write side, under {@code twin.command}.
+ *
+ * @param snapshotThreshold      events between aggregate snapshots (default 100)
+ * @param readYourWritesTimeout  how long a write waits for the read side to show it before answering (default 5s);
+ *                               past it the write still answers, with the twin the write side computed
+ * @param limits                 twin size limits, Azure IoT Hub's by default
+ */
+@ConfigurationProperties("twin.command")
+public record TwinCommandSettings(@DefaultValue("100") int snapshotThreshold,
+                                  @DefaultValue("5s") Duration readYourWritesTimeout,
+                                  @DefaultValue Limits limits) {
+
+    /** Each default is Azure IoT Hub's; see {@link TwinLimits#AZURE}. */
+    public record Limits(@DefaultValue("8192") int maxTagsBytes,
+                         @DefaultValue("32768") int maxDesiredBytes,
+                         @DefaultValue("32768") int maxReportedBytes,
+                         @DefaultValue("10") int maxDepth,
+                         @DefaultValue("1024") int maxKeyBytes,
+                         @DefaultValue("4096") int maxStringBytes,
+                         @DefaultValue("4503599627370495") long maxSafeInteger) {
+
+        public TwinLimits toTwinLimits() {
+            return new TwinLimits(maxTagsBytes, maxDesiredBytes, maxReportedBytes, maxDepth, maxKeyBytes,
+                    maxStringBytes, maxSafeInteger);
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package io.twinplatform.command.twin;
+
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.JsonMergePatch;
+import io.twinplatform.api.model.JsonValues;
+import io.twinplatform.api.model.TwinState;
+import io.twinplatform.api.model.TwinValidator;
+import io.twinplatform.api.twin.DeleteTwin;
+import io.twinplatform.api.twin.PatchReportedProperties;
+import io.twinplatform.api.twin.PatchTwin;
+import io.twinplatform.api.twin.PutTwin;
+import io.twinplatform.api.twin.ReportedPropertiesPatched;
+import io.twinplatform.api.twin.SetTwinStatus;
+import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.twin.TwinDeleted;
+import io.twinplatform.api.twin.TwinId;
+import io.twinplatform.api.twin.TwinPatched;
+import io.twinplatform.api.twin.TwinReplaced;
+import io.twinplatform.api.twin.TwinStatusChanged;
+import io.twinplatform.api.twin.TwinWriteResult;
+import io.twinplatform.api.twin.UpdateShadow;
+import org.axonframework.commandhandling.CommandHandler;
+import org.axonframework.eventhandling.Timestamp;
+import org.axonframework.eventsourcing.EventSourcingHandler;
+import org.axonframework.modelling.command.AggregateCreationPolicy;
+import org.axonframework.modelling.command.AggregateIdentifier;
+import org.axonframework.modelling.command.CreationPolicy;
+import org.axonframework.spring.stereotype.Aggregate;
+
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+
+import static org.axonframework.modelling.command.AggregateLifecycle.apply;
+
+/**
+ * One twin, of a device or of a module. Command handlers validate and decide; event-sourcing handlers only fold
+ * the event into {@link TwinState}. A refusal throws {@link TwinException} before anything is applied, so nothing
+ * is written. A deleted twin keeps its events and its version count: a later {@link PutTwin} creates it again at
+ * the next version, so an etag of the old twin can never match the new one.
+ */
+@Aggregate(snapshotTriggerDefinition = "twinSnapshotTrigger")
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
+        getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+public class Twin {
+
+    /** How many of the latest idempotency keys a twin remembers; an older key is forgotten. */
+    static final int IDEMPOTENCY_KEYS_KEPT = 256;
+
+    private static final String TAGS = "$.tags";
+    private static final String DESIRED = "$.properties.desired";
+    private static final String REPORTED = "$.properties.reported";
+
+    @AggregateIdentifier
+    private String twinId;
+    private TwinState state;
+    private LinkedHashSet<String> idempotencyKeys = new LinkedHashSet<>();
+
+    protected Twin() {
+    }
+
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    public TwinWriteResult handle(PutTwin command, TwinValidator validator, TwinRegistry registry) {
+        TwinId id = TwinId.parse(command.twinId());
+        validator.checkContent(command.tags(), TAGS);
+        validator.checkContent(command.desired(), DESIRED);
+        ObjectNode tags = withoutNulls(command.tags());
+        ObjectNode desired = withoutNulls(command.desired());
+        validator.checkSize(tags, validator.limits().maxTagsBytes(), TAGS);
+        validator.checkSize(desired, validator.limits().maxDesiredBytes(), DESIRED);
+
+        if (!exists()) {
+            if (command.expectedVersion() != null) {
+                throw preconditionFailed("twin " + id + " does not exist, so it cannot match If-Match");
+            }
+            if (id.isModule() && !registry.deviceExists(id.deviceId())) {
+                throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "deviceNotFound",
+                        "device twin " + id.deviceId() + " does not exist; create it before its modules"));
+            }
+            long version = state == null ? 1 : state.version() + 1;
+            apply(new TwinCreated(id.value(), id.deviceId(), id.moduleId(), tags, desired, 1, 1, version));
+            return result(true, true);
+        }
+        if (command.createOnly()) {
+            throw preconditionFailed("twin " + id + " already exists (If-None-Match: *)");
+        }
+        checkVersion(command.expectedVersion());
+        boolean tagsChange = !JsonValues.same(state.tags(), tags);
+        boolean desiredChange = !state.desired().effectiveReplacement(desired).isEmpty();
+        if (!tagsChange && !desiredChange) {
+            return result(false, false);
+        }
+        apply(new TwinReplaced(twinId, tagsChange ? tags : null, desiredChange ? desired : null,
+                state.desired().version() + (desiredChange ? 1 : 0), state.version() + 1));
+        return result(false, true);
+    }
+
+    @CommandHandler
+    public TwinWriteResult handle(PatchTwin command, TwinValidator validator) {
+        requireLive();
+        checkVersion(command.expectedVersion());
+        validator.checkContent(command.tags(), TAGS);
+        validator.checkContent(command.desired(), DESIRED);
+        ObjectNode tags = empty();
+        ObjectNode desired = empty();
+        if (command.tags() != null) {
+            tags = state.effectiveTagsPatch(command.tags());
+            validator.checkSize(JsonMergePatch.applyToObject(state.tags(), tags),
+                    validator.limits().maxTagsBytes(), TAGS);
+        }
+        if (command.desired() != null) {
+            desired = state.desired().effectivePatch(command.desired());
+            validator.checkSize(state.desired().preview(desired), validator.limits().maxDesiredBytes(), DESIRED);
+        }
+        if (tags.isEmpty() && desired.isEmpty()) {
+            return result(false, false);
+        }
+        apply(new TwinPatched(twinId, tags.isEmpty() ? null : tags, desired.isEmpty() ? null : desired,
+                state.desired().version() + (desired.isEmpty() ? 0 : 1), state.version() + 1));
+        return result(false, true);
+    }
+
+    @CommandHandler
+    public TwinWriteResult handle(PatchReportedProperties command, TwinValidator validator) {
+        requireLive();
+        if (command.idempotencyKey() != null && idempotencyKeys.contains(command.idempotencyKey())) {
+            return result(false, false);
+        }
+        if (command.patch() == null) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "notAnObject", REPORTED,
+                    "a reported patch must be a JSON object"));
+        }
+        validator.checkContent(command.patch(), REPORTED);
+        ObjectNode patch = state.reported().effectivePatch(command.patch());
+        validator.checkSize(state.reported().preview(patch), validator.limits().maxReportedBytes(), REPORTED);
+        if (patch.isEmpty()) {
+            return result(false, false);
+        }
+        apply(new ReportedPropertiesPatched(twinId, patch, state.reported().version() + 1, state.version() + 1,
+                command.idempotencyKey()));
+        return result(false, true);
+    }
+
+    @CommandHandler
+    public TwinWriteResult handle(SetTwinStatus command) {
+        requireLive();
+        checkVersion(command.expectedVersion());
+        if (command.status() == null) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidStatus", "$.status",
+                    "status must be \"enabled\" or \"disabled\""));
+        }
+        if (command.status() == state.status()) {
+            return result(false, false);
+        }
+        apply(new TwinStatusChanged(twinId, command.status(), command.reason(), state.version() + 1));
+        return result(false, true);
+    }
+
+    @CommandHandler
+    public TwinWriteResult handle(DeleteTwin command, TwinRegistry registry) {
+        requireLive();
+        checkVersion(command.expectedVersion());
+        TwinId id = TwinId.parse(twinId);
+        if (!id.isModule() && registry.lockDeviceAndCheckModules(id.deviceId())) {
+            throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "deviceHasModules",
+                    "device " + id.deviceId() + " still has module twins; delete them first"));
+        }
+        apply(new TwinDeleted(twinId, state.version() + 1));
+        return new TwinWriteResult(null, state.version(), false, true);
+    }
+
+    @CommandHandler
+    public TwinWriteResult handle(UpdateShadow command, TwinValidator validator) {
+        requireLive();
+        if (command.expectedVersion() != null && command.expectedVersion() != state.version()) {
+            throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "versionConflict", "Version conflict"));
+        }
+        ObjectNode desired = shadowPatch(command.desired(), state.desired().values(), "$.state.desired", validator);
+        ObjectNode reported = shadowPatch(command.reported(), state.reported().values(), "$.state.reported", validator);
+        desired = state.desired().effectivePatch(desired);
+        reported = state.reported().effectivePatch(reported);
+        validator.checkSize(state.desired().preview(desired), validator.limits().maxDesiredBytes(), "$.state.desired");
+        validator.checkSize(state.reported().preview(reported), validator.limits().maxReportedBytes(),
+                "$.state.reported");
+        if (!desired.isEmpty()) {
+            apply(new TwinPatched(twinId, null, desired, state.desired().version() + 1, state.version() + 1));
+        }
+        if (!reported.isEmpty()) {
+            apply(new ReportedPropertiesPatched(twinId, reported, state.reported().version() + 1,
+                    state.version() + 1, null));
+        }
+        return result(false, !desired.isEmpty() || !reported.isEmpty());
+    }
+
+    @EventSourcingHandler
+    void on(TwinCreated event, @Timestamp Instant at) {
+        twinId = event.twinId();
+        state = TwinState.created(event, at);
+    }
+
+    @EventSourcingHandler
+    void on(TwinReplaced event, @Timestamp Instant at) {
+        state.apply(event, at);
+    }
+
+    @EventSourcingHandler
+    void on(TwinPatched event, @Timestamp Instant at) {
+        state.apply(event, at);
+    }
+
+    @EventSourcingHandler
+    void on(ReportedPropertiesPatched event, @Timestamp Instant at) {
+        state.apply(event, at);
+        if (event.idempotencyKey() != null) {
+            idempotencyKeys.add(event.idempotencyKey());
+            if (idempotencyKeys.size() > IDEMPOTENCY_KEYS_KEPT) {
+                Iterator<String> oldest = idempotencyKeys.iterator();
+                oldest.next();
+                oldest.remove();
+            }
+        }
+    }
+
+    @EventSourcingHandler
+    void on(TwinStatusChanged event, @Timestamp Instant at) {
+        state.apply(event, at);
+    }
+
+    @EventSourcingHandler
+    void on(TwinDeleted event, @Timestamp Instant at) {
+        state.apply(event, at);
+        idempotencyKeys.clear();
+    }
+
+    private boolean exists() {
+        return state != null && !state.deleted();
+    }
+
+    private void requireLive() {
+        if (!exists()) {
+            throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound",
+                    "twin " + twinId + " does not exist"));
+        }
+    }
+
+    private void checkVersion(Long expected) {
+        if (expected != null && expected != state.version()) {
+            throw preconditionFailed("If-Match " + TwinState.etag(expected) + " does not match the twin's etag "
+                    + state.etag());
+        }
+    }
+
+    private TwinWriteResult result(boolean created, boolean changed) {
+        return new TwinWriteResult(state.render(), state.version(), created, changed);
+    }
+
+    private static TwinException preconditionFailed(String detail) {
+        return new TwinException(TwinError.of(ErrorKind.PRECONDITION_FAILED, "etagMismatch", detail));
+    }
+
+    private static ObjectNode empty() {
+        return JsonNodeFactory.instance.objectNode();
+    }
+
+    /** A whole section given for replacement: merge-patch semantics onto nothing, so {@code null} values vanish. */
+    private static ObjectNode withoutNulls(ObjectNode section) {
+        return section == null ? empty() : JsonMergePatch.applyToObject(empty(), section);
+    }
+
+    /** AWS shadow rules: absent leaves alone, JSON null clears the section, an object merge-patches it. */
+    private static ObjectNode shadowPatch(JsonNode requested, ObjectNode current, String path,
+                                          TwinValidator validator) {
+        if (requested == null) {
+            return empty();
+        }
+        if (requested.isNull()) {
+            ObjectNode clear = empty();
+            current.fieldNames().forEachRemaining(clear::putNull);
+            return clear;
+        }
+        validator.checkContent(requested, path);
+        return (ObjectNode) requested;
+    }
+}

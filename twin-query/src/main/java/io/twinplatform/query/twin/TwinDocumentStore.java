@@ -1,0 +1,69 @@
+package io.twinplatform.query.twin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.model.TwinState;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Repository;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** The {@code twin_document} table: one row per twin, the rendered document in JSONB. */
+@Repository
+class TwinDocumentStore {
+
+    /** A row: the twin's state at {@code version}, or a tombstone. */
+    record Row(String twinId, long version, boolean deleted, ObjectNode document) {
+    }
+
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper mapper;
+
+    TwinDocumentStore(JdbcTemplate jdbc, ObjectMapper mapper) {
+        this.jdbc = jdbc;
+        this.mapper = mapper;
+    }
+
+    Optional<Row> find(String twinId) {
+        List<Row> rows = jdbc.query("SELECT twin_id, version, deleted, document::text FROM twin_document WHERE twin_id = ?",
+                (rs, n) -> new Row(rs.getString(1), rs.getLong(2), rs.getBoolean(3), parse(rs.getString(4))), twinId);
+        return rows.stream().findFirst();
+    }
+
+    /** The version the read side shows for a twin, -1 if none. */
+    long version(String twinId) {
+        List<Long> versions = jdbc.queryForList("SELECT version FROM twin_document WHERE twin_id = ?", Long.class, twinId);
+        return versions.isEmpty() ? -1 : versions.get(0);
+    }
+
+    void upsert(String twinId, TwinState state, Instant at) {
+        jdbc.update("""
+                INSERT INTO twin_document (twin_id, device_id, module_id, version, deleted, document, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)
+                ON CONFLICT (twin_id) DO UPDATE SET version = EXCLUDED.version, deleted = EXCLUDED.deleted,
+                    document = EXCLUDED.document, updated_at = EXCLUDED.updated_at""",
+                twinId, state.deviceId(), state.moduleId(), state.version(), state.deleted(),
+                state.render().toString(), Timestamp.from(at));
+    }
+
+    void markDeleted(String twinId, long version, Instant at) {
+        jdbc.update("UPDATE twin_document SET deleted = true, version = ?, updated_at = ? WHERE twin_id = ?",
+                version, Timestamp.from(at), twinId);
+    }
+
+    void deleteAll() {
+        jdbc.update("DELETE FROM twin_document");
+    }
+
+    private ObjectNode parse(String json) {
+        try {
+            return (ObjectNode) mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("twin_document holds invalid JSON", e);
+        }
+    }
+}
