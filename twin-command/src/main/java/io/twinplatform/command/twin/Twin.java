@@ -103,8 +103,9 @@ public class Twin {
     }
 
     @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
     public TwinWriteResult handle(PatchTwin command, TwinValidator validator) {
-        requireLive();
+        requireLive(command.twinId());
         checkVersion(command.expectedVersion());
         validator.checkContent(command.tags(), TAGS);
         validator.checkContent(command.desired(), DESIRED);
@@ -128,8 +129,9 @@ public class Twin {
     }
 
     @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
     public TwinWriteResult handle(PatchReportedProperties command, TwinValidator validator) {
-        requireLive();
+        requireLive(command.twinId());
         if (command.idempotencyKey() != null && idempotencyKeys.contains(command.idempotencyKey())) {
             return result(false, false);
         }
@@ -149,8 +151,9 @@ public class Twin {
     }
 
     @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
     public TwinWriteResult handle(SetTwinStatus command) {
-        requireLive();
+        requireLive(command.twinId());
         checkVersion(command.expectedVersion());
         if (command.status() == null) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidStatus", "$.status",
@@ -164,8 +167,9 @@ public class Twin {
     }
 
     @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
     public TwinWriteResult handle(DeleteTwin command, TwinRegistry registry) {
-        requireLive();
+        requireLive(command.twinId());
         checkVersion(command.expectedVersion());
         TwinId id = TwinId.parse(twinId);
         if (!id.isModule() && registry.lockDeviceAndCheckModules(id.deviceId())) {
@@ -177,8 +181,9 @@ public class Twin {
     }
 
     @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
     public TwinWriteResult handle(UpdateShadow command, TwinValidator validator) {
-        requireLive();
+        requireLive(command.twinId());
         if (command.expectedVersion() != null && command.expectedVersion() != state.version()) {
             throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "versionConflict", "Version conflict"));
         }
@@ -243,10 +248,16 @@ public class Twin {
         return state != null && !state.deleted();
     }
 
-    private void requireLive() {
+    /**
+     * Refuses a command on a twin that was never created or is deleted. The handlers that call this are
+     * {@code CREATE_IF_MISSING}, so a never-created twin reaches here as a fresh instance (and is not stored, as
+     * nothing is applied) instead of failing in the repository with Axon's {@code AggregateNotFoundException}, which
+     * no channel maps to a refusal.
+     */
+    private void requireLive(String commandTwinId) {
         if (!exists()) {
             throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound",
-                    "twin " + twinId + " does not exist"));
+                    "twin " + commandTwinId + " does not exist"));
         }
     }
 

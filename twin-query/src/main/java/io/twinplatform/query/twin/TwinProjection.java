@@ -55,9 +55,10 @@ class TwinProjection {
         this.store = store;
         this.waiters = waiters;
         this.lag = Timer.builder("twin.projection.lag")
-                .description("time from an event's timestamp to the commit of the twin_document row it changes")
+                .description("time from an event's timestamp to the commit of the twin_document row it changes; percentiles over the last minute")
                 .publishPercentiles(0.5, 0.99)
-                .distributionStatisticExpiry(Duration.ofMinutes(10))
+                .distributionStatisticExpiry(Duration.ofMinutes(1))
+                .distributionStatisticBufferLength(3)
                 .register(meters);
     }
 

@@ -1,0 +1,328 @@
+package io.twinplatform.bench;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.Channel;
+import io.twinplatform.api.twin.PatchReportedProperties;
+import io.twinplatform.api.twin.PutTwin;
+import io.twinplatform.deploy.TwinPlatformApplication;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import javax.sql.DataSource;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Durable reported-patch throughput of the platform, against the raw limit of the same PostgreSQL.
+ *
+ * <p>Starts the whole platform in this JVM (embedded PostgreSQL in a fresh temporary directory, or the database of
+ * {@code SPRING_DATASOURCE_URL}), creates {@code bench.twins} twins, then runs three phases of {@code bench.seconds}
+ * each and prints patches/s, p50/p99 write latency and p99 projection lag:
+ * <ol>
+ *   <li>command path: {@code bench.threads} threads send {@link PatchReportedProperties} through the command
+ *   gateway (each a committed event);</li>
+ *   <li>HTTP: {@code bench.http-threads} threads send {@code PATCH /twins/{id}/properties/reported}, each answered
+ *   only after the projection shows it (read-your-writes);</li>
+ *   <li>raw baseline: the same number of rows the command phase wrote, inserted with plain JDBC by the same number
+ *   of threads, one transaction per row, into a table shaped like the event table.</li>
+ * </ol>
+ * Run: {@code ./mvnw -Pbench -DskipTests -pl deploy -am verify} (add {@code -Dbench.seconds=10} for a quick run).
+ */
+public final class WriteBenchmark {
+
+    private static final int TWINS = Integer.getInteger("bench.twins", 10_000);
+    private static final int SECONDS = Integer.getInteger("bench.seconds", 60);
+    private static final int THREADS = Integer.getInteger("bench.threads", 32);
+    private static final int HTTP_THREADS = Integer.getInteger("bench.http-threads", 32);
+
+    private WriteBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("axoniq.update-checker.disabled", "true");
+        Path dataDir = Files.createTempDirectory("twin-bench");
+        ConfigurableApplicationContext app = new SpringApplicationBuilder(TwinPlatformApplication.class)
+                .properties(Map.of("server.port", "0", "twin.data-dir", dataDir.toString(),
+                        "logging.level.root", "warn", "spring.datasource.hikari.maximum-pool-size", "40"))
+                .run();
+        try {
+            run(app);
+        } finally {
+            app.close();
+        }
+    }
+
+    private static void run(ConfigurableApplicationContext app) throws Exception {
+        CommandGateway commands = app.getBean(CommandGateway.class);
+        DataSource dataSource = app.getBean(DataSource.class);
+        Timer lag = app.getBean(MeterRegistry.class).get("twin.projection.lag").timer();
+        int port = ((WebServerApplicationContext) app).getWebServer().getPort();
+        String runId = UUID.randomUUID().toString().substring(0, 8);
+        String[] twins = new String[TWINS];
+        for (int i = 0; i < TWINS; i++) {
+            twins[i] = "bench-" + runId + "-" + i;
+        }
+
+        System.out.printf("machine: %d cores, %s, Java %s; %d twins, %d s per phase%n",
+                Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
+                System.getProperty("java.version"), TWINS, SECONDS);
+        long setupStart = System.nanoTime();
+        parallel(THREADS, TWINS, i -> commands.sendAndWait(GenericCommandMessage.asCommandMessage(
+                new PutTwin(twins[i], tags(i), null, null, false)).andMetaData(audit(Channel.API).toMap())));
+        System.out.printf("setup: %d twins created in %.1f s%n", TWINS, (System.nanoTime() - setupStart) / 1e9);
+        awaitProjection(dataSource);
+
+        Result command = timed("command path", THREADS, lag, dataSource, sequence -> {
+            String twin = twins[ThreadLocalRandom.current().nextInt(TWINS)];
+            commands.sendAndWait(GenericCommandMessage.asCommandMessage(
+                    new PatchReportedProperties(twin, reported(sequence), null)).andMetaData(audit(Channel.DEVICE).toMap()));
+        });
+
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newFixedThreadPool(4)).build();
+        Result overHttp = timed("HTTP", HTTP_THREADS, lag, dataSource, sequence -> {
+            String twin = twins[ThreadLocalRandom.current().nextInt(TWINS)];
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/twins/" + twin
+                            + "/properties/reported"))
+                    .header("Content-Type", "application/json")
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString(reported(sequence).toString()))
+                    .build();
+            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("HTTP " + response.statusCode());
+            }
+        });
+
+        Result raw = rawInserts(dataSource, command.count, THREADS);
+
+        System.out.println();
+        System.out.println("| path | writes | writes/s | p50 ms | p99 ms | p99 projection lag ms | ratio to raw JDBC |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        for (Result r : List.of(command, overHttp, raw)) {
+            System.out.printf("| %s | %d | %.0f | %.2f | %.2f | %s | %.2f |%n", r.name, r.count, r.perSecond(),
+                    r.p50Millis, r.p99Millis, r.lagP99Millis < 0 ? "-" : String.format("%.1f", r.lagP99Millis),
+                    r.perSecond() / raw.perSecond());
+        }
+    }
+
+    private record Result(String name, long count, double seconds, double p50Millis, double p99Millis,
+                          double lagP99Millis) {
+        double perSecond() {
+            return count / seconds;
+        }
+    }
+
+    @FunctionalInterface
+    private interface Write {
+        void run(long sequence) throws Exception;
+    }
+
+    /** Runs {@code write} from {@code threads} threads for {@link #SECONDS}, then waits for the projection. */
+    private static Result timed(String name, int threads, Timer lag, DataSource dataSource, Write write)
+            throws Exception {
+        AtomicLong sequence = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<long[]>> futures = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            futures.add(pool.submit(() -> {
+                long[] latencies = new long[1 << 16];
+                int n = 0;
+                while (System.nanoTime() < end) {
+                    long before = System.nanoTime();
+                    write.run(sequence.incrementAndGet());
+                    if (n == latencies.length) {
+                        latencies = Arrays.copyOf(latencies, n * 2);
+                    }
+                    latencies[n++] = System.nanoTime() - before;
+                }
+                return Arrays.copyOf(latencies, n);
+            }));
+        }
+        long[] all = new long[0];
+        for (Future<long[]> f : futures) {
+            long[] part = f.get();
+            long[] merged = Arrays.copyOf(all, all.length + part.length);
+            System.arraycopy(part, 0, merged, all.length, part.length);
+            all = merged;
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        awaitProjection(dataSource);
+        Arrays.sort(all);
+        double lagP99 = percentile(lag, 0.99);
+        Result result = new Result(name, all.length, seconds, at(all, 0.50) / 1e6, at(all, 0.99) / 1e6, lagP99);
+        System.out.printf("%s: %d writes in %.1f s = %.0f/s, p50 %.2f ms, p99 %.2f ms, projection lag p99 %.1f ms%n",
+                name, result.count, seconds, result.perSecond(), result.p50Millis, result.p99Millis, lagP99);
+        return result;
+    }
+
+    /** Plain JDBC: {@code rows} single-row transactions from {@code threads} threads into an event-shaped table. */
+    private static Result rawInserts(DataSource dataSource, long rows, int threads) throws Exception {
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        jdbc.execute("DROP TABLE IF EXISTS bench_raw_insert");
+        jdbc.execute("""
+                CREATE TABLE bench_raw_insert (
+                    global_index BIGSERIAL PRIMARY KEY, event_identifier VARCHAR(255) NOT NULL UNIQUE,
+                    meta_data BYTEA, payload BYTEA NOT NULL, payload_type VARCHAR(255) NOT NULL,
+                    time_stamp VARCHAR(255) NOT NULL, aggregate_identifier VARCHAR(255) NOT NULL,
+                    sequence_number BIGINT NOT NULL, UNIQUE (aggregate_identifier, sequence_number))""");
+        AtomicLong next = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<long[]>> futures = new ArrayList<>();
+        byte[] meta = audit(Channel.DEVICE).toMap().toString().getBytes();
+        long start = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            futures.add(pool.submit(() -> {
+                long[] latencies = new long[(int) (rows / threads) + 16];
+                int n = 0;
+                try (Connection connection = dataSource.getConnection();
+                     PreparedStatement insert = connection.prepareStatement("""
+                             INSERT INTO bench_raw_insert (event_identifier, meta_data, payload, payload_type,
+                                 time_stamp, aggregate_identifier, sequence_number) VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+                    connection.setAutoCommit(true);
+                    long i;
+                    while ((i = next.getAndIncrement()) < rows) {
+                        long before = System.nanoTime();
+                        insert.setString(1, UUID.randomUUID().toString());
+                        insert.setBytes(2, meta);
+                        insert.setBytes(3, reported(i).toString().getBytes());
+                        insert.setString(4, "io.twinplatform.api.twin.ReportedPropertiesPatched");
+                        insert.setString(5, java.time.Instant.now().toString());
+                        insert.setString(6, "raw-" + i);
+                        insert.setLong(7, 0);
+                        insert.executeUpdate();
+                        if (n == latencies.length) {
+                            latencies = Arrays.copyOf(latencies, n * 2);
+                        }
+                        latencies[n++] = System.nanoTime() - before;
+                    }
+                }
+                return Arrays.copyOf(latencies, n);
+            }));
+        }
+        List<long[]> parts = new ArrayList<>();
+        for (Future<long[]> f : futures) {
+            parts.add(f.get());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        long[] all = parts.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        jdbc.execute("DROP TABLE bench_raw_insert");
+        Result result = new Result("raw JDBC insert", all.length, seconds, at(all, 0.50) / 1e6, at(all, 0.99) / 1e6, -1);
+        System.out.printf("raw JDBC: %d rows in %.1f s = %.0f/s, p50 %.2f ms, p99 %.2f ms%n", result.count, seconds,
+                result.perSecond(), result.p50Millis, result.p99Millis);
+        return result;
+    }
+
+    private static void awaitProjection(DataSource dataSource) throws InterruptedException {
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        for (int i = 0; i < 600; i++) {
+            Long behind = jdbc.queryForObject("""
+                    SELECT count(*) FROM twin_registry r LEFT JOIN twin_document d ON d.twin_id = r.twin_id
+                    WHERE d.twin_id IS NULL""", Long.class);
+            Long head = jdbc.queryForObject("SELECT coalesce(max(global_index), 0) FROM domain_event_entry", Long.class);
+            String token = jdbc.queryForObject(
+                    "SELECT string_agg(convert_from(token, 'UTF8'), ',') FROM token_entry WHERE processor_name = 'twin-current'",
+                    String.class);
+            if (behind != null && behind == 0 && token != null && tokensReach(token, head)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        System.out.println("warning: projection did not catch up within 60 s");
+    }
+
+    /** Whether every segment's token (Jackson JSON of a gap-aware token) has reached {@code head}. */
+    private static boolean tokensReach(String tokens, long head) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"index\"\\s*:\\s*(\\d+)").matcher(tokens);
+        boolean any = false;
+        while (m.find()) {
+            any = true;
+            if (Long.parseLong(m.group(1)) < head) {
+                return false;
+            }
+        }
+        return any;
+    }
+
+    private static double percentile(Timer timer, double p) {
+        for (ValueAtPercentile value : timer.takeSnapshot().percentileValues()) {
+            if (Math.abs(value.percentile() - p) < 1e-9) {
+                return value.value(TimeUnit.MILLISECONDS);
+            }
+        }
+        return Double.NaN;
+    }
+
+    private static long at(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    private static void parallel(int threads, int count, java.util.function.IntConsumer task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        AtomicLong next = new AtomicLong();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            futures.add(pool.submit(() -> {
+                long i;
+                while ((i = next.getAndIncrement()) < count) {
+                    task.accept((int) i);
+                }
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get();
+        }
+        pool.shutdown();
+    }
+
+    private static ObjectNode tags(int i) {
+        ObjectNode tags = JsonNodeFactory.instance.objectNode();
+        tags.put("fleet", "bench");
+        tags.put("building", "b-" + (i % 50));
+        return tags;
+    }
+
+    private static ObjectNode reported(long sequence) {
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        patch.put("temperature", 15 + ThreadLocalRandom.current().nextDouble() * 10);
+        patch.put("sequence", sequence);
+        patch.putObject("battery").put("level", ThreadLocalRandom.current().nextInt(100));
+        return patch;
+    }
+
+    private static AuditMetadata audit(Channel channel) {
+        return new AuditMetadata("bench", channel, "in-process", UUID.randomUUID().toString(), null);
+    }
+}

@@ -1,0 +1,119 @@
+package io.twinplatform.command.twin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.model.TwinJson;
+import io.twinplatform.api.twin.ReportedPropertiesPatched;
+import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.twin.TwinDeleted;
+import io.twinplatform.api.twin.TwinPatched;
+import io.twinplatform.api.twin.TwinReplaced;
+import io.twinplatform.api.twin.TwinStatus;
+import io.twinplatform.api.twin.TwinStatusChanged;
+import org.axonframework.serialization.SerializedObject;
+import org.axonframework.serialization.SimpleSerializedObject;
+import org.axonframework.serialization.json.JacksonSerializer;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The wire contract of the twin events: each event, serialized as the event store serializes it, must equal its
+ * committed golden file {@code golden/<EventName>.json}, and the golden file must read back into the same event.
+ * A change to an event's shape fails here; such a change needs a new revision and an upcaster, not an edited
+ * golden file.
+ */
+class EventGoldenJsonTest {
+
+    private static final ObjectMapper MAPPER = TwinJson.newMapper();
+    private static final JacksonSerializer SERIALIZER = JacksonSerializer.builder().objectMapper(MAPPER).build();
+
+    static Stream<Named<Object>> events() {
+        return Stream.<Object>of(
+                new TwinCreated("thermostat-0042/climate", "thermostat-0042", "climate",
+                        json("{\"site\":\"berlin-01\",\"floor\":3,\"labels\":[\"hvac\",\"critical\"]}"),
+                        json("{\"targetTemp\":21.5,\"mode\":\"eco\","
+                                + "\"schedule\":{\"weekday\":\"06:30\",\"weekend\":\"08:00\"}}"),
+                        1, 1, 1),
+                new TwinReplaced("thermostat-0042",
+                        json("{\"site\":\"berlin-02\","
+                                + "\"owner\":{\"team\":\"facilities\",\"contact\":\"ops@example.com\"}}"),
+                        null, 3, 7),
+                new TwinPatched("thermostat-0042", null,
+                        json("{\"targetTemp\":22,\"schedule\":{\"weekend\":null}}"), 4, 8),
+                new ReportedPropertiesPatched("thermostat-0042",
+                        json("{\"currentTemp\":21.8,\"firmware\":{\"version\":\"2.4.1\"},\"battery\":null,"
+                                + "\"online\":true}"),
+                        12, 9, "7f3c9a2e-5b1d-4c8e-9a6f-0d2b4e8c1a37"),
+                new TwinStatusChanged("thermostat-0042", TwinStatus.DISABLED, "taken out of service for maintenance",
+                        10),
+                new TwinDeleted("thermostat-0042", 11))
+                .map(event -> Named.of(event.getClass().getSimpleName(), event));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("events")
+    void serializesToItsGoldenJson(Object event) throws IOException {
+        SerializedObject<String> serialized = SERIALIZER.serialize(event, String.class);
+
+        assertThat(MAPPER.readTree(serialized.getData())).isEqualTo(MAPPER.readTree(golden(event)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("events")
+    void readsItsGoldenJsonBack(Object event) throws IOException {
+        Object read = SERIALIZER.deserialize(new SimpleSerializedObject<>(golden(event), String.class,
+                event.getClass().getName(), "1"));
+
+        assertThat(read).isEqualTo(event);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("events")
+    void isStoredUnderItsClassNameAtRevision1(Object event) {
+        SerializedObject<String> serialized = SERIALIZER.serialize(event, String.class);
+
+        assertThat(serialized.getType().getName()).isEqualTo(event.getClass().getName());
+        assertThat(serialized.getType().getRevision()).isEqualTo("1");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("events")
+    void goldenJsonListsTheRecordComponentsInOrder(Object event) throws IOException {
+        JsonNode golden = MAPPER.readTree(golden(event));
+        List<String> fields = new ArrayList<>();
+        golden.fieldNames().forEachRemaining(fields::add);
+
+        assertThat(fields).containsExactlyElementsOf(Arrays.stream(event.getClass().getRecordComponents())
+                .map(RecordComponent::getName).toList());
+    }
+
+    private static String golden(Object event) throws IOException {
+        String name = "/golden/" + event.getClass().getSimpleName() + ".json";
+        try (InputStream in = EventGoldenJsonTest.class.getResourceAsStream(name)) {
+            assertThat(in).as("golden file %s", name).isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static ObjectNode json(String text) {
+        try {
+            return (ObjectNode) MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(text, e);
+        }
+    }
+}
