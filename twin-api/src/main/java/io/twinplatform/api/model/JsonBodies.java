@@ -16,7 +16,7 @@ import java.io.IOException;
 /**
  * Parses request bodies into JSON trees for any channel (HTTP, MQTT). Duplicate keys are refused (which one would
  * win is not defined by JSON); integers too large for a long keep their exact value, so a range check sees what the client sent.
- * A syntax error names its offset in {@link TwinError#path()} as {@code @<offset>}.
+ * A syntax error names its byte offset in {@link TwinError#path()} as {@code @<offset>}.
  */
 public final class JsonBodies {
 
@@ -40,7 +40,10 @@ public final class JsonBodies {
             }
             return node;
         } catch (JsonProcessingException e) {
-            long offset = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
+            // The body is parsed as bytes, so the parser knows the byte offset (the char offset stays -1).
+            long offset = e.getLocation() == null ? -1
+                    : e.getLocation().getByteOffset() >= 0 ? e.getLocation().getByteOffset()
+                    : e.getLocation().getCharOffset();
             String message = e.getOriginalMessage();
             throw new TwinException(new TwinError(ErrorKind.MALFORMED, "malformedJson",
                     "malformed JSON at offset " + offset + ": " + message, "@" + offset));

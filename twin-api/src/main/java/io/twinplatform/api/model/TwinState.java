@@ -125,6 +125,10 @@ public final class TwinState {
         return status;
     }
 
+    public String statusReason() {
+        return statusReason;
+    }
+
     public ObjectNode tags() {
         return tags;
     }

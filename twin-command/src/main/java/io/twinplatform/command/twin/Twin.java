@@ -36,6 +36,7 @@ import org.axonframework.spring.stereotype.Aggregate;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.Objects;
 
 import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 
@@ -159,7 +160,7 @@ public class Twin {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidStatus", "$.status",
                     "status must be \"enabled\" or \"disabled\""));
         }
-        if (command.status() == state.status()) {
+        if (command.status() == state.status() && Objects.equals(command.reason(), state.statusReason())) {
             return result(false, false);
         }
         apply(new TwinStatusChanged(twinId, command.status(), command.reason(), state.version() + 1));

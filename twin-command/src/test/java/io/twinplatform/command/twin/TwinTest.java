@@ -584,9 +584,27 @@ class TwinTest {
         }
 
         @Test
-        void settingTheCurrentStatusEmitsNothing() {
+        void settingTheCurrentStatusAndReasonEmitsNothing() {
+            fixture.given(created("{}", "{}"), new TwinStatusChanged(DEVICE, TwinStatus.DISABLED, "maintenance", 2))
+                    .when(new SetTwinStatus(DEVICE, TwinStatus.DISABLED, "maintenance", null))
+                    .expectNoEvents()
+                    .expectResultMessagePayloadMatching(result("is unchanged", r -> {
+                        assertThat(r.changed()).isFalse();
+                        assertThat(r.version()).isEqualTo(2);
+                    }));
+        }
+
+        @Test
+        void changesOnlyTheReasonOfTheCurrentStatus() {
+            fixture.given(created("{}", "{}"), new TwinStatusChanged(DEVICE, TwinStatus.DISABLED, "maintenance", 2))
+                    .when(new SetTwinStatus(DEVICE, TwinStatus.DISABLED, "recalled", null))
+                    .expectEvents(new TwinStatusChanged(DEVICE, TwinStatus.DISABLED, "recalled", 3));
+        }
+
+        @Test
+        void enablingAnEnabledTwinWithoutReasonEmitsNothing() {
             fixture.given(created("{}", "{}"))
-                    .when(new SetTwinStatus(DEVICE, TwinStatus.ENABLED, "again", null))
+                    .when(new SetTwinStatus(DEVICE, TwinStatus.ENABLED, null, null))
                     .expectNoEvents()
                     .expectResultMessagePayloadMatching(result("is unchanged", r -> {
                         assertThat(r.changed()).isFalse();

@@ -1,0 +1,63 @@
+package io.twinplatform.api.model;
+
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+class JsonBodiesTest {
+
+    private static TwinError refusal(String body) {
+        return catchThrowableOfType(() -> JsonBodies.parseObject(body.getBytes(StandardCharsets.UTF_8)),
+                TwinException.class).error();
+    }
+
+    @Test
+    void namesTheByteOffsetOfASyntaxError() {
+        TwinError error = refusal("{\"a\": 1,, }");
+
+        assertThat(error.kind()).isEqualTo(ErrorKind.MALFORMED);
+        assertThat(error.code()).isEqualTo("malformedJson");
+        assertThat(error.path()).isEqualTo("@8");
+    }
+
+    @Test
+    void countsMultibyteCharactersAsBytesInTheOffset() {
+        assertThat(refusal("{\"é\": 1,, }").path()).isEqualTo("@9");
+    }
+
+    @Test
+    void refusesDuplicateKeys() {
+        assertThat(refusal("{\"a\": 1, \"a\": 2}").code()).isEqualTo("malformedJson");
+    }
+
+    @Test
+    void refusesTrailingContent() {
+        assertThat(refusal("{\"a\": 1} {}").code()).isEqualTo("malformedJson");
+    }
+
+    @Test
+    void refusesAnEmptyBody() {
+        assertThat(refusal("").code()).isEqualTo("emptyBody");
+        assertThat(refusal("   ").code()).isEqualTo("emptyBody");
+    }
+
+    @Test
+    void refusesABodyThatIsNotAnObject() {
+        TwinError error = refusal("[1, 2]");
+
+        assertThat(error.code()).isEqualTo("notAnObject");
+        assertThat(error.path()).isEqualTo("$");
+    }
+
+    @Test
+    void keepsIntegersBeyondLongSoTheRangeCheckSeesThem() {
+        assertThat(JsonBodies.parseObject("{\"n\": 123456789012345678901234567890}".getBytes(StandardCharsets.UTF_8))
+                .get("n").bigIntegerValue().toString()).isEqualTo("123456789012345678901234567890");
+    }
+}
