@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinDeleted;
+import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.api.twin.TwinPatched;
 import io.twinplatform.api.twin.TwinReplaced;
 import io.twinplatform.api.twin.TwinStatus;
@@ -103,6 +104,11 @@ public final class TwinState {
             deleted = true;
             version = e.version();
         }
+    }
+
+    /** The twin's id, as {@link TwinId#value()} spells it. */
+    public String twinId() {
+        return new TwinId(deviceId, moduleId).value();
     }
 
     public String deviceId() {

@@ -2,6 +2,8 @@ package io.twinplatform.command.config;
 
 import io.twinplatform.api.model.TwinValidator;
 import io.twinplatform.api.twin.AuditMetadata;
+import org.axonframework.common.caching.Cache;
+import org.axonframework.common.caching.WeakReferenceCache;
 import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
@@ -29,6 +31,16 @@ public class TwinCommandConfiguration {
     @Bean
     TwinValidator twinValidator(TwinCommandSettings settings) {
         return new TwinValidator(settings.limits().toTwinLimits());
+    }
+
+    /**
+     * Keeps loaded twins in memory while the JVM can spare them, so a command does not re-read the twin's events.
+     * Safe with several writers: a write that lost the race on (aggregate id, sequence number) rolls back, which
+     * evicts the cached twin, and the retry reloads it from the store.
+     */
+    @Bean
+    Cache twinCache() {
+        return new WeakReferenceCache();
     }
 
     @Bean

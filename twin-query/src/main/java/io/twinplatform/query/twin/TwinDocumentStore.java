@@ -7,9 +7,14 @@ import io.twinplatform.api.model.TwinState;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
+import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** The {@code twin_document} table: one row per twin, the rendered document in JSONB. */
@@ -40,19 +45,33 @@ class TwinDocumentStore {
         return versions.isEmpty() ? -1 : versions.get(0);
     }
 
-    void upsert(String twinId, TwinState state, Instant at) {
-        jdbc.update("""
+    /** The rows of these twins, keyed by twin id; one round trip. */
+    Map<String, Row> findAll(Collection<String> twinIds) {
+        Map<String, Row> rows = new HashMap<>();
+        jdbc.query(connection -> {
+            PreparedStatement select = connection.prepareStatement(
+                    "SELECT twin_id, version, deleted, document::text FROM twin_document WHERE twin_id = ANY (?)");
+            select.setArray(1, connection.createArrayOf("varchar", twinIds.toArray()));
+            return select;
+        }, rs -> {
+            rows.put(rs.getString(1), new Row(rs.getString(1), rs.getLong(2), rs.getBoolean(3), parse(rs.getString(4))));
+        });
+        return rows;
+    }
+
+    /** Writes each twin's state (a deleted state as a tombstone) in one JDBC batch. */
+    void saveAll(List<TwinState> states, List<Instant> times) {
+        List<Object[]> args = new ArrayList<>(states.size());
+        for (int i = 0; i < states.size(); i++) {
+            TwinState state = states.get(i);
+            args.add(new Object[]{state.twinId(), state.deviceId(), state.moduleId(), state.version(), state.deleted(),
+                    state.render().toString(), Timestamp.from(times.get(i))});
+        }
+        jdbc.batchUpdate("""
                 INSERT INTO twin_document (twin_id, device_id, module_id, version, deleted, document, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)
                 ON CONFLICT (twin_id) DO UPDATE SET version = EXCLUDED.version, deleted = EXCLUDED.deleted,
-                    document = EXCLUDED.document, updated_at = EXCLUDED.updated_at""",
-                twinId, state.deviceId(), state.moduleId(), state.version(), state.deleted(),
-                state.render().toString(), Timestamp.from(at));
-    }
-
-    void markDeleted(String twinId, long version, Instant at) {
-        jdbc.update("UPDATE twin_document SET deleted = true, version = ?, updated_at = ? WHERE twin_id = ?",
-                version, Timestamp.from(at), twinId);
+                    document = EXCLUDED.document, updated_at = EXCLUDED.updated_at""", args);
     }
 
     void deleteAll() {

@@ -22,14 +22,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Keeps {@code twin_document} current. Runs in the streaming processing group {@value #GROUP}, sequenced per twin
- * (the aggregate identifier), in batches: each twin touched in a batch is read once and written once, at the end
- * of the batch. Safe to replay: an event at or below the stored version is skipped, and a reset empties the table.
- * It has no side effects besides the table, the lag timer and waking callers that wait for a version.
+ * (the aggregate identifier), in batches: the handlers only collect a batch's events; when the batch commits, the
+ * rows of all twins it touches are read in one query, the events folded in order, and the changed rows written in
+ * one JDBC batch. Safe to replay: an event at or below the stored version is skipped, and a reset empties the
+ * table. It has no side effects besides the table, the lag timer and waking callers that wait for a version.
  */
 @Component
 @ProcessingGroup(TwinProjection.GROUP)
@@ -38,12 +41,7 @@ class TwinProjection {
     static final String GROUP = "twin-current";
     private static final String BATCH = TwinProjection.class.getName() + ".batch";
 
-    /** A twin touched in the current batch. {@code state} is null for a twin the table does not know. */
-    private static final class Touched {
-        TwinState state;
-        long storedVersion;
-        boolean dirty;
-        Instant at;
+    private record Change(String twinId, long version, Object event, Instant at) {
     }
 
     private final TwinDocumentStore store;
@@ -55,7 +53,8 @@ class TwinProjection {
         this.store = store;
         this.waiters = waiters;
         this.lag = Timer.builder("twin.projection.lag")
-                .description("time from an event's timestamp to the commit of the twin_document row it changes; percentiles over the last minute")
+                .description("time from an event's timestamp to the commit of the twin_document row it changes; "
+                        + "percentiles over the last minute")
                 .publishPercentiles(0.5, 0.99)
                 .distributionStatisticExpiry(Duration.ofMinutes(1))
                 .distributionStatisticBufferLength(3)
@@ -64,37 +63,32 @@ class TwinProjection {
 
     @EventHandler
     void on(TwinCreated event, @Timestamp Instant at) {
-        Touched twin = touch(event.twinId());
-        if (twin.storedVersion >= event.version()) {
-            return;
-        }
-        twin.state = TwinState.created(event, at);
-        changed(twin, event.twinId(), at);
+        collect(event.twinId(), event.version(), event, at);
     }
 
     @EventHandler
     void on(TwinReplaced event, @Timestamp Instant at) {
-        fold(event.twinId(), event.version(), event, at);
+        collect(event.twinId(), event.version(), event, at);
     }
 
     @EventHandler
     void on(TwinPatched event, @Timestamp Instant at) {
-        fold(event.twinId(), event.version(), event, at);
+        collect(event.twinId(), event.version(), event, at);
     }
 
     @EventHandler
     void on(ReportedPropertiesPatched event, @Timestamp Instant at) {
-        fold(event.twinId(), event.version(), event, at);
+        collect(event.twinId(), event.version(), event, at);
     }
 
     @EventHandler
     void on(TwinStatusChanged event, @Timestamp Instant at) {
-        fold(event.twinId(), event.version(), event, at);
+        collect(event.twinId(), event.version(), event, at);
     }
 
     @EventHandler
     void on(TwinDeleted event, @Timestamp Instant at) {
-        fold(event.twinId(), event.version(), event, at);
+        collect(event.twinId(), event.version(), event, at);
     }
 
     @ResetHandler
@@ -102,72 +96,64 @@ class TwinProjection {
         store.deleteAll();
     }
 
-    private void fold(String twinId, long version, Object event, Instant at) {
-        Touched twin = touch(twinId);
-        if (twin.state == null || twin.state.version() >= version) {
-            return;
-        }
-        twin.state.apply(event, at);
-        changed(twin, twinId, at);
-    }
-
-    private void changed(Touched twin, String twinId, Instant at) {
-        twin.dirty = true;
-        twin.at = at;
-        batch().lags.add(at);
-    }
-
-    private Touched touch(String twinId) {
-        return batch().twins.computeIfAbsent(twinId, id -> {
-            Touched twin = new Touched();
-            twin.storedVersion = -1;
-            store.find(id).ifPresent(row -> {
-                twin.storedVersion = row.version();
-                // A tombstone has no state: only a TwinCreated at a higher version brings the twin back.
-                twin.state = row.deleted() ? null : TwinState.fromDocument(row.document());
-            });
-            return twin;
-        });
-    }
-
-    private static final class Batch {
-        final Map<String, Touched> twins = new LinkedHashMap<>();
-        final List<Instant> lags = new ArrayList<>();
-    }
-
-    private Batch batch() {
+    private void collect(String twinId, long version, Object event, Instant at) {
         UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get().root();
-        return unitOfWork.getOrComputeResource(BATCH, key -> {
-            Batch batch = new Batch();
-            unitOfWork.onPrepareCommit(u -> flush(batch));
-            unitOfWork.afterCommit(u -> committed(batch));
-            return batch;
+        List<Change> batch = unitOfWork.getOrComputeResource(BATCH, key -> {
+            List<Change> changes = new ArrayList<>();
+            Map<String, TwinState> written = new LinkedHashMap<>();
+            unitOfWork.onPrepareCommit(u -> written.putAll(flush(changes)));
+            unitOfWork.afterCommit(u -> committed(changes, written));
+            return changes;
         });
+        batch.add(new Change(twinId, version, event, at));
     }
 
-    private void flush(Batch batch) {
-        for (Map.Entry<String, Touched> entry : batch.twins.entrySet()) {
-            Touched twin = entry.getValue();
-            if (!twin.dirty) {
+    /** Folds the batch into the stored rows and writes the changed ones; returns them by twin id. */
+    private Map<String, TwinState> flush(List<Change> changes) {
+        Set<String> twinIds = new LinkedHashSet<>();
+        changes.forEach(change -> twinIds.add(change.twinId()));
+        Map<String, TwinDocumentStore.Row> rows = store.findAll(twinIds);
+        Map<String, TwinState> states = new LinkedHashMap<>();
+        Map<String, Long> versions = new LinkedHashMap<>();
+        rows.forEach((twinId, row) -> {
+            versions.put(twinId, row.version());
+            if (!row.deleted()) {
+                states.put(twinId, TwinState.fromDocument(row.document()));
+            }
+        });
+        Map<String, TwinState> changed = new LinkedHashMap<>();
+        Map<String, Instant> changedAt = new LinkedHashMap<>();
+        for (Change change : changes) {
+            if (versions.getOrDefault(change.twinId(), -1L) >= change.version()) {
                 continue;
             }
-            if (twin.state.deleted()) {
-                store.markDeleted(entry.getKey(), twin.state.version(), twin.at);
+            TwinState state;
+            if (change.event() instanceof TwinCreated created) {
+                state = TwinState.created(created, change.at());
             } else {
-                store.upsert(entry.getKey(), twin.state, twin.at);
+                state = states.get(change.twinId());
+                if (state == null) {
+                    // A tombstone takes nothing but a TwinCreated at a higher version.
+                    continue;
+                }
+                state.apply(change.event(), change.at());
             }
+            states.put(change.twinId(), state);
+            versions.put(change.twinId(), change.version());
+            changed.put(change.twinId(), state);
+            changedAt.put(change.twinId(), change.at());
         }
+        if (!changed.isEmpty()) {
+            store.saveAll(new ArrayList<>(changed.values()), new ArrayList<>(changedAt.values()));
+        }
+        return changed;
     }
 
-    private void committed(Batch batch) {
+    private void committed(List<Change> changes, Map<String, TwinState> written) {
         Instant now = clock.instant();
-        for (Instant at : batch.lags) {
-            lag.record(Duration.between(at, now));
+        for (Change change : changes) {
+            lag.record(Duration.between(change.at(), now));
         }
-        batch.twins.forEach((twinId, twin) -> {
-            if (twin.dirty) {
-                waiters.committed(twinId, twin.state.version());
-            }
-        });
+        written.forEach((twinId, state) -> waiters.committed(twinId, state.version()));
     }
 }

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeoutException;
 @Component
 class TwinQueryHandlers {
 
+    private static final long RECHECK_MILLIS = 200;
+
     private final TwinDocumentStore store;
     private final VersionWaiters waiters;
 
@@ -30,16 +32,31 @@ class TwinQueryHandlers {
                 .orElse(null);
     }
 
-    /** Waits, registering first and reading second, so a commit between the two cannot be missed. */
+    /**
+     * Waits, registering first and reading second, so a commit between the two cannot be missed. A commit by this
+     * process's projection wakes the wait at once; one by another process (the twin's segment is processed
+     * elsewhere) is seen by re-reading the table every {@value #RECHECK_MILLIS} ms.
+     */
     @QueryHandler
     Boolean handle(AwaitTwinVersion query) throws InterruptedException {
         CompletableFuture<Boolean> reached = waiters.register(query.twinId(), query.version());
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(query.timeoutMillis());
         try {
-            if (store.version(query.twinId()) >= query.version()) {
-                return true;
+            while (true) {
+                if (store.version(query.twinId()) >= query.version()) {
+                    return true;
+                }
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    return reached.get(Math.min(left, RECHECK_MILLIS), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    // not woken yet: read the table again
+                }
             }
-            return reached.get(query.timeoutMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
+        } catch (ExecutionException e) {
             return false;
         } finally {
             waiters.forget(query.twinId(), reached);
