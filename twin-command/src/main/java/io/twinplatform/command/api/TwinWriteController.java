@@ -9,6 +9,7 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.Etags;
 import io.twinplatform.api.model.JsonBodies;
+import io.twinplatform.api.model.JsonPath;
 import io.twinplatform.api.model.ShadowDocument;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.AuditMetadata;
@@ -94,7 +95,7 @@ class TwinWriteController {
         for (Iterator<String> it = patch.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!field.equals("tags") && !field.equals("properties")) {
-                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "readOnlyMember", "$." + field,
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "readOnlyMember", JsonPath.child("$", field),
                         "only tags and properties.desired can be patched; $." + field + " cannot"));
             }
         }
@@ -102,6 +103,15 @@ class TwinWriteController {
         if (properties != null && properties.has("reported")) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "readOnlyMember", "$.properties.reported",
                     "reported properties are written by the device: PATCH .../properties/reported"));
+        }
+        if (properties != null) {
+            for (Iterator<String> it = properties.fieldNames(); it.hasNext(); ) {
+                String field = it.next();
+                if (!field.equals("desired")) {
+                    throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "unknownMember",
+                            JsonPath.child("$.properties", field), "a twin's properties are desired and reported only"));
+                }
+            }
         }
         ObjectNode tags = sectionPatch(patch.get("tags"), "$.tags");
         ObjectNode desired = properties == null ? null : sectionPatch(properties.get("desired"), "$.properties.desired");

@@ -1,0 +1,64 @@
+package io.twinplatform.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.twinplatform.deploy.TwinHttp.Reply;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** An operator can see that the platform is up and read its API description. */
+class HealthAndDocsTest extends PlatformTestSupport {
+
+    @Test
+    void healthIsUpWithTheEventProcessorsRunning() {
+        Reply health = http.get("/actuator/health");
+        assertThat(health.status()).as("%s", health).isEqualTo(200);
+        JsonNode body = health.json();
+        assertThat(body.path("status").asText()).isEqualTo("UP");
+        JsonNode processors = body.path("components").path("eventProcessors");
+        assertThat(processors.path("status").asText()).as("%s", processors).isEqualTo("UP");
+        assertThat(processors.path("details").path("twin-current").asText()).isEqualTo("running");
+        assertThat(processors.path("details").path("twin-registry").asText()).isEqualTo("running");
+        assertThat(body.path("components").path("db").path("status").asText()).isEqualTo("UP");
+
+        assertThat(http.get("/actuator/health/liveness").json().path("status").asText()).isEqualTo("UP");
+        assertThat(http.get("/actuator/health/readiness").json().path("status").asText()).isEqualTo("UP");
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesTheTwinPaths() {
+        Reply docs = http.get("/v3/api-docs");
+        assertThat(docs.status()).as("%s", docs).isEqualTo(200);
+        assertThat(docs.contentType()).startsWith("application/json");
+        JsonNode paths = docs.json().path("paths");
+        assertThat(paths.has("/twins/{deviceId}")).as("paths: %s", paths.fieldNames()).isTrue();
+        assertThat(paths.has("/twins/{deviceId}/shadow")).isTrue();
+        assertThat(paths.has("/twins/{deviceId}/properties/reported")).isTrue();
+        assertThat(paths.has("/twins/{deviceId}/modules/{moduleId}")).isTrue();
+        JsonNode twin = paths.path("/twins/{deviceId}");
+        for (String method : new String[]{"get", "put", "patch", "delete"}) {
+            assertThat(twin.has(method)).as("%s /twins/{deviceId}", method).isTrue();
+        }
+        assertThat(paths.path("/twins/{deviceId}/shadow").has("get")).isTrue();
+        assertThat(paths.path("/twins/{deviceId}/shadow").has("post")).isTrue();
+    }
+
+    @Test
+    void theSwaggerUiIsServed() {
+        Reply entry = http.get("/swagger-ui.html");
+        assertThat(entry.status()).as("%s", entry).isIn(200, 302);
+        if (entry.status() == 302) {
+            assertThat(entry.headers().firstValue("Location").orElse("")).contains("/swagger-ui/index.html");
+        }
+        Reply ui = http.get("/swagger-ui/index.html");
+        assertThat(ui.status()).isEqualTo(200);
+        assertThat(ui.contentType()).startsWith("text/html");
+        assertThat(ui.body()).containsIgnoringCase("swagger");
+    }
+
+    @Test
+    void anUnknownPathIsAProblemToo() {
+        TwinHttp.assertProblem(http.get("/no/such/path"), 404, "noSuchPath");
+        TwinHttp.assertProblem(http.send("POST", "/twins/" + newDeviceId(), "{}"), 405, "methodNotAllowed");
+    }
+}

@@ -1,0 +1,49 @@
+package io.twinplatform.deploy;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The one Spring context every HTTP test class shares (the same configuration in each, so Spring's test context
+ * cache starts the platform once): the whole platform on a random port, with its embedded PostgreSQL in a fresh
+ * directory. Tests never share twins: each names its own with {@link #newDeviceId()}.
+ */
+@SpringBootTest(classes = TwinPlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+abstract class PlatformTestSupport {
+
+    static final Path DATA_DIR = TestDataDirs.fresh();
+
+    @DynamicPropertySource
+    static void platformProperties(DynamicPropertyRegistry registry) {
+        registry.add("twin.data-dir", DATA_DIR::toString);
+    }
+
+    @LocalServerPort
+    int port;
+
+    TwinHttp http;
+
+    @BeforeEach
+    void client() {
+        http = new TwinHttp(port);
+    }
+
+    static String newDeviceId() {
+        return TwinHttp.newDeviceId();
+    }
+
+    /** Creates a device twin with the given body (single-quoted JSON) and returns its id. */
+    String createDevice(String body) {
+        String id = newDeviceId();
+        TwinHttp.Reply created = http.put("/twins/" + id, TwinHttp.q(body));
+        assertThat(created.status()).as("create %s: %s", id, created).isEqualTo(201);
+        return id;
+    }
+}

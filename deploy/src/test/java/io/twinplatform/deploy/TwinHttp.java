@@ -1,0 +1,173 @@
+package io.twinplatform.deploy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A plain HTTP client for the platform's API, as any user would call it (java.net.http: it can send PATCH).
+ * Extra headers are given as name/value pairs; a {@code Content-Type} among them replaces the JSON default.
+ */
+final class TwinHttp {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
+
+    private final String base;
+
+    TwinHttp(int port) {
+        this("http://127.0.0.1:" + port);
+    }
+
+    TwinHttp(String base) {
+        this.base = base;
+    }
+
+    /** A response as the user sees it. */
+    record Reply(int status, HttpHeaders headers, String body) {
+
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (JsonProcessingException e) {
+                throw new AssertionError("response body is not JSON (status " + status + "): " + body, e);
+            }
+        }
+
+        String etag() {
+            return headers.firstValue("ETag").orElse(null);
+        }
+
+        String contentType() {
+            return headers.firstValue("Content-Type").orElse("");
+        }
+
+        long version() {
+            return json().path("version").asLong(-1);
+        }
+
+        @Override
+        public String toString() {
+            return status + " " + body;
+        }
+    }
+
+    Reply get(String path, String... headers) {
+        return send("GET", path, null, headers);
+    }
+
+    Reply delete(String path, String... headers) {
+        return send("DELETE", path, null, headers);
+    }
+
+    Reply put(String path, Object body, String... headers) {
+        return send("PUT", path, body, headers);
+    }
+
+    Reply patch(String path, Object body, String... headers) {
+        return send("PATCH", path, body, headers);
+    }
+
+    Reply post(String path, Object body, String... headers) {
+        return send("POST", path, body, headers);
+    }
+
+    /** {@code body}: a String (sent as is), a byte[] or a JsonNode; null sends no body. */
+    Reply send(String method, String path, Object body, String... headers) {
+        if (headers.length % 2 != 0) {
+            throw new IllegalArgumentException("headers come in name/value pairs");
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
+        boolean contentType = false;
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+            contentType |= headers[i].equalsIgnoreCase("Content-Type");
+        }
+        byte[] bytes = body == null ? null
+                : body instanceof byte[] b ? b
+                : body instanceof String s ? s.getBytes(StandardCharsets.UTF_8)
+                : body.toString().getBytes(StandardCharsets.UTF_8);
+        if (bytes != null && !contentType) {
+            request.header("Content-Type", "application/json");
+        }
+        request.method(method, bytes == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(bytes));
+        try {
+            HttpResponse<String> response = CLIENT.send(request.build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            return new Reply(response.statusCode(), response.headers(), response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(method + " " + path + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** A device id no other test uses. */
+    static String newDeviceId() {
+        return "dev-" + java.util.UUID.randomUUID();
+    }
+
+    /** JSON written with single quotes for readability: {@code q("{'a':1}")} is {@code {"a":1}}. */
+    static String q(String singleQuoted) {
+        return singleQuoted.replace('\'', '"');
+    }
+
+    /** Parses JSON written with single quotes. */
+    static JsonNode j(String singleQuoted) {
+        try {
+            return JSON.readTree(q(singleQuoted));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(singleQuoted, e);
+        }
+    }
+
+    /** The values of a desired or reported section, without its {@code $metadata} and {@code $version}. */
+    static ObjectNode values(JsonNode section) {
+        ObjectNode copy = ((ObjectNode) section).deepCopy();
+        copy.remove("$metadata");
+        copy.remove("$version");
+        return copy;
+    }
+
+    /**
+     * Asserts an {@code application/problem+json} answer with the status and code, with every member the API
+     * promises, and no trace of the server's internals. Returns the problem.
+     */
+    static JsonNode assertProblem(Reply reply, int status, String code) {
+        assertThat(reply.status()).as("status of %s", reply).isEqualTo(status);
+        assertThat(reply.contentType()).as("content type of %s", reply).startsWith("application/problem+json");
+        JsonNode problem = reply.json();
+        assertThat(problem.path("type").asText()).as("type").isNotBlank();
+        assertThat(problem.path("title").asText()).as("title").isNotBlank();
+        assertThat(problem.path("status").asInt()).as("status member").isEqualTo(status);
+        assertThat(problem.path("detail").asText()).as("detail").isNotBlank();
+        if (code != null) {
+            assertThat(problem.path("code").asText()).as("code of %s", reply).isEqualTo(code);
+        } else {
+            assertThat(problem.path("code").asText()).as("code").isNotBlank();
+        }
+        assertThat(reply.body()).as("no stack trace in %s", reply)
+                .doesNotContain("at io.").doesNotContain("at org.").doesNotContain("Exception")
+                .doesNotContain("\"trace\"");
+        return problem;
+    }
+}
