@@ -23,6 +23,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Axon's storage: JDBC tables in snake_case (created by Flyway, V1), and Jackson for events, snapshots, tokens and
@@ -111,16 +112,26 @@ class AxonStorageConfiguration {
                 .build();
     }
 
+    /** The thread that re-sends retried commands; stopped with the application. */
+    @Bean(destroyMethod = "shutdownNow")
+    ScheduledExecutorService commandRetryExecutor() {
+        return Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "command-retry");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
     /**
      * Retries a command that lost a race on (aggregate id, sequence number) with a writer in another process: up to
      * 5 times, 20 ms apart. Every other failure (a refusal above all) is final and reaches the caller at once.
      */
     @Bean
-    CommandGateway commandGateway(CommandBus commandBus) {
+    CommandGateway commandGateway(CommandBus commandBus, ScheduledExecutorService commandRetryExecutor) {
         return DefaultCommandGateway.builder()
                 .commandBus(commandBus)
                 .retryScheduler(IntervalRetryScheduler.builder()
-                        .retryExecutor(Executors.newSingleThreadScheduledExecutor())
+                        .retryExecutor(commandRetryExecutor)
                         .retryInterval(20)
                         .maxRetryCount(5)
                         .nonTransientFailurePredicate(failure -> !(failure instanceof ConcurrencyException))

@@ -59,7 +59,7 @@ public final class WriteBenchmark {
     private static final int TWINS = Integer.getInteger("bench.twins", 10_000);
     private static final int SECONDS = Integer.getInteger("bench.seconds", 60);
     private static final int THREADS = Integer.getInteger("bench.threads", 32);
-    private static final int HTTP_THREADS = Integer.getInteger("bench.http-threads", 32);
+    private static final int HTTP_THREADS = Integer.getInteger("bench.http-threads", 64);
 
     private WriteBenchmark() {
     }
@@ -69,7 +69,9 @@ public final class WriteBenchmark {
         Path dataDir = Files.createTempDirectory("twin-bench");
         ConfigurableApplicationContext app = new SpringApplicationBuilder(TwinPlatformApplication.class)
                 .properties(Map.of("server.port", "0", "twin.data-dir", dataDir.toString(),
-                        "logging.level.root", "warn", "spring.datasource.hikari.maximum-pool-size", "40"))
+                        "logging.level.root", "warn", "spring.datasource.hikari.maximum-pool-size", "40",
+                        // lag percentiles cover (2/3 of) one phase, never the set-up or the phase before
+                        "twin.query.lag-window", SECONDS + "s"))
                 .run();
         try {
             run(app);
@@ -104,8 +106,8 @@ public final class WriteBenchmark {
                     new PatchReportedProperties(twin, reported(sequence), null)).andMetaData(audit(Channel.DEVICE).toMap()));
         });
 
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newFixedThreadPool(4)).build();
+        ExecutorService httpExecutor = Executors.newFixedThreadPool(4);
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(httpExecutor).build();
         Result overHttp = timed("HTTP", HTTP_THREADS, lag, dataSource, sequence -> {
             String twin = twins[ThreadLocalRandom.current().nextInt(TWINS)];
             HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/twins/" + twin
@@ -119,6 +121,7 @@ public final class WriteBenchmark {
             }
         });
 
+        httpExecutor.shutdown();
         Result raw = rawInserts(dataSource, command.count, THREADS);
 
         System.out.println();
@@ -175,7 +178,10 @@ public final class WriteBenchmark {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
+        long drainStart = System.nanoTime();
         awaitProjection(dataSource);
+        System.out.printf("%s: projection caught up %.1f s after the last write%n", name,
+                (System.nanoTime() - drainStart) / 1e9);
         Arrays.sort(all);
         double lagP99 = percentile(lag, 0.99);
         Result result = new Result(name, all.length, seconds, at(all, 0.50) / 1e6, at(all, 0.99) / 1e6, lagP99);

@@ -3,7 +3,6 @@ package io.twinplatform.command.config;
 import io.twinplatform.api.model.TwinValidator;
 import io.twinplatform.api.twin.AuditMetadata;
 import org.axonframework.common.caching.Cache;
-import org.axonframework.common.caching.WeakReferenceCache;
 import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
@@ -34,13 +33,13 @@ public class TwinCommandConfiguration {
     }
 
     /**
-     * Keeps loaded twins in memory while the JVM can spare them, so a command does not re-read the twin's events.
-     * Safe with several writers: a write that lost the race on (aggregate id, sequence number) rolls back, which
-     * evicts the cached twin, and the retry reloads it from the store.
+     * Keeps the {@code twin.command.cache-size} most recently used twins in memory, so a command does not re-read
+     * the twin's events. Safe with several writers: a write that lost the race on (aggregate id, sequence number)
+     * rolls back, which evicts the cached twin, and the retry reloads it from the store.
      */
     @Bean
-    Cache twinCache() {
-        return new WeakReferenceCache();
+    Cache twinCache(TwinCommandSettings settings) {
+        return new BoundedCache(settings.cacheSize());
     }
 
     @Bean

@@ -12,11 +12,13 @@ import java.time.Duration;
  * @param snapshotThreshold      events between aggregate snapshots (default 100)
  * @param readYourWritesTimeout  how long a write waits for the read side to show it before answering (default 5s);
  *                               past it the write still answers, with the twin the write side computed
+ * @param cacheSize              how many recently used twins the write side keeps in memory (default 20000)
  * @param limits                 twin size limits, Azure IoT Hub's by default
  */
 @ConfigurationProperties("twin.command")
 public record TwinCommandSettings(@DefaultValue("100") int snapshotThreshold,
                                   @DefaultValue("5s") Duration readYourWritesTimeout,
+                                  @DefaultValue("20000") int cacheSize,
                                   @DefaultValue Limits limits) {
 
     /** Each default is Azure IoT Hub's; see {@link TwinLimits#AZURE}. */

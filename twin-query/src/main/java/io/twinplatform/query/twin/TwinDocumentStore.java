@@ -45,16 +45,24 @@ class TwinDocumentStore {
         return versions.isEmpty() ? -1 : versions.get(0);
     }
 
-    /** The rows of these twins, keyed by twin id; one round trip. */
-    Map<String, Row> findAll(Collection<String> twinIds) {
+    /**
+     * The rows of these twins, keyed by twin id, in one round trip. For the twins in {@code withoutDocument} (the
+     * caller holds them already) the row's document is left out ({@code null}): only version and deleted flag.
+     */
+    Map<String, Row> findAll(Collection<String> twinIds, Collection<String> withoutDocument) {
         Map<String, Row> rows = new HashMap<>();
         jdbc.query(connection -> {
-            PreparedStatement select = connection.prepareStatement(
-                    "SELECT twin_id, version, deleted, document::text FROM twin_document WHERE twin_id = ANY (?)");
-            select.setArray(1, connection.createArrayOf("varchar", twinIds.toArray()));
+            PreparedStatement select = connection.prepareStatement("""
+                    SELECT twin_id, version, deleted,
+                           CASE WHEN twin_id = ANY (?) THEN NULL ELSE document::text END
+                    FROM twin_document WHERE twin_id = ANY (?)""");
+            select.setArray(1, connection.createArrayOf("varchar", withoutDocument.toArray()));
+            select.setArray(2, connection.createArrayOf("varchar", twinIds.toArray()));
             return select;
         }, rs -> {
-            rows.put(rs.getString(1), new Row(rs.getString(1), rs.getLong(2), rs.getBoolean(3), parse(rs.getString(4))));
+            String document = rs.getString(4);
+            rows.put(rs.getString(1), new Row(rs.getString(1), rs.getLong(2), rs.getBoolean(3),
+                    document == null ? null : parse(document)));
         });
         return rows;
     }

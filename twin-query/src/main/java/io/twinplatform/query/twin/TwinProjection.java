@@ -9,6 +9,7 @@ import io.twinplatform.api.twin.TwinDeleted;
 import io.twinplatform.api.twin.TwinPatched;
 import io.twinplatform.api.twin.TwinReplaced;
 import io.twinplatform.api.twin.TwinStatusChanged;
+import io.twinplatform.query.config.TwinQuerySettings;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.ResetHandler;
@@ -21,6 +22,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,7 +34,9 @@ import java.util.Set;
  * Keeps {@code twin_document} current. Runs in the streaming processing group {@value #GROUP}, sequenced per twin
  * (the aggregate identifier), in batches: the handlers only collect a batch's events; when the batch commits, the
  * rows of all twins it touches are read in one query, the events folded in order, and the changed rows written in
- * one JDBC batch. Safe to replay: an event at or below the stored version is skipped, and a reset empties the
+ * one JDBC batch. The states it wrote last are kept parsed in memory ({@code twin.query.cache-size} twins) and
+ * used only while their version is the stored one, so a rolled-back batch or a write by another process is never
+ * folded onto. Safe to replay: an event at or below the stored version is skipped, and a reset empties the
  * table. It has no side effects besides the table, the lag timer and waking callers that wait for a version.
  */
 @Component
@@ -48,15 +53,23 @@ class TwinProjection {
     private final VersionWaiters waiters;
     private final Timer lag;
     private final Clock clock = Clock.systemUTC();
+    private final Map<String, TwinState> recent;
 
-    TwinProjection(TwinDocumentStore store, VersionWaiters waiters, MeterRegistry meters) {
+    TwinProjection(TwinDocumentStore store, VersionWaiters waiters, MeterRegistry meters, TwinQuerySettings settings) {
         this.store = store;
         this.waiters = waiters;
+        int cacheSize = settings.cacheSize();
+        this.recent = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, TwinState> eldest) {
+                return size() > cacheSize;
+            }
+        });
         this.lag = Timer.builder("twin.projection.lag")
                 .description("time from an event's timestamp to the commit of the twin_document row it changes; "
-                        + "percentiles over the last minute")
+                        + "percentiles over twin.query.lag-window")
                 .publishPercentiles(0.5, 0.99)
-                .distributionStatisticExpiry(Duration.ofMinutes(1))
+                .distributionStatisticExpiry(settings.lagWindow())
                 .distributionStatisticBufferLength(3)
                 .register(meters);
     }
@@ -94,6 +107,7 @@ class TwinProjection {
     @ResetHandler
     void reset() {
         store.deleteAll();
+        recent.clear();
     }
 
     private void collect(String twinId, long version, Object event, Instant at) {
@@ -112,15 +126,39 @@ class TwinProjection {
     private Map<String, TwinState> flush(List<Change> changes) {
         Set<String> twinIds = new LinkedHashSet<>();
         changes.forEach(change -> twinIds.add(change.twinId()));
-        Map<String, TwinDocumentStore.Row> rows = store.findAll(twinIds);
+        Map<String, TwinState> cached = new HashMap<>();
+        for (String twinId : twinIds) {
+            TwinState state = recent.get(twinId);
+            if (state != null) {
+                cached.put(twinId, state);
+            }
+        }
+        Map<String, TwinDocumentStore.Row> rows = store.findAll(twinIds, cached.keySet());
         Map<String, TwinState> states = new LinkedHashMap<>();
         Map<String, Long> versions = new LinkedHashMap<>();
+        List<String> stale = new ArrayList<>();
         rows.forEach((twinId, row) -> {
             versions.put(twinId, row.version());
-            if (!row.deleted()) {
+            if (row.deleted()) {
+                return;
+            }
+            TwinState state = cached.get(twinId);
+            if (row.document() != null) {
                 states.put(twinId, TwinState.fromDocument(row.document()));
+            } else if (state != null && state.version() == row.version()) {
+                states.put(twinId, state);
+            } else {
+                stale.add(twinId);
             }
         });
+        if (!stale.isEmpty()) {
+            store.findAll(stale, List.of()).forEach((twinId, row) -> {
+                versions.put(twinId, row.version());
+                if (!row.deleted()) {
+                    states.put(twinId, TwinState.fromDocument(row.document()));
+                }
+            });
+        }
         Map<String, TwinState> changed = new LinkedHashMap<>();
         Map<String, Instant> changedAt = new LinkedHashMap<>();
         for (Change change : changes) {
@@ -145,6 +183,7 @@ class TwinProjection {
         }
         if (!changed.isEmpty()) {
             store.saveAll(new ArrayList<>(changed.values()), new ArrayList<>(changedAt.values()));
+            changed.forEach(recent::put);
         }
         return changed;
     }
