@@ -12,5 +12,5 @@ public record ReportedPropertiesPatched(String twinId,
                                         ObjectNode patch,
                                         long reportedVersion,
                                         long version,
-                                        String idempotencyKey) {
+                                        String idempotencyKey) implements TwinEvent {
 }

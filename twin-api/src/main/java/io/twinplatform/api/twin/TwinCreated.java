@@ -15,5 +15,5 @@ public record TwinCreated(String twinId,
                           ObjectNode desired,
                           long desiredVersion,
                           long reportedVersion,
-                          long version) {
+                          long version) implements TwinEvent {
 }

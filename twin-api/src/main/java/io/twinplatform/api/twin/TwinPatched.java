@@ -12,5 +12,5 @@ public record TwinPatched(String twinId,
                           ObjectNode tags,
                           ObjectNode desired,
                           long desiredVersion,
-                          long version) {
+                          long version) implements TwinEvent {
 }

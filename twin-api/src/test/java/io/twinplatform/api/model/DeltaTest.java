@@ -1,8 +1,8 @@
 package io.twinplatform.api.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import static io.twinplatform.api.model.TestJson.json;
+import static io.twinplatform.api.model.TestJson.object;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class DeltaTest {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @Test
     void containsDesiredKeysWhoseValueDiffersFromReported() {
@@ -130,17 +129,5 @@ class DeltaTest {
         ((ObjectNode) delta.get("light").get("level")).put("max", 1);
 
         assertThat(desired).isEqualTo(json("{\"light\":{\"level\":{\"max\":9}},\"list\":[1]}"));
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("bad test JSON: " + text, e);
-        }
-    }
-
-    private static ObjectNode object(String text) {
-        return (ObjectNode) json(text);
     }
 }

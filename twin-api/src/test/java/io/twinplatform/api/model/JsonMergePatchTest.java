@@ -1,8 +1,8 @@
 package io.twinplatform.api.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import static io.twinplatform.api.model.TestJson.json;
+import static io.twinplatform.api.model.TestJson.object;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Nested;
@@ -14,7 +14,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class JsonMergePatchTest {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @Nested
     class Apply {
@@ -215,17 +214,5 @@ class JsonMergePatchTest {
             assertThat(before).isEqualTo(json("{\"a\":{\"b\":1},\"c\":2}"));
             assertThat(after).isEqualTo(json("{\"a\":{\"b\":2},\"d\":3}"));
         }
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("bad test JSON: " + text, e);
-        }
-    }
-
-    private static ObjectNode object(String text) {
-        return (ObjectNode) json(text);
     }
 }

@@ -1,8 +1,9 @@
 package io.twinplatform.api.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import static io.twinplatform.api.model.TestJson.json;
+import static io.twinplatform.api.model.TestJson.normalized;
+import static io.twinplatform.api.model.TestJson.object;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
@@ -15,7 +16,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ShadowDocumentTest {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private static final String DEVICE = "lamp-7";
     private static final Instant T1 = Instant.parse("2024-05-01T10:00:00.900Z");
@@ -151,22 +151,5 @@ class ShadowDocumentTest {
 
     private static TwinState created(String desired) {
         return TwinState.created(new TwinCreated(DEVICE, DEVICE, null, null, object(desired), 1, 1, 1), T1);
-    }
-
-    /** The node as JSON text would give it back, so that 1 (int) and 1L (long) compare equal. */
-    private static JsonNode normalized(JsonNode node) {
-        return json(node.toString());
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("bad test JSON: " + text, e);
-        }
-    }
-
-    private static ObjectNode object(String text) {
-        return (ObjectNode) json(text);
     }
 }

@@ -1,8 +1,11 @@
 package io.twinplatform.api.model;
 
+import static io.twinplatform.api.model.TestJson.MAPPER;
+import static io.twinplatform.api.model.TestJson.json;
+import static io.twinplatform.api.model.TestJson.normalized;
+import static io.twinplatform.api.model.TestJson.object;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
@@ -20,7 +23,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class TwinStateTest {
 
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private static final String DEVICE = "dev-1";
     private static final Instant T1 = Instant.parse("2024-05-01T10:00:00Z");
@@ -547,22 +549,5 @@ class TwinStateTest {
     private static void patchDesired(TwinState twin, String patch, long desiredVersion, long version, Instant at) {
         ObjectNode effective = twin.desired().effectivePatch(object(patch));
         twin.apply(new TwinPatched(DEVICE, null, effective, desiredVersion, version), at);
-    }
-
-    /** The node as JSON text would give it back, so that 1 (int) and 1L (long) compare equal. */
-    private static JsonNode normalized(JsonNode node) {
-        return json(node.toString());
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("bad test JSON: " + text, e);
-        }
-    }
-
-    private static ObjectNode object(String text) {
-        return (ObjectNode) json(text);
     }
 }

@@ -3,12 +3,8 @@ package io.twinplatform.query.twin;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.twinplatform.api.model.TwinState;
-import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
-import io.twinplatform.api.twin.TwinDeleted;
-import io.twinplatform.api.twin.TwinPatched;
-import io.twinplatform.api.twin.TwinReplaced;
-import io.twinplatform.api.twin.TwinStatusChanged;
+import io.twinplatform.api.twin.TwinEvent;
 import io.twinplatform.query.config.TwinQuerySettings;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
@@ -32,7 +28,7 @@ import java.util.Set;
 
 /**
  * Keeps {@code twin_document} current. Runs in the streaming processing group {@value #GROUP}, sequenced per twin
- * (the aggregate identifier), in batches: the handlers only collect a batch's events; when the batch commits, the
+ * (the aggregate identifier), in batches: the handler only collects a batch's events; when the batch commits, the
  * rows of all twins it touches are read in one query, the events folded in order, and the changed rows written in
  * one JDBC batch. The states it wrote last are kept parsed in memory ({@code twin.query.cache-size} twins) and
  * used only while their version is the stored one, so a rolled-back batch or a write by another process is never
@@ -46,7 +42,15 @@ class TwinProjection {
     static final String GROUP = "twin-current";
     private static final String BATCH = TwinProjection.class.getName() + ".batch";
 
-    private record Change(String twinId, long version, Object event, Instant at) {
+    private record Change(TwinEvent event, Instant at) {
+
+        String twinId() {
+            return event.twinId();
+        }
+
+        long version() {
+            return event.version();
+        }
     }
 
     private final TwinDocumentStore store;
@@ -75,42 +79,7 @@ class TwinProjection {
     }
 
     @EventHandler
-    void on(TwinCreated event, @Timestamp Instant at) {
-        collect(event.twinId(), event.version(), event, at);
-    }
-
-    @EventHandler
-    void on(TwinReplaced event, @Timestamp Instant at) {
-        collect(event.twinId(), event.version(), event, at);
-    }
-
-    @EventHandler
-    void on(TwinPatched event, @Timestamp Instant at) {
-        collect(event.twinId(), event.version(), event, at);
-    }
-
-    @EventHandler
-    void on(ReportedPropertiesPatched event, @Timestamp Instant at) {
-        collect(event.twinId(), event.version(), event, at);
-    }
-
-    @EventHandler
-    void on(TwinStatusChanged event, @Timestamp Instant at) {
-        collect(event.twinId(), event.version(), event, at);
-    }
-
-    @EventHandler
-    void on(TwinDeleted event, @Timestamp Instant at) {
-        collect(event.twinId(), event.version(), event, at);
-    }
-
-    @ResetHandler
-    void reset() {
-        store.deleteAll();
-        recent.clear();
-    }
-
-    private void collect(String twinId, long version, Object event, Instant at) {
+    void on(TwinEvent event, @Timestamp Instant at) {
         UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get().root();
         List<Change> batch = unitOfWork.getOrComputeResource(BATCH, key -> {
             List<Change> changes = new ArrayList<>();
@@ -119,7 +88,13 @@ class TwinProjection {
             unitOfWork.afterCommit(u -> committed(changes, written));
             return changes;
         });
-        batch.add(new Change(twinId, version, event, at));
+        batch.add(new Change(event, at));
+    }
+
+    @ResetHandler
+    void reset() {
+        store.deleteAll();
+        recent.clear();
     }
 
     /** Folds the batch into the stored rows and writes the changed ones; returns them by twin id. */
