@@ -37,7 +37,11 @@ class EmbeddedDatabaseConfiguration {
                     .setDataDirectory(directory)
                     .setCleanDataDirectory(false)
                     .setServerConfig("max_connections", "200")
+                    // The embedded binaries default to test settings (no synchronous commit): a twin platform's
+                    // answered write must survive a crash, so commits wait for the WAL flush.
                     .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on")
                     .start();
             log.info("embedded PostgreSQL started on port {} with data in {}", postgres.getPort(), directory);
             return postgres;

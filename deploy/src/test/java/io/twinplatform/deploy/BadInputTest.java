@@ -190,6 +190,8 @@ class BadInputTest extends PlatformTestSupport {
         assertThat(problem.path("path").asText()).isEqualTo("$.properties.reported");
         assertThat(assertProblem(http.patch(path, q("{'version':7}")), 400, "readOnlyMember").path("path").asText())
                 .isEqualTo("$.version");
+        assertThat(assertProblem(http.patch(path, q("{'properties':{'desired':{'fan':3},'wanted':{'fan':3}}}")), 400,
+                "unknownMember").path("path").asText()).isEqualTo("$.properties.wanted");
         assertUnchanged();
     }
 
