@@ -32,7 +32,8 @@ class ProblemResponses {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
     private static final MediaType PROBLEM = MediaType.APPLICATION_PROBLEM_JSON;
-    private static final String TYPE_BASE = "https://twinplatform.io/problems/";
+    /** Problem types are URNs: stable names that no one mistakes for a page to fetch. */
+    private static final String TYPE_BASE = "urn:twin-platform:problem:";
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> handle(Exception failure) {

@@ -156,7 +156,8 @@ final class TwinHttp {
         assertThat(reply.status()).as("status of %s", reply).isEqualTo(status);
         assertThat(reply.contentType()).as("content type of %s", reply).startsWith("application/problem+json");
         JsonNode problem = reply.json();
-        assertThat(problem.path("type").asText()).as("type").isNotBlank();
+        assertThat(problem.path("type").asText()).as("type")
+                .isEqualTo("urn:twin-platform:problem:" + problem.path("code").asText());
         assertThat(problem.path("title").asText()).as("title").isNotBlank();
         assertThat(problem.path("status").asInt()).as("status member").isEqualTo(status);
         assertThat(problem.path("detail").asText()).as("detail").isNotBlank();
