@@ -127,8 +127,4 @@ public final class TwinSection {
                 metadata instanceof ObjectNode m ? m : JsonNodeFactory.instance.objectNode(),
                 version == null ? 1 : version.asLong());
     }
-
-    TwinSection copy() {
-        return new TwinSection(versioned, values.deepCopy(), metadata.deepCopy(), version);
-    }
 }

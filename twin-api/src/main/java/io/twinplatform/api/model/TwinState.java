@@ -199,22 +199,6 @@ public final class TwinState {
         return state;
     }
 
-    /** A deep copy, for readers that must not share trees with a cache. */
-    public TwinState copy() {
-        TwinState copy = new TwinState(deviceId, moduleId);
-        copy.version = version;
-        copy.deleted = deleted;
-        copy.status = status;
-        copy.statusReason = statusReason;
-        copy.statusUpdatedTime = statusUpdatedTime;
-        copy.connectionState = connectionState;
-        copy.lastActivityTime = lastActivityTime;
-        copy.tags = tags == null ? null : tags.deepCopy();
-        copy.desired = desired == null ? null : desired.copy();
-        copy.reported = reported == null ? null : reported.copy();
-        return copy;
-    }
-
     /** A whole section as stored: merge-patch semantics onto nothing, so a {@code null} value is no key. */
     private static ObjectNode copyOrEmpty(ObjectNode node) {
         ObjectNode empty = JsonNodeFactory.instance.objectNode();

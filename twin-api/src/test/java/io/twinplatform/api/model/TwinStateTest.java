@@ -516,18 +516,6 @@ class TwinStateTest {
             assertThat(twin.render()).isEqualTo(before);
         }
 
-        @Test
-        void copiesIndependently() {
-            TwinState twin = created("{\"a\":1}", INITIAL_DESIRED);
-            ObjectNode before = twin.render();
-
-            TwinState copy = twin.copy();
-            copy.apply(new TwinPatched(DEVICE, object("{\"a\":2}"), object("{\"t\":99}"), 2, 2), T2);
-
-            assertThat(twin.render()).isEqualTo(before);
-            assertThat(copy.render().get("tags")).isEqualTo(json("{\"a\":2}"));
-        }
-
         private TwinState richModuleTwin() {
             TwinState twin = TwinState.created(new TwinCreated(DEVICE + "/mod-1", DEVICE, "mod-1",
                     object("{\"site\":\"north\",\"tags\":[\"a\",\"b\"]}"), object(INITIAL_DESIRED), 1, 1, 1), T1);
