@@ -36,11 +36,7 @@ public final class TwinValidator {
         if (section == null) {
             return;
         }
-        if (!section.isObject()) {
-            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "notAnObject", path,
-                    "expected a JSON object at " + path + " but found " + section.getNodeType().name().toLowerCase()));
-        }
-        checkObject((ObjectNode) section, path, 1);
+        checkObject(JsonBodies.object(section, path), path, 1);
     }
 
     /** Refuses a section whose compact JSON form is larger than {@code maxBytes}. */
