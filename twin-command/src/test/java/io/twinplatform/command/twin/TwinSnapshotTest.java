@@ -1,5 +1,7 @@
 package io.twinplatform.command.twin;
 
+import static io.twinplatform.command.twin.TwinTest.empty;
+import static io.twinplatform.command.twin.TwinTest.json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -300,17 +302,5 @@ class TwinSnapshotTest {
         } catch (JsonProcessingException e) {
             throw new AssertionError(e);
         }
-    }
-
-    private static ObjectNode json(String text) {
-        try {
-            return (ObjectNode) MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(text, e);
-        }
-    }
-
-    private static ObjectNode empty() {
-        return MAPPER.createObjectNode();
     }
 }

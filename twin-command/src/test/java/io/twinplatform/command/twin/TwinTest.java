@@ -905,7 +905,7 @@ class TwinTest {
         }
     }
 
-    private static ObjectNode empty() {
+    static ObjectNode empty() {
         return MAPPER.createObjectNode();
     }
 
