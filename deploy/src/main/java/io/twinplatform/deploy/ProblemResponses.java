@@ -25,7 +25,7 @@ import java.net.URI;
  * Turns every failure into {@code application/problem+json}: {@code type}, {@code title}, {@code status},
  * {@code detail}, a stable {@code code}, and {@code path} (the JSON path at fault) or {@code position} (the offset
  * of a JSON syntax error) where they apply. No stack trace reaches a client; an unexpected failure is logged here
- * and answered 500 with its correlation-free message withheld.
+ * and answered 500 without its message.
  */
 @RestControllerAdvice
 class ProblemResponses {

@@ -155,13 +155,13 @@ class TwinWriteController {
                                     @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
                                     @RequestBody byte[] body, HttpServletRequest request) {
         TwinId id = new TwinId(deviceId, moduleId);
-        ObjectNode request0 = JsonBodies.parseObject(body);
-        TwinStatus status = TwinStatus.fromJson(request0.path("status").asText(null));
+        ObjectNode statusRequest = JsonBodies.parseObject(body);
+        TwinStatus status = TwinStatus.fromJson(statusRequest.path("status").asText(null));
         if (status == null) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidStatus", "$.status",
                     "status must be \"enabled\" or \"disabled\""));
         }
-        JsonNode reason = request0.get("statusReason");
+        JsonNode reason = statusRequest.get("statusReason");
         TwinWriteResult result = dispatcher.send(new SetTwinStatus(id.value(), status,
                         reason == null || reason.isNull() ? null : reason.asText(), Etags.expectedVersion(ifMatch)),
                 RequestAudit.of(request, Channel.API));
