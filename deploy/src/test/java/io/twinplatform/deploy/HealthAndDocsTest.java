@@ -44,6 +44,24 @@ class HealthAndDocsTest extends PlatformTestSupport {
     }
 
     @Test
+    void theOpenApiDocumentNamesBodiesAndEveryAnswerOfAWrite() {
+        JsonNode docs = http.get("/v3/api-docs").json();
+        JsonNode put = docs.at("/paths/~1twins~1{deviceId}/put");
+
+        assertThat(put.at("/requestBody/content/application~1json/schema/$ref").asText())
+                .isEqualTo("#/components/schemas/TwinWrite");
+        assertThat(put.path("responses").fieldNames()).toIterable()
+                .contains("200", "201", "400", "404", "412", "413", "415", "422");
+        assertThat(put.at("/responses/412/content/application~1problem+json/schema/$ref").asText())
+                .isEqualTo("#/components/schemas/Problem");
+        assertThat(docs.at("/paths/~1twins~1{deviceId}~1properties~1reported/patch/requestBody/content/application~1json/schema/$ref")
+                .asText()).isEqualTo("#/components/schemas/ReportedPatch");
+        assertThat(docs.at("/paths/~1twins~1{deviceId}~1shadow/post/responses/200/content/application~1json/schema/$ref")
+                .asText()).isEqualTo("#/components/schemas/Shadow");
+        assertThat(docs.at("/components/schemas/Problem/properties").has("path")).isTrue();
+    }
+
+    @Test
     void theSwaggerUiIsServed() {
         Reply entry = http.get("/swagger-ui.html");
         assertThat(entry.status()).as("%s", entry).isIn(200, 302);
