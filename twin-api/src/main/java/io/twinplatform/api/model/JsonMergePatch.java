@@ -40,6 +40,17 @@ public final class JsonMergePatch {
         return (ObjectNode) apply(target, patch);
     }
 
+    /** A whole section as stored: merge-patch semantics onto nothing, so a {@code null} value is no key. */
+    public static ObjectNode withoutNulls(ObjectNode section) {
+        ObjectNode empty = JsonNodeFactory.instance.objectNode();
+        return section == null ? empty : applyToObject(empty, section);
+    }
+
+    /** The part of {@code patch} that would change {@code target}: {@code diff(target, apply(target, patch))}. */
+    public static ObjectNode effective(ObjectNode target, ObjectNode patch) {
+        return diff(target, applyToObject(target, patch));
+    }
+
     /**
      * The smallest merge patch that turns {@code before} into {@code after}: removed keys map to {@code null},
      * changed values are recursed into when both sides are objects, unchanged keys are left out. An empty result

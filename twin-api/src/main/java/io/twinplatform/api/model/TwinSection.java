@@ -65,12 +65,12 @@ public final class TwinSection {
 
     /** The effective patch that {@code patch} would make, without changing anything. Empty: no change. */
     public ObjectNode effectivePatch(ObjectNode patch) {
-        return JsonMergePatch.diff(values, JsonMergePatch.applyToObject(values, patch));
+        return JsonMergePatch.effective(values, patch);
     }
 
     /** The effective patch that replacing the values whole with {@code replacement} would make. */
     public ObjectNode effectiveReplacement(ObjectNode replacement) {
-        return JsonMergePatch.diff(values, JsonMergePatch.applyToObject(JsonNodeFactory.instance.objectNode(), replacement));
+        return JsonMergePatch.diff(values, JsonMergePatch.withoutNulls(replacement));
     }
 
     /** The values {@code patch} would lead to, for size checks before deciding. */

@@ -69,15 +69,15 @@ public final class TwinState {
             lastActivityTime = null;
             desired = TwinSection.empty(true, at);
             reported = TwinSection.empty(false, at);
-            tags = copyOrEmpty(e.tags());
-            ObjectNode initial = copyOrEmpty(e.desired());
+            tags = JsonMergePatch.withoutNulls(e.tags());
+            ObjectNode initial = JsonMergePatch.withoutNulls(e.desired());
             if (!initial.isEmpty()) {
                 desired.apply(initial, e.desiredVersion(), at);
             }
             version = e.version();
         } else if (event instanceof TwinReplaced e) {
             if (e.tags() != null) {
-                tags = copyOrEmpty(e.tags());
+                tags = JsonMergePatch.withoutNulls(e.tags());
             }
             if (e.desired() != null) {
                 desired.apply(desired.effectiveReplacement(e.desired()), e.desiredVersion(), at);
@@ -158,7 +158,7 @@ public final class TwinState {
 
     /** The effective patch {@code patch} would make to tags; empty when it changes nothing. */
     public ObjectNode effectiveTagsPatch(ObjectNode patch) {
-        return JsonMergePatch.diff(tags, JsonMergePatch.applyToObject(tags, patch));
+        return JsonMergePatch.effective(tags, patch);
     }
 
     /** The twin document users see (Azure's twin JSON plus AWS's {@code delta}). */
@@ -197,12 +197,6 @@ public final class TwinState {
         state.desired = TwinSection.parse((ObjectNode) properties.get("desired"), true);
         state.reported = TwinSection.parse((ObjectNode) properties.get("reported"), false);
         return state;
-    }
-
-    /** A whole section as stored: merge-patch semantics onto nothing, so a {@code null} value is no key. */
-    private static ObjectNode copyOrEmpty(ObjectNode node) {
-        ObjectNode empty = JsonNodeFactory.instance.objectNode();
-        return node == null ? empty : JsonMergePatch.applyToObject(empty, node);
     }
 
     private static String textOrNull(JsonNode node) {

@@ -215,4 +215,23 @@ class JsonMergePatchTest {
             assertThat(after).isEqualTo(json("{\"a\":{\"b\":2},\"d\":3}"));
         }
     }
+
+    @Nested
+    class Helpers {
+
+        @Test
+        void effectiveKeepsOnlyWhatAPatchChanges() {
+            ObjectNode patch = JsonMergePatch.effective(object("{\"a\":1,\"b\":{\"c\":2}}"),
+                    object("{\"a\":1,\"b\":{\"c\":3},\"gone\":null,\"new\":true}"));
+
+            assertThat(patch).isEqualTo(json("{\"b\":{\"c\":3},\"new\":true}"));
+        }
+
+        @Test
+        void withoutNullsDropsNullMembersAndTurnsAbsentIntoEmpty() {
+            assertThat(JsonMergePatch.withoutNulls(object("{\"a\":null,\"b\":{\"c\":null,\"d\":1}}")))
+                    .isEqualTo(json("{\"b\":{\"d\":1}}"));
+            assertThat(JsonMergePatch.withoutNulls(null)).isEqualTo(json("{}"));
+        }
+    }
 }

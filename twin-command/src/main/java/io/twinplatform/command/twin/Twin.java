@@ -72,8 +72,8 @@ public class Twin {
         TwinId id = TwinId.parse(command.twinId());
         validator.checkContent(command.tags(), TAGS);
         validator.checkContent(command.desired(), DESIRED);
-        ObjectNode tags = withoutNulls(command.tags());
-        ObjectNode desired = withoutNulls(command.desired());
+        ObjectNode tags = JsonMergePatch.withoutNulls(command.tags());
+        ObjectNode desired = JsonMergePatch.withoutNulls(command.desired());
         validator.checkSize(tags, validator.limits().maxTagsBytes(), TAGS);
         validator.checkSize(desired, validator.limits().maxDesiredBytes(), DESIRED);
 
@@ -279,11 +279,6 @@ public class Twin {
 
     private static ObjectNode empty() {
         return JsonNodeFactory.instance.objectNode();
-    }
-
-    /** A whole section given for replacement: merge-patch semantics onto nothing, so {@code null} values vanish. */
-    private static ObjectNode withoutNulls(ObjectNode section) {
-        return section == null ? empty() : JsonMergePatch.applyToObject(empty(), section);
     }
 
     /** AWS shadow rules: absent leaves alone, JSON null clears the section, an object merge-patches it. */
