@@ -149,6 +149,21 @@ class BadInputTest extends PlatformTestSupport {
     }
 
     @Test
+    void aNumberTooLargeForADoubleIs422() {
+        JsonNode problem = assertProblem(http.patch(path, q("{'properties':{'desired':{'huge':1e400}}}")),
+                422, "numberOutOfRange");
+        assertThat(problem.path("path").asText()).isEqualTo("$.properties.desired.huge");
+        assertUnchanged();
+    }
+
+    @Test
+    void readingAPastVersionIs422UntilHistoryServesIt() {
+        assertProblem(http.get(path + "?atVersion=1"), 422, "pointInTimeNotAvailable");
+        assertProblem(http.get(path + "?asOf=2026-01-01T00:00:00Z"), 422, "pointInTimeNotAvailable");
+        assertUnchanged();
+    }
+
+    @Test
     void tagsOver8KBAre413() {
         String big = "{'tags':{'a':'" + "x".repeat(3000) + "','b':'" + "x".repeat(3000) + "','c':'" + "x".repeat(3000) + "'}}";
         for (Reply reply : new Reply[]{http.put(path, q(big)), http.patch(path, q(big))}) {

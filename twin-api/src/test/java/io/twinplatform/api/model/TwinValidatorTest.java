@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 
+import static io.twinplatform.api.model.TestJson.object;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -225,6 +226,20 @@ class TwinValidatorTest {
 
     @Nested
     class Integers {
+
+        @Test
+        void refusesANumberTooLargeForADouble() {
+            TwinError error = refusal(object("{\"v\":1e400}"), DESIRED);
+
+            assertThat(error.kind()).isEqualTo(ErrorKind.UNPROCESSABLE);
+            assertThat(error.code()).isEqualTo("numberOutOfRange");
+            assertThat(error.path()).isEqualTo(DESIRED + ".v");
+        }
+
+        @Test
+        void acceptsLargeButFiniteDoubles() {
+            assertAccepted(object("{\"v\":1.7e308}"), DESIRED);
+        }
 
         @ParameterizedTest
         @ValueSource(longs = {4503599627370495L, -4503599627370495L, 0L, 42L, -1L})
