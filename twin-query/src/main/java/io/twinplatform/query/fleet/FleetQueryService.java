@@ -1,0 +1,176 @@
+package io.twinplatform.query.fleet;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.query.RunTwinQuery;
+import io.twinplatform.api.query.SelectItem;
+import io.twinplatform.api.query.TwinQuery;
+import io.twinplatform.api.query.TwinQueryPage;
+import io.twinplatform.query.config.TwinQuerySettings;
+import org.axonframework.queryhandling.QueryHandler;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs fleet queries against the current-state projection: parse, compile, execute in a read-only transaction
+ * under the statement timeout, and page with a keyset cursor.
+ */
+@Service
+public class FleetQueryService {
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate readOnly;
+    private final ObjectMapper mapper;
+    private final TwinQuerySettings settings;
+
+    FleetQueryService(JdbcTemplate jdbc, PlatformTransactionManager transactions, ObjectMapper mapper,
+                      TwinQuerySettings settings) {
+        this.jdbc = jdbc;
+        this.readOnly = new TransactionTemplate(transactions);
+        this.readOnly.setReadOnly(true);
+        this.mapper = mapper;
+        this.settings = settings;
+    }
+
+    @QueryHandler
+    public TwinQueryPage handle(RunTwinQuery request) {
+        return run(request.query(), request.pageSize(), request.continuationToken());
+    }
+
+    public TwinQueryPage run(String text, Integer pageSize, String continuationToken) {
+        int size = pageSize == null ? RunTwinQuery.DEFAULT_PAGE_SIZE : pageSize;
+        if (size < 1 || size > RunTwinQuery.MAX_PAGE_SIZE) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidPageSize", "$.pageSize",
+                    "pageSize is between 1 and " + RunTwinQuery.MAX_PAGE_SIZE + "; it was " + size));
+        }
+        TwinQuery query = TwinQuery.parse(text);
+        List<String> cursorTypes = QueryCompiler.cursorTypes(query);
+        ContinuationToken after = continuationToken == null ? null
+                : ContinuationToken.decode(continuationToken, query.text(), cursorTypes);
+        long returned = after == null ? 0 : after.returned();
+        int limit = size;
+        if (query.top() != null) {
+            limit = (int) Math.min(size, query.top() - returned);
+            if (limit <= 0) {
+                return new TwinQueryPage(List.of(), null);
+            }
+        }
+        CompiledQuery compiled = QueryCompiler.compile(query, after == null ? null : after.cursor(), limit + 1);
+        List<Row> rows = execute(compiled);
+        boolean more = rows.size() > limit;
+        List<ObjectNode> items = new ArrayList<>(Math.min(rows.size(), limit));
+        for (int i = 0; i < Math.min(rows.size(), limit); i++) {
+            items.add(item(query, rows.get(i).outputs()));
+        }
+        String token = null;
+        if (more && !cursorTypes.isEmpty()) {
+            List<JsonNode> cursor = rows.get(limit - 1).cursor();
+            token = new ContinuationToken(query.text(), returned + items.size(), cursor).encode();
+        }
+        return new TwinQueryPage(items, token);
+    }
+
+    private record Row(List<String> outputs, List<JsonNode> cursor) {
+    }
+
+    private List<Row> execute(CompiledQuery compiled) {
+        try {
+            return readOnly.execute(status -> {
+                jdbc.queryForObject("SELECT set_config('statement_timeout', ?, true)", String.class,
+                        settings.statementTimeout().toMillis() + "ms");
+                return jdbc.query(connection -> prepare(connection, compiled), (rs, n) -> row(rs, compiled));
+            });
+        } catch (DataAccessException e) {
+            if (e.getMostSpecificCause() instanceof SQLException sql && "57014".equals(sql.getSQLState())) {
+                throw new TwinException(TwinError.of(ErrorKind.UNPROCESSABLE, "queryTimeout",
+                        "the query ran longer than " + settings.statementTimeout().toMillis()
+                                + " ms and was cancelled; narrow it with WHERE, or page with a smaller pageSize"));
+            }
+            throw e;
+        }
+    }
+
+    private static PreparedStatement prepare(Connection connection, CompiledQuery compiled) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(compiled.sql());
+        int index = 1;
+        for (Object param : compiled.params()) {
+            if (param instanceof CompiledQuery.Json json) {
+                statement.setString(index, json.text());
+            } else if (param instanceof CompiledQuery.TextArray array) {
+                statement.setArray(index, connection.createArrayOf("text", array.items().toArray()));
+            } else if (param instanceof String text) {
+                statement.setString(index, text);
+            } else if (param instanceof Integer number) {
+                statement.setInt(index, number);
+            } else if (param instanceof Long number) {
+                statement.setLong(index, number);
+            } else if (param instanceof Boolean flag) {
+                statement.setBoolean(index, flag);
+            } else {
+                statement.setNull(index, Types.NULL);
+            }
+            index++;
+        }
+        return statement;
+    }
+
+    private Row row(ResultSet rs, CompiledQuery compiled) throws SQLException {
+        List<String> outputs = new ArrayList<>(compiled.outputs());
+        for (int i = 1; i <= compiled.outputs(); i++) {
+            outputs.add(rs.getString(i));
+        }
+        List<JsonNode> cursor = new ArrayList<>(compiled.keys());
+        for (int i = compiled.outputs() + 1; i <= compiled.outputs() + compiled.keys(); i++) {
+            Object value = rs.getObject(i);
+            if (value instanceof Boolean flag) {
+                cursor.add(mapper.getNodeFactory().booleanNode(flag));
+            } else if (value instanceof Integer number) {
+                cursor.add(mapper.getNodeFactory().numberNode(number));
+            } else if (value instanceof String text) {
+                cursor.add(mapper.getNodeFactory().textNode(text));
+            } else {
+                cursor.add(parse(rs.getString(i)));
+            }
+        }
+        return new Row(outputs, cursor);
+    }
+
+    private ObjectNode item(TwinQuery query, List<String> outputs) {
+        if (query.selectsWholeTwins()) {
+            return (ObjectNode) parse(outputs.get(0));
+        }
+        ObjectNode item = mapper.createObjectNode();
+        for (int i = 0; i < query.select().size(); i++) {
+            SelectItem selected = query.select().get(i);
+            String value = outputs.get(i);
+            if (value != null) {
+                item.set(selected.key(), parse(value));
+            }
+        }
+        return item;
+    }
+
+    private JsonNode parse(String json) {
+        try {
+            return mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("PostgreSQL returned invalid JSON", e);
+        }
+    }
+}
