@@ -104,6 +104,12 @@ final class QueryParser {
         return query;
     }
 
+    Field singleField() {
+        Field field = field();
+        expectEnd("the end of the field");
+        return field;
+    }
+
     TwinQuery targetCondition() {
         Token first = peek();
         if (first.is("SELECT")) {

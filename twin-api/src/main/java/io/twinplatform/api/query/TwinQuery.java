@@ -43,6 +43,11 @@ public record TwinQuery(String text, List<SelectItem> select, Integer top, Sourc
         return new QueryParser(text).targetCondition();
     }
 
+    /** Parses one field as a query would name it ({@code tags.deviceType}, {@code inSync}). */
+    public static Field parseField(String text) {
+        return new QueryParser(text).singleField();
+    }
+
     public boolean selectsWholeTwins() {
         return select.isEmpty();
     }

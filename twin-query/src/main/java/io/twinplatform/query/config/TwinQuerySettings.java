@@ -4,6 +4,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Settings of the read side, under {@code twin.query}.
@@ -13,10 +14,34 @@ import java.time.Duration;
  *                  computed (default 1 minute)
  * @param cacheSize how many recently projected twins the projection keeps parsed in memory (default 20000)
  * @param statementTimeout the longest a fleet query may run before it is cancelled (default 5 seconds)
+ * @param views     the fleet views: live counts of twins by one field; when not set, {@link #DEFAULT_VIEWS}
  */
 @ConfigurationProperties("twin.query")
 public record TwinQuerySettings(@DefaultValue("true") boolean enabled,
                                 @DefaultValue("1m") Duration lagWindow,
                                 @DefaultValue("20000") int cacheSize,
-                                @DefaultValue("5s") Duration statementTimeout) {
+                                @DefaultValue("5s") Duration statementTimeout,
+                                List<View> views) {
+
+    /**
+     * A fleet view: how many twins of {@code source} there are for each value of {@code groupBy}.
+     *
+     * @param name    the view's name in {@code /fleet/views/{name}}
+     * @param groupBy a field as the query language names it ({@code tags.deviceType}, {@code inSync})
+     * @param source  {@code devices} (default) or {@code devices.modules}
+     */
+    public record View(String name, String groupBy, String source) {
+    }
+
+    /** Twins by status, connection state, device type tag, reported firmware version, and in sync or not. */
+    public static final List<View> DEFAULT_VIEWS = List.of(
+            new View("status", "status", null),
+            new View("connectionState", "connectionState", null),
+            new View("deviceType", "tags.deviceType", null),
+            new View("firmware", "properties.reported.firmware.version", null),
+            new View("inSync", "inSync", null));
+
+    public TwinQuerySettings {
+        views = views == null ? DEFAULT_VIEWS : List.copyOf(views);
+    }
 }

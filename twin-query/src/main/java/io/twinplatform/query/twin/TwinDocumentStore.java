@@ -67,13 +67,13 @@ class TwinDocumentStore {
         return rows;
     }
 
-    /** Writes each twin's state (a deleted state as a tombstone) in one JDBC batch. */
-    void saveAll(List<TwinState> states, List<Instant> times) {
+    /** Writes each twin's state and rendered document (a deleted state as a tombstone) in one JDBC batch. */
+    void saveAll(List<TwinState> states, List<ObjectNode> documents, List<Instant> times) {
         List<Object[]> args = new ArrayList<>(states.size());
         for (int i = 0; i < states.size(); i++) {
             TwinState state = states.get(i);
             args.add(new Object[]{state.twinId(), state.deviceId(), state.moduleId(), state.version(), state.deleted(),
-                    state.render().toString(), Timestamp.from(times.get(i))});
+                    documents.get(i).toString(), Timestamp.from(times.get(i))});
         }
         jdbc.batchUpdate("""
                 INSERT INTO twin_document (twin_id, device_id, module_id, version, deleted, document, updated_at)

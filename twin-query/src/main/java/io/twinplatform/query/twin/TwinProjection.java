@@ -1,11 +1,13 @@
 package io.twinplatform.query.twin;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinEvent;
 import io.twinplatform.query.config.TwinQuerySettings;
+import io.twinplatform.query.views.FleetViews;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.ResetHandler;
@@ -54,13 +56,16 @@ class TwinProjection {
     }
 
     private final TwinDocumentStore store;
+    private final FleetViews views;
     private final VersionWaiters waiters;
     private final Timer lag;
     private final Clock clock = Clock.systemUTC();
     private final Map<String, TwinState> recent;
 
-    TwinProjection(TwinDocumentStore store, VersionWaiters waiters, MeterRegistry meters, TwinQuerySettings settings) {
+    TwinProjection(TwinDocumentStore store, FleetViews views, VersionWaiters waiters, MeterRegistry meters,
+                   TwinQuerySettings settings) {
         this.store = store;
+        this.views = views;
         this.waiters = waiters;
         int cacheSize = settings.cacheSize();
         this.recent = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
@@ -94,6 +99,7 @@ class TwinProjection {
     @ResetHandler
     void reset() {
         store.deleteAll();
+        views.clear();
         recent.clear();
     }
 
@@ -134,6 +140,11 @@ class TwinProjection {
                 }
             });
         }
+        // Each live twin's fleet view groups before the batch (states are folded in place below).
+        Map<String, List<FleetViews.Key>> groupsBefore = new HashMap<>();
+        if (views.enabled()) {
+            states.forEach((twinId, state) -> groupsBefore.put(twinId, views.keys(state.render())));
+        }
         Map<String, TwinState> changed = new LinkedHashMap<>();
         Map<String, Instant> changedAt = new LinkedHashMap<>();
         for (Change change : changes) {
@@ -157,7 +168,20 @@ class TwinProjection {
             changedAt.put(change.twinId(), change.at());
         }
         if (!changed.isEmpty()) {
-            store.saveAll(new ArrayList<>(changed.values()), new ArrayList<>(changedAt.values()));
+            List<ObjectNode> documents = new ArrayList<>(changed.size());
+            Map<String, List<FleetViews.Key>> groupsAfter = new HashMap<>();
+            changed.forEach((twinId, state) -> {
+                ObjectNode document = state.render();
+                documents.add(document);
+                if (views.enabled() && !state.deleted()) {
+                    groupsAfter.put(twinId, views.keys(document));
+                }
+            });
+            store.saveAll(new ArrayList<>(changed.values()), documents, new ArrayList<>(changedAt.values()));
+            if (views.enabled()) {
+                groupsBefore.keySet().retainAll(changed.keySet());
+                views.count(groupsBefore, groupsAfter);
+            }
             changed.forEach(recent::put);
         }
         return changed;
