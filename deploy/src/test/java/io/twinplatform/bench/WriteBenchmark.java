@@ -95,10 +95,10 @@ public final class WriteBenchmark {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
                 System.getProperty("java.version"), TWINS, SECONDS);
         long setupStart = System.nanoTime();
-        parallel(THREADS, TWINS, i -> commands.sendAndWait(GenericCommandMessage.asCommandMessage(
+        BenchSupport.parallel(THREADS, TWINS, i -> commands.sendAndWait(GenericCommandMessage.asCommandMessage(
                 new PutTwin(twins[i], tags(i), null, null, false)).andMetaData(audit(Channel.API).toMap())));
         System.out.printf("setup: %d twins created in %.1f s%n", TWINS, (System.nanoTime() - setupStart) / 1e9);
-        awaitProjection(dataSource);
+        BenchSupport.awaitProjection(dataSource, 60);
 
         Result command = timed("command path", THREADS, lag, dataSource, sequence -> {
             String twin = twins[ThreadLocalRandom.current().nextInt(TWINS)];
@@ -179,12 +179,12 @@ public final class WriteBenchmark {
         double seconds = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
         long drainStart = System.nanoTime();
-        awaitProjection(dataSource);
+        BenchSupport.awaitProjection(dataSource, 60);
         System.out.printf("%s: projection caught up %.1f s after the last write%n", name,
                 (System.nanoTime() - drainStart) / 1e9);
         Arrays.sort(all);
         double lagP99 = percentile(lag, 0.99);
-        Result result = new Result(name, all.length, seconds, at(all, 0.50) / 1e6, at(all, 0.99) / 1e6, lagP99);
+        Result result = new Result(name, all.length, seconds, BenchSupport.at(all, 0.50) / 1e6, BenchSupport.at(all, 0.99) / 1e6, lagP99);
         System.out.printf("%s: %d writes in %.1f s = %.0f/s, p50 %.2f ms, p99 %.2f ms, projection lag p99 %.1f ms%n",
                 name, result.count, seconds, result.perSecond(), result.p50Millis, result.p99Millis, lagP99);
         return result;
@@ -242,41 +242,10 @@ public final class WriteBenchmark {
         pool.shutdown();
         long[] all = parts.stream().flatMapToLong(Arrays::stream).sorted().toArray();
         jdbc.execute("DROP TABLE bench_raw_insert");
-        Result result = new Result("raw JDBC insert", all.length, seconds, at(all, 0.50) / 1e6, at(all, 0.99) / 1e6, -1);
+        Result result = new Result("raw JDBC insert", all.length, seconds, BenchSupport.at(all, 0.50) / 1e6, BenchSupport.at(all, 0.99) / 1e6, -1);
         System.out.printf("raw JDBC: %d rows in %.1f s = %.0f/s, p50 %.2f ms, p99 %.2f ms%n", result.count, seconds,
                 result.perSecond(), result.p50Millis, result.p99Millis);
         return result;
-    }
-
-    private static void awaitProjection(DataSource dataSource) throws InterruptedException {
-        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-        for (int i = 0; i < 600; i++) {
-            Long behind = jdbc.queryForObject("""
-                    SELECT count(*) FROM twin_registry r LEFT JOIN twin_document d ON d.twin_id = r.twin_id
-                    WHERE d.twin_id IS NULL""", Long.class);
-            Long head = jdbc.queryForObject("SELECT coalesce(max(global_index), 0) FROM domain_event_entry", Long.class);
-            String token = jdbc.queryForObject(
-                    "SELECT string_agg(convert_from(token, 'UTF8'), ',') FROM token_entry WHERE processor_name = 'twin-current'",
-                    String.class);
-            if (behind != null && behind == 0 && token != null && tokensReach(token, head)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        System.out.println("warning: projection did not catch up within 60 s");
-    }
-
-    /** Whether every segment's token (Jackson JSON of a gap-aware token) has reached {@code head}. */
-    private static boolean tokensReach(String tokens, long head) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"index\"\\s*:\\s*(\\d+)").matcher(tokens);
-        boolean any = false;
-        while (m.find()) {
-            any = true;
-            if (Long.parseLong(m.group(1)) < head) {
-                return false;
-            }
-        }
-        return any;
     }
 
     private static double percentile(Timer timer, double p) {
@@ -286,31 +255,6 @@ public final class WriteBenchmark {
             }
         }
         return Double.NaN;
-    }
-
-    private static long at(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
-    }
-
-    private static void parallel(int threads, int count, java.util.function.IntConsumer task) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
-        AtomicLong next = new AtomicLong();
-        List<Future<?>> futures = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            futures.add(pool.submit(() -> {
-                long i;
-                while ((i = next.getAndIncrement()) < count) {
-                    task.accept((int) i);
-                }
-            }));
-        }
-        for (Future<?> f : futures) {
-            f.get();
-        }
-        pool.shutdown();
     }
 
     private static ObjectNode tags(int i) {
@@ -329,6 +273,6 @@ public final class WriteBenchmark {
     }
 
     private static AuditMetadata audit(Channel channel) {
-        return new AuditMetadata("bench", channel, "in-process", UUID.randomUUID().toString(), null);
+        return BenchSupport.audit(channel);
     }
 }

@@ -98,7 +98,10 @@ final class QueryParser {
             expectKeyword("BY");
             orderBy = orderBy();
         }
-        expectEnd("WHERE, GROUP BY, ORDER BY or the end of the query");
+        expectEnd(!orderBy.isEmpty() ? "',' or the end of the query"
+                : !groupBy.isEmpty() ? "',', ORDER BY or the end of the query"
+                : where instanceof Condition.All ? "WHERE, GROUP BY, ORDER BY or the end of the query"
+                : "AND, OR, GROUP BY, ORDER BY or the end of the query");
         TwinQuery query = new TwinQuery(text, select, top, source, where, groupBy, orderBy);
         checkShape(query);
         return query;
@@ -148,15 +151,16 @@ final class QueryParser {
         if (count.type() != Type.NUMBER) {
             throw expected(count, "a whole number after TOP");
         }
+        int n;
         try {
-            int n = new BigDecimal(count.text()).intValueExact();
-            if (n < 1) {
-                throw expected(count, "a whole number of at least 1 after TOP");
-            }
-            return n;
-        } catch (ArithmeticException e) {
-            throw expected(count, "a whole number after TOP, at most " + Integer.MAX_VALUE);
+            n = new BigDecimal(count.text()).intValueExact();
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw expected(count, "a whole number from 1 to " + Integer.MAX_VALUE + " after TOP");
         }
+        if (n < 1) {
+            throw expected(count, "a whole number from 1 to " + Integer.MAX_VALUE + " after TOP");
+        }
+        return n;
     }
 
     private List<SelectItem> selectList() {
@@ -247,13 +251,11 @@ final class QueryParser {
     // ---- conditions
 
     private Condition condition() {
-        enter();
         Condition left = conjunction();
         while (peek().is("OR")) {
             next++;
             left = new Condition.Or(left, conjunction());
         }
-        depth--;
         return left;
     }
 
@@ -269,16 +271,18 @@ final class QueryParser {
     private Condition unary() {
         Token token = peek();
         if (token.is("NOT")) {
-            next++;
             enter();
+            next++;
             Condition operand = unary();
             depth--;
             return new Condition.Not(operand);
         }
         if (token.isSymbol("(")) {
+            enter();
             next++;
             Condition inner = condition();
             expectSymbol(")");
+            depth--;
             return inner;
         }
         if (token.type() == Type.WORD && peekAt(1).isSymbol("(") && !isKeyword(token)) {
@@ -373,8 +377,16 @@ final class QueryParser {
     }
 
     private JsonNode number(Token token) {
-        BigDecimal value = new BigDecimal(token.text());
-        if (!Double.isFinite(value.doubleValue()) || Math.abs(value.scale()) > 400) {
+        BigDecimal value;
+        try {
+            value = new BigDecimal(token.text());
+        } catch (NumberFormatException exponentOverflow) {
+            value = null;
+        }
+        if (value != null && value.signum() == 0) {
+            return JsonNodeFactory.instance.numberNode(0);
+        }
+        if (value == null || !Double.isFinite(value.doubleValue()) || Math.abs(value.scale()) > 400) {
             throw error(token.position(), "numberOutOfRange", "the number " + token.text()
                     + " is beyond what a twin can hold (a finite double)");
         }
@@ -415,7 +427,7 @@ final class QueryParser {
     private Field field() {
         Token first = take();
         if (first.type() == Type.WORD && isKeyword(first)) {
-            throw expected(first, "a field name (write [[" + first.text() + "]] for a field named like a keyword)");
+            throw expected(first, "a field name");
         }
         if (first.type() != Type.WORD && first.type() != Type.ESCAPED) {
             throw expected(first, "a field name");

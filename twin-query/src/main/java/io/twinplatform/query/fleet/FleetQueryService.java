@@ -92,8 +92,12 @@ public class FleetQueryService {
     private List<Row> execute(CompiledQuery compiled) {
         try {
             return readOnly.execute(status -> {
-                jdbc.queryForObject("SELECT set_config('statement_timeout', ?, true)", String.class,
-                        settings.statementTimeout().toMillis() + "ms");
+                // A plan made for these literals: a generic plan (which the driver's server-side prepared
+                // statements would get after five runs) cannot see how selective a containment test is and may
+                // walk the whole primary key instead of asking the GIN index.
+                jdbc.query("SELECT set_config('statement_timeout', ?, true),"
+                                + " set_config('plan_cache_mode', 'force_custom_plan', true)", rs -> {
+                        }, settings.statementTimeout().toMillis() + "ms");
                 return jdbc.query(connection -> prepare(connection, compiled), (rs, n) -> row(rs, compiled));
             });
         } catch (DataAccessException e) {

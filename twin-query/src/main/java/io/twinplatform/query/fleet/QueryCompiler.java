@@ -38,10 +38,12 @@ final class QueryCompiler {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{p(\\d+)}");
 
     private final TwinQuery query;
+    private final List<Field> aggregated;
     private final List<Object> params = new ArrayList<>();
 
     private QueryCompiler(TwinQuery query) {
         this.query = query;
+        this.aggregated = aggregatedFields(query);
     }
 
     /**
@@ -75,13 +77,18 @@ final class QueryCompiler {
         } else {
             outputs = groupedColumns(sql);
             appendCursorColumns(sql, cursor);
-            sql.append(" FROM (SELECT document");
+            sql.append(" FROM (SELECT 1 AS one");
             for (int i = 0; i < query.groupBy().size(); i++) {
                 sql.append(", ").append(fieldValue(query.groupBy().get(i))).append(" AS g").append(i + 1);
             }
+            for (int i = 0; i < aggregated.size(); i++) {
+                sql.append(", ").append(fieldValue(aggregated.get(i))).append(" AS a").append(i + 1);
+            }
             sql.append(" FROM twin_document WHERE ");
             baseFilter(sql);
-            sql.append(") d");
+            // OFFSET 0 keeps the planner from folding the scan into the grouping, where it sorts whole rows
+            // (and spills to disk) instead of hashing the few values the groups need.
+            sql.append(" OFFSET 0) d");
             if (!query.groupBy().isEmpty()) {
                 sql.append(" GROUP BY ");
                 for (int i = 0; i < query.groupBy().size(); i++) {
@@ -159,18 +166,40 @@ final class QueryCompiler {
         if (aggregate.function() == Aggregate.Function.COUNT) {
             return "count(*)";
         }
-        String value = fieldValue(aggregate.field());
+        String value = "a" + (indexOf(aggregated, aggregate.field()) + 1);
         return aggregate.function().name().toLowerCase(Locale.ROOT) + "(CASE WHEN jsonb_typeof(" + value
                 + ") = 'number' THEN (" + value + ")::numeric END)";
     }
 
     private int groupIndex(Field field) {
-        for (int i = 0; i < query.groupBy().size(); i++) {
-            if (query.groupBy().get(i).samePath(field)) {
+        int index = indexOf(query.groupBy(), field);
+        if (index < 0) {
+            throw new IllegalStateException("the parser lets only grouped fields through: " + field);
+        }
+        return index;
+    }
+
+    private static int indexOf(List<Field> fields, Field field) {
+        for (int i = 0; i < fields.size(); i++) {
+            if (fields.get(i).samePath(field)) {
                 return i;
             }
         }
-        throw new IllegalStateException("the parser lets only grouped fields through: " + field);
+        return -1;
+    }
+
+    /** The distinct fields AVG, SUM, MIN and MAX read, in the order they first appear. */
+    private static List<Field> aggregatedFields(TwinQuery query) {
+        List<Field> fields = new ArrayList<>();
+        List<Aggregate> aggregates = new ArrayList<>();
+        query.select().stream().filter(SelectItem::isAggregate).forEach(item -> aggregates.add(item.aggregate()));
+        query.orderBy().stream().filter(key -> key.aggregate() != null).forEach(key -> aggregates.add(key.aggregate()));
+        for (Aggregate aggregate : aggregates) {
+            if (aggregate.field() != null && indexOf(fields, aggregate.field()) < 0) {
+                fields.add(aggregate.field());
+            }
+        }
+        return fields;
     }
 
     // ---- cursor columns

@@ -1,0 +1,81 @@
+package io.twinplatform.bench;
+
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.Channel;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import javax.sql.DataSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What the benchmarks share: waiting for the projection, percentiles, a parallel loop, audit metadata. */
+final class BenchSupport {
+
+    private BenchSupport() {
+    }
+
+    static AuditMetadata audit(Channel channel) {
+        return new AuditMetadata("bench", channel, "in-process", UUID.randomUUID().toString(), null);
+    }
+
+    static void awaitProjection(DataSource dataSource, int seconds) throws InterruptedException {
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        for (long end = System.nanoTime() + seconds * 1_000_000_000L; System.nanoTime() < end; ) {
+            Long behind = jdbc.queryForObject("""
+                    SELECT count(*) FROM twin_registry r LEFT JOIN twin_document d ON d.twin_id = r.twin_id
+                    WHERE d.twin_id IS NULL""", Long.class);
+            Long head = jdbc.queryForObject("SELECT coalesce(max(global_index), 0) FROM domain_event_entry", Long.class);
+            String token = jdbc.queryForObject(
+                    "SELECT string_agg(convert_from(token, 'UTF8'), ',') FROM token_entry WHERE processor_name = 'twin-current'",
+                    String.class);
+            if (behind != null && behind == 0 && token != null && tokensReach(token, head)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        System.out.println("warning: projection did not catch up within " + seconds + " s");
+    }
+
+    /** Whether every segment's token (Jackson JSON of a gap-aware token) has reached {@code head}. */
+    static boolean tokensReach(String tokens, long head) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"index\"\\s*:\\s*(\\d+)").matcher(tokens);
+        boolean any = false;
+        while (m.find()) {
+            any = true;
+            if (Long.parseLong(m.group(1)) < head) {
+                return false;
+            }
+        }
+        return any;
+    }
+
+    static long at(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    static void parallel(int threads, int count, java.util.function.IntConsumer task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        AtomicLong next = new AtomicLong();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            futures.add(pool.submit(() -> {
+                long i;
+                while ((i = next.getAndIncrement()) < count) {
+                    task.accept((int) i);
+                }
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get();
+        }
+        pool.shutdown();
+    }
+}
