@@ -29,14 +29,21 @@ class EmbeddedDatabaseConfiguration {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabaseConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    EmbeddedPostgres embeddedPostgres(@Value("${twin.data-dir:${TWIN_DATA_DIR:./data}}") String dataDir) {
+    EmbeddedPostgres embeddedPostgres(@Value("${twin.data-dir:${TWIN_DATA_DIR:./data}}") String dataDir,
+                                      @Value("${twin.embedded.shared-buffers:512MB}") String sharedBuffers) {
         Path directory = Path.of(dataDir, "postgres").toAbsolutePath();
         try {
             Files.createDirectories(directory);
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(directory)
                     .setCleanDataDirectory(false)
+                    // Code-point order for text (twin ids, fleet query paging) whatever the machine's locale.
+                    .setLocaleConfig("locale", "C")
+                    .setLocaleConfig("encoding", "UTF8")
                     .setServerConfig("max_connections", "200")
+                    // PostgreSQL's default (128MB) cannot hold the twin documents of a 100k fleet; fleet queries
+                    // that scan them then read every page through the operating system.
+                    .setServerConfig("shared_buffers", sharedBuffers)
                     // The embedded binaries default to test settings (no synchronous commit): a twin platform's
                     // answered write must survive a crash, so commits wait for the WAL flush.
                     .setServerConfig("fsync", "on")

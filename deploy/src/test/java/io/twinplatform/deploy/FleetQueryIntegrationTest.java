@@ -16,6 +16,7 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -866,15 +867,15 @@ class FleetQueryIntegrationTest extends PlatformTestSupport {
         Map<List<String>, List<Dev>> groups = new TreeMap<>(Comparator
                 .<List<String>, String>comparing(k -> k.get(0)).thenComparing(k -> k.get(1), undefinedLast));
         for (Dev d : devices) {
-            groups.computeIfAbsent(java.util.Arrays.asList(d.building(), d.env()), k -> new ArrayList<>()).add(d);
+            groups.computeIfAbsent(Arrays.asList(d.building(), d.env()), k -> new ArrayList<>()).add(d);
         }
-        List<List<String>> keys = items.stream().map(i -> java.util.Arrays.asList(i.path("building").asText(null),
+        List<List<String>> keys = items.stream().map(i -> Arrays.asList(i.path("building").asText(null),
                 i.has("environment") ? i.get("environment").asText() : null)).toList();
         assertThat(keys).containsExactlyElementsOf(groups.keySet());
         assertThat(keys).anyMatch(k -> k.get(1) == null);
         SoftAssertions soft = new SoftAssertions();
         for (JsonNode item : items) {
-            List<Dev> group = groups.get(java.util.Arrays.asList(item.path("building").asText(null),
+            List<Dev> group = groups.get(Arrays.asList(item.path("building").asText(null),
                     item.has("environment") ? item.get("environment").asText() : null));
             soft.assertThat(item.path("n").asLong()).as("count of %s", item).isEqualTo(group.size());
             assertNumber(soft, item.get("r"), Stats.of(group.stream().map(d -> (double) d.rank()).toList()).avg(),
@@ -1165,7 +1166,8 @@ class FleetQueryIntegrationTest extends PlatformTestSupport {
         checkNone(soft, "tags.codes.[[-1]] NIN [99]");
         checkNone(soft, "IS_NUMBER(tags.codes.[[1]])");
         List<JsonNode> items = all(inFleet("deviceId, tags.codes.[[0]] AS first", "IS_ARRAY(tags.codes)"), 1000);
-        soft.assertThat(items).allMatch(item -> !item.has("first"));
+        soft.assertThat(items.stream().filter(item -> item.has("first")).map(JsonNode::toString).limit(5).toList())
+                .as("SELECT tags.codes.[[0]] AS first: undefined, so no item has 'first'").isEmpty();
         for (JsonNode doc : all(inFleet("*", "IS_ARRAY(tags.codes)"), 1000)) {
             String q = inFleet("deviceId", "tags.codes.[[0]] != 99");
             soft.assertThat(TwinQuery.parse(q).matches(doc)).as("reference semantics").isFalse();

@@ -2,7 +2,7 @@ package io.twinplatform.api.query;
 
 /**
  * Query message: one page of a fleet query's results. Other modules (configurations, rollouts, jobs) select
- * twins by sending this on the query bus; {@code POST /query} sends it too.
+ * twins by sending this on the query bus; {@code POST /query} runs the same handler code.
  *
  * @param query             the query text ({@link TwinQuery#parse})
  * @param pageSize          results per page, 1 to 1000; {@code null} for 100

@@ -79,7 +79,8 @@ public class FleetQueryService {
             items.add(item(query, rows.get(i).outputs()));
         }
         String token = null;
-        if (more && !cursorTypes.isEmpty()) {
+        boolean topReached = query.top() != null && returned + items.size() >= query.top();
+        if (more && !topReached && !cursorTypes.isEmpty()) {
             List<JsonNode> cursor = rows.get(limit - 1).cursor();
             token = new ContinuationToken(query.text(), returned + items.size(), cursor).encode();
         }

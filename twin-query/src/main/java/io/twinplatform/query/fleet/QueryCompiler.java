@@ -25,13 +25,14 @@ import java.util.regex.Pattern;
  * sits under an even number of NOTs (positive polarity) "undefined" and "false" select the same twins, so there the
  * compiler writes forms PostgreSQL can answer from an index: equality and IN also test {@code document @> …},
  * which the GIN index ({@code jsonb_path_ops}) serves, and ordering comparisons test the bare {@code document #> …}
- * expression, which an expression index on that field serves.
+ * expression, which an expression index on that field serves where an operator has added one (docs/query.md).
  *
  * <p>Results come in a total order (the ORDER BY keys, then the twin id, or the group keys), and each row carries
  * its position in that order as cursor columns {@code c1..cm}; the next page starts strictly after the last row's
  * cursor (keyset paging). Each ORDER BY key becomes four cursor columns: undefined-last flag, JSON type rank, the
- * string value in code-point order ({@code COLLATE "C"}) and the jsonb value, so the order does not depend on the
- * database's collation.
+ * string value in code-point order ({@code COLLATE "C"}) and the jsonb value, so the order of ORDER BY keys and
+ * groups does not depend on the database's collation. The final key, the twin id, keeps the column's collation so
+ * that paging walks the primary key index (code-point order on the embedded database, which is created with the C collation).
  */
 final class QueryCompiler {
 
