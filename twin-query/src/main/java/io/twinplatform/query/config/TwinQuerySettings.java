@@ -15,13 +15,15 @@ import java.util.List;
  * @param cacheSize how many recently projected twins the projection keeps parsed in memory (default 20000)
  * @param statementTimeout the longest a fleet query may run before it is cancelled (default 5 seconds)
  * @param views     the fleet views: live counts of twins by one field; when not set, {@link #DEFAULT_VIEWS}
+ * @param indexedFields fields that get a B-tree expression index, for fast range comparisons (default none)
  */
 @ConfigurationProperties("twin.query")
 public record TwinQuerySettings(@DefaultValue("true") boolean enabled,
                                 @DefaultValue("1m") Duration lagWindow,
                                 @DefaultValue("20000") int cacheSize,
                                 @DefaultValue("5s") Duration statementTimeout,
-                                List<View> views) {
+                                List<View> views,
+                                List<String> indexedFields) {
 
     /**
      * A fleet view: how many twins of {@code source} there are for each value of {@code groupBy}.
@@ -43,5 +45,6 @@ public record TwinQuerySettings(@DefaultValue("true") boolean enabled,
 
     public TwinQuerySettings {
         views = views == null ? DEFAULT_VIEWS : List.copyOf(views);
+        indexedFields = indexedFields == null ? List.of() : List.copyOf(indexedFields);
     }
 }
