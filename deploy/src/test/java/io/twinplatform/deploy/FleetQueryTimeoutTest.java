@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.query.TwinQuery;
 import io.twinplatform.deploy.TwinHttp.Reply;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import java.nio.file.Path;
@@ -29,8 +30,9 @@ class FleetQueryTimeoutTest {
     @Test
     void aQueryOverTheStatementTimeoutIsCancelled() throws Exception {
         Path dataDir = TestDataDirs.fresh();
-        try (ConfigurableApplicationContext app = RestartKeepsTwinsTest.start(dataDir,
-                "twin.query.statement-timeout=1ms")) {
+        // Command-line arguments: they outrank application.yml (server.port: ${SERVER_PORT:8080}).
+        try (ConfigurableApplicationContext app = new SpringApplicationBuilder(TwinPlatformApplication.class)
+                .run("--server.port=0", "--twin.data-dir=" + dataDir, "--twin.query.statement-timeout=1ms")) {
             TwinHttp http = RestartKeepsTwinsTest.client(app);
             createTwins(http, 200);
 

@@ -17,12 +17,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RestartKeepsTwinsTest {
 
+    /** Starts the platform; properties are command-line arguments, so they win over application.yml. */
     static ConfigurableApplicationContext start(Path dataDir, String... more) {
-        String[] properties = new String[more.length + 2];
-        properties[0] = "server.port=0";
-        properties[1] = "twin.data-dir=" + dataDir;
-        System.arraycopy(more, 0, properties, 2, more.length);
-        return new SpringApplicationBuilder(TwinPlatformApplication.class).properties(properties).run();
+        String[] arguments = new String[more.length + 2];
+        arguments[0] = "--server.port=0";
+        arguments[1] = "--twin.data-dir=" + dataDir;
+        for (int i = 0; i < more.length; i++) {
+            arguments[i + 2] = "--" + more[i];
+        }
+        return new SpringApplicationBuilder(TwinPlatformApplication.class).run(arguments);
     }
 
     static TwinHttp client(ConfigurableApplicationContext app) {

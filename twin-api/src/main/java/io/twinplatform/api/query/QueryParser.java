@@ -30,6 +30,9 @@ final class QueryParser {
 
     /** How deeply parentheses and NOTs may nest; far beyond any real query, well within the stack. */
     static final int MAX_DEPTH = 64;
+    /** The most items in SELECT, and the most keys in GROUP BY and in ORDER BY (each key widens the cursor). */
+    static final int MAX_SELECT = 100;
+    static final int MAX_KEYS = 8;
 
     private enum Type { WORD, ESCAPED, STRING, NUMBER, SYMBOL, END }
 
@@ -66,6 +69,11 @@ final class QueryParser {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "queryTooLong", "@" + TwinQuery.MAX_LENGTH,
                     "the query has " + text.length() + " characters; at most " + TwinQuery.MAX_LENGTH
                             + " are accepted"));
+        }
+        int nul = text.indexOf('\u0000');
+        if (nul >= 0) {
+            throw error(nul, "invalidQuery", "the query holds a NUL character (\\u0000) at position " + nul
+                    + "; neither twins nor queries can contain one");
         }
         this.text = text;
         this.tokens = tokenize(text);
@@ -186,6 +194,9 @@ final class QueryParser {
                 throw error(start.position(), "duplicateKey", "two items of the SELECT list have the key '"
                         + item.key() + "'; give one of them another name with AS");
             }
+            if (items.size() == MAX_SELECT) {
+                throw error(start.position(), "queryTooWide", "a SELECT list has at most " + MAX_SELECT + " items");
+            }
             items.add(item);
         } while (acceptSymbol(","));
         return items;
@@ -221,6 +232,9 @@ final class QueryParser {
     private List<Field> groupBy() {
         List<Field> fields = new ArrayList<>();
         do {
+            if (fields.size() == MAX_KEYS) {
+                throw error(peek().position(), "queryTooWide", "GROUP BY takes at most " + MAX_KEYS + " fields");
+            }
             fields.add(field());
         } while (acceptSymbol(","));
         return fields;
@@ -229,6 +243,9 @@ final class QueryParser {
     private List<OrderKey> orderBy() {
         List<OrderKey> keys = new ArrayList<>();
         do {
+            if (keys.size() == MAX_KEYS) {
+                throw error(peek().position(), "queryTooWide", "ORDER BY takes at most " + MAX_KEYS + " keys");
+            }
             Field field = null;
             Aggregate aggregate = null;
             if (isAggregateStart()) {

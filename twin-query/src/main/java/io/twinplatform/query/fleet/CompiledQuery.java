@@ -12,13 +12,13 @@ import java.util.List;
  * @param outputs how many output columns ({@code o1..on}) each row has
  * @param keys    how many cursor columns ({@code c1..cm}) each row has, in cursor order
  */
-record CompiledQuery(String sql, List<Object> params, int outputs, int keys) {
+public record CompiledQuery(String sql, List<Object> params, int outputs, int keys) {
 
     /** A JSON value bound as text; the SQL casts it ({@code ?::jsonb}). */
-    record Json(String text) {
+    public record Json(String text) {
     }
 
     /** A text[] parameter: a field's path. */
-    record TextArray(List<String> items) {
+    public record TextArray(List<String> items) {
     }
 }

@@ -1,7 +1,10 @@
 package io.twinplatform.query.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.error.ErrorKind;
@@ -23,7 +26,11 @@ import java.util.List;
  */
 record ContinuationToken(String query, long returned, List<JsonNode> cursor) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Numbers stay exact: a cursor value that came back rounded would match its own row again. */
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
 
     String encode() {
         ObjectNode token = JSON.createObjectNode();
@@ -38,7 +45,14 @@ record ContinuationToken(String query, long returned, List<JsonNode> cursor) {
     static ContinuationToken decode(String token, String query, List<String> types) {
         JsonNode node;
         try {
-            node = JSON.readTree(Base64.getUrlDecoder().decode(token));
+            String json = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            // PostgreSQL text cannot hold NUL; no token this platform issues contains one.
+            if (json.indexOf('\u0000') >= 0 || json.contains("\\u0000")) {
+                throw invalid("the continuation token is not one this platform issued");
+            }
+            node = JSON.readTree(json);
+        } catch (TwinException e) {
+            throw e;
         } catch (Exception e) {
             throw invalid("the continuation token is not one this platform issued");
         }

@@ -150,7 +150,7 @@ public class FleetQueryService {
             } else if (value instanceof String text) {
                 cursor.add(mapper.getNodeFactory().textNode(text));
             } else {
-                cursor.add(parse(rs.getString(i)));
+                cursor.add(exact(rs.getString(i)));
             }
         }
         return new Row(outputs, cursor);
@@ -169,6 +169,14 @@ public class FleetQueryService {
             }
         }
         return item;
+    }
+
+    private static JsonNode exact(String json) {
+        try {
+            return ContinuationToken.JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("PostgreSQL returned invalid JSON", e);
+        }
     }
 
     private JsonNode parse(String json) {

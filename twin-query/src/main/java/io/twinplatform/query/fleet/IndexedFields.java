@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 
 /**
  * Expression indexes on the fields named in {@code twin.query.indexed-fields}: a B-tree on
- * {@code document #> '{path}'}, which serves range comparisons ({@code <}, {@code >=}, …) on that field outside
+ * {@code fields['a']['b']} (see {@link DocumentColumns}), which serves range comparisons ({@code <}, {@code >=}, …) on that field outside
  * NOT. Created at start-up when missing; an index of this kind whose field is no longer configured is dropped.
  * Equality and IN need none: the GIN index answers them for every field.
  */
@@ -31,7 +31,7 @@ class IndexedFields implements SmartInitializingSingleton {
     private static final Logger log = LoggerFactory.getLogger(IndexedFields.class);
     private static final String PREFIX = "twin_document_field_";
     /** Index DDL cannot take bind parameters, so only plain names are accepted here. */
-    private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_$]{1,128}");
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,127}");
 
     private final JdbcTemplate jdbc;
     private final Map<String, Field> fields = new LinkedHashMap<>();
@@ -51,9 +51,10 @@ class IndexedFields implements SmartInitializingSingleton {
             }
             if (field.isInSync() || !field.segments().stream().allMatch(s -> PLAIN.matcher(s).matches())) {
                 throw new IllegalStateException("twin.query.indexed-fields: '" + text + "' cannot be indexed; name a"
-                        + " stored field whose segments are letters, digits, '_' or '$'");
+                        + " stored field whose segments are letters, digits, '_' or '$' and do not start with a digit");
             }
-            fields.put(PREFIX + fingerprint(field), field);
+            // Named after the indexed expression, so an index of an older form is dropped and rebuilt.
+            fields.put(PREFIX + fingerprint(DocumentColumns.indexExpression(field)), field);
         }
     }
 
@@ -70,18 +71,17 @@ class IndexedFields implements SmartInitializingSingleton {
         fields.forEach((name, field) -> {
             if (!existing.contains(name)) {
                 long start = System.nanoTime();
-                jdbc.execute("CREATE INDEX IF NOT EXISTS " + name + " ON twin_document ((document #> '{"
-                        + String.join(",", field.segments()) + "}'::text[]))");
+                jdbc.execute("CREATE INDEX IF NOT EXISTS " + name + " ON twin_document ("
+                        + DocumentColumns.indexExpression(field) + ")");
                 log.info("created expression index {} on {} in {} ms", name, field,
                         (System.nanoTime() - start) / 1_000_000);
             }
         });
     }
 
-    private static String fingerprint(Field field) {
+    private static String fingerprint(String expression) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(String.join("\u0000", field.segments()).getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(expression.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);

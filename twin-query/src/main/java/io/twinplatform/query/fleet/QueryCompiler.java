@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  * <p>Conditions keep the language's three values: a comparison is SQL NULL (undefined) when the field is missing
  * or holds an object or array, and NOT of NULL stays NULL, so PostgreSQL's logic is Azure's. Where a condition
  * sits under an even number of NOTs (positive polarity) "undefined" and "false" select the same twins, so there the
- * compiler writes forms PostgreSQL can answer from an index: equality and IN also test {@code document @> …},
- * which the GIN index ({@code jsonb_path_ops}) serves, and ordering comparisons test the bare {@code document #> …}
+ * compiler writes forms PostgreSQL can answer from an index: equality and IN also test {@code fields @> …},
+ * which the GIN index ({@code jsonb_path_ops}) serves, and ordering comparisons test the bare {@code fields #> …}
  * expression, which an expression index on that field serves where an operator has added one (docs/query.md).
  *
  * <p>Results come in a total order (the ORDER BY keys, then the twin id, or the group keys), and each row carries
@@ -440,13 +440,10 @@ final class QueryCompiler {
 
     /** The jsonb value of a field in a row of twin_document (SQL NULL when undefined). */
     private String fieldValue(Field field) {
-        if (field.isInSync()) {
-            return "to_jsonb(document -> 'delta' = '{}'::jsonb)";
-        }
-        return "(document #> " + param(new CompiledQuery.TextArray(field.segments())) + "::text[])";
+        return DocumentColumns.value(field, this::param);
     }
 
-    /** {@code document @> {"a":{"b":literal}}}: served by the GIN index. */
+    /** {@code fields @> {"a":{"b":literal}}}: served by the GIN index. */
     private String containment(Field field, JsonNode literal) {
         JsonNode nested = literal;
         List<String> segments = field.segments();
@@ -455,7 +452,7 @@ final class QueryCompiler {
             parent.set(segments.get(i), nested);
             nested = parent;
         }
-        return "document @> " + json(nested);
+        return DocumentColumns.column(field) + " @> " + json(nested);
     }
 
     private String json(JsonNode value) {

@@ -75,11 +75,14 @@ class TwinDocumentStore {
             args.add(new Object[]{state.twinId(), state.deviceId(), state.moduleId(), state.version(), state.deleted(),
                     documents.get(i).toString(), Timestamp.from(times.get(i))});
         }
+        // fields: the document without its $metadata trees, what fleet queries scan (see DocumentColumns).
         jdbc.batchUpdate("""
-                INSERT INTO twin_document (twin_id, device_id, module_id, version, deleted, document, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)
+                INSERT INTO twin_document (twin_id, device_id, module_id, version, deleted, document, fields, updated_at)
+                SELECT t, d, m, v, x, doc, doc #- '{properties,desired,$metadata}' #- '{properties,reported,$metadata}', u
+                FROM (SELECT ?::varchar AS t, ?::varchar AS d, ?::varchar AS m, ?::bigint AS v, ?::boolean AS x,
+                             ?::jsonb AS doc, ?::timestamptz AS u) r
                 ON CONFLICT (twin_id) DO UPDATE SET version = EXCLUDED.version, deleted = EXCLUDED.deleted,
-                    document = EXCLUDED.document, updated_at = EXCLUDED.updated_at""", args);
+                    document = EXCLUDED.document, fields = EXCLUDED.fields, updated_at = EXCLUDED.updated_at""", args);
     }
 
     void deleteAll() {

@@ -14,6 +14,8 @@ import io.twinplatform.api.query.QueryEvaluator;
 import io.twinplatform.api.query.Source;
 import io.twinplatform.api.query.TwinQuery;
 import io.twinplatform.query.config.TwinQuerySettings;
+import io.twinplatform.query.fleet.CompiledQuery;
+import io.twinplatform.query.fleet.DocumentColumns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -235,8 +237,11 @@ public class FleetViews implements SmartInitializingSingleton {
 
     private void recount(Definition definition) {
         jdbc.update("DELETE FROM fleet_view_count WHERE view_name = ?", definition.name());
-        String value = definition.groupBy().isInSync() ? "to_jsonb(document -> 'delta' = '{}'::jsonb)"
-                : "(document #> ?::text[])";
+        List<Object> params = new ArrayList<>();
+        String value = DocumentColumns.value(definition.groupBy(), param -> {
+            params.add(param);
+            return "?";
+        });
         int inserted = jdbc.update(connection -> {
             PreparedStatement insert = connection.prepareStatement("""
                     INSERT INTO fleet_view_count (view_name, defined, group_key, count)
@@ -244,8 +249,13 @@ public class FleetViews implements SmartInitializingSingleton {
                     FROM (SELECT %s AS v FROM twin_document WHERE NOT deleted AND module_id IS %s) t
                     GROUP BY 2, 3""".formatted(value, definition.source() == Source.MODULES ? "NOT NULL" : "NULL"));
             insert.setString(1, definition.name());
-            if (!definition.groupBy().isInSync()) {
-                insert.setArray(2, connection.createArrayOf("text", definition.groupBy().segments().toArray()));
+            int index = 2;
+            for (Object param : params) {
+                if (param instanceof CompiledQuery.TextArray path) {
+                    insert.setArray(index++, connection.createArrayOf("text", path.items().toArray()));
+                } else {
+                    insert.setString(index++, (String) param);
+                }
             }
             return insert;
         });

@@ -1,0 +1,73 @@
+package io.twinplatform.query.fleet;
+
+import io.twinplatform.api.query.Field;
+
+import java.util.List;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Which column of {@code twin_document} a field is read from. {@code document} is the whole twin as users see
+ * it, stored out of line (TOAST); {@code fields} is the same JSON without the two {@code $metadata} trees, less
+ * than half the size, kept in the row itself, and indexed (GIN). A scan over {@code fields} therefore reads half
+ * the pages. Only a path into {@code $metadata}, or one that contains it ({@code properties},
+ * {@code properties.desired}, {@code properties.reported}), needs {@code document}.
+ */
+public final class DocumentColumns {
+
+    /** A key PostgreSQL's {@code #>} would read as an array index (it parses it with strtol). */
+    private static final Pattern ARRAY_INDEX = Pattern.compile("\\s*[+-]?\\d+");
+
+    public static final String DOCUMENT = "document";
+    public static final String FIELDS = "fields";
+
+    private DocumentColumns() {
+    }
+
+    public static String column(Field field) {
+        return needsDocument(field.segments()) ? DOCUMENT : FIELDS;
+    }
+
+    private static boolean needsDocument(List<String> segments) {
+        return segments.get(0).equals("properties") && (segments.size() <= 2 || segments.get(2).equals("$metadata"));
+    }
+
+    /**
+     * The SQL of a field's jsonb value in a row, SQL NULL when undefined. Fields are paths through objects only
+     * (as {@code QueryEvaluator.value} reads them). The common case is a subscript chain
+     * ({@code fields['tags']['deviceType']}): it walks the stored value without copying it and costs about a third
+     * less per row than {@code #>}. Both would step into an array at a key such as {@code 0} or {@code -1}, so such
+     * paths are read with {@code ->}, which finds nothing in an array for a text key.
+     *
+     * @param param writes a bind parameter for a value and returns its placeholder
+     */
+    public static String value(Field field, Function<Object, String> param) {
+        if (field.isInSync()) {
+            return inSync();
+        }
+        boolean arraySafe = field.segments().stream().noneMatch(segment -> ARRAY_INDEX.matcher(segment).matches());
+        StringBuilder sql = new StringBuilder("(").append(column(field));
+        for (String segment : field.segments()) {
+            if (arraySafe) {
+                sql.append('[').append(param.apply(segment)).append("::text]");
+            } else {
+                sql.append(" -> ").append(param.apply(segment)).append("::text");
+            }
+        }
+        return sql.append(')').toString();
+    }
+
+    /** The same value with literal keys, for index definitions: only for paths of plain names. */
+    public static String indexExpression(Field field) {
+        StringBuilder sql = new StringBuilder("(").append(column(field));
+        for (String segment : field.segments()) {
+            sql.append("['").append(segment).append("']");
+        }
+        return sql.append(')').toString();
+    }
+
+    /** The SQL of the virtual {@code inSync} field: the delta is empty. */
+    public static String inSync() {
+        return "to_jsonb(" + FIELDS + " -> 'delta' = '{}'::jsonb)";
+    }
+}
