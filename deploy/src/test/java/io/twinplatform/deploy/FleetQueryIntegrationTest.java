@@ -1683,11 +1683,14 @@ class FleetQueryIntegrationTest extends PlatformTestSupport {
         String in = inFleet("deviceId", "deviceId IN [" + list + "]");
         assertThat(in.length()).isLessThan(8192);
         assertThat(all(in, 1000)).hasSize(300);
-        // Many ORDER BY keys, paged.
+        // As many ORDER BY keys as allowed (8), paged; a ninth is refused.
         StringBuilder orderBy = new StringBuilder("tags.rank");
-        for (int i = 0; i < 15; i++) {
+        for (int i = 0; i < 3; i++) {
             orderBy.append(", tags.location.floor, tags.weight DESC");
         }
+        orderBy.append(", tags.location.floor");
+        TwinHttp.assertProblem(query(inFleet("deviceId", null) + " ORDER BY " + orderBy + ", tags.rank", 100, null),
+                400, "queryTooWide");
         assertThat(ordered("deviceId", orderBy.toString(), 100))
                 .containsExactlyElementsOf(sortedIds(Comparator.comparingInt(Dev::rank)
                         .thenComparingInt(Dev::floor).thenComparing(Comparator.comparingDouble(Dev::weight).reversed())));

@@ -36,7 +36,7 @@ class QueryParserFuzzTest {
     private static final Duration TIME_BOUND = Duration.ofSeconds(10);
 
     private static final Set<String> CODES = Set.of("emptyQuery", "queryTooLong", "invalidQuery", "unknownField",
-            "unknownFunction", "duplicateKey", "invalidGroupBy", "invalidAggregate", "numberOutOfRange",
+            "unknownFunction", "duplicateKey", "queryTooWide", "invalidGroupBy", "invalidAggregate", "numberOutOfRange",
             "queryTooDeep", "invalidTargetCondition");
 
     private static final Pattern POSITION = Pattern.compile("@(0|[1-9][0-9]*)");

@@ -1129,6 +1129,44 @@ class QueryParserTest {
         }
 
         @Test
+        void refusesANulCharacterWherePostgreSqlCouldNotHoldIt() {
+            String text = WHERE + "tags.label = 'a\u0000b'";
+
+            TwinError error = refused(text, "invalidQuery", WHERE.length() + 15);
+
+            assertThat(error.detail()).contains("NUL");
+        }
+
+        @Test
+        void refusesMoreThanEightOrderByKeysAtTheNinth() {
+            String keys = String.join(", ", java.util.Collections.nCopies(9, "tags.a"));
+            String text = "SELECT * FROM devices ORDER BY " + keys;
+
+            TwinError error = refused(text, "queryTooWide", text.lastIndexOf("tags.a"));
+
+            assertThat(error.detail()).contains("8");
+        }
+
+        @Test
+        void refusesMoreThanEightGroupByFieldsAtTheNinth() {
+            String keys = String.join(", ", java.util.Collections.nCopies(9, "tags.a"));
+            String text = "SELECT COUNT() FROM devices GROUP BY " + keys;
+
+            refused(text, "queryTooWide", text.lastIndexOf("tags.a"));
+        }
+
+        @Test
+        void refusesMoreThanAHundredSelectItemsAtTheHundredAndFirst() {
+            StringBuilder select = new StringBuilder("SELECT ");
+            for (int i = 0; i <= 100; i++) {
+                select.append(i == 0 ? "" : ", ").append("tags.a AS k").append(i);
+            }
+            String text = select + " FROM devices";
+
+            refused(text, "queryTooWide", text.indexOf("tags.a AS k100"));
+        }
+
+        @Test
         void refusesTooDeepATargetCondition() {
             String text = "(".repeat(65) + "tags.a = 1" + ")".repeat(65);
 
