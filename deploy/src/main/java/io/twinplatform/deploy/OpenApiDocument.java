@@ -5,6 +5,7 @@ import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.info.Info;
+import io.swagger.v3.oas.models.media.ArraySchema;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.IntegerSchema;
 import io.swagger.v3.oas.models.media.MediaType;
@@ -72,7 +73,34 @@ class OpenApiDocument {
                     .addProperty("detail", new StringSchema())
                     .addProperty("code", new StringSchema())
                     .addProperty("path", new StringSchema().description("JSON path at fault, e.g. $.tags['a.b']"))
-                    .addProperty("position", new IntegerSchema().description("byte offset of a JSON syntax error")));
+                    .addProperty("position", new IntegerSchema()
+                            .description("byte offset of a JSON syntax error; character offset of a query error")));
+            components.addSchemas("QueryRequest", new ObjectSchema()
+                    .description("a fleet query (docs/query.md); continuationToken from the previous page")
+                    .addProperty("query", new StringSchema().maxLength(8192))
+                    .addProperty("pageSize", new IntegerSchema().minimum(java.math.BigDecimal.ONE)
+                            .maximum(java.math.BigDecimal.valueOf(1000)).example(100))
+                    .addProperty("continuationToken", new StringSchema().nullable(true))
+                    .addProperty("asOf", new StringSchema().nullable(true).description("not available yet: 422"))
+                    .required(java.util.List.of("query"))
+                    .example(Map.of("query", "SELECT deviceId FROM devices WHERE tags.location.building = 'building-1'",
+                            "pageSize", 100)));
+            components.addSchemas("QueryPage", new ObjectSchema()
+                    .addProperty("items", new ArraySchema().items(new ObjectSchema()
+                            .description("a twin, projected fields (alias or last segment as key) or a group")))
+                    .addProperty("continuationToken", new StringSchema().nullable(true)
+                            .description("null on the last page")));
+            if (api.getPaths() != null && api.getPaths().get("/query") != null) {
+                api.getPaths().get("/query").getPost()
+                        .requestBody(body("QueryRequest"))
+                        .responses(new ApiResponses()
+                                .addApiResponse("200", json("one page of results", "QueryPage"))
+                                .addApiResponse("400", problem("a syntax error (with its position), an unknown field,"
+                                        + " a bad page size or continuation token"))
+                                .addApiResponse("415", problem("not application/json"))
+                                .addApiResponse("422", problem("the query ran past the statement timeout;"
+                                        + " asOf is not available")));
+            }
             if (api.getPaths() != null) {
                 api.getPaths().forEach(OpenApiDocument::describe);
             }

@@ -62,6 +62,20 @@ class HealthAndDocsTest extends PlatformTestSupport {
     }
 
     @Test
+    void theOpenApiDocumentDescribesFleetQueriesAndViews() {
+        JsonNode docs = http.get("/v3/api-docs").json();
+        JsonNode query = docs.at("/paths/~1query/post");
+
+        assertThat(query.at("/requestBody/content/application~1json/schema/$ref").asText())
+                .isEqualTo("#/components/schemas/QueryRequest");
+        assertThat(query.at("/responses/200/content/application~1json/schema/$ref").asText())
+                .isEqualTo("#/components/schemas/QueryPage");
+        assertThat(query.path("responses").fieldNames()).toIterable().contains("400", "422");
+        assertThat(docs.at("/paths/~1fleet~1views").has("get")).isTrue();
+        assertThat(docs.at("/paths/~1fleet~1views~1{name}").has("get")).isTrue();
+    }
+
+    @Test
     void theSwaggerUiIsServed() {
         Reply entry = http.get("/swagger-ui.html");
         assertThat(entry.status()).as("%s", entry).isIn(200, 302);
