@@ -33,6 +33,7 @@ class ProjectionReplayTest extends PlatformTestSupport {
         assertThat(http.delete("/twins/" + gone).status()).isEqualTo(204);
         List<String> paths = List.of("/twins/" + device, "/twins/" + device + "/modules/m1");
         List<JsonNode> before = paths.stream().map(path -> http.get(path).json()).toList();
+        JsonNode viewsBefore = http.get("/fleet/views").json();
 
         StreamingEventProcessor projection = processing
                 .eventProcessor("twin-current", StreamingEventProcessor.class).orElseThrow();
@@ -44,6 +45,21 @@ class ProjectionReplayTest extends PlatformTestSupport {
         List<JsonNode> after = awaitDocuments(paths, before, Duration.ofSeconds(60));
         assertThat(after).isEqualTo(before);
         assertThat(http.get("/twins/" + gone).status()).isEqualTo(404);
+        // The fleet views were emptied with the documents and counted again from the same events.
+        assertThat(awaitViews(viewsBefore, Duration.ofSeconds(60))).isEqualTo(viewsBefore);
+    }
+
+    private JsonNode awaitViews(JsonNode expected, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode read;
+        do {
+            read = http.get("/fleet/views").json();
+            if (read.equals(expected)) {
+                return read;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        return read;
     }
 
     /** Reads the documents until they equal {@code expected} or the time is up; returns the last read. */
