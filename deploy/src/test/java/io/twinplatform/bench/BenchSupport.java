@@ -2,11 +2,17 @@ package io.twinplatform.bench;
 
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
+import io.twinplatform.deploy.TwinPlatformApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import javax.sql.DataSource;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,6 +23,21 @@ import java.util.concurrent.atomic.AtomicLong;
 final class BenchSupport {
 
     private BenchSupport() {
+    }
+
+    /**
+     * Starts the whole platform in this JVM on {@code dataDir} (embedded PostgreSQL unless a JDBC URL is set), on a
+     * free port, quiet logs, 40 pooled connections, plus {@code properties}. Properties are passed as command-line
+     * arguments so that they win over application.yml.
+     */
+    static ConfigurableApplicationContext start(Path dataDir, Map<String, String> properties) {
+        System.setProperty("axoniq.update-checker.disabled", "true");
+        Map<String, String> all = new LinkedHashMap<>(Map.of("server.port", "0", "twin.data-dir", dataDir.toString(),
+                "logging.level.root", "warn", "spring.datasource.hikari.maximum-pool-size", "40"));
+        all.putAll(properties);
+        String[] arguments = all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new);
+        return new SpringApplicationBuilder(TwinPlatformApplication.class).run(arguments);
     }
 
     static AuditMetadata audit(Channel channel) {

@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.PatchReportedProperties;
 import io.twinplatform.api.twin.PutTwin;
-import io.twinplatform.deploy.TwinPlatformApplication;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -60,14 +58,9 @@ public final class QueryBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        System.setProperty("axoniq.update-checker.disabled", "true");
         String configured = System.getProperty("bench.data-dir");
         Path dataDir = configured != null ? Path.of(configured) : Files.createTempDirectory("twin-query-bench");
-        ConfigurableApplicationContext app = new SpringApplicationBuilder(TwinPlatformApplication.class)
-                .properties(Map.of("server.port", "0", "twin.data-dir", dataDir.toString(),
-                        "logging.level.root", "warn", "spring.datasource.hikari.maximum-pool-size", "40",
-                        "twin.query.indexed-fields", INDEXED))
-                .run();
+        ConfigurableApplicationContext app = BenchSupport.start(dataDir, Map.of("twin.query.indexed-fields", INDEXED));
         try {
             run(app);
         } finally {

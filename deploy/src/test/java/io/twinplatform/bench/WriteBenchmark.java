@@ -9,10 +9,8 @@ import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.PatchReportedProperties;
 import io.twinplatform.api.twin.PutTwin;
-import io.twinplatform.deploy.TwinPlatformApplication;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -65,14 +63,9 @@ public final class WriteBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        System.setProperty("axoniq.update-checker.disabled", "true");
         Path dataDir = Files.createTempDirectory("twin-bench");
-        ConfigurableApplicationContext app = new SpringApplicationBuilder(TwinPlatformApplication.class)
-                .properties(Map.of("server.port", "0", "twin.data-dir", dataDir.toString(),
-                        "logging.level.root", "warn", "spring.datasource.hikari.maximum-pool-size", "40",
-                        // lag percentiles cover (2/3 of) one phase, never the set-up or the phase before
-                        "twin.query.lag-window", SECONDS + "s"))
-                .run();
+        // lag percentiles cover (2/3 of) one phase, never the set-up or the phase before
+        ConfigurableApplicationContext app = BenchSupport.start(dataDir, Map.of("twin.query.lag-window", SECONDS + "s"));
         try {
             run(app);
         } finally {

@@ -1,5 +1,9 @@
 package io.twinplatform.query.fleet;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.util.List;
 
 /**
@@ -20,5 +24,29 @@ public record CompiledQuery(String sql, List<Object> params, int outputs, int ke
 
     /** A text[] parameter: a field's path. */
     public record TextArray(List<String> items) {
+    }
+
+    /** Binds {@code params} (of the types listed above) to {@code statement}, starting at index {@code first}. */
+    public static void bind(Connection connection, PreparedStatement statement, int first, List<Object> params)
+            throws SQLException {
+        int index = first;
+        for (Object param : params) {
+            if (param instanceof Json json) {
+                statement.setString(index, json.text());
+            } else if (param instanceof TextArray array) {
+                statement.setArray(index, connection.createArrayOf("text", array.items().toArray()));
+            } else if (param instanceof String text) {
+                statement.setString(index, text);
+            } else if (param instanceof Integer number) {
+                statement.setInt(index, number);
+            } else if (param instanceof Long number) {
+                statement.setLong(index, number);
+            } else if (param instanceof Boolean flag) {
+                statement.setBoolean(index, flag);
+            } else {
+                statement.setNull(index, Types.NULL);
+            }
+            index++;
+        }
     }
 }

@@ -23,7 +23,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -113,25 +112,7 @@ public class FleetQueryService {
 
     private static PreparedStatement prepare(Connection connection, CompiledQuery compiled) throws SQLException {
         PreparedStatement statement = connection.prepareStatement(compiled.sql());
-        int index = 1;
-        for (Object param : compiled.params()) {
-            if (param instanceof CompiledQuery.Json json) {
-                statement.setString(index, json.text());
-            } else if (param instanceof CompiledQuery.TextArray array) {
-                statement.setArray(index, connection.createArrayOf("text", array.items().toArray()));
-            } else if (param instanceof String text) {
-                statement.setString(index, text);
-            } else if (param instanceof Integer number) {
-                statement.setInt(index, number);
-            } else if (param instanceof Long number) {
-                statement.setLong(index, number);
-            } else if (param instanceof Boolean flag) {
-                statement.setBoolean(index, flag);
-            } else {
-                statement.setNull(index, Types.NULL);
-            }
-            index++;
-        }
+        CompiledQuery.bind(connection, statement, 1, compiled.params());
         return statement;
     }
 

@@ -249,14 +249,7 @@ public class FleetViews implements SmartInitializingSingleton {
                     FROM (SELECT %s AS v FROM twin_document WHERE NOT deleted AND module_id IS %s) t
                     GROUP BY 2, 3""".formatted(value, definition.source() == Source.MODULES ? "NOT NULL" : "NULL"));
             insert.setString(1, definition.name());
-            int index = 2;
-            for (Object param : params) {
-                if (param instanceof CompiledQuery.TextArray path) {
-                    insert.setArray(index++, connection.createArrayOf("text", path.items().toArray()));
-                } else {
-                    insert.setString(index++, (String) param);
-                }
-            }
+            CompiledQuery.bind(connection, insert, 2, params);
             return insert;
         });
         jdbc.update("""

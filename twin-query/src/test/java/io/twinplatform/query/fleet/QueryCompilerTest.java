@@ -126,18 +126,23 @@ class QueryCompilerTest {
         }
     }
 
+    /** The first page of a query, and a later page after a hostile cursor where the query has one. */
+    private static List<CompiledQuery> compiledForms(String text) {
+        TwinQuery query = TwinQuery.parse(text);
+        List<CompiledQuery> compiled = new ArrayList<>();
+        compiled.add(QueryCompiler.compile(query, null, 100));
+        if (!QueryCompiler.cursorTypes(query).isEmpty()) {
+            compiled.add(QueryCompiler.compile(query, hostileCursor(query), 100));
+        }
+        return compiled;
+    }
+
     @Test
     void noUserTextReachesTheSql() {
         for (UserText user : List.of(FIRST, SECOND)) {
             for (String template : TEMPLATES) {
                 String text = user.fill(template);
-                TwinQuery query = TwinQuery.parse(text);
-                List<CompiledQuery> compiled = new ArrayList<>();
-                compiled.add(QueryCompiler.compile(query, null, 100));
-                if (!QueryCompiler.cursorTypes(query).isEmpty()) {
-                    compiled.add(QueryCompiler.compile(query, hostileCursor(query), 100));
-                }
-                for (CompiledQuery c : compiled) {
+                for (CompiledQuery c : compiledForms(text)) {
                     for (String fragment : user.fragments()) {
                         if (fragment.length() < 3) {
                             continue; // too short to tell apart from SQL keywords; covered by the sameness test
@@ -181,13 +186,7 @@ class QueryCompilerTest {
         for (UserText user : List.of(FIRST, SECOND)) {
             for (String template : TEMPLATES) {
                 String text = user.fill(template);
-                TwinQuery query = TwinQuery.parse(text);
-                List<CompiledQuery> compiled = new ArrayList<>();
-                compiled.add(QueryCompiler.compile(query, null, 100));
-                if (!QueryCompiler.cursorTypes(query).isEmpty()) {
-                    compiled.add(QueryCompiler.compile(query, hostileCursor(query), 100));
-                }
-                for (CompiledQuery c : compiled) {
+                for (CompiledQuery c : compiledForms(text)) {
                     assertThat(placeholders(c.sql())).as("placeholders of %s", text).isEqualTo(c.params().size());
                     assertThat(c.sql()).as("no unbound placeholder in %s", text).doesNotContainPattern("\\{p\\d+}");
                     for (Object param : c.params()) {
