@@ -60,7 +60,11 @@ class TwinProjection {
     private final VersionWaiters waiters;
     private final Timer lag;
     private final Clock clock = Clock.systemUTC();
-    private final Map<String, TwinState> recent;
+    /** A state this projection wrote, and its fleet view groups (null for a deleted twin). */
+    private record Recent(TwinState state, List<FleetViews.Key> groups) {
+    }
+
+    private final Map<String, Recent> recent;
 
     TwinProjection(TwinDocumentStore store, FleetViews views, VersionWaiters waiters, MeterRegistry meters,
                    TwinQuerySettings settings) {
@@ -70,7 +74,7 @@ class TwinProjection {
         int cacheSize = settings.cacheSize();
         this.recent = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, TwinState> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<String, Recent> eldest) {
                 return size() > cacheSize;
             }
         });
@@ -107,9 +111,9 @@ class TwinProjection {
     private Map<String, TwinState> flush(List<Change> changes) {
         Set<String> twinIds = new LinkedHashSet<>();
         changes.forEach(change -> twinIds.add(change.twinId()));
-        Map<String, TwinState> cached = new HashMap<>();
+        Map<String, Recent> cached = new HashMap<>();
         for (String twinId : twinIds) {
-            TwinState state = recent.get(twinId);
+            Recent state = recent.get(twinId);
             if (state != null) {
                 cached.put(twinId, state);
             }
@@ -117,17 +121,23 @@ class TwinProjection {
         Map<String, TwinDocumentStore.Row> rows = store.findAll(twinIds, cached.keySet());
         Map<String, TwinState> states = new LinkedHashMap<>();
         Map<String, Long> versions = new LinkedHashMap<>();
+        // Each live twin's fleet view groups before the batch, taken before its state is folded in place below:
+        // from the stored document just read, or as they were written with the cached state.
+        Map<String, List<FleetViews.Key>> groupsBefore = new HashMap<>();
         List<String> stale = new ArrayList<>();
         rows.forEach((twinId, row) -> {
             versions.put(twinId, row.version());
             if (row.deleted()) {
                 return;
             }
-            TwinState state = cached.get(twinId);
+            Recent last = cached.get(twinId);
             if (row.document() != null) {
-                states.put(twinId, TwinState.fromDocument(row.document()));
-            } else if (state != null && state.version() == row.version()) {
-                states.put(twinId, state);
+                states.put(twinId, fromRow(row, groupsBefore));
+            } else if (last != null && last.state().version() == row.version()) {
+                states.put(twinId, last.state());
+                if (views.enabled()) {
+                    groupsBefore.put(twinId, last.groups());
+                }
             } else {
                 stale.add(twinId);
             }
@@ -136,14 +146,9 @@ class TwinProjection {
             store.findAll(stale, List.of()).forEach((twinId, row) -> {
                 versions.put(twinId, row.version());
                 if (!row.deleted()) {
-                    states.put(twinId, TwinState.fromDocument(row.document()));
+                    states.put(twinId, fromRow(row, groupsBefore));
                 }
             });
-        }
-        // Each live twin's fleet view groups before the batch (states are folded in place below).
-        Map<String, List<FleetViews.Key>> groupsBefore = new HashMap<>();
-        if (views.enabled()) {
-            states.forEach((twinId, state) -> groupsBefore.put(twinId, views.keys(state.render())));
         }
         Map<String, TwinState> changed = new LinkedHashMap<>();
         Map<String, Instant> changedAt = new LinkedHashMap<>();
@@ -182,9 +187,16 @@ class TwinProjection {
                 groupsBefore.keySet().retainAll(changed.keySet());
                 views.count(groupsBefore, groupsAfter);
             }
-            changed.forEach(recent::put);
+            changed.forEach((twinId, state) -> recent.put(twinId, new Recent(state, groupsAfter.get(twinId))));
         }
         return changed;
+    }
+
+    private TwinState fromRow(TwinDocumentStore.Row row, Map<String, List<FleetViews.Key>> groups) {
+        if (views.enabled()) {
+            groups.put(row.twinId(), views.keys(row.document()));
+        }
+        return TwinState.fromDocument(row.document());
     }
 
     private void committed(List<Change> changes, Map<String, TwinState> written) {
