@@ -6,9 +6,14 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.history.FindPastTwin;
+import io.twinplatform.api.history.PastTwin;
 import io.twinplatform.api.model.ShadowDocument;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.TwinId;
+import org.axonframework.messaging.responsetypes.ResponseTypes;
+import org.axonframework.queryhandling.NoHandlerForQueryException;
+import org.axonframework.queryhandling.QueryGateway;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -19,6 +24,9 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.concurrent.CompletionException;
 
 /** Reads twins from the projection. Every write this platform answered is visible here (see CommandDispatcher). */
 @RestController
@@ -26,10 +34,12 @@ import java.time.Clock;
 class TwinReadController {
 
     private final TwinDocumentStore store;
+    private final QueryGateway queries;
     private final Clock clock = Clock.systemUTC();
 
-    TwinReadController(TwinDocumentStore store) {
+    TwinReadController(TwinDocumentStore store, QueryGateway queries) {
         this.store = store;
+        this.queries = queries;
     }
 
     @Operation(summary = "The twin, with its ETag; If-None-Match with the current etag answers 304")
@@ -38,11 +48,11 @@ class TwinReadController {
                                  @RequestParam(required = false) String asOf,
                                  @RequestParam(required = false) Long atVersion,
                                  @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
+        TwinId id = new TwinId(deviceId, moduleId);
         if (asOf != null || atVersion != null) {
-            throw new TwinException(TwinError.of(ErrorKind.UNPROCESSABLE, "pointInTimeNotAvailable",
-                    "reading a twin as of a past instant or version is not available in this version"));
+            return past(id, asOf, atVersion);
         }
-        TwinDocumentStore.Row twin = load(new TwinId(deviceId, moduleId));
+        TwinDocumentStore.Row twin = load(id);
         String etag = TwinState.etag(twin.version());
         if (etag.equals(ifNoneMatch)) {
             return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(etag).build();
@@ -57,6 +67,47 @@ class TwinReadController {
         TwinState state = TwinState.fromDocument(twin.document());
         return ResponseEntity.ok().eTag(TwinState.etag(twin.version()))
                 .body(ShadowDocument.render(state, null, clock.instant()));
+    }
+
+    /** The twin as it was, from the history side over the query bus. */
+    private ResponseEntity<JsonNode> past(TwinId id, String asOf, Long atVersion) {
+        if (asOf != null && atVersion != null) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidParameter", "asOf",
+                    "give asOf or atVersion, not both"));
+        }
+        FindPastTwin query;
+        if (asOf != null) {
+            Instant instant;
+            try {
+                instant = Instant.parse(asOf);
+            } catch (DateTimeParseException e) {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidParameter", "asOf",
+                        "asOf is an ISO-8601 instant such as 2026-11-24T03:12:00Z; got " + asOf));
+            }
+            query = FindPastTwin.asOf(id.value(), instant);
+        } else {
+            if (atVersion < 1) {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidParameter", "atVersion",
+                        "atVersion is a twin version, 1 or more"));
+            }
+            query = FindPastTwin.atVersion(id.value(), atVersion);
+        }
+        PastTwin past;
+        try {
+            past = queries.query(query, ResponseTypes.instanceOf(PastTwin.class)).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof NoHandlerForQueryException) {
+                throw new TwinException(TwinError.of(ErrorKind.UNPROCESSABLE, "pointInTimeNotAvailable",
+                        "reading a twin as it was needs the history side (twin.history.enabled), which this"
+                                + " deployment does not run"));
+            }
+            throw e;
+        }
+        if (past == null) {
+            throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound", "twin " + id
+                    + (asOf != null ? " did not exist at " + asOf : " has no version " + atVersion)));
+        }
+        return ResponseEntity.ok().eTag(TwinState.etag(past.version())).body(past.twin());
     }
 
     private TwinDocumentStore.Row load(TwinId id) {

@@ -1,0 +1,50 @@
+package io.twinplatform.history;
+
+import io.twinplatform.api.model.TwinState;
+import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.twin.TwinEvent;
+import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventsourcing.eventstore.DomainEventStream;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.springframework.stereotype.Component;
+
+import java.time.Instant;
+
+/**
+ * Rebuilds a twin's state from its events in the event store (never from a snapshot): for versions and instants the
+ * history table no longer holds, and for twins whose history starts before this projection existed.
+ */
+@Component
+class EventFold {
+
+    private final EventStore events;
+
+    EventFold(EventStore events) {
+        this.events = events;
+    }
+
+    /**
+     * The twin after the last of its events that is at most {@code maxVersion} and no later than {@code asOf}
+     * ({@code null} for no bound); {@code null} if it did not exist then. A deleted twin's state is returned with
+     * {@link TwinState#deleted()} set.
+     */
+    TwinState fold(String twinId, Long maxVersion, Instant asOf) {
+        DomainEventStream stream = events.readEvents(twinId, 0);
+        TwinState state = null;
+        while (stream.hasNext()) {
+            DomainEventMessage<?> message = stream.next();
+            if (!(message.getPayload() instanceof TwinEvent event)) {
+                continue;
+            }
+            if (maxVersion != null && event.version() > maxVersion || asOf != null && message.getTimestamp().isAfter(asOf)) {
+                break;
+            }
+            if (event instanceof TwinCreated created) {
+                state = TwinState.created(created, message.getTimestamp());
+            } else if (state != null) {
+                state.apply(event, message.getTimestamp());
+            }
+        }
+        return state;
+    }
+}

@@ -1,0 +1,162 @@
+package io.twinplatform.history;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.twin.Channel;
+import io.twinplatform.api.twin.TwinId;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.sql.Array;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code GET /twins/{id}/history}: one twin's changes, newest or oldest first, filtered by time, principal,
+ * channel and path, paged by version. A deleted twin keeps its history.
+ */
+@RestController
+@Tag(name = "history", description = "A twin's past: its changes, who made them, through what and why")
+class HistoryController {
+
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper mapper;
+
+    HistoryController(JdbcTemplate jdbc, ObjectMapper mapper) {
+        this.jdbc = jdbc;
+        this.mapper = mapper;
+    }
+
+    @Operation(summary = "The twin's changes: version, time, event type, who, through what, why, the paths it"
+            + " changed and the change itself; with includeState=true also the twin after each change")
+    @GetMapping({"/twins/{deviceId}/history", "/twins/{deviceId}/modules/{moduleId}/history"})
+    ObjectNode history(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                       @RequestParam(defaultValue = "newest") String order,
+                       @RequestParam(required = false) String from,
+                       @RequestParam(required = false) String to,
+                       @RequestParam(required = false) String principal,
+                       @RequestParam(required = false) String channel,
+                       @RequestParam(required = false) String path,
+                       @RequestParam(defaultValue = "false") boolean includeState,
+                       @RequestParam(defaultValue = "100") int pageSize,
+                       @RequestParam(required = false) String continuationToken) {
+        TwinId id = new TwinId(deviceId, moduleId);
+        boolean newest = switch (order) {
+            case "newest" -> true;
+            case "oldest" -> false;
+            default -> throw invalid("order", "order is newest or oldest");
+        };
+        if (pageSize < 1 || pageSize > 1000) {
+            throw invalid("pageSize", "pageSize is between 1 and 1000");
+        }
+        Boolean known = jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM twin_history_head WHERE twin_id = ?)",
+                Boolean.class, id.value());
+        if (!Boolean.TRUE.equals(known)) {
+            throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound", "twin " + id + " has no history"));
+        }
+        StringBuilder sql = new StringBuilder("""
+                SELECT version, time, event_type, principal, channel, transport, correlation_id, causation_id, reason,
+                       paths, change::text, %s FROM twin_history WHERE twin_id = ?""".formatted(
+                includeState ? "state::text" : "NULL"));
+        List<Object> args = new ArrayList<>(List.of(id.value()));
+        if (from != null) {
+            sql.append(" AND time >= ?");
+            args.add(Timestamp.from(instant("from", from)));
+        }
+        if (to != null) {
+            sql.append(" AND time < ?");
+            args.add(Timestamp.from(instant("to", to)));
+        }
+        if (principal != null) {
+            sql.append(" AND principal = ?");
+            args.add(principal);
+        }
+        if (channel != null) {
+            if (Arrays.stream(Channel.values()).noneMatch(c -> c.json().equals(channel))) {
+                throw invalid("channel", "channel is one of api, device, configuration, rollout, job");
+            }
+            sql.append(" AND channel = ?");
+            args.add(channel);
+        }
+        if (path != null) {
+            // The change touched the path, something inside it, or a field that contains it.
+            sql.append(" AND EXISTS (SELECT 1 FROM unnest(paths) p WHERE p = ? OR starts_with(p, ? || '.')"
+                    + " OR starts_with(?, p || '.'))");
+            args.addAll(List.of(path, path, path));
+        }
+        if (continuationToken != null) {
+            long after;
+            try {
+                after = Long.parseLong(continuationToken);
+            } catch (NumberFormatException e) {
+                throw invalid("continuationToken", "continuationToken is the value a previous page returned");
+            }
+            sql.append(newest ? " AND version < ?" : " AND version > ?");
+            args.add(after);
+        }
+        sql.append(" ORDER BY version ").append(newest ? "DESC" : "ASC").append(" LIMIT ?");
+        args.add(pageSize + 1);
+        List<ObjectNode> items = jdbc.query(sql.toString(), (rs, n) -> {
+            ObjectNode item = mapper.createObjectNode();
+            item.put("version", rs.getLong(1));
+            item.put("time", rs.getTimestamp(2).toInstant().toString());
+            item.put("eventType", rs.getString(3));
+            item.put("principal", rs.getString(4));
+            item.put("channel", rs.getString(5));
+            item.put("transport", rs.getString(6));
+            item.put("correlationId", rs.getString(7));
+            item.put("causationId", rs.getString(8));
+            item.put("reason", rs.getString(9));
+            ArrayNode paths = item.putArray("paths");
+            Array array = rs.getArray(10);
+            Arrays.stream((Object[]) array.getArray()).forEach(p -> paths.add((String) p));
+            item.set("change", parse(rs.getString(11)));
+            if (includeState) {
+                String state = rs.getString(12);
+                item.set("twin", state == null ? mapper.nullNode() : parse(state));
+            }
+            return item;
+        }, args.toArray());
+        ObjectNode body = mapper.createObjectNode();
+        ArrayNode list = body.putArray("items");
+        items.stream().limit(pageSize).forEach(list::add);
+        body.put("continuationToken", items.size() > pageSize
+                ? String.valueOf(items.get(pageSize - 1).get("version").asLong()) : null);
+        return body;
+    }
+
+    private JsonNode parse(String json) {
+        try {
+            return mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the history holds invalid JSON", e);
+        }
+    }
+
+    private static Instant instant(String name, String value) {
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw invalid(name, name + " is an ISO-8601 instant such as 2026-11-24T03:12:00Z; got " + value);
+        }
+    }
+
+    private static TwinException invalid(String parameter, String detail) {
+        return new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidParameter", parameter, detail));
+    }
+}

@@ -1,0 +1,173 @@
+package io.twinplatform.history;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.model.TwinJson;
+import io.twinplatform.api.model.TwinState;
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.ReportedPropertiesPatched;
+import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.twin.TwinEvent;
+import io.twinplatform.api.twin.TwinPatched;
+import io.twinplatform.api.twin.TwinReplaced;
+import io.twinplatform.api.twin.TwinStatusChanged;
+import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.ResetHandler;
+import org.axonframework.eventhandling.TrackingToken;
+import org.axonframework.messaging.MetaData;
+import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
+import org.axonframework.messaging.unitofwork.UnitOfWork;
+import org.springframework.stereotype.Component;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes one {@code twin_history} row per twin event, in its own tracking processor ({@value #GROUP}, one thread,
+ * own token: a replay of the current-state projection never touches it). Events are collected per batch and
+ * written when it commits: the batch's twins' heads are read in one query, each event folded onto its twin's
+ * state (rebuilt from the event store when no head exists, as when the history starts after the twin), and the
+ * rows and new heads written in two JDBC batches. Replay-safe: an event at or below a head's version is skipped,
+ * and rows are inserted with ON CONFLICT DO NOTHING. Rows older than the retention are not written.
+ */
+@Component
+@ProcessingGroup(HistoryProjection.GROUP)
+class HistoryProjection {
+
+    static final String GROUP = "twin-history";
+    private static final String BATCH = HistoryProjection.class.getName() + ".batch";
+
+    private record Change(TwinEvent event, String eventId, Instant at, long globalIndex, MetaData metaData) {
+    }
+
+    private final HistoryStore store;
+    private final HistoryPartitions partitions;
+    private final EventFold fold;
+    private final ObjectMapper json = TwinJson.newMapper();
+
+    HistoryProjection(HistoryStore store, HistoryPartitions partitions, EventFold fold) {
+        this.store = store;
+        this.partitions = partitions;
+        this.fold = fold;
+    }
+
+    @EventHandler
+    void on(TwinEvent event, EventMessage<?> message, TrackingToken token) {
+        UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get().root();
+        List<Change> batch = unitOfWork.getOrComputeResource(BATCH, key -> {
+            List<Change> changes = new ArrayList<>();
+            unitOfWork.onPrepareCommit(u -> flush(changes));
+            return changes;
+        });
+        batch.add(new Change(event, message.getIdentifier(), message.getTimestamp(),
+                token == null ? -1 : token.position().orElse(-1), message.getMetaData()));
+    }
+
+    @ResetHandler
+    void reset() {
+        store.deleteAll();
+    }
+
+    private void flush(List<Change> changes) {
+        Set<String> twinIds = new LinkedHashSet<>();
+        changes.forEach(change -> twinIds.add(change.event().twinId()));
+        Map<String, HistoryStore.Head> heads = new LinkedHashMap<>(store.heads(twinIds));
+        Map<String, HistoryStore.Head> changed = new LinkedHashMap<>();
+        List<HistoryRow> rows = new ArrayList<>();
+        for (Change change : changes) {
+            TwinEvent event = change.event();
+            String twinId = event.twinId();
+            HistoryStore.Head head = heads.get(twinId);
+            if (head != null && head.version() >= event.version()) {
+                continue;
+            }
+            TwinState state;
+            if (event instanceof TwinCreated created) {
+                state = TwinState.created(created, change.at());
+            } else {
+                state = head != null && head.version() == event.version() - 1 ? head.state() : null;
+                if (state == null) {
+                    state = fold.fold(twinId, event.version() - 1, null);
+                }
+                if (state == null || state.deleted()) {
+                    throw new IllegalStateException("twin " + twinId + " has event version " + event.version()
+                            + " but no live state before it in the event store");
+                }
+                state.apply(event, change.at());
+            }
+            ObjectNode document = state.deleted() ? null : state.render();
+            HistoryStore.Head next = new HistoryStore.Head(event.version(), state.deleted() ? null : state, document);
+            heads.put(twinId, next);
+            changed.put(twinId, next);
+            if (partitions.keeps(change.at())) {
+                partitions.ensure(change.at());
+                rows.add(row(change, state, document));
+            }
+        }
+        if (!rows.isEmpty()) {
+            store.insert(rows);
+        }
+        if (!changed.isEmpty()) {
+            store.saveHeads(changed);
+        }
+    }
+
+    private HistoryRow row(Change change, TwinState state, ObjectNode document) {
+        TwinEvent event = change.event();
+        MetaData meta = change.metaData();
+        return new HistoryRow(change.at(), event.twinId(), state.deviceId(), state.moduleId(), event.version(),
+                state.deleted() ? null : state.desired().version(), state.deleted() ? null : state.reported().version(),
+                event.getClass().getSimpleName(), change.eventId(), change.globalIndex(),
+                text(meta, AuditMetadata.PRINCIPAL), text(meta, AuditMetadata.CHANNEL), text(meta, AuditMetadata.TRANSPORT),
+                text(meta, AuditMetadata.CORRELATION_ID), text(meta, AuditMetadata.CAUSATION_ID),
+                text(meta, AuditMetadata.REASON), paths(event), json.valueToTree(event), document);
+    }
+
+    /** The twin paths an event sets or removes: its patches' leaves, written as a query names them. */
+    static List<String> paths(TwinEvent event) {
+        List<String> paths = new ArrayList<>();
+        if (event instanceof TwinCreated e) {
+            leaves("tags", e.tags(), paths);
+            leaves("properties.desired", e.desired(), paths);
+        } else if (event instanceof TwinReplaced e) {
+            leaves("tags", e.tags(), paths);
+            leaves("properties.desired", e.desired(), paths);
+        } else if (event instanceof TwinPatched e) {
+            leaves("tags", e.tags(), paths);
+            leaves("properties.desired", e.desired(), paths);
+        } else if (event instanceof ReportedPropertiesPatched e) {
+            leaves("properties.reported", e.patch(), paths);
+        } else if (event instanceof TwinStatusChanged) {
+            paths.add("status");
+        }
+        return paths;
+    }
+
+    private static void leaves(String prefix, JsonNode node, List<String> paths) {
+        if (node == null) {
+            return;
+        }
+        if (!node.isObject() || node.isEmpty()) {
+            paths.add(prefix);
+            return;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            leaves(prefix + "." + field.getKey(), field.getValue(), paths);
+        }
+    }
+
+    private static String text(MetaData meta, String key) {
+        Object value = meta.get(key);
+        return value == null ? null : value.toString();
+    }
+}

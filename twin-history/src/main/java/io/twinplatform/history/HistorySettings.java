@@ -1,0 +1,22 @@
+package io.twinplatform.history;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.time.Duration;
+
+/**
+ * Settings of the history side, under {@code twin.history}.
+ *
+ * @param enabled         whether this process runs the history side (default true)
+ * @param retention       how long rows stay in the history table (default 90 days); older point-in-time reads
+ *                        are rebuilt from the event store, which is never trimmed
+ * @param partitionsAhead how many days of partitions exist ahead of today (default 7)
+ * @param cacheSize       how many twins' latest states the history projection keeps in memory (default 20000)
+ */
+@ConfigurationProperties("twin.history")
+public record HistorySettings(@DefaultValue("true") boolean enabled,
+                              @DefaultValue("90d") Duration retention,
+                              @DefaultValue("7") int partitionsAhead,
+                              @DefaultValue("20000") int cacheSize) {
+}

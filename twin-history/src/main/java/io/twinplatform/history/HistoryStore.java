@@ -1,0 +1,98 @@
+package io.twinplatform.history;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.model.TwinState;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Repository;
+
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The history table and the projection's head table, in plain JDBC. */
+@Repository
+class HistoryStore {
+
+    /** A twin's latest folded state and its rendered document: both {@code null} after a deletion. */
+    record Head(long version, TwinState state, ObjectNode document) {
+    }
+
+    private final JdbcTemplate jdbc;
+    private final ObjectMapper mapper;
+
+    HistoryStore(JdbcTemplate jdbc, ObjectMapper mapper) {
+        this.jdbc = jdbc;
+        this.mapper = mapper;
+    }
+
+    Map<String, Head> heads(Collection<String> twinIds) {
+        Map<String, Head> heads = new HashMap<>();
+        jdbc.query(connection -> {
+            PreparedStatement select = connection.prepareStatement(
+                    "SELECT twin_id, version, state::text FROM twin_history_head WHERE twin_id = ANY (?)");
+            select.setArray(1, connection.createArrayOf("varchar", twinIds.toArray()));
+            return select;
+        }, rs -> {
+            String state = rs.getString(3);
+            ObjectNode document = state == null ? null : parse(state);
+            heads.put(rs.getString(1), new Head(rs.getLong(2),
+                    document == null ? null : TwinState.fromDocument(document), document));
+        });
+        return heads;
+    }
+
+    void saveHeads(Map<String, Head> heads) {
+        List<Object[]> args = heads.entrySet().stream().map(e -> new Object[]{e.getKey(), e.getValue().version(),
+                e.getValue().document() == null ? null : e.getValue().document().toString()}).toList();
+        jdbc.batchUpdate("""
+                INSERT INTO twin_history_head (twin_id, version, state) VALUES (?, ?, ?::jsonb)
+                ON CONFLICT (twin_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state""", args);
+    }
+
+    void insert(List<HistoryRow> rows) {
+        jdbc.batchUpdate("""
+                INSERT INTO twin_history (time, twin_id, device_id, module_id, version, desired_version,
+                    reported_version, event_type, event_id, global_index, principal, channel, transport,
+                    correlation_id, causation_id, reason, paths, change, state)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)
+                ON CONFLICT DO NOTHING""", rows, rows.size(), (statement, row) -> {
+            statement.setTimestamp(1, Timestamp.from(row.time()));
+            statement.setString(2, row.twinId());
+            statement.setString(3, row.deviceId());
+            statement.setString(4, row.moduleId());
+            statement.setLong(5, row.version());
+            statement.setObject(6, row.desiredVersion());
+            statement.setObject(7, row.reportedVersion());
+            statement.setString(8, row.eventType());
+            statement.setString(9, row.eventId());
+            statement.setLong(10, row.globalIndex());
+            statement.setString(11, row.principal());
+            statement.setString(12, row.channel());
+            statement.setString(13, row.transport());
+            statement.setString(14, row.correlationId());
+            statement.setString(15, row.causationId());
+            statement.setString(16, row.reason());
+            statement.setArray(17, statement.getConnection().createArrayOf("text", row.paths().toArray()));
+            statement.setString(18, row.change().toString());
+            statement.setString(19, row.state() == null ? null : row.state().toString());
+        });
+    }
+
+    void deleteAll() {
+        jdbc.update("DELETE FROM twin_history");
+        jdbc.update("DELETE FROM twin_history_head");
+    }
+
+    ObjectNode parse(String json) {
+        try {
+            return (ObjectNode) mapper.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the history holds invalid JSON", e);
+        }
+    }
+}
