@@ -1,0 +1,225 @@
+package io.twinplatform.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.twinplatform.deploy.TwinHttp.Reply;
+import io.twinplatform.history.HistoryPartitions;
+import org.axonframework.config.EventProcessingConfiguration;
+import org.axonframework.eventhandling.StreamingEventProcessor;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.twinplatform.deploy.TwinHttp.q;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A twin's past: read as it was at an instant or a version, list its changes with who, through what and why,
+ * filtered and paged; the history table keeps its day partitions and rebuilds equal on a replay.
+ */
+class HistoryTest extends PlatformTestSupport {
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Autowired
+    HistoryPartitions partitions;
+
+    @Autowired
+    EventProcessingConfiguration processing;
+
+    @Test
+    void readsATwinAsItWasAtEachInstantAndVersion() throws Exception {
+        String device = createDevice("{'tags':{'site':'north'},'properties':{'desired':{'fan':1}}}");
+        String path = "/twins/" + device;
+        List<Instant> instants = new ArrayList<>();
+        List<JsonNode> documents = new ArrayList<>();
+        documents.add(http.get(path).json());
+        instants.add(pause());
+        http.patch(path + "/properties/reported", q("{'fan':1}"));
+        documents.add(http.get(path).json());
+        instants.add(pause());
+        http.patch(path, q("{'tags':{'site':'south'},'properties':{'desired':{'fan':2}}}"));
+        documents.add(http.get(path).json());
+        instants.add(pause());
+        assertThat(http.delete(path).status()).isEqualTo(204);
+        Instant afterDelete = pause();
+
+        for (int i = 0; i < documents.size(); i++) {
+            Reply byTime = awaitPast(path + "?asOf=" + instants.get(i));
+            assertThat(byTime.json()).as("as of instant %d", i).isEqualTo(documents.get(i));
+            assertThat(byTime.etag()).isEqualTo("\"" + (i + 1) + "\"");
+            assertThat(http.get(path + "?atVersion=" + (i + 1)).json()).as("at version %d", i + 1)
+                    .isEqualTo(documents.get(i));
+        }
+        Instant beforeCreation = Instant.parse(documents.get(0).path("statusUpdatedTime").asText()).minusMillis(1);
+        TwinHttp.assertProblem(http.get(path + "?asOf=" + beforeCreation), 404, "twinNotFound");
+        TwinHttp.assertProblem(http.get(path + "?asOf=" + afterDelete), 404, "twinNotFound");
+        TwinHttp.assertProblem(http.get(path + "?atVersion=4"), 404, "twinNotFound");
+        TwinHttp.assertProblem(http.get(path + "?atVersion=5"), 404, "twinNotFound");
+    }
+
+    @Test
+    void readsAModuleTwinAsItWas() throws Exception {
+        String device = createDevice("{}");
+        String module = "/twins/" + device + "/modules/agent";
+        assertThat(http.put(module, q("{'properties':{'desired':{'rate':5}}}")).status()).isEqualTo(201);
+        JsonNode first = http.get(module).json();
+        Instant between = pause();
+        http.patch(module, q("{'properties':{'desired':{'rate':6}}}"));
+
+        assertThat(awaitPast(module + "?asOf=" + between).json()).isEqualTo(first);
+        assertThat(http.get(module + "?atVersion=2").json()).isEqualTo(http.get(module).json());
+    }
+
+    @Test
+    void refusesBadPointInTimeParameters() {
+        String device = createDevice("{}");
+        TwinHttp.assertProblem(http.get("/twins/" + device + "?asOf=yesterday"), 400, "invalidParameter");
+        TwinHttp.assertProblem(http.get("/twins/" + device + "?atVersion=0"), 400, "invalidParameter");
+        TwinHttp.assertProblem(http.get("/twins/" + device + "?asOf=2026-01-01T00:00:00Z&atVersion=1"), 400,
+                "invalidParameter");
+    }
+
+    @Test
+    void listsChangesWithWhoWhyAndWhatFilteredAndPaged() {
+        String device = newDeviceId();
+        String path = "/twins/" + device;
+        assertThat(http.put(path, q("{'tags':{'site':'a'},'properties':{'desired':{'fan':1}}}"),
+                "X-Principal", "alice", "X-Change-Reason", "installation").status()).isEqualTo(201);
+        http.patch(path + "/properties/reported", q("{'fan':1,'fw':{'version':'2'}}"), "X-Principal", "dev-1");
+        http.patch(path, q("{'tags':{'site':'b'}}"), "X-Principal", "bob");
+        http.put(path + "/status", q("{'status':'disabled'}"), "X-Principal", "bob");
+        assertThat(http.delete(path, "X-Principal", "carol").status()).isEqualTo(204);
+
+        JsonNode all = awaitHistory(path + "/history", 5);
+        assertThat(all.get("items")).extracting(item -> item.get("version").asLong()).containsExactly(5L, 4L, 3L, 2L, 1L);
+        assertThat(all.get("items")).extracting(item -> item.get("eventType").asText()).containsExactly(
+                "TwinDeleted", "TwinStatusChanged", "TwinPatched", "ReportedPropertiesPatched", "TwinCreated");
+        JsonNode created = all.get("items").get(4);
+        assertThat(created.get("principal").asText()).isEqualTo("alice");
+        assertThat(created.get("reason").asText()).isEqualTo("installation");
+        assertThat(created.get("channel").asText()).isEqualTo("api");
+        assertThat(all.get("items").get(3).get("channel").asText()).isEqualTo("device");
+        assertThat(all.get("continuationToken").isNull()).isTrue();
+
+        JsonNode oldest = http.get(path + "/history?order=oldest&pageSize=2").json();
+        assertThat(oldest.get("items")).extracting(item -> item.get("version").asLong()).containsExactly(1L, 2L);
+        JsonNode next = http.get(path + "/history?order=oldest&pageSize=2&continuationToken="
+                + oldest.get("continuationToken").asText()).json();
+        assertThat(next.get("items")).extracting(item -> item.get("version").asLong()).containsExactly(3L, 4L);
+
+        assertThat(versions(path + "/history?principal=bob")).containsExactly(4L, 3L);
+        assertThat(versions(path + "/history?channel=device")).containsExactly(2L);
+        assertThat(versions(path + "/history?path=tags.site")).containsExactly(3L, 1L);
+        assertThat(versions(path + "/history?path=tags")).containsExactly(3L, 1L);
+        assertThat(versions(path + "/history?path=properties.reported.fw")).containsExactly(2L);
+        assertThat(versions(path + "/history?path=properties.reported.fw.version.major")).containsExactly(2L);
+        assertThat(versions(path + "/history?path=tag")).isEmpty();
+
+        String at = all.get("items").get(2).get("time").asText();
+        assertThat(versions(path + "/history?from=" + at)).startsWith(5L).endsWith(3L);
+        assertThat(versions(path + "/history?to=" + at)).containsExactly(2L, 1L);
+
+        JsonNode withState = http.get(path + "/history?includeState=true&order=oldest&pageSize=1").json();
+        assertThat(withState.at("/items/0/twin/tags/site").asText()).isEqualTo("a");
+    }
+
+    @Test
+    void refusesBadHistoryParametersAndUnknownTwins() {
+        String device = createDevice("{}");
+        awaitHistory("/twins/" + device + "/history", 1);
+        for (String query : List.of("order=sideways", "pageSize=0", "pageSize=1001", "from=monday",
+                "channel=fax", "continuationToken=abc")) {
+            TwinHttp.assertProblem(http.get("/twins/" + device + "/history?" + query), 400, "invalidParameter");
+        }
+        TwinHttp.assertProblem(http.get("/twins/" + newDeviceId() + "/history"), 404, "twinNotFound");
+    }
+
+    @Test
+    void dropsDayPartitionsPastRetentionAndKeepsTheRest() {
+        LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(200);
+        String name = "twin_history_p" + old.toString().replace("-", "");
+        jdbc.execute("CREATE TABLE " + name + " PARTITION OF twin_history FOR VALUES FROM ('" + old
+                + " 00:00:00+00') TO ('" + old.plusDays(1) + " 00:00:00+00')");
+
+        assertThat(partitions.maintain()).containsExactly(name);
+
+        List<String> left = jdbc.queryForList("""
+                SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'twin_history'""", String.class);
+        assertThat(left).doesNotContain(name)
+                .contains("twin_history_p" + LocalDate.now(ZoneOffset.UTC).toString().replace("-", ""))
+                .contains("twin_history_p" + LocalDate.now(ZoneOffset.UTC).plusDays(7).toString().replace("-", ""));
+    }
+
+    @Test
+    void aReplayRebuildsTheSameHistory() throws Exception {
+        String device = createDevice("{'tags':{'n':1}}");
+        http.patch("/twins/" + device, q("{'tags':{'n':2}}"), "X-Principal", "replayer");
+        JsonNode before = awaitHistory("/twins/" + device + "/history?includeState=true", 2);
+
+        StreamingEventProcessor history = processing.eventProcessor("twin-history", StreamingEventProcessor.class)
+                .orElseThrow();
+        history.shutdownAsync().get(30, TimeUnit.SECONDS);
+        history.resetTokens();
+        history.start();
+
+        JsonNode after = awaitHistory("/twins/" + device + "/history?includeState=true", 2);
+        assertThat(after).isEqualTo(before);
+    }
+
+    /** A moment strictly between two writes: the clock moves past the last event's millisecond. */
+    private static Instant pause() throws InterruptedException {
+        Thread.sleep(5);
+        Instant now = Instant.now();
+        Thread.sleep(5);
+        return now;
+    }
+
+    /** The history projection runs on its own; wait until it has written what a read needs. */
+    private Reply awaitPast(String path) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Reply reply;
+        do {
+            reply = http.get(path);
+            if (reply.status() == 200) {
+                return reply;
+            }
+            Thread.sleep(20);
+        } while (System.nanoTime() < deadline);
+        return reply;
+    }
+
+    private JsonNode awaitHistory(String path, int items) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        JsonNode body = null;
+        while (System.nanoTime() < deadline) {
+            Reply reply = http.get(path);
+            if (reply.status() == 200 && reply.json().get("items").size() >= items) {
+                return reply.json();
+            }
+            body = reply.status() == 200 ? reply.json() : null;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new AssertionError("history of " + path + " did not reach " + items + " items: " + body);
+    }
+
+    private List<Long> versions(String path) {
+        List<Long> versions = new ArrayList<>();
+        http.get(path).json().get("items").forEach(item -> versions.add(item.get("version").asLong()));
+        return versions;
+    }
+}
