@@ -176,6 +176,56 @@ class HistoryTest extends PlatformTestSupport {
         assertThat(after).isEqualTo(before);
     }
 
+    @Test
+    void diffNamesEveryLeafThatChangedBetweenTwoVersionsOrInstants() throws Exception {
+        String device = createDevice("{'tags':{'site':'a','keep':1},'properties':{'desired':{'fan':1,'mode':'eco'}}}");
+        String path = "/twins/" + device;
+        Instant first = pause();
+        http.patch(path, q("{'tags':{'site':'b'},'properties':{'desired':{'mode':null,'led':{'on':true}}}}"));
+        http.patch(path + "/properties/reported", q("{'fan':1}"));
+        http.put(path + "/status", q("{'status':'disabled'}"));
+
+        JsonNode byVersion = http.get(path + "/diff?fromVersion=1&toVersion=4").json();
+        assertThat(byVersion.get("fromVersion").asLong()).isEqualTo(1);
+        assertThat(byVersion.get("toVersion").asLong()).isEqualTo(4);
+        assertThat(byVersion.get("changes")).containsExactlyInAnyOrder(
+                TwinHttp.j("{'path':'status','from':'enabled','to':'disabled'}"),
+                TwinHttp.j("{'path':'tags.site','from':'a','to':'b'}"),
+                TwinHttp.j("{'path':'properties.desired.mode','from':'eco'}"),
+                TwinHttp.j("{'path':'properties.desired.led.on','to':true}"),
+                TwinHttp.j("{'path':'properties.reported.fan','to':1}"));
+        JsonNode byTime = http.get(path + "/diff?fromTime=" + first + "&toVersion=2").json();
+        assertThat(byTime.get("changes")).hasSize(3);
+        assertThat(http.get(path + "/diff?fromVersion=2&toVersion=2").json().get("changes")).isEmpty();
+        TwinHttp.assertProblem(http.get(path + "/diff?toVersion=2"), 400, "invalidParameter");
+        TwinHttp.assertProblem(http.get(path + "/diff?fromVersion=1&fromTime=" + first + "&toVersion=2"), 400,
+                "invalidParameter");
+    }
+
+    @Test
+    void replayStepsThroughEachEventWithTheTwinAfterIt() {
+        String device = createDevice("{'tags':{'n':1}}");
+        String path = "/twins/" + device;
+        http.patch(path, q("{'tags':{'n':2}}"), "X-Principal", "stepper", "X-Change-Reason", "second");
+        http.patch(path, q("{'tags':{'n':3}}"));
+        assertThat(http.delete(path).status()).isEqualTo(204);
+
+        JsonNode all = http.get(path + "/replay").json().get("items");
+        assertThat(all).extracting(item -> item.get("eventType").asText())
+                .containsExactly("TwinCreated", "TwinPatched", "TwinPatched", "TwinDeleted");
+        assertThat(all).extracting(item -> item.path("twin").path("tags").path("n").asInt(-1))
+                .containsExactly(1, 2, 3, -1);
+        assertThat(all.get(3).get("twin").isNull()).isTrue();
+        assertThat(all.get(1).get("principal").asText()).isEqualTo("stepper");
+        assertThat(all.get(1).get("reason").asText()).isEqualTo("second");
+
+        JsonNode middle = http.get(path + "/replay?fromVersion=2&toVersion=3").json().get("items");
+        assertThat(middle).extracting(item -> item.get("version").asLong()).containsExactly(2L, 3L);
+        TwinHttp.assertProblem(http.get(path + "/replay?fromVersion=3&toVersion=2"), 400, "invalidParameter");
+        TwinHttp.assertProblem(http.get(path + "/replay?fromVersion=1&toVersion=5000"), 400, "invalidParameter");
+        TwinHttp.assertProblem(http.get("/twins/" + newDeviceId() + "/replay"), 404, "twinNotFound");
+    }
+
     /** A moment strictly between two writes: the clock moves past the last event's millisecond. */
     private static Instant pause() throws InterruptedException {
         Thread.sleep(5);

@@ -28,6 +28,36 @@ class EventFold {
      * ({@code null} for no bound); {@code null} if it did not exist then. A deleted twin's state is returned with
      * {@link TwinState#deleted()} set.
      */
+    /** One event of a twin, and the twin right after it ({@code state.deleted()} after a deletion). */
+    record Step(DomainEventMessage<?> message, TwinEvent event, TwinState state) {
+    }
+
+    /**
+     * Folds the twin's events from its first and hands each one with version in {@code [fromVersion, toVersion]}
+     * to {@code step}, with the state after it. The state object is the fold's own: render it before returning.
+     */
+    void steps(String twinId, long fromVersion, long toVersion, java.util.function.Consumer<Step> step) {
+        DomainEventStream stream = events.readEvents(twinId, 0);
+        TwinState state = null;
+        while (stream.hasNext()) {
+            DomainEventMessage<?> message = stream.next();
+            if (!(message.getPayload() instanceof TwinEvent event)) {
+                continue;
+            }
+            if (event.version() > toVersion) {
+                break;
+            }
+            if (event instanceof TwinCreated created) {
+                state = TwinState.created(created, message.getTimestamp());
+            } else if (state != null) {
+                state.apply(event, message.getTimestamp());
+            }
+            if (event.version() >= fromVersion && state != null) {
+                step.accept(new Step(message, event, state));
+            }
+        }
+    }
+
     TwinState fold(String twinId, Long maxVersion, Instant asOf) {
         DomainEventStream stream = events.readEvents(twinId, 0);
         TwinState state = null;

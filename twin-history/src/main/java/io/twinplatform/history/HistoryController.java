@@ -10,6 +10,9 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.history.FindPastTwin;
+import io.twinplatform.api.history.PastTwin;
+import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.TwinId;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -36,10 +39,15 @@ class HistoryController {
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper mapper;
+    private final EventFold fold;
+    private final PastTwins pastTwins;
+    private final ObjectMapper json = TwinJson.newMapper();
 
-    HistoryController(JdbcTemplate jdbc, ObjectMapper mapper) {
+    HistoryController(JdbcTemplate jdbc, ObjectMapper mapper, EventFold fold, PastTwins pastTwins) {
         this.jdbc = jdbc;
         this.mapper = mapper;
+        this.fold = fold;
+        this.pastTwins = pastTwins;
     }
 
     @Operation(summary = "The twin's changes: version, time, event type, who, through what, why, the paths it"
@@ -138,6 +146,63 @@ class HistoryController {
         body.put("continuationToken", items.size() > pageSize
                 ? String.valueOf(items.get(pageSize - 1).get("version").asLong()) : null);
         return body;
+    }
+
+    @Operation(summary = "Step through the twin from the event store: each event with its audit metadata and the"
+            + " twin right after it (null after a deletion), versions fromVersion to toVersion, at most 1000")
+    @GetMapping({"/twins/{deviceId}/replay", "/twins/{deviceId}/modules/{moduleId}/replay"})
+    ObjectNode replay(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                      @RequestParam(defaultValue = "1") long fromVersion,
+                      @RequestParam(required = false) Long toVersion) {
+        TwinId id = new TwinId(deviceId, moduleId);
+        long to = toVersion == null ? fromVersion + 999 : toVersion;
+        if (fromVersion < 1 || to < fromVersion || to - fromVersion >= 1000) {
+            throw invalid("toVersion", "fromVersion is 1 or more, and toVersion from fromVersion to fromVersion + 999");
+        }
+        ObjectNode body = mapper.createObjectNode();
+        ArrayNode items = body.putArray("items");
+        fold.steps(id.value(), fromVersion, to, step -> {
+            ObjectNode item = items.addObject();
+            item.put("version", step.event().version());
+            item.put("time", step.message().getTimestamp().toString());
+            item.put("eventType", step.event().getClass().getSimpleName());
+            step.message().getMetaData().forEach((key, value) -> item.put(key, String.valueOf(value)));
+            item.set("change", json.valueToTree(step.event()));
+            item.set("twin", step.state().deleted() ? mapper.nullNode() : step.state().render());
+        });
+        if (items.isEmpty() && fold.fold(id.value(), null, null) == null) {
+            throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound", "twin " + id + " has no events"));
+        }
+        return body;
+    }
+
+    @Operation(summary = "What changed between two versions (or two instants) of the twin: each leaf of tags,"
+            + " desired and reported properties and status that differs, with its value before and after")
+    @GetMapping({"/twins/{deviceId}/diff", "/twins/{deviceId}/modules/{moduleId}/diff"})
+    ObjectNode diff(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                    @RequestParam(required = false) Long fromVersion, @RequestParam(required = false) Long toVersion,
+                    @RequestParam(required = false) String fromTime, @RequestParam(required = false) String toTime) {
+        TwinId id = new TwinId(deviceId, moduleId);
+        PastTwin before = point(id, "from", fromVersion, fromTime);
+        PastTwin after = point(id, "to", toVersion, toTime);
+        ObjectNode body = mapper.createObjectNode();
+        body.put("fromVersion", before == null ? null : before.version());
+        body.put("toVersion", after == null ? null : after.version());
+        ArrayNode changes = body.putArray("changes");
+        TwinDiff.changes(before == null ? null : before.twin(), after == null ? null : after.twin(), changes);
+        return body;
+    }
+
+    /** The twin at a version or an instant; {@code null} if it did not exist then. */
+    private PastTwin point(TwinId id, String side, Long version, String time) {
+        if ((version == null) == (time == null)) {
+            throw invalid(side + "Version", "give " + side + "Version or " + side + "Time (one of the two)");
+        }
+        if (version != null && version < 1) {
+            throw invalid(side + "Version", side + "Version is 1 or more");
+        }
+        return pastTwins.find(version != null ? FindPastTwin.atVersion(id.value(), version)
+                : FindPastTwin.asOf(id.value(), instant(side + "Time", time)));
     }
 
     private JsonNode parse(String json) {
