@@ -74,7 +74,7 @@ class AuditVerifyTest extends PlatformTestSupport {
     @Test
     void aDeletedEventIsFound() {
         long deleted = indexes.get(2);
-        jdbc.execute("CREATE TEMP TABLE saved_event AS SELECT * FROM domain_event_entry WHERE global_index = " + deleted);
+        jdbc.execute("CREATE TABLE saved_event AS SELECT * FROM domain_event_entry WHERE global_index = " + deleted);
         try {
             asOwner("DELETE FROM domain_event_entry WHERE global_index = " + deleted);
             JsonNode result = verify("{}");
@@ -92,7 +92,7 @@ class AuditVerifyTest extends PlatformTestSupport {
     void reorderedEventsAreFound() {
         long first = indexes.get(0);
         long second = indexes.get(1);
-        jdbc.execute("CREATE TEMP TABLE saved_pair AS SELECT global_index, payload FROM domain_event_entry"
+        jdbc.execute("CREATE TABLE saved_pair AS SELECT global_index, payload FROM domain_event_entry"
                 + " WHERE global_index IN (" + first + ", " + second + ")");
         try {
             asOwner("UPDATE domain_event_entry e SET payload = s.payload FROM saved_pair s"
@@ -118,7 +118,7 @@ class AuditVerifyTest extends PlatformTestSupport {
         jdbc.update("UPDATE twin_history SET principal = 'alice' WHERE twin_id = ? AND version = 2", device);
         assertThat(verify("{'twinId':'" + device + "'}").get("valid").asBoolean()).isTrue();
 
-        jdbc.execute("CREATE TEMP TABLE saved_row AS SELECT * FROM twin_history WHERE twin_id = '" + device
+        jdbc.execute("CREATE TABLE saved_row AS SELECT * FROM twin_history WHERE twin_id = '" + device
                 + "' AND version = 3");
         try {
             jdbc.update("DELETE FROM twin_history WHERE twin_id = ? AND version = 3", device);

@@ -157,13 +157,6 @@ class BadInputTest extends PlatformTestSupport {
     }
 
     @Test
-    void readingAPastVersionIs422UntilHistoryServesIt() {
-        assertProblem(http.get(path + "?atVersion=1"), 422, "pointInTimeNotAvailable");
-        assertProblem(http.get(path + "?asOf=2026-01-01T00:00:00Z"), 422, "pointInTimeNotAvailable");
-        assertUnchanged();
-    }
-
-    @Test
     void tagsOver8KBAre413() {
         String big = "{'tags':{'a':'" + "x".repeat(3000) + "','b':'" + "x".repeat(3000) + "','c':'" + "x".repeat(3000) + "'}}";
         for (Reply reply : new Reply[]{http.put(path, q(big)), http.patch(path, q(big))}) {

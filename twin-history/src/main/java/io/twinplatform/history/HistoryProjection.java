@@ -16,7 +16,6 @@ import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.ResetHandler;
-import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.messaging.MetaData;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.axonframework.messaging.unitofwork.UnitOfWork;
@@ -46,7 +45,7 @@ class HistoryProjection {
     static final String GROUP = "twin-history";
     private static final String BATCH = HistoryProjection.class.getName() + ".batch";
 
-    private record Change(TwinEvent event, String eventId, Instant at, long globalIndex, MetaData metaData) {
+    private record Change(TwinEvent event, String eventId, Instant at, MetaData metaData) {
     }
 
     private final HistoryStore store;
@@ -61,15 +60,14 @@ class HistoryProjection {
     }
 
     @EventHandler
-    void on(TwinEvent event, EventMessage<?> message, TrackingToken token) {
+    void on(TwinEvent event, EventMessage<?> message) {
         UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get().root();
         List<Change> batch = unitOfWork.getOrComputeResource(BATCH, key -> {
             List<Change> changes = new ArrayList<>();
             unitOfWork.onPrepareCommit(u -> flush(changes));
             return changes;
         });
-        batch.add(new Change(event, message.getIdentifier(), message.getTimestamp(),
-                token == null ? -1 : token.position().orElse(-1), message.getMetaData()));
+        batch.add(new Change(event, message.getIdentifier(), message.getTimestamp(), message.getMetaData()));
     }
 
     @ResetHandler
@@ -83,6 +81,8 @@ class HistoryProjection {
         Map<String, HistoryStore.Head> heads = new LinkedHashMap<>(store.heads(twinIds));
         Map<String, HistoryStore.Head> changed = new LinkedHashMap<>();
         List<HistoryRow> rows = new ArrayList<>();
+        // The token's position is not the event's index for an event that filled a gap late: ask the store.
+        Map<String, Long> globalIndexes = store.globalIndexes(changes.stream().map(Change::eventId).toList());
         for (Change change : changes) {
             TwinEvent event = change.event();
             String twinId = event.twinId();
@@ -110,7 +110,7 @@ class HistoryProjection {
             changed.put(twinId, next);
             if (partitions.keeps(change.at())) {
                 partitions.ensure(change.at());
-                rows.add(row(change, state, document));
+                rows.add(row(change, state, document, globalIndexes.getOrDefault(change.eventId(), -1L)));
             }
         }
         if (!rows.isEmpty()) {
@@ -121,12 +121,12 @@ class HistoryProjection {
         }
     }
 
-    private HistoryRow row(Change change, TwinState state, ObjectNode document) {
+    private HistoryRow row(Change change, TwinState state, ObjectNode document, long globalIndex) {
         TwinEvent event = change.event();
         MetaData meta = change.metaData();
         return new HistoryRow(change.at(), event.twinId(), state.deviceId(), state.moduleId(), event.version(),
                 state.deleted() ? null : state.desired().version(), state.deleted() ? null : state.reported().version(),
-                event.getClass().getSimpleName(), change.eventId(), change.globalIndex(),
+                event.getClass().getSimpleName(), change.eventId(), globalIndex,
                 text(meta, AuditMetadata.PRINCIPAL), text(meta, AuditMetadata.CHANNEL), text(meta, AuditMetadata.TRANSPORT),
                 text(meta, AuditMetadata.CORRELATION_ID), text(meta, AuditMetadata.CAUSATION_ID),
                 text(meta, AuditMetadata.REASON), paths(event), json.valueToTree(event), document);

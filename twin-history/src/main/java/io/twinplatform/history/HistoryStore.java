@@ -83,6 +83,20 @@ class HistoryStore {
         });
     }
 
+    /** The global index of each stored event, by event identifier. */
+    Map<String, Long> globalIndexes(Collection<String> eventIds) {
+        Map<String, Long> indexes = new HashMap<>();
+        jdbc.query(connection -> {
+            PreparedStatement select = connection.prepareStatement(
+                    "SELECT event_identifier, global_index FROM domain_event_entry WHERE event_identifier = ANY (?)");
+            select.setArray(1, connection.createArrayOf("varchar", eventIds.toArray()));
+            return select;
+        }, rs -> {
+            indexes.put(rs.getString(1), rs.getLong(2));
+        });
+        return indexes;
+    }
+
     void deleteAll() {
         jdbc.update("DELETE FROM twin_history");
         jdbc.update("DELETE FROM twin_history_head");

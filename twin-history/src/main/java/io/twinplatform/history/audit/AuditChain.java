@@ -3,7 +3,6 @@ package io.twinplatform.history.audit;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
-import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.axonframework.messaging.unitofwork.UnitOfWork;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -11,15 +10,15 @@ import org.springframework.stereotype.Component;
 
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Appends one link to {@code event_chain} for every stored event, in its own tracking processor
- * ({@value #GROUP}, one thread): per batch it reads the events' stored rows in one query, hashes each onto the
- * previous link, and inserts the links in the batch's transaction. Events already chained (a redelivery) are
- * skipped.
+ * ({@value #GROUP}, one thread): per batch it reads the events' stored rows in one query (by event identifier),
+ * hashes each onto the previous link in delivery order, and inserts the links in the batch's transaction. Events
+ * already chained (a redelivery) are skipped.
  */
 @Component
 @ProcessingGroup(AuditChain.GROUP)
@@ -34,46 +33,43 @@ class AuditChain {
         this.jdbc = jdbc;
     }
 
+    /**
+     * Collects the batch's event identifiers in delivery order. (Not the token's position: for an event that fills
+     * a gap late, the token already stands at a higher index.)
+     */
     @EventHandler
-    void on(EventMessage<?> event, TrackingToken token) {
+    void on(EventMessage<?> event) {
         UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get().root();
-        List<Long> batch = unitOfWork.getOrComputeResource(BATCH, key -> {
-            List<Long> indexes = new ArrayList<>();
-            unitOfWork.onPrepareCommit(u -> append(indexes));
-            return indexes;
+        List<String> batch = unitOfWork.getOrComputeResource(BATCH, key -> {
+            List<String> ids = new ArrayList<>();
+            unitOfWork.onPrepareCommit(u -> append(ids));
+            return ids;
         });
-        token.position().ifPresent(batch::add);
+        batch.add(event.getIdentifier());
     }
 
-    private void append(List<Long> indexes) {
-        List<Long> fresh = new ArrayList<>(jdbc.query(connection -> {
-            PreparedStatement select = connection.prepareStatement("""
-                    SELECT i FROM unnest(?::bigint[]) AS i
-                    WHERE NOT EXISTS (SELECT 1 FROM event_chain c WHERE c.global_index = i)""");
-            select.setArray(1, connection.createArrayOf("bigint", indexes.toArray()));
-            return select;
-        }, (rs, n) -> rs.getLong(1)));
-        if (fresh.isEmpty()) {
-            return;
-        }
-        Map<Long, StoredEvent> events = new TreeMap<>();
+    private void append(List<String> eventIds) {
+        Map<String, StoredEvent> events = new HashMap<>();
         jdbc.query(connection -> {
             PreparedStatement select = connection.prepareStatement("SELECT " + StoredEvent.COLUMNS
-                    + " FROM domain_event_entry WHERE global_index = ANY (?)");
-            select.setArray(1, connection.createArrayOf("bigint", fresh.toArray()));
+                    + " FROM domain_event_entry e WHERE event_identifier = ANY (?)"
+                    + " AND NOT EXISTS (SELECT 1 FROM event_chain c WHERE c.event_id = e.event_identifier)");
+            select.setArray(1, connection.createArrayOf("varchar", eventIds.toArray()));
             return select;
         }, rs -> {
             StoredEvent event = StoredEvent.read(rs);
-            events.put(event.globalIndex(), event);
+            events.put(event.eventId(), event);
         });
+        if (events.isEmpty()) {
+            return;
+        }
         List<Map<String, Object>> head = jdbc.queryForList(
                 "SELECT position, hash FROM event_chain ORDER BY position DESC LIMIT 1");
         long position = head.isEmpty() ? 0 : ((Number) head.get(0).get("position")).longValue();
         String hash = head.isEmpty() ? StoredEvent.ZERO : (String) head.get(0).get("hash");
         List<Object[]> links = new ArrayList<>();
-        // The order the processor delivered them: the index order, except where a gap filled late.
-        for (Long index : indexes) {
-            StoredEvent event = events.remove(index);
+        for (String eventId : eventIds) {
+            StoredEvent event = events.remove(eventId);
             if (event == null) {
                 continue;
             }
