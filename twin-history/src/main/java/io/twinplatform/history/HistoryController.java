@@ -13,7 +13,6 @@ import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.history.FindPastTwin;
 import io.twinplatform.api.history.PastTwin;
 import io.twinplatform.api.model.TwinJson;
-import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.TwinId;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -22,9 +21,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.sql.Array;
-import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -79,34 +76,10 @@ class HistoryController {
         }
         StringBuilder sql = new StringBuilder("""
                 SELECT version, time, event_type, principal, channel, transport, correlation_id, causation_id, reason,
-                       paths, change::text, %s FROM twin_history WHERE twin_id = ?""".formatted(
+                       paths, change::text, %s FROM twin_history h WHERE TRUE""".formatted(
                 includeState ? "state::text" : "NULL"));
-        List<Object> args = new ArrayList<>(List.of(id.value()));
-        if (from != null) {
-            sql.append(" AND time >= ?");
-            args.add(Timestamp.from(instant("from", from)));
-        }
-        if (to != null) {
-            sql.append(" AND time < ?");
-            args.add(Timestamp.from(instant("to", to)));
-        }
-        if (principal != null) {
-            sql.append(" AND principal = ?");
-            args.add(principal);
-        }
-        if (channel != null) {
-            if (Arrays.stream(Channel.values()).noneMatch(c -> c.json().equals(channel))) {
-                throw invalid("channel", "channel is one of api, device, configuration, rollout, job");
-            }
-            sql.append(" AND channel = ?");
-            args.add(channel);
-        }
-        if (path != null) {
-            // The change touched the path, something inside it, or a field that contains it.
-            sql.append(" AND EXISTS (SELECT 1 FROM unnest(paths) p WHERE p = ? OR starts_with(p, ? || '.')"
-                    + " OR starts_with(?, p || '.'))");
-            args.addAll(List.of(path, path, path));
-        }
+        List<Object> args = new ArrayList<>();
+        HistoryFilter.of(id.value(), null, from, to, principal, channel, null, path).appendTo(sql, args);
         if (continuationToken != null) {
             long after;
             try {
@@ -214,14 +187,10 @@ class HistoryController {
     }
 
     private static Instant instant(String name, String value) {
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw invalid(name, name + " is an ISO-8601 instant such as 2026-11-24T03:12:00Z; got " + value);
-        }
+        return HistoryFilter.instant(name, value);
     }
 
     private static TwinException invalid(String parameter, String detail) {
-        return new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidParameter", parameter, detail));
+        return HistoryFilter.invalid(parameter, detail);
     }
 }

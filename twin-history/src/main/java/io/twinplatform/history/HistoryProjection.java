@@ -136,8 +136,13 @@ class HistoryProjection {
     static List<String> paths(TwinEvent event) {
         List<String> paths = new ArrayList<>();
         if (event instanceof TwinCreated e) {
-            leaves("tags", e.tags(), paths);
-            leaves("properties.desired", e.desired(), paths);
+            // An empty section at creation sets nothing (a replace with one empties the section: it counts).
+            if (e.tags() != null && !e.tags().isEmpty()) {
+                leaves("tags", e.tags(), paths);
+            }
+            if (e.desired() != null && !e.desired().isEmpty()) {
+                leaves("properties.desired", e.desired(), paths);
+            }
         } else if (event instanceof TwinReplaced e) {
             leaves("tags", e.tags(), paths);
             leaves("properties.desired", e.desired(), paths);
