@@ -1,7 +1,5 @@
 package io.twinplatform.history;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,10 +18,8 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.sql.Array;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -74,10 +70,8 @@ class HistoryController {
         if (!Boolean.TRUE.equals(known)) {
             throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound", "twin " + id + " has no history"));
         }
-        StringBuilder sql = new StringBuilder("""
-                SELECT version, time, event_type, principal, channel, transport, correlation_id, causation_id, reason,
-                       paths, change::text, %s FROM twin_history h WHERE TRUE""".formatted(
-                includeState ? "state::text" : "NULL"));
+        StringBuilder sql = new StringBuilder("SELECT " + HistoryItems.COLUMNS + ", "
+                + (includeState ? "h.state::text" : "NULL") + " FROM twin_history h WHERE TRUE");
         List<Object> args = new ArrayList<>();
         HistoryFilter.of(id.value(), null, from, to, principal, channel, null, path).appendTo(sql, args);
         if (continuationToken != null) {
@@ -87,29 +81,16 @@ class HistoryController {
             } catch (NumberFormatException e) {
                 throw invalid("continuationToken", "continuationToken is the value a previous page returned");
             }
-            sql.append(newest ? " AND version < ?" : " AND version > ?");
+            sql.append(newest ? " AND h.version < ?" : " AND h.version > ?");
             args.add(after);
         }
-        sql.append(" ORDER BY version ").append(newest ? "DESC" : "ASC").append(" LIMIT ?");
+        sql.append(" ORDER BY h.version ").append(newest ? "DESC" : "ASC").append(" LIMIT ?");
         args.add(pageSize + 1);
         List<ObjectNode> items = jdbc.query(sql.toString(), (rs, n) -> {
-            ObjectNode item = mapper.createObjectNode();
-            item.put("version", rs.getLong(1));
-            item.put("time", rs.getTimestamp(2).toInstant().toString());
-            item.put("eventType", rs.getString(3));
-            item.put("principal", rs.getString(4));
-            item.put("channel", rs.getString(5));
-            item.put("transport", rs.getString(6));
-            item.put("correlationId", rs.getString(7));
-            item.put("causationId", rs.getString(8));
-            item.put("reason", rs.getString(9));
-            ArrayNode paths = item.putArray("paths");
-            Array array = rs.getArray(10);
-            Arrays.stream((Object[]) array.getArray()).forEach(p -> paths.add((String) p));
-            item.set("change", parse(rs.getString(11)));
+            ObjectNode item = HistoryItems.read(rs, mapper);
             if (includeState) {
-                String state = rs.getString(12);
-                item.set("twin", state == null ? mapper.nullNode() : parse(state));
+                String state = rs.getString(HistoryItems.WIDTH + 1);
+                item.set("twin", state == null ? mapper.nullNode() : HistoryItems.parse(mapper, state));
             }
             return item;
         }, args.toArray());
@@ -176,14 +157,6 @@ class HistoryController {
         }
         return pastTwins.find(version != null ? FindPastTwin.atVersion(id.value(), version)
                 : FindPastTwin.asOf(id.value(), instant(side + "Time", time)));
-    }
-
-    private JsonNode parse(String json) {
-        try {
-            return mapper.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("the history holds invalid JSON", e);
-        }
     }
 
     private static Instant instant(String name, String value) {

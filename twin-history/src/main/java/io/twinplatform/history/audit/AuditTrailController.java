@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.history.HistoryFilter;
+import io.twinplatform.history.HistoryItems;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -23,12 +24,10 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -40,8 +39,7 @@ import java.util.List;
 @Tag(name = "audit", description = "Tamper evidence over the event store and the history")
 class AuditTrailController {
 
-    private static final String COLUMNS = "h.time, h.twin_id, h.version, h.event_type, h.principal, h.channel,"
-            + " h.transport, h.correlation_id, h.causation_id, h.reason, h.paths, h.change::text, h.event_id";
+    private static final String COLUMNS = HistoryItems.COLUMNS;
     private static final String[] CSV_HEADER = {"time", "twinId", "version", "eventType", "principal", "channel",
             "transport", "correlationId", "causationId", "reason", "paths", "change", "eventId"};
 
@@ -156,38 +154,14 @@ class AuditTrailController {
     }
 
     private ObjectNode item(ResultSet rs) throws SQLException {
-        ObjectNode item = mapper.createObjectNode();
-        item.put("time", rs.getTimestamp(1).toInstant().toString());
-        item.put("twinId", rs.getString(2));
-        item.put("version", rs.getLong(3));
-        item.put("eventType", rs.getString(4));
-        item.put("principal", rs.getString(5));
-        item.put("channel", rs.getString(6));
-        item.put("transport", rs.getString(7));
-        item.put("correlationId", rs.getString(8));
-        item.put("causationId", rs.getString(9));
-        item.put("reason", rs.getString(10));
-        ArrayNode paths = item.putArray("paths");
-        for (String p : paths(rs.getArray(11))) {
-            paths.add(p);
-        }
-        try {
-            item.set("change", mapper.readTree(rs.getString(12)));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("the history holds invalid JSON", e);
-        }
-        item.put("eventId", rs.getString(13));
-        return item;
-    }
-
-    private static List<String> paths(Array array) throws SQLException {
-        return array == null ? List.of() : Arrays.stream((Object[]) array.getArray()).map(String::valueOf).toList();
+        return HistoryItems.read(rs, mapper);
     }
 
     private static void writeCsv(ResultSet rs, Writer writer) throws SQLException, java.io.IOException {
-        String[] values = {rs.getTimestamp(1).toInstant().toString(), rs.getString(2), String.valueOf(rs.getLong(3)),
+        String[] values = {rs.getTimestamp(3).toInstant().toString(), rs.getString(1), String.valueOf(rs.getLong(2)),
                 rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
-                rs.getString(10), String.join(" ", paths(rs.getArray(11))), rs.getString(12), rs.getString(13)};
+                rs.getString(10), String.join(" ", HistoryItems.paths(rs.getArray(11))), rs.getString(12),
+                rs.getString(13)};
         for (int i = 0; i < values.length; i++) {
             if (i > 0) {
                 writer.write(',');
