@@ -1,0 +1,159 @@
+package io.twinplatform.deploy;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import org.axonframework.config.EventProcessingConfiguration;
+import org.axonframework.eventhandling.EventProcessor;
+import org.axonframework.eventhandling.EventTrackerStatus;
+import org.axonframework.eventhandling.StreamingEventProcessor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Rebuilds a projection from the event store on demand, while writes go on: {@code POST
+ * /admin/projections/{name}/replay} resets the processor's tokens (its reset handler empties its tables) and
+ * restarts it; {@code GET /admin/projections} shows each streaming processor's position, and during a replay
+ * done/total, rate and ETA, which the log also shows every five seconds.
+ */
+@RestController
+@Tag(name = "admin", description = "Operating the platform's projections")
+class ProjectionAdmin implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(ProjectionAdmin.class);
+    /** The hash chain is append-only; replaying it would only skip every event. */
+    private static final Set<String> NOT_REPLAYABLE = Set.of("audit-chain");
+
+    private record Replay(Instant started, long head) {
+    }
+
+    private final EventProcessingConfiguration processing;
+    private final JdbcTemplate jdbc;
+    private final Map<String, Replay> replays = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService progressLog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "projection-replay-progress");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    ProjectionAdmin(EventProcessingConfiguration processing, JdbcTemplate jdbc) {
+        this.processing = processing;
+        this.jdbc = jdbc;
+        progressLog.scheduleAtFixedRate(this::logProgress, 5, 5, TimeUnit.SECONDS);
+    }
+
+    @Operation(summary = "Every projection (streaming event processor): running, replaying, position, and during a"
+            + " replay done/total, events per second and ETA")
+    @GetMapping("/admin/projections")
+    Map<String, Object> projections() {
+        long head = head();
+        List<Map<String, Object>> list = processing.eventProcessors().values().stream()
+                .filter(p -> p instanceof StreamingEventProcessor)
+                .map(p -> describe((StreamingEventProcessor) p, head))
+                .toList();
+        return Map.of("head", head, "projections", list);
+    }
+
+    @Operation(summary = "Rebuild a projection from the event store; writes go on meanwhile (202, progress at"
+            + " GET /admin/projections)")
+    @PostMapping("/admin/projections/{name}/replay")
+    @ResponseStatus(HttpStatus.ACCEPTED)
+    Map<String, Object> replay(@PathVariable String name) {
+        EventProcessor processor = processing.eventProcessor(name).orElseThrow(() -> new TwinException(
+                TwinError.of(ErrorKind.NOT_FOUND, "projectionNotFound", "there is no projection named " + name
+                        + "; GET /admin/projections lists them")));
+        if (!(processor instanceof StreamingEventProcessor streaming) || NOT_REPLAYABLE.contains(name)) {
+            throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "notReplayable", name
+                    + " cannot be replayed: it is not a streaming projection, or (audit-chain) it is append-only"));
+        }
+        if (streaming.isReplaying()) {
+            throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "replayInProgress", name + " is replaying already"));
+        }
+        try {
+            streaming.shutdownAsync().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop " + name + " for its replay", e);
+        }
+        streaming.resetTokens();
+        replays.put(name, new Replay(Instant.now(), head()));
+        streaming.start();
+        log.info("replay of {} started: rebuilding from the first of {} events", name, head());
+        return describe(streaming, head());
+    }
+
+    private Map<String, Object> describe(StreamingEventProcessor processor, long head) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("name", processor.getName());
+        view.put("running", processor.isRunning());
+        boolean replaying = processor.isReplaying();
+        view.put("replaying", replaying);
+        long position = position(processor);
+        view.put("position", position);
+        Replay replay = replays.get(processor.getName());
+        if (replay != null) {
+            long seconds = Math.max(1, Duration.between(replay.started(), Instant.now()).toSeconds());
+            double rate = (double) Math.max(0, position) / seconds;
+            view.put("done", Math.max(0, position));
+            view.put("total", replay.head());
+            view.put("eventsPerSecond", Math.round(rate));
+            view.put("etaSeconds", replaying && rate > 0 ? Math.round((replay.head() - position) / rate) : 0);
+            if (!replaying) {
+                view.put("finishedAfterSeconds", seconds);
+            }
+        }
+        return view;
+    }
+
+    /** The lowest position among the processor's segments, -1 before any. */
+    private static long position(StreamingEventProcessor processor) {
+        return processor.processingStatus().values().stream()
+                .map(EventTrackerStatus::getCurrentPosition)
+                .mapToLong(p -> p.orElse(-1))
+                .min().orElse(-1);
+    }
+
+    private long head() {
+        Long head = jdbc.queryForObject("SELECT coalesce(max(global_index), 0) FROM domain_event_entry", Long.class);
+        return head == null ? 0 : head;
+    }
+
+    private void logProgress() {
+        try {
+            replays.forEach((name, replay) -> processing.eventProcessor(name, StreamingEventProcessor.class)
+                    .filter(StreamingEventProcessor::isReplaying)
+                    .ifPresent(p -> {
+                        Map<String, Object> view = describe(p, head());
+                        log.info("replay of {}: {}/{} events, {}/s, ETA {} s", name, view.get("done"),
+                                view.get("total"), view.get("eventsPerSecond"), view.get("etaSeconds"));
+                    }));
+        } catch (RuntimeException e) {
+            log.debug("replay progress not available", e);
+        }
+    }
+
+    @Override
+    public void destroy() {
+        progressLog.shutdownNow();
+    }
+}
