@@ -27,8 +27,9 @@ CREATE TABLE twin_history (
 
 -- One twin's history by time (point-in-time reads, history pages); the primary key serves reads by version.
 CREATE INDEX twin_history_twin_time ON twin_history (twin_id, time);
--- Fleet-wide audit by time range; BRIN stays tiny because rows arrive in time order.
-CREATE INDEX twin_history_time ON twin_history USING brin (time);
+-- The fleet-wide audit trail pages in (time, twin_id, version) order, with or without a principal.
+CREATE INDEX twin_history_time ON twin_history (time, twin_id, version);
+CREATE INDEX twin_history_principal ON twin_history (principal, time, twin_id, version);
 
 -- The latest state of each twin as the history projection folded it (NULL after a deletion), written in the same
 -- transaction as the rows: the next event of that twin is folded onto it.
