@@ -45,7 +45,8 @@ class ProjectionAdmin implements DisposableBean {
     /** The hash chain is append-only; replaying it would only skip every event. */
     private static final Set<String> NOT_REPLAYABLE = Set.of("audit-chain");
 
-    private record Replay(Instant started, long head) {
+    /** A replay: when it started, the store's head then, and when it was first seen finished. */
+    private record Replay(Instant started, long head, Instant finished) {
     }
 
     private final EventProcessingConfiguration processing;
@@ -96,7 +97,7 @@ class ProjectionAdmin implements DisposableBean {
             throw new IllegalStateException("could not stop " + name + " for its replay", e);
         }
         streaming.resetTokens();
-        replays.put(name, new Replay(Instant.now(), head()));
+        replays.put(name, new Replay(Instant.now(), head(), null));
         streaming.start();
         log.info("replay of {} started: rebuilding from the first of {} events", name, head());
         return describe(streaming, head());
@@ -106,20 +107,27 @@ class ProjectionAdmin implements DisposableBean {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("name", processor.getName());
         view.put("running", processor.isRunning());
-        boolean replaying = processor.isReplaying();
-        view.put("replaying", replaying);
         long position = position(processor);
-        view.put("position", position);
         Replay replay = replays.get(processor.getName());
+        // Right after the reset the processor has not claimed its segments yet: it is replaying all the same.
+        boolean replaying = processor.isReplaying() || replay != null && replay.finished() == null
+                && position < replay.head();
+        if (replay != null && !replaying && replay.finished() == null) {
+            replay = new Replay(replay.started(), replay.head(), Instant.now());
+            replays.put(processor.getName(), replay);
+        }
+        view.put("replaying", replaying);
+        view.put("position", position);
         if (replay != null) {
-            long seconds = Math.max(1, Duration.between(replay.started(), Instant.now()).toSeconds());
-            double rate = (double) Math.max(0, position) / seconds;
+            Instant until = replay.finished() != null ? replay.finished() : Instant.now();
+            double seconds = Math.max(0.001, Duration.between(replay.started(), until).toMillis() / 1000.0);
+            double rate = Math.max(0, position) / seconds;
             view.put("done", Math.max(0, position));
             view.put("total", replay.head());
             view.put("eventsPerSecond", Math.round(rate));
             view.put("etaSeconds", replaying && rate > 0 ? Math.round((replay.head() - position) / rate) : 0);
             if (!replaying) {
-                view.put("finishedAfterSeconds", seconds);
+                view.put("finishedAfterSeconds", Math.round(seconds));
             }
         }
         return view;

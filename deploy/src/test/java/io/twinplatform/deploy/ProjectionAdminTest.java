@@ -36,6 +36,7 @@ class ProjectionAdminTest extends PlatformTestSupport {
         Reply started = http.post("/admin/projections/twin-current/replay", "");
         assertThat(started.status()).as("%s", started).isEqualTo(202);
         assertThat(started.json().get("total").asLong()).isPositive();
+        assertThat(started.json().get("replaying").asBoolean()).isTrue();
         // Writes are accepted during the replay (their answers may wait for the projection to catch up).
         String during = newDeviceId();
         assertThat(http.put("/twins/" + during, q("{'tags':{'made':'during replay'}}")).status()).isEqualTo(201);
