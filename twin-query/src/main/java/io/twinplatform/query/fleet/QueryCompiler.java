@@ -63,7 +63,11 @@ final class QueryCompiler {
         return cursorColumns(query).stream().map(CursorColumn::type).toList();
     }
 
-    private record CursorColumn(String expression, String type, boolean descending) {
+    /** The key {@link CursorColumn#key} names for the twin id column. */
+    private static final int TWIN_ID = -1;
+
+    /** One cursor column: which JSON key it is drawn from ({@link #TWIN_ID} for the twin id), its SQL type. */
+    private record CursorColumn(int key, String type, boolean descending) {
     }
 
     private CompiledQuery compile(List<JsonNode> after, int limit) {
@@ -206,40 +210,31 @@ final class QueryCompiler {
     // ---- cursor columns
 
     private static List<CursorColumn> cursorColumns(TwinQuery query) {
-        List<CursorColumn> columns = new ArrayList<>();
-        if (!query.isAggregating()) {
-            for (OrderKey key : query.orderBy()) {
-                columns.add(new CursorColumn(null, "field:" + columns.size(), key.descending()));
-            }
-            columns.add(new CursorColumn("twin_id", "text", false));
-            return expand(columns);
-        }
-        if (query.groupBy().isEmpty()) {
+        boolean grouped = query.isAggregating();
+        if (grouped && query.groupBy().isEmpty()) {
             return List.of();
         }
-        for (OrderKey key : query.orderBy()) {
-            columns.add(new CursorColumn(null, "field:" + columns.size(), key.descending()));
-        }
-        for (int i = 0; i < query.groupBy().size(); i++) {
-            columns.add(new CursorColumn(null, "field:" + columns.size(), false));
-        }
-        return expand(columns);
-    }
-
-    /** Each JSON key becomes four columns: undefined flag, type rank, C-ordered string, jsonb value. */
-    private static List<CursorColumn> expand(List<CursorColumn> keys) {
         List<CursorColumn> columns = new ArrayList<>();
-        for (CursorColumn key : keys) {
-            if (key.type().startsWith("field:")) {
-                columns.add(new CursorColumn(key.type(), "boolean", false));
-                columns.add(new CursorColumn(key.type(), "integer", key.descending()));
-                columns.add(new CursorColumn(key.type(), "text", key.descending()));
-                columns.add(new CursorColumn(key.type(), "jsonb", key.descending()));
-            } else {
-                columns.add(key);
+        int key = 0;
+        for (OrderKey order : query.orderBy()) {
+            addKey(columns, key++, order.descending());
+        }
+        if (grouped) {
+            for (int i = 0; i < query.groupBy().size(); i++) {
+                addKey(columns, key++, false);
             }
+        } else {
+            columns.add(new CursorColumn(TWIN_ID, "text", false));
         }
         return columns;
+    }
+
+    /** A JSON key becomes four columns: undefined flag (always last), type rank, C-ordered string, jsonb value. */
+    private static void addKey(List<CursorColumn> columns, int key, boolean descending) {
+        columns.add(new CursorColumn(key, "boolean", false));
+        columns.add(new CursorColumn(key, "integer", descending));
+        columns.add(new CursorColumn(key, "text", descending));
+        columns.add(new CursorColumn(key, "jsonb", descending));
     }
 
     private void appendCursorColumns(StringBuilder sql, List<CursorColumn> cursor) {
@@ -247,10 +242,10 @@ final class QueryCompiler {
         for (int i = 0; i < cursor.size(); i++) {
             CursorColumn column = cursor.get(i);
             sql.append(", ");
-            if (column.expression().equals("twin_id")) {
+            if (column.key() == TWIN_ID) {
                 sql.append("twin_id");
             } else {
-                String value = values.get(Integer.parseInt(column.expression().substring("field:".length())));
+                String value = values.get(column.key());
                 sql.append(switch (column.type()) {
                     case "boolean" -> "(" + value + ") IS NULL";
                     case "integer" -> "CASE jsonb_typeof(" + value + ") WHEN 'null' THEN 0 WHEN 'string' THEN 1"
