@@ -18,6 +18,9 @@ public final class DocumentColumns {
     /** A key PostgreSQL's {@code #>} would read as an array index (it parses it with strtol). */
     private static final Pattern ARRAY_INDEX = Pattern.compile("\\s*[+-]?\\d+");
 
+    /** A name that can stand in DDL as a literal: letters, digits, '_' and '$', not starting with a digit. */
+    private static final Pattern PLAIN = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,127}");
+
     public static final String DOCUMENT = "document";
     public static final String FIELDS = "fields";
 
@@ -57,13 +60,24 @@ public final class DocumentColumns {
         return sql.append(')').toString();
     }
 
-    /** The same value with literal keys, for index definitions: only for paths of plain names. */
+    /**
+     * The same value with literal keys, for index definitions (DDL takes no bind parameters): only for paths whose
+     * segments are plain names ({@link #indexable}); anything else is refused.
+     */
     public static String indexExpression(Field field) {
+        if (!indexable(field)) {
+            throw new IllegalArgumentException(field + " cannot be written into DDL: its segments must be plain names");
+        }
         StringBuilder sql = new StringBuilder("(").append(column(field));
         for (String segment : field.segments()) {
             sql.append("['").append(segment).append("']");
         }
         return sql.append(')').toString();
+    }
+
+    /** Whether {@link #indexExpression} can write this field: a stored path of plain names, none an array index. */
+    public static boolean indexable(Field field) {
+        return !field.isInSync() && field.segments().stream().allMatch(s -> PLAIN.matcher(s).matches());
     }
 
     /** The SQL of the virtual {@code inSync} field: the delta is empty. */

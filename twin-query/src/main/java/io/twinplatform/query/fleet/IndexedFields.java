@@ -17,7 +17,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Expression indexes on the fields named in {@code twin.query.indexed-fields}: a B-tree on
@@ -30,8 +29,6 @@ class IndexedFields implements SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(IndexedFields.class);
     private static final String PREFIX = "twin_document_field_";
-    /** Index DDL cannot take bind parameters, so only plain names are accepted here. */
-    private static final Pattern PLAIN = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]{0,127}");
 
     private final JdbcTemplate jdbc;
     private final Map<String, Field> fields = new LinkedHashMap<>();
@@ -49,7 +46,7 @@ class IndexedFields implements SmartInitializingSingleton {
                 throw new IllegalStateException("twin.query.indexed-fields: '" + text + "' is not a field: "
                         + e.getMessage(), e);
             }
-            if (field.isInSync() || !field.segments().stream().allMatch(s -> PLAIN.matcher(s).matches())) {
+            if (!DocumentColumns.indexable(field)) {
                 throw new IllegalStateException("twin.query.indexed-fields: '" + text + "' cannot be indexed; name a"
                         + " stored field whose segments are letters, digits, '_' or '$' and do not start with a digit");
             }
