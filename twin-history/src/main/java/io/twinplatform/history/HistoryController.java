@@ -18,7 +18,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,10 +59,10 @@ class HistoryController {
         boolean newest = switch (order) {
             case "newest" -> true;
             case "oldest" -> false;
-            default -> throw invalid("order", "order is newest or oldest");
+            default -> throw HistoryFilter.invalid("order", "order is newest or oldest");
         };
         if (pageSize < 1 || pageSize > 1000) {
-            throw invalid("pageSize", "pageSize is between 1 and 1000");
+            throw HistoryFilter.invalid("pageSize", "pageSize is between 1 and 1000");
         }
         Boolean known = jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM twin_history_head WHERE twin_id = ?)",
                 Boolean.class, id.value());
@@ -79,7 +78,7 @@ class HistoryController {
             try {
                 after = Long.parseLong(continuationToken);
             } catch (NumberFormatException e) {
-                throw invalid("continuationToken", "continuationToken is the value a previous page returned");
+                throw HistoryFilter.invalid("continuationToken", "continuationToken is the value a previous page returned");
             }
             sql.append(newest ? " AND h.version < ?" : " AND h.version > ?");
             args.add(after);
@@ -111,7 +110,7 @@ class HistoryController {
         TwinId id = new TwinId(deviceId, moduleId);
         long to = toVersion == null ? fromVersion + 999 : toVersion;
         if (fromVersion < 1 || to < fromVersion || to - fromVersion >= 1000) {
-            throw invalid("toVersion", "fromVersion is 1 or more, and toVersion from fromVersion to fromVersion + 999");
+            throw HistoryFilter.invalid("toVersion", "fromVersion is 1 or more, and toVersion from fromVersion to fromVersion + 999");
         }
         ObjectNode body = mapper.createObjectNode();
         ArrayNode items = body.putArray("items");
@@ -150,20 +149,14 @@ class HistoryController {
     /** The twin at a version or an instant; {@code null} if it did not exist then. */
     private PastTwin point(TwinId id, String side, Long version, String time) {
         if ((version == null) == (time == null)) {
-            throw invalid(side + "Version", "give " + side + "Version or " + side + "Time (one of the two)");
+            throw HistoryFilter.invalid(side + "Version", "give " + side + "Version or " + side + "Time (one of the two)");
         }
         if (version != null && version < 1) {
-            throw invalid(side + "Version", side + "Version is 1 or more");
+            throw HistoryFilter.invalid(side + "Version", side + "Version is 1 or more");
         }
         return pastTwins.find(version != null ? FindPastTwin.atVersion(id.value(), version)
-                : FindPastTwin.asOf(id.value(), instant(side + "Time", time)));
+                : FindPastTwin.asOf(id.value(), HistoryFilter.instant(side + "Time", time)));
     }
 
-    private static Instant instant(String name, String value) {
-        return HistoryFilter.instant(name, value);
-    }
 
-    private static TwinException invalid(String parameter, String detail) {
-        return HistoryFilter.invalid(parameter, detail);
-    }
 }

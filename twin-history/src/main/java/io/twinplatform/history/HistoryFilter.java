@@ -3,11 +3,11 @@ package io.twinplatform.history;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.twin.Channel;
 
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -68,14 +68,7 @@ public record HistoryFilter(String twinId, String deviceId, Instant from, Instan
     }
 
     public static Instant instant(String name, String value) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw invalid(name, name + " is an ISO-8601 instant such as 2026-11-24T03:12:00Z; got " + value);
-        }
+        return Timestamps.parameter(name, value);
     }
 
     public static TwinException invalid(String parameter, String detail) {

@@ -3,10 +3,8 @@ package io.twinplatform.history.audit;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import io.twinplatform.api.error.ErrorKind;
-import io.twinplatform.api.error.TwinError;
-import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.JsonBodies;
+import io.twinplatform.history.HistoryFilter;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -14,7 +12,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 
@@ -37,8 +34,8 @@ class AuditController {
     AuditVerifier.Result verify(@RequestBody(required = false) byte[] body) {
         JsonNode request = body == null || body.length == 0 ? null : JsonBodies.parseObject(body);
         String twinId = text(request, "twinId");
-        Instant from = instant(text(request, "from"), "from");
-        Instant to = instant(text(request, "to"), "to");
+        Instant from = HistoryFilter.instant("$.from", text(request, "from"));
+        Instant to = HistoryFilter.instant("$.to", text(request, "to"));
         return verifier.verify(twinId, from, to);
     }
 
@@ -56,21 +53,9 @@ class AuditController {
             return null;
         }
         if (!request.get(name).isTextual()) {
-            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidParameter", "$." + name,
-                    name + " is a string"));
+            throw HistoryFilter.invalid("$." + name, name + " is a string");
         }
         return request.get(name).textValue();
     }
 
-    private static Instant instant(String value, String name) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidParameter", "$." + name,
-                    name + " is an ISO-8601 instant such as 2026-11-24T03:12:00Z"));
-        }
-    }
 }

@@ -9,6 +9,7 @@ import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.history.FindPastTwin;
 import io.twinplatform.api.history.PastTwin;
 import io.twinplatform.api.model.ShadowDocument;
+import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.TwinId;
 import org.axonframework.messaging.responsetypes.ResponseTypes;
@@ -24,8 +25,6 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.time.Clock;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.concurrent.CompletionException;
 
 /** Reads twins from the projection. Every write this platform answered is visible here (see CommandDispatcher). */
@@ -77,14 +76,7 @@ class TwinReadController {
         }
         FindPastTwin query;
         if (asOf != null) {
-            Instant instant;
-            try {
-                instant = Instant.parse(asOf);
-            } catch (DateTimeParseException e) {
-                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidParameter", "asOf",
-                        "asOf is an ISO-8601 instant such as 2026-11-24T03:12:00Z; got " + asOf));
-            }
-            query = FindPastTwin.asOf(id.value(), instant);
+            query = FindPastTwin.asOf(id.value(), Timestamps.parameter("asOf", asOf));
         } else {
             if (atVersion < 1) {
                 throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidParameter", "atVersion",
