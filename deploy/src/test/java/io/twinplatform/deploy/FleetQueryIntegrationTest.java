@@ -1581,19 +1581,6 @@ class FleetQueryIntegrationTest extends PlatformTestSupport {
         assertProblem(api.post("/query", "query=SELECT", "Content-Type", "text/plain"), 415, null);
     }
 
-    @Test
-    void pointInTimeQueriesAreNotAvailable() {
-        String text = inFleet("deviceId", null);
-        for (String asOf : new String[]{"\"2024-01-01T00:00:00Z\"", "0", "\"yesterday\"", "{}"}) {
-            Reply reply = api.post("/query", "{\"query\":" + JSON.getNodeFactory().textNode(text) + ",\"asOf\":"
-                    + asOf + "}");
-            JsonNode problem = assertProblem(reply, 422, "pointInTimeNotAvailable");
-            assertThat(problem.path("path").asText()).isEqualTo("$.asOf");
-        }
-        assertThat(api.post("/query", "{\"query\":" + JSON.getNodeFactory().textNode(text) + ",\"asOf\":null}")
-                .status()).isEqualTo(200);
-    }
-
     // ------------------------------------------------------------------------------------------------ injection
 
     @Test

@@ -24,6 +24,8 @@ class HistoryOffTest {
             TwinHttp.assertProblem(http.get("/twins/d1?atVersion=1"), 422, "pointInTimeNotAvailable");
             TwinHttp.assertProblem(http.get("/twins/d1?asOf=2026-01-01T00:00:00Z"), 422, "pointInTimeNotAvailable");
             assertThat(http.get("/twins/d1/history").status()).isEqualTo(404);
+            TwinHttp.assertProblem(http.post("/query", "{\"query\":\"SELECT * FROM devices\",\"asOf\":\""
+                    + java.time.Instant.now() + "\"}"), 422, "pointInTimeNotAvailable");
         } finally {
             TestDataDirs.delete(dataDir);
         }

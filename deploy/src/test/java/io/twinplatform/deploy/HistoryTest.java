@@ -2,7 +2,7 @@ package io.twinplatform.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.twinplatform.deploy.TwinHttp.Reply;
-import io.twinplatform.history.HistoryPartitions;
+import io.twinplatform.history.HistoryRetention;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.junit.jupiter.api.Test;
@@ -30,7 +30,7 @@ class HistoryTest extends PlatformTestSupport {
     JdbcTemplate jdbc;
 
     @Autowired
-    HistoryPartitions partitions;
+    HistoryRetention partitions;
 
     @Autowired
     EventProcessingConfiguration processing;

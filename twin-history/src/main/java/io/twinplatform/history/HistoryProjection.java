@@ -36,7 +36,8 @@ import java.util.Set;
  * written when it commits: the batch's twins' heads are read in one query, each event folded onto its twin's
  * state (rebuilt from the event store when no head exists, as when the history starts after the twin), and the
  * rows and new heads written in two JDBC batches. Replay-safe: an event at or below a head's version is skipped,
- * and rows are inserted with ON CONFLICT DO NOTHING. Rows older than the retention are not written.
+ * and rows are inserted with ON CONFLICT DO NOTHING. An event older than the retention (a replay) does not get a row:
+ * its twin's row in {@code twin_history_baseline} is moved forward to it instead.
  */
 @Component
 @ProcessingGroup(HistoryProjection.GROUP)
@@ -49,13 +50,13 @@ class HistoryProjection {
     }
 
     private final HistoryStore store;
-    private final HistoryPartitions partitions;
+    private final HistoryRetention retention;
     private final EventFold fold;
     private final ObjectMapper json = TwinJson.newMapper();
 
-    HistoryProjection(HistoryStore store, HistoryPartitions partitions, EventFold fold) {
+    HistoryProjection(HistoryStore store, HistoryRetention retention, EventFold fold) {
         this.store = store;
-        this.partitions = partitions;
+        this.retention = retention;
         this.fold = fold;
     }
 
@@ -81,6 +82,7 @@ class HistoryProjection {
         Map<String, HistoryStore.Head> heads = new LinkedHashMap<>(store.heads(twinIds));
         Map<String, HistoryStore.Head> changed = new LinkedHashMap<>();
         List<HistoryRow> rows = new ArrayList<>();
+        Map<String, HistoryRow> baseline = new LinkedHashMap<>();
         // The token's position is not the event's index for an event that filled a gap late: ask the store.
         Map<String, Long> globalIndexes = store.globalIndexes(changes.stream().map(Change::eventId).toList());
         for (Change change : changes) {
@@ -108,13 +110,19 @@ class HistoryProjection {
             HistoryStore.Head next = new HistoryStore.Head(event.version(), state.deleted() ? null : state, document);
             heads.put(twinId, next);
             changed.put(twinId, next);
-            if (partitions.keeps(change.at())) {
-                partitions.ensure(change.at());
-                rows.add(row(change, state, document, globalIndexes.getOrDefault(change.eventId(), -1L)));
+            HistoryRow row = row(change, state, document, globalIndexes.getOrDefault(change.eventId(), -1L));
+            if (retention.keeps(change.at())) {
+                retention.ensure(change.at());
+                rows.add(row);
+            } else {
+                baseline.put(twinId, row);
             }
         }
         if (!rows.isEmpty()) {
             store.insert(rows);
+        }
+        if (!baseline.isEmpty()) {
+            store.saveBaseline(baseline.values());
         }
         if (!changed.isEmpty()) {
             store.saveHeads(changed);

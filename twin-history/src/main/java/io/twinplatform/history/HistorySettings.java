@@ -13,10 +13,15 @@ import java.time.Duration;
  *                        are rebuilt from the event store, which is never trimmed
  * @param partitionsAhead how many days of partitions exist ahead of today (default 7)
  * @param cacheSize       how many twins' latest states the history projection keeps in memory (default 20000)
+ * @param dialect         {@code auto} (TimescaleDB when the {@code timescaledb} extension is installed in the
+ *                        database, native PostgreSQL partitions otherwise), {@code native} or {@code timescale}
+ * @param compressAfter   TimescaleDB only: chunks older than this are compressed (default 7 days)
  */
 @ConfigurationProperties("twin.history")
 public record HistorySettings(@DefaultValue("true") boolean enabled,
                               @DefaultValue("90d") Duration retention,
                               @DefaultValue("7") int partitionsAhead,
-                              @DefaultValue("20000") int cacheSize) {
+                              @DefaultValue("20000") int cacheSize,
+                              @DefaultValue("auto") String dialect,
+                              @DefaultValue("7d") Duration compressAfter) {
 }

@@ -8,11 +8,14 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** The history table and the projection's head table, in plain JDBC. */
 @Repository
@@ -54,33 +57,47 @@ class HistoryStore {
                 ON CONFLICT (twin_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state""", args);
     }
 
+    static final String COLUMNS = "time, twin_id, device_id, module_id, version, desired_version, reported_version,"
+            + " event_type, event_id, global_index, principal, channel, transport, correlation_id, causation_id, reason,"
+            + " paths, change, state";
+    /** The SET list of an upsert that takes every column but the twin id from the new row. */
+    static final String UPSERT = Arrays.stream(COLUMNS.split(",\\s*")).filter(c -> !c.equals("twin_id"))
+            .map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
+    private static final String VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)";
+
     void insert(List<HistoryRow> rows) {
-        jdbc.batchUpdate("""
-                INSERT INTO twin_history (time, twin_id, device_id, module_id, version, desired_version,
-                    reported_version, event_type, event_id, global_index, principal, channel, transport,
-                    correlation_id, causation_id, reason, paths, change, state)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)
-                ON CONFLICT DO NOTHING""", rows, rows.size(), (statement, row) -> {
-            statement.setTimestamp(1, Timestamp.from(row.time()));
-            statement.setString(2, row.twinId());
-            statement.setString(3, row.deviceId());
-            statement.setString(4, row.moduleId());
-            statement.setLong(5, row.version());
-            statement.setObject(6, row.desiredVersion());
-            statement.setObject(7, row.reportedVersion());
-            statement.setString(8, row.eventType());
-            statement.setString(9, row.eventId());
-            statement.setLong(10, row.globalIndex());
-            statement.setString(11, row.principal());
-            statement.setString(12, row.channel());
-            statement.setString(13, row.transport());
-            statement.setString(14, row.correlationId());
-            statement.setString(15, row.causationId());
-            statement.setString(16, row.reason());
-            statement.setArray(17, statement.getConnection().createArrayOf("text", row.paths().toArray()));
-            statement.setString(18, row.change().toString());
-            statement.setString(19, row.state() == null ? null : row.state().toString());
-        });
+        jdbc.batchUpdate("INSERT INTO twin_history (" + COLUMNS + ") VALUES " + VALUES + " ON CONFLICT DO NOTHING",
+                rows, rows.size(), HistoryStore::bind);
+    }
+
+    /** Moves each twin's baseline row forward to the given row, unless it already holds a later version. */
+    void saveBaseline(Collection<HistoryRow> rows) {
+        jdbc.batchUpdate("INSERT INTO twin_history_baseline (" + COLUMNS + ") VALUES " + VALUES
+                        + " ON CONFLICT (twin_id) DO UPDATE SET " + UPSERT
+                        + " WHERE twin_history_baseline.version < EXCLUDED.version",
+                List.copyOf(rows), rows.size(), HistoryStore::bind);
+    }
+
+    private static void bind(PreparedStatement statement, HistoryRow row) throws SQLException {
+        statement.setTimestamp(1, Timestamp.from(row.time()));
+        statement.setString(2, row.twinId());
+        statement.setString(3, row.deviceId());
+        statement.setString(4, row.moduleId());
+        statement.setLong(5, row.version());
+        statement.setObject(6, row.desiredVersion());
+        statement.setObject(7, row.reportedVersion());
+        statement.setString(8, row.eventType());
+        statement.setString(9, row.eventId());
+        statement.setLong(10, row.globalIndex());
+        statement.setString(11, row.principal());
+        statement.setString(12, row.channel());
+        statement.setString(13, row.transport());
+        statement.setString(14, row.correlationId());
+        statement.setString(15, row.causationId());
+        statement.setString(16, row.reason());
+        statement.setArray(17, statement.getConnection().createArrayOf("text", row.paths().toArray()));
+        statement.setString(18, row.change().toString());
+        statement.setString(19, row.state() == null ? null : row.state().toString());
     }
 
     /** The global index of each stored event, by event identifier. */
@@ -98,8 +115,7 @@ class HistoryStore {
     }
 
     void deleteAll() {
-        jdbc.update("DELETE FROM twin_history");
-        jdbc.update("DELETE FROM twin_history_head");
+        jdbc.execute("TRUNCATE twin_history, twin_history_head, twin_history_baseline");
     }
 
     ObjectNode parse(String json) {

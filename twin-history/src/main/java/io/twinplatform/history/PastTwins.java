@@ -1,6 +1,8 @@
 package io.twinplatform.history;
 
+import io.twinplatform.api.history.FindHistoryHorizon;
 import io.twinplatform.api.history.FindPastTwin;
+import io.twinplatform.api.history.HistoryHorizon;
 import io.twinplatform.api.history.PastTwin;
 import io.twinplatform.api.model.TwinState;
 import org.axonframework.queryhandling.QueryHandler;
@@ -20,38 +22,53 @@ class PastTwins {
 
     private final JdbcTemplate jdbc;
     private final HistoryStore store;
-    private final HistoryPartitions partitions;
+    private final HistoryRetention retention;
     private final EventFold fold;
 
-    PastTwins(JdbcTemplate jdbc, HistoryStore store, HistoryPartitions partitions, EventFold fold) {
+    PastTwins(JdbcTemplate jdbc, HistoryStore store, HistoryRetention retention, EventFold fold) {
         this.jdbc = jdbc;
         this.store = store;
-        this.partitions = partitions;
+        this.retention = retention;
         this.fold = fold;
     }
 
     private record Found(long version, String state) {
     }
 
+    /** The fleet-wide reads' horizon, and the function (migration V9) that returns the fleet at an instant. */
+    @QueryHandler
+    HistoryHorizon horizon(FindHistoryHorizon query) {
+        return new HistoryHorizon(retention.horizon(), "twin_fleet_as_of");
+    }
+
     @QueryHandler
     PastTwin find(FindPastTwin query) {
-        Instant horizon = partitions.horizon();
         List<Found> found;
         if (query.asOf() != null) {
-            if (query.asOf().isBefore(horizon)) {
+            if (query.asOf().isBefore(retention.horizon())) {
                 return rebuilt(query.twinId(), null, query.asOf());
             }
+            // The latest row at or before the instant: in the table, or carried into the baseline by retention.
+            Timestamp asOf = Timestamp.from(query.asOf());
             found = jdbc.query("""
-                            SELECT version, state::text FROM twin_history WHERE twin_id = ? AND time <= ?
-                            ORDER BY time DESC, version DESC LIMIT 1""",
-                    (rs, n) -> new Found(rs.getLong(1), rs.getString(2)), query.twinId(), Timestamp.from(query.asOf()));
+                            SELECT version, state::text FROM (
+                                (SELECT version, state FROM twin_history WHERE twin_id = ? AND time <= ?
+                                 ORDER BY time DESC, version DESC LIMIT 1)
+                                UNION ALL
+                                SELECT version, state FROM twin_history_baseline WHERE twin_id = ? AND time <= ?) r
+                            ORDER BY version DESC LIMIT 1""",
+                    (rs, n) -> new Found(rs.getLong(1), rs.getString(2)), query.twinId(), asOf, query.twinId(), asOf);
             if (found.isEmpty()) {
-                // Nothing in the table up to then: the twin did not exist, or its rows are past retention.
-                return older(query.twinId()) ? rebuilt(query.twinId(), null, query.asOf()) : null;
+                // Not yet in the history (it follows the event store a little behind): ask the events.
+                return createdBy(query.twinId(), query.asOf()) ? rebuilt(query.twinId(), null, query.asOf()) : null;
             }
         } else {
-            found = jdbc.query("SELECT version, state::text FROM twin_history WHERE twin_id = ? AND version = ?",
-                    (rs, n) -> new Found(rs.getLong(1), rs.getString(2)), query.twinId(), query.atVersion());
+            found = jdbc.query("""
+                            SELECT version, state::text FROM twin_history WHERE twin_id = ? AND version = ?
+                            UNION ALL
+                            SELECT version, state::text FROM twin_history_baseline WHERE twin_id = ? AND version = ?""",
+                    (rs, n) -> new Found(rs.getLong(1), rs.getString(2)),
+                    query.twinId(), query.atVersion(), query.twinId(), query.atVersion());
             if (found.isEmpty()) {
                 return rebuilt(query.twinId(), query.atVersion(), null);
             }
@@ -60,11 +77,12 @@ class PastTwins {
         return row.state() == null ? null : new PastTwin(store.parse(row.state()), row.version(), false);
     }
 
-    /** Whether the twin has events older than the history table's oldest row for it (or none in it at all). */
-    private boolean older(String twinId) {
-        Boolean inTable = jdbc.queryForObject(
-                "SELECT EXISTS (SELECT 1 FROM twin_history WHERE twin_id = ? AND version = 1)", Boolean.class, twinId);
-        return !Boolean.TRUE.equals(inTable);
+    /** Whether the twin's first event is stored with a time at or before {@code asOf}. */
+    private boolean createdBy(String twinId, Instant asOf) {
+        List<String> first = jdbc.queryForList("""
+                SELECT time_stamp FROM domain_event_entry WHERE aggregate_identifier = ? AND sequence_number = 0""",
+                String.class, twinId);
+        return !first.isEmpty() && !Instant.parse(first.get(0)).isAfter(asOf);
     }
 
     private PastTwin rebuilt(String twinId, Long version, Instant asOf) {

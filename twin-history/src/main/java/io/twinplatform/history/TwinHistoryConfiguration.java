@@ -1,17 +1,53 @@
 package io.twinplatform.history;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.time.Clock;
 
 /**
- * The history side: the history table (one row per twin event, partitioned by day), point-in-time reads and a
- * twin's history. On unless {@code twin.history.enabled=false}.
+ * The history side: the history table (one row per twin event), point-in-time reads, a twin's history, the audit
+ * trail and its hash chain. On unless {@code twin.history.enabled=false}.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "twin.history.enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(HistorySettings.class)
 @ComponentScan("io.twinplatform.history")
 public class TwinHistoryConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(TwinHistoryConfiguration.class);
+
+    /** The history table's dialect, by {@code twin.history.dialect}; {@code auto} asks the database. */
+    @Bean
+    HistoryDialect historyDialect(JdbcTemplate jdbc, HistorySettings settings, TransactionTemplate transaction) {
+        boolean timescale = switch (settings.dialect()) {
+            case "native" -> false;
+            case "timescale" -> {
+                if (!timescaleInstalled(jdbc)) {
+                    throw new IllegalStateException("twin.history.dialect=timescale, but the timescaledb extension is"
+                            + " not installed in this database (CREATE EXTENSION timescaledb)");
+                }
+                yield true;
+            }
+            case "auto" -> timescaleInstalled(jdbc);
+            default -> throw new IllegalStateException("twin.history.dialect is auto, native or timescale, not "
+                    + settings.dialect());
+        };
+        HistoryDialect dialect = timescale ? new TimescaleHistoryDialect(jdbc, settings, transaction)
+                : new NativeHistoryDialect(jdbc, settings, Clock.systemUTC());
+        log.info("history table dialect: {}", dialect.name());
+        return dialect;
+    }
+
+    private static boolean timescaleInstalled(JdbcTemplate jdbc) {
+        return Boolean.TRUE.equals(jdbc.queryForObject(
+                "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')", Boolean.class));
+    }
 }

@@ -2,7 +2,7 @@ package io.twinplatform.history.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.twinplatform.history.HistoryPartitions;
+import io.twinplatform.history.HistoryRetention;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -35,11 +35,11 @@ public class AuditVerifier {
     private final JdbcTemplate jdbc;
     private final TransactionTemplate readOnly;
     private final ObjectMapper mapper = new ObjectMapper();
-    private final HistoryPartitions partitions;
+    private final HistoryRetention retention;
 
     AuditVerifier(DataSource dataSource, JdbcTemplate jdbc, PlatformTransactionManager transactions,
-                  HistoryPartitions partitions) {
-        this.partitions = partitions;
+                  HistoryRetention retention) {
+        this.retention = retention;
         this.streaming = new JdbcTemplate(dataSource);
         this.streaming.setFetchSize(2000);
         this.jdbc = jdbc;
@@ -162,7 +162,7 @@ public class AuditVerifier {
             return altered.get(0);
         }
         long passed = historyPosition();
-        List<Object> missingArgs = new ArrayList<>(List.of(passed, Timestamp.from(partitions.horizon())));
+        List<Object> missingArgs = new ArrayList<>(List.of(passed, Timestamp.from(retention.horizon())));
         String missingScope = "";
         if (twinId != null) {
             missingScope += " AND e.aggregate_identifier = ?";

@@ -14,6 +14,8 @@ import java.util.List;
  *                  computed (default 1 minute)
  * @param cacheSize how many recently projected twins the projection keeps parsed in memory (default 20000)
  * @param statementTimeout the longest a fleet query may run before it is cancelled (default 5 seconds)
+ * @param pastStatementTimeout the same for a fleet query with {@code asOf}, which reads the history table
+ *                  (default 60 seconds)
  * @param views     the fleet views: live counts of twins by one field; when not set, {@link #DEFAULT_VIEWS}
  * @param indexedFields fields that get a B-tree expression index, for fast range comparisons (default none)
  */
@@ -22,6 +24,7 @@ public record TwinQuerySettings(@DefaultValue("true") boolean enabled,
                                 @DefaultValue("1m") Duration lagWindow,
                                 @DefaultValue("20000") int cacheSize,
                                 @DefaultValue("5s") Duration statementTimeout,
+                                @DefaultValue("60s") Duration pastStatementTimeout,
                                 List<View> views,
                                 List<String> indexedFields) {
 

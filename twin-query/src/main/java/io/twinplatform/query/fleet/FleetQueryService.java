@@ -14,6 +14,11 @@ import io.twinplatform.api.query.TwinQueryPage;
 import io.twinplatform.query.config.TwinQuerySettings;
 import org.axonframework.queryhandling.QueryHandler;
 import org.springframework.dao.DataAccessException;
+import io.twinplatform.api.history.FindHistoryHorizon;
+import io.twinplatform.api.history.HistoryHorizon;
+import org.axonframework.messaging.responsetypes.ResponseTypes;
+import org.axonframework.queryhandling.NoHandlerForQueryException;
+import org.axonframework.queryhandling.QueryGateway;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -23,6 +28,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletionException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,10 +45,12 @@ public class FleetQueryService {
     private final TransactionTemplate readOnly;
     private final ObjectMapper mapper;
     private final TwinQuerySettings settings;
+    private final QueryGateway queries;
 
     FleetQueryService(JdbcTemplate jdbc, PlatformTransactionManager transactions, ObjectMapper mapper,
-                      TwinQuerySettings settings) {
+                      TwinQuerySettings settings, QueryGateway queries) {
         this.jdbc = jdbc;
+        this.queries = queries;
         this.readOnly = new TransactionTemplate(transactions);
         this.readOnly.setReadOnly(true);
         this.mapper = mapper;
@@ -49,19 +59,23 @@ public class FleetQueryService {
 
     @QueryHandler
     public TwinQueryPage handle(RunTwinQuery request) {
-        return run(request.query(), request.pageSize(), request.continuationToken());
+        return run(request.query(), request.pageSize(), request.continuationToken(), request.asOf());
     }
 
-    public TwinQueryPage run(String text, Integer pageSize, String continuationToken) {
+    /** @param asOf the instant whose fleet to query, or {@code null} for the current twins */
+    public TwinQueryPage run(String text, Integer pageSize, String continuationToken, Instant asOf) {
         int size = pageSize == null ? RunTwinQuery.DEFAULT_PAGE_SIZE : pageSize;
         if (size < 1 || size > RunTwinQuery.MAX_PAGE_SIZE) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidPageSize", "$.pageSize",
                     "pageSize is between 1 and " + RunTwinQuery.MAX_PAGE_SIZE + "; it was " + size));
         }
         TwinQuery query = TwinQuery.parse(text);
+        PastFleet past = asOf == null ? null : pastFleet(asOf);
+        // A token continues the same query over the same fleet: the instant is part of what it is bound to.
+        String bound = asOf == null ? query.text() : query.text() + "\u0000asOf=" + asOf;
         List<String> cursorTypes = QueryCompiler.cursorTypes(query);
         ContinuationToken after = continuationToken == null ? null
-                : ContinuationToken.decode(continuationToken, query.text(), cursorTypes);
+                : ContinuationToken.decode(continuationToken, bound, cursorTypes);
         long returned = after == null ? 0 : after.returned();
         int limit = size;
         if (query.top() != null) {
@@ -70,8 +84,8 @@ public class FleetQueryService {
                 return new TwinQueryPage(List.of(), null);
             }
         }
-        CompiledQuery compiled = QueryCompiler.compile(query, after == null ? null : after.cursor(), limit + 1);
-        List<Row> rows = execute(compiled);
+        CompiledQuery compiled = QueryCompiler.compile(query, past, after == null ? null : after.cursor(), limit + 1);
+        List<Row> rows = execute(compiled, past == null ? settings.statementTimeout() : settings.pastStatementTimeout());
         boolean more = rows.size() > limit;
         List<ObjectNode> items = new ArrayList<>(Math.min(rows.size(), limit));
         for (int i = 0; i < Math.min(rows.size(), limit); i++) {
@@ -81,7 +95,7 @@ public class FleetQueryService {
         boolean topReached = query.top() != null && returned + items.size() >= query.top();
         if (more && !topReached && !cursorTypes.isEmpty()) {
             List<JsonNode> cursor = rows.get(limit - 1).cursor();
-            token = new ContinuationToken(query.text(), returned + items.size(), cursor).encode();
+            token = new ContinuationToken(bound, returned + items.size(), cursor).encode();
         }
         return new TwinQueryPage(items, token);
     }
@@ -89,7 +103,28 @@ public class FleetQueryService {
     private record Row(List<String> outputs, List<JsonNode> cursor) {
     }
 
-    private List<Row> execute(CompiledQuery compiled) {
+    /** Where the fleet at {@code asOf} is read from, as the history side answers; 422 when it cannot answer. */
+    private PastFleet pastFleet(Instant asOf) {
+        HistoryHorizon horizon;
+        try {
+            horizon = queries.query(new FindHistoryHorizon(), ResponseTypes.instanceOf(HistoryHorizon.class)).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof NoHandlerForQueryException) {
+                throw new TwinException(TwinError.at(ErrorKind.UNPROCESSABLE, "pointInTimeNotAvailable", "$.asOf",
+                        "querying the fleet as it was needs the history side (twin.history.enabled), which this"
+                                + " deployment does not run"));
+            }
+            throw e;
+        }
+        if (asOf.isBefore(horizon.oldest())) {
+            throw new TwinException(TwinError.at(ErrorKind.UNPROCESSABLE, "asOfBeyondRetention", "$.asOf",
+                    "the history table answers fleet queries back to " + horizon.oldest() + " (its retention); "
+                            + asOf + " is older. Single twins are still readable then: GET /twins/{id}?asOf="));
+        }
+        return new PastFleet(horizon.fleetFunction(), asOf);
+    }
+
+    private List<Row> execute(CompiledQuery compiled, Duration timeout) {
         try {
             return readOnly.execute(status -> {
                 // A plan made for these literals: a generic plan (which the driver's server-side prepared
@@ -97,13 +132,13 @@ public class FleetQueryService {
                 // walk the whole primary key instead of asking the GIN index.
                 jdbc.query("SELECT set_config('statement_timeout', ?, true),"
                                 + " set_config('plan_cache_mode', 'force_custom_plan', true)", rs -> {
-                        }, settings.statementTimeout().toMillis() + "ms");
+                        }, timeout.toMillis() + "ms");
                 return jdbc.query(connection -> prepare(connection, compiled), (rs, n) -> row(rs, compiled));
             });
         } catch (DataAccessException e) {
             if (e.getMostSpecificCause() instanceof SQLException sql && "57014".equals(sql.getSQLState())) {
                 throw new TwinException(TwinError.of(ErrorKind.UNPROCESSABLE, "queryTimeout",
-                        "the query ran longer than " + settings.statementTimeout().toMillis()
+                        "the query ran longer than " + timeout.toMillis()
                                 + " ms and was cancelled; narrow it with WHERE, or page with a smaller pageSize"));
             }
             throw e;

@@ -18,7 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Compiles a {@link TwinQuery} to one parameterised PostgreSQL statement over {@code twin_document}.
+ * Compiles a {@link TwinQuery} to one parameterised PostgreSQL statement over {@code twin_document}, or over the
+ * history side's function that returns the fleet as it was at an instant (same columns; see {@link PastFleet}).
  *
  * <p>Conditions keep the language's three values: a comparison is SQL NULL (undefined) when the field is missing
  * or holds an object or array, and NOT of NULL stays NULL, so PostgreSQL's logic is Azure's. Where a condition
@@ -52,7 +53,12 @@ final class QueryCompiler {
      * @param limit the most rows to return
      */
     static CompiledQuery compile(TwinQuery query, List<JsonNode> after, int limit) {
-        return new QueryCompiler(query).compile(after, limit);
+        return compile(query, null, after, limit);
+    }
+
+    /** @param past the fleet at an instant to read instead of the current twins, or {@code null} */
+    static CompiledQuery compile(TwinQuery query, PastFleet past, List<JsonNode> after, int limit) {
+        return new QueryCompiler(query).compile(past, after, limit);
     }
 
     /**
@@ -70,14 +76,16 @@ final class QueryCompiler {
     private record CursorColumn(int key, String type, boolean descending) {
     }
 
-    private CompiledQuery compile(List<JsonNode> after, int limit) {
+    private CompiledQuery compile(PastFleet past, List<JsonNode> after, int limit) {
+        String relation = past == null ? "twin_document"
+                : past.function() + "(" + param(past.asOf().toString()) + "::timestamptz) twin_document";
         StringBuilder sql = new StringBuilder("SELECT * FROM (SELECT ");
         int outputs;
         List<CursorColumn> cursor = cursorColumns(query);
         if (!query.isAggregating()) {
             outputs = plainColumns(sql);
             appendCursorColumns(sql, cursor);
-            sql.append(" FROM twin_document WHERE ");
+            sql.append(" FROM ").append(relation).append(" WHERE ");
             baseFilter(sql);
         } else {
             outputs = groupedColumns(sql);
@@ -89,7 +97,7 @@ final class QueryCompiler {
             for (int i = 0; i < aggregated.size(); i++) {
                 sql.append(", ").append(fieldValue(aggregated.get(i))).append(" AS a").append(i + 1);
             }
-            sql.append(" FROM twin_document WHERE ");
+            sql.append(" FROM ").append(relation).append(" WHERE ");
             baseFilter(sql);
             // OFFSET 0 keeps the planner from folding the scan into the grouping, where it sorts whole rows
             // (and spills to disk) instead of hashing the few values the groups need.

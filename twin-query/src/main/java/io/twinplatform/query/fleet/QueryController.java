@@ -7,6 +7,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.query.TwinQueryPage;
 import org.springframework.http.MediaType;
@@ -14,10 +15,11 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.Set;
 
-/** {@code POST /query}: the fleet query language over the current twins. */
+/** {@code POST /query}: the fleet query language over the current twins, or over the fleet as it was ({@code asOf}). */
 @RestController
 @Tag(name = "query", description = "Fleet queries over twins (Azure IoT Hub's language, extended)")
 class QueryController {
@@ -65,11 +67,20 @@ class QueryController {
             }
             token = continuation.textValue();
         }
-        JsonNode asOf = request.get("asOf");
-        if (asOf != null && !asOf.isNull()) {
-            throw new TwinException(TwinError.at(ErrorKind.UNPROCESSABLE, "pointInTimeNotAvailable", "$.asOf",
-                    "querying the fleet as of a past instant is not available in this version"));
+        Instant asOf = null;
+        JsonNode instant = request.get("asOf");
+        if (instant != null && !instant.isNull()) {
+            if (!instant.isTextual()) {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidAsOf", "$.asOf",
+                        "asOf is an ISO-8601 instant as a string, like 2026-11-24T03:12:00Z"));
+            }
+            try {
+                asOf = Timestamps.parameter("asOf", instant.textValue());
+            } catch (TwinException e) {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidAsOf", "$.asOf",
+                        e.error().detail()));
+            }
         }
-        return queries.run(query.textValue(), pageSize, token);
+        return queries.run(query.textValue(), pageSize, token, asOf);
     }
 }

@@ -99,7 +99,9 @@ class TwinReadController {
             throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound", "twin " + id
                     + (asOf != null ? " did not exist at " + asOf : " has no version " + atVersion)));
         }
-        return ResponseEntity.ok().eTag(TwinState.etag(past.version())).body(past.twin());
+        // Twin-Source: whether the history table answered or the twin was rebuilt from its events (past retention).
+        return ResponseEntity.ok().eTag(TwinState.etag(past.version()))
+                .header("Twin-Source", past.rebuiltFromEvents() ? "events" : "history").body(past.twin());
     }
 
     private TwinDocumentStore.Row load(TwinId id) {

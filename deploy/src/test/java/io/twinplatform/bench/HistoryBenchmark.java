@@ -1,0 +1,714 @@
+package io.twinplatform.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.Channel;
+import io.twinplatform.api.twin.PatchReportedProperties;
+import io.twinplatform.api.twin.PatchTwin;
+import io.twinplatform.api.twin.PutTwin;
+import io.twinplatform.api.twin.SetTwinStatus;
+import io.twinplatform.api.twin.TwinEvent;
+import io.twinplatform.api.twin.TwinStatus;
+import org.axonframework.commandhandling.CommandMessage;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.common.DateTimeUtils;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.config.EventProcessingConfiguration;
+import org.axonframework.eventhandling.StreamingEventProcessor;
+import org.axonframework.eventhandling.TrackingToken;
+import org.axonframework.eventhandling.tokenstore.TokenStore;
+import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
+import org.axonframework.serialization.Serializer;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import javax.sql.DataSource;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+/**
+ * The history and audit side over a large event store: how fast its projections build, and how fast it answers
+ * point-in-time reads, a twin's history, the fleet's audit trail and verification, against the database's own
+ * figures for the same work in the same run.
+ *
+ * <p><b>Data.</b> The platform keeps its data in {@code bench.dir} (default {@code target/bench-history}, relative to
+ * the working directory); a later run with the same scale reuses it and skips generation and the projection build.
+ * The history ({@link HistoryGenerator}: {@code bench.events} events, default 10,000,000, over {@code bench.twins}
+ * twins, default 100,000, in the last {@code bench.days} days, default 30, by {@code bench.principals} operators,
+ * default 50, plus one device principal per twin) is written straight into {@code domain_event_entry} with binary
+ * {@code COPY}, because the command gateway manages about 1,500 events/s.
+ *
+ * <p><b>How the projections are kept out of the generation.</b> The platform is started once (Flyway creates the
+ * schema); five commands through the command gateway write a sample twin, and each of the generator's rows is
+ * checked to be byte-identical to the row Axon wrote for the same event and metadata (payload type and revision,
+ * aggregate type, timestamp format, metadata, sequence number). Once every processor has passed the sample, the
+ * benchmark shuts down all streaming processors in this JVM (their claims are released), COPYs the history, sets
+ * the tokens of every streaming processor except {@code twin-history} and {@code audit-chain} to the new head (so
+ * {@code twin-current} skips the generated events and {@code twin_document} does not hold the generated twins; the
+ * subscribing {@code twin-registry} never sees COPYed rows, so the generator writes its rows itself), then starts
+ * {@code twin-history} alone and times it to the head, then {@code audit-chain} alone, then the rest.
+ *
+ * <p><b>Measured.</b> Generation rate and sizes; each projection's build rate (target 20,000 events/s); with
+ * {@code bench.replay} (default on up to 1,000,000 events) a full {@code POST /admin/projections/twin-history/replay};
+ * then, over HTTP with {@code bench.threads} threads (default 8), {@code bench.runs} samples each (default 2,000):
+ * {@code GET /twins/{id}?asOf=…} and {@code ?atVersion=…}, {@code GET /twins/{id}/history?pageSize=50} with and
+ * without {@code from}/{@code to}, {@code GET /audit?principal=…} over the last 30 days, once {@code POST
+ * /audit/verify}, and {@code POST /query} with {@code asOf} (reported as not available while it answers 422).
+ * Baselines: the point-in-time lookup as plain SQL over JDBC, and batched {@code INSERT}s of history rows into an
+ * unpartitioned scratch table with the same columns and indexes (200 a batch, one commit each, as the projection
+ * writes; {@code bench.baseline-rows}, default 200,000).
+ *
+ * <p>Run: {@code ./mvnw -o -Pbench -Dbench.main=io.twinplatform.bench.HistoryBenchmark -DskipTests -pl deploy verify}
+ * (small: {@code -Dbench.events=200000 -Dbench.twins=2000 -Dbench.dir=target/bench-history-small}). At full scale
+ * the database needs roughly 40 GB of disk: the history table keeps the whole twin after every event.
+ */
+public final class HistoryBenchmark {
+
+    private static final int EVENTS = Integer.getInteger("bench.events", 10_000_000);
+    private static final int TWINS = Integer.getInteger("bench.twins", 100_000);
+    private static final int DAYS = Integer.getInteger("bench.days", 30);
+    private static final int PRINCIPALS = Integer.getInteger("bench.principals", 50);
+    private static final int RUNS = Integer.getInteger("bench.runs", 2000);
+    private static final int THREADS = Integer.getInteger("bench.threads", 8);
+    private static final long SEED = Long.getLong("bench.seed", 42);
+    private static final boolean REPLAY = Boolean.parseBoolean(
+            System.getProperty("bench.replay", String.valueOf(EVENTS <= 1_000_000)));
+    private static final int BASELINE_ROWS = Integer.getInteger("bench.baseline-rows", 200_000);
+    private static final String HISTORY = "twin-history";
+    private static final String CHAIN = "audit-chain";
+    private static final Set<String> MEASURED = Set.of(HISTORY, CHAIN);
+
+    private final ConfigurableApplicationContext app;
+    private final DataSource dataSource;
+    private final JdbcTemplate jdbc;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final ObjectMapper json = new ObjectMapper();
+    private final String base;
+    private final List<String> report = new ArrayList<>();
+
+    private HistoryBenchmark(ConfigurableApplicationContext app) {
+        this.app = app;
+        this.dataSource = app.getBean(DataSource.class);
+        this.jdbc = new JdbcTemplate(dataSource);
+        this.base = "http://127.0.0.1:" + ((WebServerApplicationContext) app).getWebServer().getPort();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(System.getProperty("bench.dir", "target/bench-history"));
+        Map<String, String> properties = new LinkedHashMap<>();
+        if (DAYS + 30 > 90) {
+            // every generated event must stay within the history table's retention (default 90 days)
+            properties.put("twin.history.retention", (DAYS + 30) + "d");
+        }
+        System.out.printf("history benchmark: data in %s%n", dir.toAbsolutePath());
+        ConfigurableApplicationContext app = BenchSupport.start(dir, properties);
+        try {
+            new HistoryBenchmark(app).run();
+        } finally {
+            app.close();
+        }
+    }
+
+    private void run() throws Exception {
+        report.add(String.format("machine: %d cores, %s, Java %s; %,d events, %,d twins, %d days, %d principals,"
+                        + " %d HTTP threads, %,d samples per read", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("os.name"), System.getProperty("java.version"), EVENTS, TWINS, DAYS, PRINCIPALS,
+                THREADS, RUNS));
+        // the generated twin ids are the range [PREFIX, PREFIX with its last character incremented)
+        String prefix = HistoryGenerator.PREFIX;
+        String after = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+        long generated = count("SELECT count(*) FROM domain_event_entry WHERE aggregate_identifier >= ?"
+                + " AND aggregate_identifier < ?", prefix, after);
+        long registered = count("SELECT count(*) FROM twin_registry WHERE twin_id >= ? AND twin_id < ?", prefix, after);
+        if (generated == 0) {
+            generateAndBuild();
+        } else if (generated == EVENTS && registered == TWINS) {
+            report.add(String.format("generation: reused the %,d events already in the data directory (generation and"
+                    + " initial build were measured by the run that wrote them)", generated));
+            awaitProcessors();
+        } else {
+            throw new IllegalStateException(String.format("the data directory holds %,d generated events of %,d twins,"
+                    + " not %,d of %,d (an interrupted generation, or another scale): delete it or set -Dbench.dir",
+                    generated, registered, EVENTS, TWINS));
+        }
+        sizes();
+        if (REPLAY) {
+            replay();
+        }
+        List<Life> lives = lives();
+        reads(lives);
+        verify();
+        fleetQueryAsOf();
+        insertBaseline();
+        System.out.println();
+        System.out.println("== history benchmark ==");
+        report.forEach(System.out::println);
+    }
+
+    // ---------------------------------------------------------------- generation and initial build
+
+    private void generateAndBuild() throws Exception {
+        Serializer serializer = app.getBean("eventSerializer", Serializer.class);
+        String aggregateType = checkShape(app.getBean(CommandGateway.class), serializer);
+        Long max = jdbc.queryForObject("SELECT coalesce(max(global_index), 0) FROM domain_event_entry", Long.class);
+        awaitTokens(processors().keySet(), max, 60);
+
+        Map<String, StreamingEventProcessor> processors = processors();
+        for (StreamingEventProcessor processor : processors.values()) {
+            processor.shutdownAsync().get(60, TimeUnit.SECONDS);
+        }
+        HistoryGenerator generator = new HistoryGenerator(serializer, aggregateType, EVENTS, TWINS, DAYS, PRINCIPALS,
+                SEED);
+        System.out.printf("generating %s%n", generator);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
+        HistoryGenerator.Written written = generator.write(dataSource, max + 1, now,
+                Math.max(1, Runtime.getRuntime().availableProcessors()));
+        report.add(String.format("generation: %,d events (global index %,d to %,d, %s to %s) and %,d twin_registry rows"
+                        + " by binary COPY in %.1f s = %,.0f events/s", written.events(), written.firstGlobalIndex(),
+                written.lastGlobalIndex(), written.from(), written.to(), TWINS, written.seconds(),
+                written.events() / written.seconds()));
+        jdbc.execute("ANALYZE domain_event_entry");
+
+        long head = written.lastGlobalIndex();
+        TrackingToken headToken = app.getBean(EventStorageEngine.class).createHeadToken();
+        TokenStore tokens = app.getBean(TokenStore.class);
+        TransactionManager transactions = app.getBean(TransactionManager.class);
+        List<String> skipped = new ArrayList<>();
+        for (String name : processors.keySet()) {
+            if (!MEASURED.contains(name)) {
+                for (int segment : tokens.fetchSegments(name)) {
+                    transactions.executeInTransaction(() -> tokens.storeToken(headToken, name, segment));
+                }
+                skipped.add(name);
+            }
+        }
+        for (String name : List.of(HISTORY, CHAIN)) {
+            StreamingEventProcessor processor = processors.get(name);
+            if (processor == null) {
+                throw new IllegalStateException("no streaming processor named " + name + "; there are "
+                        + processors.keySet());
+            }
+            long start = System.nanoTime();
+            processor.start();
+            awaitTokens(Set.of(name), head, 24 * 3600);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            report.add(String.format("initial build of %s (alone, %,d generated events): %.1f s = %,.0f events/s"
+                    + " (target >= 20,000/s)", name, written.events(), seconds, written.events() / seconds));
+        }
+        processors.values().stream().filter(p -> !MEASURED.contains(p.getName())).forEach(StreamingEventProcessor::start);
+        report.add("skipped the generated events (token set to the head): " + String.join(", ", skipped)
+                + " (twin_document does not hold the generated twins; the generator wrote their twin_registry rows)");
+    }
+
+    /**
+     * Writes a sample twin through the command gateway (one command per event type the generator writes) and checks
+     * that the generator encodes each of the same events byte for byte as Axon stored it. Returns the aggregate type
+     * Axon stores.
+     */
+    private String checkShape(CommandGateway commands, Serializer serializer) {
+        String twinId = "bench-shape-" + UUID.randomUUID().toString().substring(0, 8);
+        SplittableRandom random = new SplittableRandom(SEED);
+        HistoryGenerator.Cursor cursor = new HistoryGenerator.Cursor(twinId);
+        ObjectNode tags = HistoryGenerator.tags(0, random);
+        ObjectNode desired = HistoryGenerator.desired(random);
+        ObjectNode reported = HistoryGenerator.fullReport(random);
+        ObjectNode desiredPatch = JsonNodeFactory.instance.objectNode();
+        desiredPatch.putObject("thresholds").put("high", 99);
+        ObjectNode tagsPatch = JsonNodeFactory.instance.objectNode();
+        tagsPatch.putObject("location").put("floor", 99);
+        String operator = HistoryGenerator.operator(0);
+        record Sample(Object command, AuditMetadata audit, TwinEvent expected) {
+        }
+        List<Sample> samples = List.of(
+                new Sample(new PutTwin(twinId, tags, desired, null, false),
+                        new AuditMetadata(operator, Channel.API, HistoryGenerator.TRANSPORT, uuid(), null),
+                        cursor.create(tags, desired)),
+                new Sample(new PatchReportedProperties(twinId, reported, null),
+                        new AuditMetadata(HistoryGenerator.device(twinId), Channel.DEVICE, HistoryGenerator.TRANSPORT,
+                                uuid(), null),
+                        cursor.report(reported)),
+                new Sample(new PatchTwin(twinId, null, desiredPatch, null),
+                        new AuditMetadata(operator, Channel.CONFIGURATION, HistoryGenerator.TRANSPORT, uuid(),
+                                "change CHG-1"),
+                        cursor.patch(null, desiredPatch)),
+                new Sample(new PatchTwin(twinId, tagsPatch, null, null),
+                        new AuditMetadata(operator, Channel.API, HistoryGenerator.TRANSPORT, uuid(), null),
+                        cursor.patch(tagsPatch, null)),
+                new Sample(new SetTwinStatus(twinId, TwinStatus.DISABLED, "maintenance window", null),
+                        new AuditMetadata(operator, Channel.API, HistoryGenerator.TRANSPORT, uuid(), "ticket M-1"),
+                        cursor.status(TwinStatus.DISABLED, "maintenance window")));
+        List<Map<String, Object>> expectedMeta = new ArrayList<>();
+        for (Sample sample : samples) {
+            CommandMessage<?> message = GenericCommandMessage.asCommandMessage(sample.command())
+                    .andMetaData(sample.audit().toMap());
+            commands.sendAndWait(message);
+            expectedMeta.add(HistoryGenerator.metaData(sample.audit(), message.getIdentifier()));
+        }
+        List<HistoryGenerator.Row> stored = jdbc.query("SELECT event_identifier, meta_data, payload, payload_revision,"
+                        + " payload_type, time_stamp, aggregate_identifier, sequence_number, type FROM domain_event_entry"
+                        + " WHERE aggregate_identifier = ? ORDER BY sequence_number",
+                (rs, n) -> new HistoryGenerator.Row(rs.getString(1), rs.getBytes(2), rs.getBytes(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), rs.getString(7), rs.getLong(8), rs.getString(9)), twinId);
+        if (stored.size() != samples.size()) {
+            throw new IllegalStateException("the sample commands stored " + stored.size() + " events, not "
+                    + samples.size());
+        }
+        String aggregateType = stored.get(0).type();
+        HistoryGenerator encoder = new HistoryGenerator(serializer, aggregateType, 2, 1, 1, 1, SEED);
+        for (int i = 0; i < samples.size(); i++) {
+            HistoryGenerator.Row real = stored.get(i);
+            HistoryGenerator.Row ours = encoder.encode(HistoryGenerator.spec(real.eventId(), samples.get(i).expected(),
+                    expectedMeta.get(i), DateTimeUtils.parseInstant(real.timeStamp())));
+            if (!HistoryGenerator.sameRow(real, ours)) {
+                throw new IllegalStateException("the generator's row differs from the one Axon stored for "
+                        + samples.get(i).command().getClass().getSimpleName() + ":\n stored:    " + describe(real)
+                        + "\n generated: " + describe(ours));
+            }
+        }
+        report.add(String.format("shape check: %d events written through the command gateway (%s) re-encoded by the"
+                + " generator byte for byte (payload type %s, revision %s, aggregate type %s, time_stamp %s)",
+                samples.size(), twinId, stored.get(0).payloadType(), stored.get(0).payloadRevision(), aggregateType,
+                stored.get(0).timeStamp()));
+        return aggregateType;
+    }
+
+    private static String describe(HistoryGenerator.Row row) {
+        return row.payloadType() + " rev " + row.payloadRevision() + " type " + row.type() + " seq "
+                + row.sequenceNumber() + " at " + row.timeStamp() + " payload "
+                + new String(row.payload(), StandardCharsets.UTF_8) + " meta "
+                + new String(row.metaData(), StandardCharsets.UTF_8);
+    }
+
+    /** After a reused generation: the measured processors may still be building (an interrupted run). */
+    private void awaitProcessors() throws Exception {
+        long head = count("SELECT coalesce(max(global_index), 0) FROM domain_event_entry");
+        long start = System.nanoTime();
+        long behind = Math.min(position(HISTORY), position(CHAIN));
+        awaitTokens(MEASURED, head, 24 * 3600);
+        if (behind < head) {
+            report.add(String.format("resumed an unfinished projection build from position %,d: %.1f s to the head",
+                    behind, (System.nanoTime() - start) / 1e9));
+        }
+    }
+
+    private Map<String, StreamingEventProcessor> processors() {
+        Map<String, StreamingEventProcessor> processors = new LinkedHashMap<>();
+        app.getBean(EventProcessingConfiguration.class).eventProcessors().forEach((name, processor) -> {
+            if (processor instanceof StreamingEventProcessor streaming) {
+                processors.put(name, streaming);
+            }
+        });
+        return processors;
+    }
+
+    /** The lowest token index among the processor's segments; -1 before it has one. */
+    private long position(String processor) throws Exception {
+        List<String> tokens = jdbc.queryForList(
+                "SELECT convert_from(token, 'UTF8') FROM token_entry WHERE processor_name = ?", String.class, processor);
+        long position = tokens.isEmpty() ? -1 : Long.MAX_VALUE;
+        for (String token : tokens) {
+            JsonNode node = token == null ? null : json.readTree(token);
+            position = Math.min(position, node == null || !node.has("index") ? -1 : node.get("index").asLong());
+        }
+        return position;
+    }
+
+    /** Waits until every named processor's tokens reach {@code head}, printing progress every minute. */
+    private void awaitTokens(Set<String> names, long head, int seconds) throws Exception {
+        long start = System.nanoTime();
+        long printed = start;
+        while (true) {
+            long lowest = Long.MAX_VALUE;
+            for (String name : names) {
+                lowest = Math.min(lowest, position(name));
+            }
+            if (lowest >= head) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (now - start > seconds * 1_000_000_000L) {
+                throw new IllegalStateException(names + " did not reach " + head + " within " + seconds + " s");
+            }
+            if (now - printed > 60_000_000_000L) {
+                printed = now;
+                System.out.printf("  %s at %,d of %,d after %.0f s%n", names, lowest, head, (now - start) / 1e9);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    // ---------------------------------------------------------------- sizes and replay
+
+    private void sizes() {
+        long events = count("SELECT count(*) FROM domain_event_entry");
+        long rows = count("SELECT count(*) FROM twin_history");
+        String history = """
+                WITH RECURSIVE tree(oid) AS (SELECT 'twin_history'::regclass::oid
+                    UNION ALL SELECT i.inhrelid FROM pg_inherits i JOIN tree t ON i.inhparent = t.oid)
+                SELECT %s FROM tree""";
+        long historyBytes = count(String.format(history, "coalesce(sum(pg_total_relation_size(oid)), 0)"));
+        long partitions = count(String.format(history, "count(*) - 1"));
+        long eventBytes = count("SELECT pg_total_relation_size('domain_event_entry')");
+        long chainBytes = count("SELECT pg_total_relation_size('event_chain')");
+        String sample = rows > 1_000_000 ? " TABLESAMPLE SYSTEM (1)" : "";
+        Integer rowBytes = jdbc.queryForObject("SELECT avg(pg_column_size(h.*))::int FROM twin_history h" + sample,
+                Integer.class);
+        Integer stateBytes = jdbc.queryForObject("SELECT avg(pg_column_size(h.state))::int FROM twin_history h" + sample,
+                Integer.class);
+        report.add(String.format("domain_event_entry: %,d events, %s with indexes (%,d bytes/event)", events,
+                mb(eventBytes), eventBytes / Math.max(1, events)));
+        report.add(String.format("twin_history: %,d rows in %d partitions, %s with indexes and TOAST (%,d bytes/row);"
+                        + " average row %,d bytes (pg_column_size%s), of which the state %,d", rows, partitions,
+                mb(historyBytes), historyBytes / Math.max(1, rows), rowBytes, sample.isEmpty() ? "" : ", 1% sample",
+                stateBytes));
+        report.add(String.format("event_chain: %,d links, %s", count("SELECT count(*) FROM event_chain"),
+                mb(chainBytes)));
+        report.add(rows == events ? String.format("check: twin_history rows = events in the store (%,d)", rows)
+                : String.format("CHECK FAILED: %,d twin_history rows for %,d events in the store", rows, events));
+    }
+
+    /** {@code POST /admin/projections/twin-history/replay}, timed until {@code GET /admin/projections} shows it done. */
+    private void replay() throws Exception {
+        long head = count("SELECT coalesce(max(global_index), 0) FROM domain_event_entry");
+        long start = System.nanoTime();
+        HttpResponse<String> started = send(HttpRequest.newBuilder(URI.create(base + "/admin/projections/" + HISTORY
+                + "/replay")).POST(HttpRequest.BodyPublishers.noBody()).build(), Duration.ofMinutes(2));
+        if (started.statusCode() != 202) {
+            report.add("replay of " + HISTORY + ": HTTP " + started.statusCode() + " " + started.body());
+            return;
+        }
+        JsonNode view;
+        long printed = start;
+        while (true) {
+            Thread.sleep(250);
+            view = projection(HISTORY);
+            if (!view.path("replaying").asBoolean() && view.path("position").asLong() >= head) {
+                break;
+            }
+            if (System.nanoTime() - printed > 60_000_000_000L) {
+                printed = System.nanoTime();
+                System.out.printf("  replay of %s: %s%n", HISTORY, view);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        report.add(String.format("replay of %s (POST /admin/projections/%s/replay, all %,d events, other processors"
+                        + " idle): %.1f s = %,.0f events/s; GET /admin/projections said %s events/s", HISTORY, HISTORY,
+                head, seconds, head / seconds, view.path("eventsPerSecond").asText("?")));
+        long rows = count("SELECT count(*) FROM twin_history");
+        if (rows != head) {
+            report.add(String.format("CHECK FAILED: %,d twin_history rows after the replay, %,d events", rows, head));
+        }
+    }
+
+    private JsonNode projection(String name) throws Exception {
+        JsonNode all = json.readTree(get("/admin/projections").body());
+        for (JsonNode projection : all.path("projections")) {
+            if (name.equals(projection.path("name").asText())) {
+                return projection;
+            }
+        }
+        throw new IllegalStateException("GET /admin/projections does not list " + name + ": " + all);
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /** A sampled twin: its first and last event times and its last version. */
+    private record Life(String twinId, Instant created, Instant last, long versions) {
+
+        Instant within(SplittableRandom random) {
+            long span = last.toEpochMilli() - created.toEpochMilli();
+            return Instant.ofEpochMilli(created.toEpochMilli() + (span <= 0 ? 0 : random.nextLong(span + 1)));
+        }
+    }
+
+    private List<Life> lives() {
+        SplittableRandom random = new SplittableRandom(SEED + 1);
+        List<Life> lives = new ArrayList<>();
+        for (int i = 0; i < Math.min(TWINS, 1000); i++) {
+            String twinId = HistoryGenerator.twinId(random.nextInt(TWINS));
+            lives.add(jdbc.queryForObject("SELECT min(time), max(time), max(version) FROM twin_history WHERE twin_id = ?",
+                    (rs, n) -> new Life(twinId, rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant(),
+                            rs.getLong(3)), twinId));
+        }
+        return lives;
+    }
+
+    private void reads(List<Life> lives) throws Exception {
+        Instant now = Instant.now();
+        String monthAgo = now.minus(30, ChronoUnit.DAYS).toString();
+        List<String> rows = new ArrayList<>();
+        rows.add(measure("GET /twins/{id}?asOf=<instant in its life>", "p99 < 10", RUNS, (i, r) -> {
+            Life life = lives.get(r.nextInt(lives.size()));
+            return "/twins/" + life.twinId() + "?asOf=" + encode(life.within(r).toString());
+        }));
+        rows.add(measure("GET /twins/{id}?atVersion=<version>", "p99 < 10", RUNS, (i, r) -> {
+            Life life = lives.get(r.nextInt(lives.size()));
+            return "/twins/" + life.twinId() + "?atVersion=" + (1 + r.nextLong(life.versions()));
+        }));
+        rows.add(measure("GET /twins/{id}/history?pageSize=50 (newest first)", "p99 < 20", RUNS, (i, r) ->
+                "/twins/" + lives.get(r.nextInt(lives.size())).twinId() + "/history?pageSize=50"));
+        rows.add(measure("GET /twins/{id}/history?pageSize=50&from=&to= (a tenth of its life)", "p99 < 20", RUNS,
+                (i, r) -> {
+                    Life life = lives.get(r.nextInt(lives.size()));
+                    Instant from = life.within(r);
+                    Instant to = from.plusMillis((life.last().toEpochMilli() - life.created().toEpochMilli()) / 10 + 1);
+                    return "/twins/" + life.twinId() + "/history?pageSize=50&from=" + encode(from.toString()) + "&to="
+                            + encode(to.toString());
+                }));
+        rows.add(measure("GET /audit?principal=<operator>&from=<now-30d>&to=<now> (first page of 100)", "< 200",
+                RUNS, (i, r) -> "/audit?principal=" + encode(HistoryGenerator.operator(r.nextInt(PRINCIPALS)))
+                        + "&from=" + encode(monthAgo) + "&to=" + encode(now.toString())));
+        rows.add(measureSql(lives));
+        report.add("");
+        report.add(String.format("| read (%d threads, %,d samples after %d warm-up) | p50 ms | p95 ms | p99 ms | max ms |"
+                + " target ms |", THREADS, RUNS, warmUp(RUNS)));
+        report.add("|---|---|---|---|---|---|");
+        report.addAll(rows);
+        report.add("");
+    }
+
+    @FunctionalInterface
+    private interface PathFor {
+        String path(int sample, SplittableRandom random);
+    }
+
+    private static int warmUp(int runs) {
+        return Math.min(200, Math.max(10, runs / 10));
+    }
+
+    /** Times {@code runs} GETs from {@link #THREADS} threads after a warm-up; each must answer 200. */
+    private String measure(String name, String target, int runs, PathFor path) throws Exception {
+        IntFunction<HttpRequest> request = i -> HttpRequest.newBuilder(URI.create(base
+                + path.path(i, new SplittableRandom(SEED * 31 + i)))).timeout(Duration.ofSeconds(60)).GET().build();
+        return row(name, target, timed(runs, request));
+    }
+
+    private long[] timed(int runs, IntFunction<HttpRequest> request) throws Exception {
+        BenchSupport.parallel(THREADS, warmUp(runs), i -> call(request.apply(runs + i)));
+        long[] nanos = new long[runs];
+        BenchSupport.parallel(THREADS, runs, i -> {
+            HttpRequest r = request.apply(i);
+            long start = System.nanoTime();
+            call(r);
+            nanos[i] = System.nanoTime() - start;
+        });
+        Arrays.sort(nanos);
+        return nanos;
+    }
+
+    private void call(HttpRequest request) {
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("HTTP " + response.statusCode() + " for " + request.uri() + ": "
+                        + response.body());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The point-in-time lookup the platform runs, as plain SQL over JDBC, with the same samples and threads. */
+    private String measureSql(List<Life> lives) throws Exception {
+        String sql = "SELECT state FROM twin_history WHERE twin_id = ? AND time <= ? ORDER BY time DESC, version DESC"
+                + " LIMIT 1";
+        IntFunction<Object[]> args = i -> {
+            SplittableRandom r = new SplittableRandom(SEED * 31 + i);
+            Life life = lives.get(r.nextInt(lives.size()));
+            return new Object[]{life.twinId(), Timestamp.from(life.within(r))};
+        };
+        BenchSupport.parallel(THREADS, warmUp(RUNS), i -> jdbc.queryForList(sql, String.class, args.apply(RUNS + i)));
+        long[] nanos = new long[RUNS];
+        BenchSupport.parallel(THREADS, RUNS, i -> {
+            Object[] values = args.apply(i);
+            long start = System.nanoTime();
+            if (jdbc.queryForList(sql, String.class, values).isEmpty()) {
+                throw new IllegalStateException("no history row for " + Arrays.toString(values));
+            }
+            nanos[i] = System.nanoTime() - start;
+        });
+        Arrays.sort(nanos);
+        return row("raw SQL: the asOf lookup over JDBC (same samples)", "-", nanos);
+    }
+
+    private static String row(String name, String target, long[] sorted) {
+        return String.format("| %s | %.2f | %.2f | %.2f | %.2f | %s |", name, BenchSupport.at(sorted, 0.50) / 1e6,
+                BenchSupport.at(sorted, 0.95) / 1e6, BenchSupport.at(sorted, 0.99) / 1e6,
+                sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6, target);
+    }
+
+    private void verify() throws Exception {
+        long events = count("SELECT count(*) FROM domain_event_entry");
+        long start = System.nanoTime();
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + "/audit/verify"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                Duration.ofHours(2));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (response.statusCode() != 200) {
+            report.add("POST /audit/verify: HTTP " + response.statusCode() + " " + response.body());
+            return;
+        }
+        JsonNode result = json.readTree(response.body());
+        long checked = result.path("checked").asLong();
+        report.add(String.format("POST /audit/verify {}: %.1f s (target < 60 s for 10M), valid=%s, checked %,d of %,d"
+                        + " events%s, %,d history rows, first break %s", seconds, result.path("valid").asBoolean(), checked,
+                events, checked == events ? "" : " (CHECK FAILED)", result.path("historyRowsChecked").asLong(),
+                result.path("firstBrokenAt")));
+    }
+
+    private void fleetQueryAsOf() throws Exception {
+        Instant asOf = Instant.now().minus(DAYS / 2, ChronoUnit.DAYS);
+        ObjectNode body = json.createObjectNode()
+                .put("query", "SELECT deviceId FROM devices WHERE properties.reported.temperature > 30")
+                .put("asOf", asOf.toString());
+        IntFunction<HttpRequest> request = i -> HttpRequest.newBuilder(URI.create(base + "/query"))
+                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        HttpResponse<String> probe = http.send(request.apply(0), HttpResponse.BodyHandlers.ofString());
+        String name = "POST /query {SELECT deviceId … temperature > 30, asOf " + asOf + "}";
+        if (probe.statusCode() == 422) {
+            report.add(name + ": not available (HTTP 422 " + json.readTree(probe.body()).path("code").asText() + ")");
+        } else if (probe.statusCode() != 200) {
+            report.add(name + ": HTTP " + probe.statusCode() + " " + probe.body());
+        } else {
+            int runs = Math.max(20, RUNS / 10);
+            long[] nanos = timed(runs, request);
+            report.add(String.format("%s, %d samples: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, max %.1f ms; first page %,d"
+                            + " twins", name, runs, BenchSupport.at(nanos, 0.5) / 1e6, BenchSupport.at(nanos, 0.95) / 1e6,
+                    BenchSupport.at(nanos, 0.99) / 1e6, nanos[nanos.length - 1] / 1e6,
+                    json.readTree(probe.body()).path("items").size()));
+        }
+    }
+
+    // ---------------------------------------------------------------- raw baseline
+
+    /**
+     * History rows re-inserted with plain JDBC into an unpartitioned table with twin_history's columns and indexes,
+     * 200 rows a batch and one commit a batch (the projection's batch size and shape), single-threaded like the
+     * projection. The read of the source rows is not timed.
+     */
+    private void insertBaseline() throws Exception {
+        long rows = Math.min(BASELINE_ROWS, count("SELECT count(*) FROM twin_history"));
+        jdbc.execute("DROP TABLE IF EXISTS bench_raw_history");
+        jdbc.execute("CREATE TABLE bench_raw_history (LIKE twin_history INCLUDING DEFAULTS INCLUDING INDEXES)");
+        String columns = "time, twin_id, device_id, module_id, version, desired_version, reported_version, event_type,"
+                + " event_id, global_index, principal, channel, transport, correlation_id, causation_id, reason, paths,"
+                + " change, state";
+        String insert = "INSERT INTO bench_raw_history (" + columns + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                + " ?, ?, ?, ?, ?::jsonb, ?::jsonb) ON CONFLICT DO NOTHING";
+        long nanos = 0;
+        long done = 0;
+        try (Connection source = dataSource.getConnection(); Connection target = dataSource.getConnection()) {
+            source.setAutoCommit(false);
+            target.setAutoCommit(false);
+            try (PreparedStatement select = source.prepareStatement("SELECT time, twin_id, device_id, module_id,"
+                    + " version, desired_version, reported_version, event_type, event_id, global_index, principal,"
+                    + " channel, transport, correlation_id, causation_id, reason, paths, change::text, state::text"
+                    + " FROM twin_history LIMIT ?");
+                 PreparedStatement write = target.prepareStatement(insert)) {
+                select.setFetchSize(200);
+                select.setLong(1, rows);
+                try (ResultSet rs = select.executeQuery()) {
+                    List<Object[]> batch = new ArrayList<>(200);
+                    while (true) {
+                        boolean more = rs.next();
+                        if (more) {
+                            Object[] values = new Object[19];
+                            for (int c = 0; c < 19; c++) {
+                                values[c] = c == 16 ? ((Array) rs.getObject(17)).getArray() : rs.getObject(c + 1);
+                            }
+                            batch.add(values);
+                        }
+                        if (batch.size() == 200 || !more && !batch.isEmpty()) {
+                            long start = System.nanoTime();
+                            for (Object[] values : batch) {
+                                for (int c = 0; c < 19; c++) {
+                                    if (c == 16) {
+                                        write.setArray(17, target.createArrayOf("text", (Object[]) values[c]));
+                                    } else {
+                                        write.setObject(c + 1, values[c]);
+                                    }
+                                }
+                                write.addBatch();
+                            }
+                            write.executeBatch();
+                            target.commit();
+                            nanos += System.nanoTime() - start;
+                            done += batch.size();
+                            batch.clear();
+                        }
+                        if (!more) {
+                            break;
+                        }
+                    }
+                }
+            }
+            source.commit();
+        }
+        jdbc.execute("DROP TABLE bench_raw_history");
+        double seconds = nanos / 1e9;
+        report.add(String.format("raw baseline: %,d history rows by batched JDBC INSERT (200 a batch, one commit each,"
+                        + " one thread, same columns and indexes, unpartitioned) in %.1f s = %,.0f rows/s; compare the"
+                        + " projection's events/s above", done, seconds, done / seconds));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private long count(String sql, Object... args) {
+        Long value = jdbc.queryForObject(sql, Long.class, args);
+        return value == null ? 0 : value;
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), Duration.ofSeconds(60));
+    }
+
+    private HttpResponse<String> send(HttpRequest request, Duration timeout) throws Exception {
+        HttpRequest timed = HttpRequest.newBuilder(request, (name, value) -> true).timeout(timeout).build();
+        return http.send(timed, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static String uuid() {
+        return UUID.randomUUID().toString();
+    }
+
+    private static String mb(long bytes) {
+        return String.format("%,.1f MB", bytes / 1048576.0);
+    }
+}

@@ -1,0 +1,101 @@
+package io.twinplatform.history;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code GET /fleet/activity}: the fleet's changes over time, counted per time bucket, event type and channel, from
+ * the history table (TimescaleDB: its continuous aggregate, which outlives the raw rows). Buckets with no change are
+ * left out.
+ */
+@RestController
+@Tag(name = "history", description = "A twin's past: its changes, who made them, through what and why")
+class ActivityController {
+
+    static final int MAX_BUCKETS = 10_000;
+    private static final Pattern WIDTH = Pattern.compile("([1-9][0-9]{0,5})([smhd])");
+
+    private final JdbcTemplate jdbc;
+    private final HistoryDialect dialect;
+    private final ObjectMapper mapper;
+    private final Clock clock = Clock.systemUTC();
+
+    ActivityController(JdbcTemplate jdbc, HistoryDialect dialect, ObjectMapper mapper) {
+        this.jdbc = jdbc;
+        this.dialect = dialect;
+        this.mapper = mapper;
+    }
+
+    @Operation(summary = "Changes across the fleet per time bucket (from, to: ISO-8601 instants, default the last"
+            + " 24 hours; bucket: 30s, 5m, 1h, 1d …, default 1h), with counts by event type and by channel")
+    @GetMapping("/fleet/activity")
+    ObjectNode activity(@RequestParam(required = false) String from, @RequestParam(required = false) String to,
+                        @RequestParam(defaultValue = "1h") String bucket) {
+        Duration width = width(bucket);
+        Instant end = to == null ? clock.instant() : HistoryFilter.instant("to", to);
+        Instant start = from == null ? end.minus(Duration.ofDays(1)) : HistoryFilter.instant("from", from);
+        if (!start.isBefore(end)) {
+            throw HistoryFilter.invalid("from", "from must be before to");
+        }
+        // Whole buckets: the range widens to the bucket boundaries around it (counted from 2000-01-01T00:00Z).
+        Instant origin = Instant.parse("2000-01-01T00:00:00Z");
+        long seconds = width.toSeconds();
+        start = origin.plusSeconds(Math.floorDiv(Duration.between(origin, start).toSeconds(), seconds) * seconds);
+        end = origin.plusSeconds(-Math.floorDiv(-Duration.between(origin, end).toSeconds(), seconds) * seconds);
+        if (Duration.between(start, end).toSeconds() / seconds > MAX_BUCKETS) {
+            throw HistoryFilter.invalid("bucket", "at most " + MAX_BUCKETS + " buckets per request: widen the bucket"
+                    + " or narrow from and to");
+        }
+        ObjectNode result = mapper.createObjectNode();
+        result.put("from", start.toString()).put("to", end.toString()).put("bucket", bucket)
+                .put("dialect", dialect.name());
+        ArrayNode buckets = result.putArray("buckets");
+        ObjectNode[] current = {null};
+        jdbc.query(dialect.activitySql(width), rs -> {
+            String bucketStart = rs.getTimestamp(1).toInstant().toString();
+            if (current[0] == null || !current[0].get("start").asText().equals(bucketStart)) {
+                current[0] = buckets.addObject().put("start", bucketStart).put("changes", 0L);
+                current[0].putObject("byEventType");
+                current[0].putObject("byChannel");
+            }
+            long changes = rs.getLong(4);
+            ObjectNode item = current[0];
+            item.put("changes", item.get("changes").asLong() + changes);
+            ObjectNode byType = (ObjectNode) item.get("byEventType");
+            byType.put(rs.getString(2), byType.path(rs.getString(2)).asLong() + changes);
+            String channel = rs.getString(3).isEmpty() ? "unknown" : rs.getString(3);
+            ObjectNode byChannel = (ObjectNode) item.get("byChannel");
+            byChannel.put(channel, byChannel.path(channel).asLong() + changes);
+        }, Timestamp.from(start), Timestamp.from(end));
+        return result;
+    }
+
+    private static Duration width(String bucket) {
+        Matcher m = WIDTH.matcher(bucket);
+        if (!m.matches()) {
+            throw HistoryFilter.invalid("bucket", "bucket is a whole number and a unit (s, m, h or d), like 5m or 1h;"
+                    + " got " + bucket);
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+}
