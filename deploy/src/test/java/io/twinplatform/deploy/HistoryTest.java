@@ -161,6 +161,44 @@ class HistoryTest extends PlatformTestSupport {
     }
 
     @Test
+    void countsTheFleetsChangesPerTimeBucket() throws Exception {
+        Instant start = Instant.now();
+        String device = createDevice("{'tags':{'n':1}}");
+        http.patch("/twins/" + device, q("{'tags':{'n':2}}"), "X-Principal", "counter");
+        http.patch("/twins/" + device + "/properties/reported", q("{'n':2}"));
+        awaitHistory("/twins/" + device + "/history", 3);
+        Instant end = Instant.now().plusSeconds(1);
+
+        JsonNode activity = http.get("/fleet/activity?from=" + start + "&to=" + end + "&bucket=1h").json();
+        assertThat(activity.get("dialect").asText()).isEqualTo("native");
+        long changes = 0;
+        long created = 0;
+        long byDevice = 0;
+        for (JsonNode bucket : activity.get("buckets")) {
+            assertThat(Instant.parse(bucket.get("start").asText()).getEpochSecond() % 3600).isZero();
+            changes += bucket.get("changes").asLong();
+            created += bucket.path("byEventType").path("TwinCreated").asLong();
+            byDevice += bucket.path("byChannel").path("device").asLong();
+        }
+        // Other tests' twins may change in the same hour; these three changes are counted at least.
+        assertThat(changes).isGreaterThanOrEqualTo(3);
+        assertThat(created).isGreaterThanOrEqualTo(1);
+        assertThat(byDevice).isGreaterThanOrEqualTo(1);
+
+        JsonNode seconds = http.get("/fleet/activity?from=" + start + "&to=" + end + "&bucket=1s").json();
+        long inSeconds = 0;
+        for (JsonNode bucket : seconds.get("buckets")) {
+            inSeconds += bucket.get("changes").asLong();
+        }
+        assertThat(inSeconds).isGreaterThanOrEqualTo(3).isLessThanOrEqualTo(changes);
+
+        for (String bad : List.of("bucket=5x", "bucket=0m", "from=" + end + "&to=" + start, "from=soon",
+                "from=2020-01-01T00:00:00Z&bucket=1s")) {
+            TwinHttp.assertProblem(http.get("/fleet/activity?" + bad), 400, "invalidParameter");
+        }
+    }
+
+    @Test
     void aReplayRebuildsTheSameHistory() throws Exception {
         String device = createDevice("{'tags':{'n':1}}");
         http.patch("/twins/" + device, q("{'tags':{'n':2}}"), "X-Principal", "replayer");

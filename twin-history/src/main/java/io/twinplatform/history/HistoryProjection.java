@@ -23,6 +23,8 @@ import org.springframework.stereotype.Component;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -33,9 +35,10 @@ import java.util.Set;
 /**
  * Writes one {@code twin_history} row per twin event, in its own tracking processor ({@value #GROUP}, one thread,
  * own token: a replay of the current-state projection never touches it). Events are collected per batch and
- * written when it commits: the batch's twins' heads are read in one query, each event folded onto its twin's
- * state (rebuilt from the event store when no head exists, as when the history starts after the twin), and the
- * rows and new heads written in two JDBC batches. Replay-safe: an event at or below a head's version is skipped,
+ * written when it commits: each twin's latest state comes from a cache of recently changed twins
+ * ({@code twin.history.cache-size}) or, for the rest of the batch, from one query that follows the head table's
+ * pointers to the rows; each event is folded onto it (rebuilt from the event store when no head exists, as when the
+ * history starts after the twin), and the rows and the new head pointers are written in JDBC batches. Replay-safe: an event at or below a head's version is skipped,
  * and rows are inserted with ON CONFLICT DO NOTHING. An event older than the retention (a replay) does not get a row:
  * its twin's row in {@code twin_history_baseline} is moved forward to it instead.
  */
@@ -53,8 +56,16 @@ class HistoryProjection {
     private final HistoryRetention retention;
     private final EventFold fold;
     private final ObjectMapper json = TwinJson.newMapper();
+    /** The latest heads of recently changed twins (least recently used leave first), as committed. */
+    private final Map<String, HistoryStore.Head> heads;
 
-    HistoryProjection(HistoryStore store, HistoryRetention retention, EventFold fold) {
+    HistoryProjection(HistoryStore store, HistoryRetention retention, EventFold fold, HistorySettings settings) {
+        this.heads = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, HistoryStore.Head> eldest) {
+                return size() > settings.cacheSize();
+            }
+        });
         this.store = store;
         this.retention = retention;
         this.fold = fold;
@@ -63,24 +74,45 @@ class HistoryProjection {
     @EventHandler
     void on(TwinEvent event, EventMessage<?> message) {
         UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get().root();
-        List<Change> batch = unitOfWork.getOrComputeResource(BATCH, key -> {
-            List<Change> changes = new ArrayList<>();
-            unitOfWork.onPrepareCommit(u -> flush(changes));
-            return changes;
+        Batch batch = unitOfWork.getOrComputeResource(BATCH, key -> {
+            Batch created = new Batch();
+            unitOfWork.onPrepareCommit(u -> flush(created));
+            unitOfWork.afterCommit(u -> heads.putAll(created.heads));
+            // The batch folded some cached states further: they are no longer what the table holds.
+            unitOfWork.onRollback(u -> created.changes.forEach(change -> heads.remove(change.event().twinId())));
+            return created;
         });
-        batch.add(new Change(event, message.getIdentifier(), message.getTimestamp(), message.getMetaData()));
+        batch.changes.add(new Change(event, message.getIdentifier(), message.getTimestamp(), message.getMetaData()));
     }
 
     @ResetHandler
     void reset() {
+        heads.clear();
         store.deleteAll();
     }
 
-    private void flush(List<Change> changes) {
-        Set<String> twinIds = new LinkedHashSet<>();
-        changes.forEach(change -> twinIds.add(change.event().twinId()));
-        Map<String, HistoryStore.Head> heads = new LinkedHashMap<>(store.heads(twinIds));
-        Map<String, HistoryStore.Head> changed = new LinkedHashMap<>();
+    private static final class Batch {
+        final List<Change> changes = new ArrayList<>();
+        final Map<String, HistoryStore.Head> heads = new LinkedHashMap<>();
+    }
+
+    private void flush(Batch batch) {
+        List<Change> changes = batch.changes;
+        Map<String, HistoryStore.Head> known = new HashMap<>();
+        Set<String> missing = new LinkedHashSet<>();
+        for (Change change : changes) {
+            String twinId = change.event().twinId();
+            HistoryStore.Head cached = heads.get(twinId);
+            if (cached != null) {
+                known.put(twinId, cached);
+            } else {
+                missing.add(twinId);
+            }
+        }
+        if (!missing.isEmpty()) {
+            known.putAll(store.heads(missing));
+        }
+        Map<String, HistoryStore.Head> changed = batch.heads;
         List<HistoryRow> rows = new ArrayList<>();
         Map<String, HistoryRow> baseline = new LinkedHashMap<>();
         // The token's position is not the event's index for an event that filled a gap late: ask the store.
@@ -88,7 +120,7 @@ class HistoryProjection {
         for (Change change : changes) {
             TwinEvent event = change.event();
             String twinId = event.twinId();
-            HistoryStore.Head head = heads.get(twinId);
+            HistoryStore.Head head = known.get(twinId);
             if (head != null && head.version() >= event.version()) {
                 continue;
             }
@@ -107,8 +139,8 @@ class HistoryProjection {
                 state.apply(event, change.at());
             }
             ObjectNode document = state.deleted() ? null : state.render();
-            HistoryStore.Head next = new HistoryStore.Head(event.version(), state.deleted() ? null : state, document);
-            heads.put(twinId, next);
+            HistoryStore.Head next = new HistoryStore.Head(event.version(), change.at(), state.deleted() ? null : state);
+            known.put(twinId, next);
             changed.put(twinId, next);
             HistoryRow row = row(change, state, document, globalIndexes.getOrDefault(change.eventId(), -1L));
             if (retention.keeps(change.at())) {

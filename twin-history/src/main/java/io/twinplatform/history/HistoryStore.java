@@ -10,6 +10,7 @@ import org.springframework.stereotype.Repository;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -21,8 +22,11 @@ import java.util.stream.Collectors;
 @Repository
 class HistoryStore {
 
-    /** A twin's latest folded state and its rendered document: both {@code null} after a deletion. */
-    record Head(long version, TwinState state, ObjectNode document) {
+    /**
+     * A twin's latest version as the history projection wrote it, its time, and the twin after it ({@code null}
+     * after a deletion).
+     */
+    record Head(long version, Instant time, TwinState state) {
     }
 
     private final JdbcTemplate jdbc;
@@ -33,28 +37,39 @@ class HistoryStore {
         this.mapper = mapper;
     }
 
+    /**
+     * The heads of these twins: the head table points at each twin's latest row, whose state is read from the
+     * history table (one partition: the time is known) or, past retention, from the baseline. A twin whose row
+     * cannot be found is left out (its state is then folded from the events).
+     */
     Map<String, Head> heads(Collection<String> twinIds) {
         Map<String, Head> heads = new HashMap<>();
         jdbc.query(connection -> {
-            PreparedStatement select = connection.prepareStatement(
-                    "SELECT twin_id, version, state::text FROM twin_history_head WHERE twin_id = ANY (?)");
+            PreparedStatement select = connection.prepareStatement("""
+                    SELECT p.twin_id, p.version, p.time, s.state::text FROM twin_history_head p
+                    JOIN LATERAL (
+                        (SELECT h.state FROM twin_history h
+                         WHERE h.twin_id = p.twin_id AND h.version = p.version AND h.time = p.time)
+                        UNION ALL
+                        (SELECT b.state FROM twin_history_baseline b WHERE b.twin_id = p.twin_id AND b.version = p.version)
+                        LIMIT 1) s ON TRUE
+                    WHERE p.twin_id = ANY (?)""");
             select.setArray(1, connection.createArrayOf("varchar", twinIds.toArray()));
             return select;
         }, rs -> {
-            String state = rs.getString(3);
-            ObjectNode document = state == null ? null : parse(state);
-            heads.put(rs.getString(1), new Head(rs.getLong(2),
-                    document == null ? null : TwinState.fromDocument(document), document));
+            String state = rs.getString(4);
+            heads.put(rs.getString(1), new Head(rs.getLong(2), rs.getTimestamp(3).toInstant(),
+                    state == null ? null : TwinState.fromDocument(parse(state))));
         });
         return heads;
     }
 
     void saveHeads(Map<String, Head> heads) {
         List<Object[]> args = heads.entrySet().stream().map(e -> new Object[]{e.getKey(), e.getValue().version(),
-                e.getValue().document() == null ? null : e.getValue().document().toString()}).toList();
+                Timestamp.from(e.getValue().time())}).toList();
         jdbc.batchUpdate("""
-                INSERT INTO twin_history_head (twin_id, version, state) VALUES (?, ?, ?::jsonb)
-                ON CONFLICT (twin_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state""", args);
+                INSERT INTO twin_history_head (twin_id, version, time) VALUES (?, ?, ?)
+                ON CONFLICT (twin_id) DO UPDATE SET version = EXCLUDED.version, time = EXCLUDED.time""", args);
     }
 
     static final String COLUMNS = "time, twin_id, device_id, module_id, version, desired_version, reported_version,"

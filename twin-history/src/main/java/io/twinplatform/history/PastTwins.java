@@ -53,7 +53,7 @@ class PastTwins {
             found = jdbc.query("""
                             SELECT version, state::text FROM (
                                 (SELECT version, state FROM twin_history WHERE twin_id = ? AND time <= ?
-                                 ORDER BY time DESC, version DESC LIMIT 1)
+                                 ORDER BY version DESC LIMIT 1)
                                 UNION ALL
                                 SELECT version, state FROM twin_history_baseline WHERE twin_id = ? AND time <= ?) r
                             ORDER BY version DESC LIMIT 1""",

@@ -68,7 +68,6 @@ class TimescaleHistoryDialect implements HistoryDialect {
         jdbc.queryForList("SELECT create_hypertable('twin_history', 'time', chunk_time_interval => INTERVAL '1 day',"
                 + " migrate_data => true)");
         jdbc.execute("ALTER TABLE twin_history ADD PRIMARY KEY (twin_id, version, time)");
-        jdbc.execute("CREATE INDEX twin_history_twin_time ON twin_history (twin_id, time)");
         jdbc.execute("CREATE INDEX twin_history_time ON twin_history (time, twin_id, version)");
         jdbc.execute("CREATE INDEX twin_history_principal ON twin_history (principal, time, twin_id, version)");
         jdbc.execute("ALTER TABLE twin_history SET (timescaledb.compress, timescaledb.compress_segmentby = 'twin_id',"
