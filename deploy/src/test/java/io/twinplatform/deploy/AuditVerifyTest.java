@@ -115,6 +115,10 @@ class AuditVerifyTest extends PlatformTestSupport {
         JsonNode edited = verify("{'twinId':'" + device + "'}");
         assertThat(edited.get("valid").asBoolean()).isFalse();
         assertThat(edited.at("/firstBrokenAt/reason").asText()).contains("version 2");
+        // The chain alone covers the event store, not the history table.
+        JsonNode chainOnly = verify("{'twinId':'" + device + "','history':false}");
+        assertThat(chainOnly.get("valid").asBoolean()).isTrue();
+        assertThat(chainOnly.get("historyRowsChecked").asLong()).isZero();
         jdbc.update("UPDATE twin_history SET principal = 'alice' WHERE twin_id = ? AND version = 2", device);
         assertThat(verify("{'twinId':'" + device + "'}").get("valid").asBoolean()).isTrue();
 
@@ -144,6 +148,8 @@ class AuditVerifyTest extends PlatformTestSupport {
     void refusesABadRequest() {
         TwinHttp.assertProblem(http.post("/audit/verify", q("{'from':'monday'}")), 400, "invalidParameter");
         TwinHttp.assertProblem(http.post("/audit/verify", q("{'twinId':5}")), 400, "invalidParameter");
+        TwinHttp.assertProblem(http.post("/audit/verify", q("{'history':'no'}")), 400, "invalidParameter");
+        TwinHttp.assertProblem(http.post("/audit/verify", q("{'twin':'" + device + "'}")), 400, "unknownMember");
     }
 
     private JsonNode verify(String body) {

@@ -1,5 +1,6 @@
 package io.twinplatform.history.audit;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twinplatform.history.HistoryRetention;
@@ -13,6 +14,10 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Checks the hash chain against the event store, and the history table against the events it was written from.
@@ -28,7 +33,44 @@ public class AuditVerifier {
     }
 
     /** Where the record breaks: the chain position (if any), the event's global index and id, and why. */
-    public record Break(Long position, Long globalIndex, String eventId, String reason) {
+    public record Break(Long position, Long globalIndex, String eventId, String reason,
+                        @JsonIgnore long ordinal) {
+
+        Break(Long position, Long globalIndex, String eventId, String reason) {
+            this(position, globalIndex, eventId, reason, 0);
+        }
+    }
+
+    /** One chain link as read, with its stored event; {@code ordinal} counts the links read, from 1. */
+    private record Link(long ordinal, long position, long globalIndex, String eventId, String hash, String previous,
+                        StoredEvent event) {
+    }
+
+    private static final int CHUNK = 2_000;
+    private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+
+    /** Hashes a chunk of links; waits first while many chunks are queued, so memory stays bounded. */
+    private static Future<Break> submit(ExecutorService hashing, List<Link> links, List<Future<Break>> queued) {
+        int waitFor = queued.size() - 4 * THREADS;
+        if (waitFor >= 0) {
+            try {
+                queued.get(waitFor).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("verification interrupted", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("verification failed", e.getCause());
+            }
+        }
+        return hashing.submit(() -> {
+            for (Link link : links) {
+                if (!link.event().chain(link.previous()).equals(link.hash())) {
+                    return new Break(link.position(), link.globalIndex(), link.eventId(),
+                            "event altered (its hash does not match)", link.ordinal());
+                }
+            }
+            return null;
+        });
     }
 
     private final JdbcTemplate streaming;
@@ -47,8 +89,11 @@ public class AuditVerifier {
         this.readOnly.setReadOnly(true);
     }
 
-    /** Verifies the whole store, one twin ({@code twinId}), or the events in {@code [from, to)}. */
-    public Result verify(String twinId, Instant from, Instant to) {
+    /**
+     * Verifies the whole store, one twin ({@code twinId}), or the events in {@code [from, to)}; the history rows
+     * against their events too unless {@code history} is false.
+     */
+    public Result verify(String twinId, Instant from, Instant to, boolean history) {
         boolean whole = twinId == null && from == null && to == null;
         return readOnly.execute(status -> {
             long[] checked = {0};
@@ -73,46 +118,80 @@ public class AuditVerifier {
                 args.add(Timestamp.from(to));
             }
             sql.append(" ORDER BY c.position");
-            streaming.query(sql.toString(), rs -> {
-                if (broken[0] != null) {
-                    return;
+            // The reader checks order and presence as rows stream in; recomputing each link's hash (parse, canonical
+            // JSON, SHA-256: most of the work) needs only the row and the previous link's stored hash, so chunks of
+            // links are hashed on all cores while the database streams the next ones.
+            List<Future<Break>> hashed = new ArrayList<>();
+            List<Link> chunk = new ArrayList<>(CHUNK);
+            long[] ordinal = {0};
+            ExecutorService hashing = Executors.newFixedThreadPool(THREADS);
+            try {
+                streaming.query(sql.toString(), rs -> {
+                    if (broken[0] != null) {
+                        return;
+                    }
+                    long position = rs.getLong(1);
+                    long globalIndex = rs.getLong(2);
+                    String eventId = rs.getString(3);
+                    String hash = rs.getString(4);
+                    String previous = position == 1 ? StoredEvent.ZERO : rs.getString(5);
+                    ordinal[0]++;
+                    if (whole && position != lastPosition[0] + 1) {
+                        broken[0] = new Break(lastPosition[0] + 1, null, null, "chain link missing");
+                    } else if (previous == null) {
+                        broken[0] = new Break(position - 1, null, null, "chain link missing");
+                    } else if (rs.getObject(6) == null) {
+                        broken[0] = new Break(position, globalIndex, eventId, "event deleted from the event store");
+                    } else if (!rs.getString(7).equals(eventId)) {
+                        broken[0] = new Break(position, globalIndex, eventId, "another event stands at this position");
+                    }
+                    lastPosition[0] = position;
+                    if (broken[0] != null) {
+                        checked[0] = ordinal[0];
+                        return;
+                    }
+                    chunk.add(new Link(ordinal[0], position, globalIndex, eventId, hash, previous,
+                            new StoredEvent(rs.getLong(6), rs.getString(7), rs.getString(8), rs.getLong(9),
+                                    rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
+                                    rs.getBytes(14), rs.getBytes(15))));
+                    if (chunk.size() == CHUNK) {
+                        hashed.add(submit(hashing, List.copyOf(chunk), hashed));
+                        chunk.clear();
+                    }
+                }, args.toArray());
+                if (!chunk.isEmpty()) {
+                    hashed.add(submit(hashing, List.copyOf(chunk), hashed));
                 }
-                checked[0]++;
-                long position = rs.getLong(1);
-                long globalIndex = rs.getLong(2);
-                String eventId = rs.getString(3);
-                String hash = rs.getString(4);
-                String previous = position == 1 ? StoredEvent.ZERO : rs.getString(5);
-                if (whole && position != lastPosition[0] + 1) {
-                    broken[0] = new Break(lastPosition[0] + 1, null, null, "chain link missing");
-                    return;
+                // Chunks are in stream order: the first that breaks holds the first altered link before any break
+                // the reader found (which stopped the stream).
+                for (Future<Break> future : hashed) {
+                    Break found = future.get();
+                    if (found != null) {
+                        broken[0] = found;
+                        break;
+                    }
                 }
-                lastPosition[0] = position;
-                if (previous == null) {
-                    broken[0] = new Break(position - 1, null, null, "chain link missing");
-                    return;
-                }
-                if (rs.getObject(6) == null) {
-                    broken[0] = new Break(position, globalIndex, eventId, "event deleted from the event store");
-                    return;
-                }
-                StoredEvent event = new StoredEvent(rs.getLong(6), rs.getString(7), rs.getString(8), rs.getLong(9),
-                        rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13), rs.getBytes(14),
-                        rs.getBytes(15));
-                if (!event.eventId().equals(eventId)) {
-                    broken[0] = new Break(position, globalIndex, eventId, "another event stands at this position");
-                } else if (!event.chain(previous).equals(hash)) {
-                    broken[0] = new Break(position, globalIndex, eventId, "event altered (its hash does not match)");
-                }
-            }, args.toArray());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("verification interrupted", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("verification failed", e.getCause());
+            } finally {
+                hashing.shutdownNow();
+            }
+            if (broken[0] == null) {
+                checked[0] = ordinal[0];
+            } else if (broken[0].ordinal() > 0) {
+                checked[0] = broken[0].ordinal();
+            }
             if (broken[0] == null && whole) {
                 broken[0] = unchained();
             }
-            long[] history = {0};
-            if (broken[0] == null) {
-                broken[0] = checkHistory(twinId, from, to, history);
+            long[] rows = {0};
+            if (broken[0] == null && history) {
+                broken[0] = checkHistory(twinId, from, to, rows);
             }
-            return new Result(broken[0] == null, checked[0], history[0], broken[0]);
+            return new Result(broken[0] == null, checked[0], rows[0], broken[0]);
         });
     }
 
