@@ -12,7 +12,7 @@ import java.util.List;
  */
 interface HistoryDialect {
 
-    /** {@code native} or {@code timescale}: shown by {@code GET /admin/history}, named in the log. */
+    /** {@code native} or {@code timescale}: named in the start-up log and in {@code GET /fleet/activity}. */
     String name();
 
     /** Makes the table ready at start-up and on every maintenance run: partitions ahead, or hypertable and policies. */
