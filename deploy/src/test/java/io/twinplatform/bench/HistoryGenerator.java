@@ -18,6 +18,7 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 import javax.sql.DataSource;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -75,6 +76,7 @@ final class HistoryGenerator {
 
     private static final byte[] COPY_HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0,
             0, 0, 0, 0, 0, 0, 0, 0};
+    private static final byte[] COPY_TRAILER = {(byte) 0xff, (byte) 0xff};
     private static final int CHUNK = 2_000;
     private static final int EVENTS_PER_TRANSACTION = 500_000;
     private static final String[] NAMES = {"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
@@ -162,6 +164,12 @@ final class HistoryGenerator {
         this.seed = seed;
     }
 
+    @Override
+    public String toString() {
+        return String.format("%,d events over %,d twins in %d days, %d principals, seed %d", events, twins, days,
+                principals, seed);
+    }
+
     static String twinId(int twin) {
         return PREFIX + String.format("%06d", twin);
     }
@@ -192,6 +200,20 @@ final class HistoryGenerator {
                 message.getAggregateIdentifier(), message.getSequenceNumber(), message.getType());
     }
 
+    /** For the shape check: a spec of {@code event} with the given identity, metadata and time. */
+    static Spec spec(String eventId, TwinEvent event, Map<String, Object> metaData, Instant time) {
+        return new Spec(0, eventId, event.twinId(), event, new HashMap<>(metaData), time);
+    }
+
+    /** Whether two rows hold the same column values, byte for byte. */
+    static boolean sameRow(Row a, Row b) {
+        return a.eventId().equals(b.eventId()) && Arrays.equals(a.metaData(), b.metaData())
+                && Arrays.equals(a.payload(), b.payload()) && a.payloadRevision().equals(b.payloadRevision())
+                && a.payloadType().equals(b.payloadType()) && a.timeStamp().equals(b.timeStamp())
+                && a.aggregateId().equals(b.aggregateId()) && a.sequenceNumber() == b.sequenceNumber()
+                && a.type().equals(b.type());
+    }
+
     /**
      * Generates the whole history and COPYs it into {@code domain_event_entry} from global index
      * {@code firstGlobalIndex} on (in transactions of {@value #EVENTS_PER_TRANSACTION} events), and one
@@ -204,7 +226,7 @@ final class HistoryGenerator {
         SplittableRandom random = new SplittableRandom(seed);
         long windowStart = now.toEpochMilli() - days * 86_400_000L;
         long window = now.toEpochMilli() - windowStart;
-        int[] remaining = share(random);
+        int[] counts = share(random);
         long[] created = new long[twins];
         long[] gap = new long[twins];
         long[] next = new long[twins];
@@ -214,7 +236,7 @@ final class HistoryGenerator {
                 ? Long.compare(next[a], next[b]) : Integer.compare(a, b));
         for (int t = 0; t < twins; t++) {
             created[t] = windowStart + random.nextLong(window / 4);
-            gap[t] = Math.max(10, (now.toEpochMilli() - created[t]) / remaining[t]);
+            gap[t] = Math.max(10, (now.toEpochMilli() - created[t]) / counts[t]);
             next[t] = created[t];
             cursors[t] = new Cursor(twinId(t));
             due.add(t);
@@ -228,44 +250,36 @@ final class HistoryGenerator {
         long globalIndex = firstGlobalIndex;
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
-            PGConnection pg = connection.unwrap(PGConnection.class);
-            copyRegistry(pg);
-            Deque<Future<byte[]>> pending = new ArrayDeque<>();
-            CopyIn copy = null;
-            long inTransaction = 0;
+            CopySink sink = new CopySink(connection, start);
+            copyRegistry(sink.pg);
+            Deque<Future<Encoded>> pending = new ArrayDeque<>();
             List<Spec> chunk = new ArrayList<>(CHUNK);
             for (long n = 0; n < events; n++) {
                 int t = due.poll();
                 chunk.add(next(t, cursors[t], emitted[t], random, globalIndex++, next[t]));
                 emitted[t]++;
-                if (emitted[t] < remaining[t]) {
+                if (emitted[t] < counts[t]) {
                     // strictly increasing per twin: event k lies in [k, k + 0.9) gaps after the creation
                     next[t] = created[t] + emitted[t] * gap[t] + (long) (random.nextDouble() * 0.9 * gap[t]);
                     due.add(t);
                 }
-                if (chunk.size() == CHUNK || n == events - 1) {
+                if (chunk.size() == CHUNK) {
                     List<Spec> specs = chunk;
                     pending.add(pool.submit(() -> tuples(specs)));
                     chunk = new ArrayList<>(CHUNK);
                 }
-                while (pending.size() > 2 * encoders + 2 || !pending.isEmpty() && n == events - 1) {
-                    if (copy == null) {
-                        copy = pg.getCopyAPI().copyIn("COPY domain_event_entry (" + COLUMNS + ") FROM STDIN (FORMAT binary)");
-                        copy.writeToCopy(COPY_HEADER, 0, COPY_HEADER.length);
-                    }
-                    byte[] tuples = pending.poll().get();
-                    copy.writeToCopy(tuples, 0, tuples.length);
-                    inTransaction += CHUNK;
-                    if (inTransaction >= EVENTS_PER_TRANSACTION || pending.isEmpty() && n == events - 1) {
-                        byte[] trailer = {(byte) 0xff, (byte) 0xff};
-                        copy.writeToCopy(trailer, 0, 2);
-                        copy.endCopy();
-                        connection.commit();
-                        copy = null;
-                        inTransaction = 0;
-                    }
+                // keep every encoder busy, and memory bounded
+                while (pending.size() > 2 * encoders + 2) {
+                    sink.write(pending.poll().get());
                 }
             }
+            if (!chunk.isEmpty()) {
+                sink.write(tuples(chunk));
+            }
+            while (!pending.isEmpty()) {
+                sink.write(pending.poll().get());
+            }
+            sink.commit();
             try (Statement statement = connection.createStatement()) {
                 statement.execute("SELECT setval(pg_get_serial_sequence('domain_event_entry', 'global_index'),"
                         + " (SELECT max(global_index) FROM domain_event_entry))");
@@ -276,6 +290,52 @@ final class HistoryGenerator {
         }
         return new Written(events, firstGlobalIndex, globalIndex - 1, Instant.ofEpochMilli(windowStart), now,
                 (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The COPY stream into {@code domain_event_entry}: opened on the first chunk, committed every
+     * {@value #EVENTS_PER_TRANSACTION} events (with a progress line) and at the end.
+     */
+    private final class CopySink {
+        private final Connection connection;
+        private final PGConnection pg;
+        private final long start;
+        private CopyIn copy;
+        private long inTransaction;
+        private long copied;
+
+        CopySink(Connection connection, long start) throws SQLException {
+            this.connection = connection;
+            this.pg = connection.unwrap(PGConnection.class);
+            this.start = start;
+        }
+
+        void write(Encoded encoded) throws SQLException {
+            if (copy == null) {
+                copy = pg.getCopyAPI().copyIn("COPY domain_event_entry (" + COLUMNS + ") FROM STDIN (FORMAT binary)");
+                copy.writeToCopy(COPY_HEADER, 0, COPY_HEADER.length);
+            }
+            copy.writeToCopy(encoded.tuples(), 0, encoded.tuples().length);
+            inTransaction += encoded.rows();
+            copied += encoded.rows();
+            if (inTransaction >= EVENTS_PER_TRANSACTION) {
+                commit();
+            }
+        }
+
+        void commit() throws SQLException {
+            if (copy == null) {
+                return;
+            }
+            copy.writeToCopy(COPY_TRAILER, 0, COPY_TRAILER.length);
+            copy.endCopy();
+            connection.commit();
+            copy = null;
+            inTransaction = 0;
+            double seconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf("  copied %,d of %,d events in %.0f s (%,.0f/s)%n", copied, events, seconds,
+                    copied / seconds);
+        }
     }
 
     /** Each twin's number of events: a share of {@code events} by a random weight, at least 2, summing exactly. */
@@ -329,7 +389,8 @@ final class HistoryGenerator {
                     desired.putObject("firmware").put("version", "2." + random.nextInt(8));
                     channel = Channel.ROLLOUT;
                 } else if (which < 4) {
-                    desired.putObject("telemetryConfig").put("sendFrequency", FREQUENCIES[random.nextInt(FREQUENCIES.length)]);
+                    desired.putObject("telemetryConfig")
+                            .put("sendFrequency", FREQUENCIES[random.nextInt(FREQUENCIES.length)]);
                     channel = Channel.CONFIGURATION;
                 } else if (which < 8) {
                     desired.putObject("thresholds").put("high", 28 + random.nextInt(15));
@@ -337,7 +398,8 @@ final class HistoryGenerator {
                     desired.put("mode", random.nextBoolean() ? "eco" : "normal");
                 }
                 event = cursor.patch(null, desired);
-                audit = operatorAudit(random, channel, random.nextInt(3) == 0 ? "change CHG-" + random.nextInt(10_000) : null);
+                String reason = random.nextInt(3) == 0 ? "change CHG-" + random.nextInt(10_000) : null;
+                audit = operatorAudit(random, channel, reason);
             } else if (kind < 0.99) {
                 ObjectNode tags = JsonNodeFactory.instance.objectNode();
                 if (random.nextBoolean()) {
@@ -394,7 +456,7 @@ final class HistoryGenerator {
         reported.put("uptime", random.nextInt(1_000_000));
         ObjectNode battery = reported.putObject("battery");
         battery.put("level", random.nextInt(101));
-        battery.put("voltage", 30 + random.nextInt(13) / 10.0);
+        battery.put("voltage", (30 + random.nextInt(13)) / 10.0);
         reported.putObject("firmware").put("version", "2." + random.nextInt(8)).put("state", "Current");
         reported.putObject("telemetryConfig").put("status", "Success");
         return reported;
@@ -426,8 +488,11 @@ final class HistoryGenerator {
         return new UUID(most, least).toString();
     }
 
-    /** The binary COPY tuples of a chunk. */
-    private byte[] tuples(List<Spec> specs) {
+    /** A chunk's binary COPY tuples, and how many rows they hold. */
+    private record Encoded(byte[] tuples, int rows) {
+    }
+
+    private Encoded tuples(List<Spec> specs) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(specs.size() * 1024);
         DataOutputStream out = new DataOutputStream(bytes);
         try {
@@ -451,7 +516,7 @@ final class HistoryGenerator {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        return new Encoded(bytes.toByteArray(), specs.size());
     }
 
     private static void text(DataOutputStream out, String value) throws IOException {
@@ -467,6 +532,7 @@ final class HistoryGenerator {
         }
     }
 
+    /** The generated twins' rows of the write side's registry (its subscribing handler never sees COPYed events). */
     private void copyRegistry(PGConnection pg) throws SQLException, IOException {
         StringBuilder rows = new StringBuilder(twins * 32);
         for (int t = 0; t < twins; t++) {
@@ -475,25 +541,6 @@ final class HistoryGenerator {
         }
         byte[] data = rows.toString().getBytes(StandardCharsets.UTF_8);
         pg.getCopyAPI().copyIn("COPY twin_registry (twin_id, device_id, module_id, deleted) FROM STDIN",
-                new java.io.ByteArrayInputStream(data));
-    }
-
-    /** For the shape check: a spec of {@code event} with the given identity, metadata and time. */
-    static Spec spec(String eventId, TwinEvent event, Map<String, Object> metaData, Instant time) {
-        return new Spec(0, eventId, event.twinId(), event, new HashMap<>(metaData), time);
-    }
-
-    @Override
-    public String toString() {
-        return String.format("%,d events over %,d twins in %d days, %d principals, seed %d", events, twins, days,
-                principals, seed);
-    }
-
-    static boolean sameRow(Row a, Row b) {
-        return a.eventId().equals(b.eventId()) && Arrays.equals(a.metaData(), b.metaData())
-                && Arrays.equals(a.payload(), b.payload()) && a.payloadRevision().equals(b.payloadRevision())
-                && a.payloadType().equals(b.payloadType()) && a.timeStamp().equals(b.timeStamp())
-                && a.aggregateId().equals(b.aggregateId()) && a.sequenceNumber() == b.sequenceNumber()
-                && a.type().equals(b.type());
+                new ByteArrayInputStream(data));
     }
 }
