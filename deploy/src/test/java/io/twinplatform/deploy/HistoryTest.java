@@ -9,10 +9,12 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -144,7 +146,7 @@ class HistoryTest extends PlatformTestSupport {
     }
 
     @Test
-    void dropsDayPartitionsPastRetentionAndKeepsTheRest() {
+    void dropsPartitionsPastRetentionAndKeepsTheRest() {
         LocalDate old = LocalDate.now(ZoneOffset.UTC).minusDays(200);
         String name = "twin_history_p" + old.toString().replace("-", "");
         jdbc.execute("CREATE TABLE " + name + " PARTITION OF twin_history FOR VALUES FROM ('" + old
@@ -155,9 +157,14 @@ class HistoryTest extends PlatformTestSupport {
         List<String> left = jdbc.queryForList("""
                 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
                 JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'twin_history'""", String.class);
+        // Weeks from Monday: from the retention's horizon (90 days) to a week ahead.
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate monday = today.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
         assertThat(left).doesNotContain(name)
-                .contains("twin_history_p" + LocalDate.now(ZoneOffset.UTC).toString().replace("-", ""))
-                .contains("twin_history_p" + LocalDate.now(ZoneOffset.UTC).plusDays(7).toString().replace("-", ""));
+                .contains("twin_history_p" + monday.toString().replace("-", ""))
+                .contains("twin_history_p" + monday.plusDays(7).toString().replace("-", ""))
+                .contains("twin_history_p" + monday.minusDays(84).toString().replace("-", ""))
+                .hasSizeLessThanOrEqualTo(16);
     }
 
     @Test

@@ -1,8 +1,8 @@
 package io.twinplatform.history;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.AuditMetadata;
@@ -97,6 +97,7 @@ class HistoryProjection {
     }
 
     private void flush(Batch batch) {
+        store.commitWithoutWaitingForTheDisk();
         List<Change> changes = batch.changes;
         Map<String, HistoryStore.Head> known = new HashMap<>();
         Set<String> missing = new LinkedHashSet<>();
@@ -138,7 +139,7 @@ class HistoryProjection {
                 }
                 state.apply(event, change.at());
             }
-            ObjectNode document = state.deleted() ? null : state.render();
+            String document = state.deleted() ? null : state.toJson();
             HistoryStore.Head next = new HistoryStore.Head(event.version(), change.at(), state.deleted() ? null : state);
             known.put(twinId, next);
             changed.put(twinId, next);
@@ -161,7 +162,7 @@ class HistoryProjection {
         }
     }
 
-    private HistoryRow row(Change change, TwinState state, ObjectNode document, long globalIndex) {
+    private HistoryRow row(Change change, TwinState state, String document, long globalIndex) {
         TwinEvent event = change.event();
         MetaData meta = change.metaData();
         return new HistoryRow(change.at(), event.twinId(), state.deviceId(), state.moduleId(), event.version(),
@@ -169,7 +170,15 @@ class HistoryProjection {
                 event.getClass().getSimpleName(), change.eventId(), globalIndex,
                 text(meta, AuditMetadata.PRINCIPAL), text(meta, AuditMetadata.CHANNEL), text(meta, AuditMetadata.TRANSPORT),
                 text(meta, AuditMetadata.CORRELATION_ID), text(meta, AuditMetadata.CAUSATION_ID),
-                text(meta, AuditMetadata.REASON), paths(event), json.valueToTree(event), document);
+                text(meta, AuditMetadata.REASON), paths(event), change(event), document);
+    }
+
+    private String change(TwinEvent event) {
+        try {
+            return json.writeValueAsString(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a twin event that Jackson cannot write: " + event.getClass(), e);
+        }
     }
 
     /** The twin paths an event sets or removes: its patches' leaves, written as a query names them. */

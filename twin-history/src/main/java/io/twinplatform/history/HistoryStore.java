@@ -111,8 +111,8 @@ class HistoryStore {
         statement.setString(15, row.causationId());
         statement.setString(16, row.reason());
         statement.setArray(17, statement.getConnection().createArrayOf("text", row.paths().toArray()));
-        statement.setString(18, row.change().toString());
-        statement.setString(19, row.state() == null ? null : row.state().toString());
+        statement.setString(18, row.change());
+        statement.setString(19, row.state());
     }
 
     /** The global index of each stored event, by event identifier. */
@@ -127,6 +127,14 @@ class HistoryStore {
             indexes.put(rs.getString(1), rs.getLong(2));
         });
         return indexes;
+    }
+
+    /**
+     * This transaction commits without waiting for its WAL to reach the disk: a projection's rows and its token
+     * commit together, so a crash can only lose the last few batches whole, and the processor projects them again.
+     */
+    void commitWithoutWaitingForTheDisk() {
+        jdbc.execute("SET LOCAL synchronous_commit = off");
     }
 
     void deleteAll() {

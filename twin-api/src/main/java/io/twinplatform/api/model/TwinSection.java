@@ -113,8 +113,19 @@ public final class TwinSection {
 
     /** The section as a twin document shows it: values, then {@code $metadata} and {@code $version}. */
     ObjectNode render() {
-        ObjectNode out = values.deepCopy();
-        out.set(METADATA, metadata.deepCopy());
+        return render(true);
+    }
+
+    /** With {@code copy} false the result shares this section's nodes: only for writing it out at once. */
+    ObjectNode render(boolean copy) {
+        ObjectNode out;
+        if (copy) {
+            out = values.deepCopy();
+        } else {
+            out = JsonNodeFactory.instance.objectNode();
+            out.setAll(values);
+        }
+        out.set(METADATA, copy ? metadata.deepCopy() : metadata);
         out.put(VERSION, version);
         return out;
     }

@@ -163,6 +163,15 @@ public final class TwinState {
 
     /** The twin document users see (Azure's twin JSON plus AWS's {@code delta}). */
     public ObjectNode render() {
+        return render(true);
+    }
+
+    /** The text of {@link #render()}, written without copying the state's nodes first. */
+    public String toJson() {
+        return render(false).toString();
+    }
+
+    private ObjectNode render(boolean copy) {
         ObjectNode doc = JsonNodeFactory.instance.objectNode();
         doc.put("deviceId", deviceId);
         doc.put("moduleId", moduleId);
@@ -175,10 +184,10 @@ public final class TwinState {
         doc.put("statusUpdatedTime", statusUpdatedTime);
         doc.put("connectionState", connectionState);
         doc.put("lastActivityTime", lastActivityTime);
-        doc.set("tags", tags.deepCopy());
+        doc.set("tags", copy ? tags.deepCopy() : tags);
         ObjectNode properties = doc.putObject("properties");
-        properties.set("desired", desired.render());
-        properties.set("reported", reported.render());
+        properties.set("desired", desired.render(copy));
+        properties.set("reported", reported.render(copy));
         doc.set("delta", Delta.of(desired.values(), reported.values()));
         return doc;
     }

@@ -249,34 +249,45 @@ public class AuditVerifier {
         }
         List<Break> missing = jdbc.query("""
                 SELECT e.global_index, e.event_identifier FROM domain_event_entry e
-                WHERE e.payload_type LIKE 'io.twinplatform.api.twin.%' AND e.global_index <= ?
+                WHERE e.payload_type LIKE 'io.twinplatform.api.twin.%'
+                  AND (e.global_index <= ? OR EXISTS (SELECT 1 FROM twin_history_head p
+                       WHERE p.twin_id = e.aggregate_identifier AND p.version > e.sequence_number))
                   AND e.time_stamp::timestamptz >= ?""" + missingScope + """
-                 AND NOT EXISTS (SELECT 1 FROM twin_history h WHERE h.event_id = e.event_identifier
-                                 AND h.twin_id = e.aggregate_identifier)
+                 AND NOT EXISTS (SELECT 1 FROM twin_history h WHERE h.twin_id = e.aggregate_identifier
+                                 AND h.version = e.sequence_number + 1)
                 ORDER BY e.global_index LIMIT 1""",
                 (rs, n) -> new Break(null, rs.getLong(1), rs.getString(2), "history row missing (deleted)"),
                 missingArgs.toArray());
         return missing.isEmpty() ? null : missing.get(0);
     }
 
-    /** How far the history processor has read the event store (its token's index), -1 before it started. */
+    /**
+     * How far every segment of the history processor has read the event store (the lowest token index, below any
+     * gap); -1 before all have started, or when a token cannot be read (then no row is reported missing).
+     */
     private long historyPosition() {
         List<String> tokens = jdbc.queryForList(
                 "SELECT convert_from(token, 'UTF8') FROM token_entry WHERE processor_name = 'twin-history'", String.class);
-        long position = -1;
+        long position = tokens.isEmpty() ? -1 : Long.MAX_VALUE;
         for (String token : tokens) {
+            JsonNode node;
             try {
-                JsonNode node = mapper.readTree(token);
-                if (node != null && node.has("index")) {
-                    long index = node.get("index").asLong();
-                    for (JsonNode gap : node.path("gaps")) {
-                        index = Math.min(index, gap.asLong() - 1);
-                    }
-                    position = Math.max(position, index);
-                }
+                node = token == null ? null : mapper.readTree(token);
             } catch (Exception unreadable) {
-                // a token this check cannot read: check no missing rows rather than guess
+                return -1;
             }
+            if (node != null && node.has("currentToken")) {
+                // A replay's token: where the replay has got to.
+                node = node.get("currentToken");
+            }
+            if (node == null || !node.has("index")) {
+                return -1;
+            }
+            long index = node.get("index").asLong();
+            for (JsonNode gap : node.path("gaps")) {
+                index = Math.min(index, gap.asLong() - 1);
+            }
+            position = Math.min(position, index);
         }
         return position;
     }
