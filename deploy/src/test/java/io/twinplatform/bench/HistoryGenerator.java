@@ -1,8 +1,12 @@
 package io.twinplatform.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.model.TwinJson;
+import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.ChangedPaths;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
@@ -16,12 +20,14 @@ import org.axonframework.serialization.SerializedObject;
 import org.axonframework.serialization.Serializer;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
 
 import javax.sql.DataSource;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -221,7 +227,8 @@ final class HistoryGenerator {
      * index sequence is moved past the last row. Encoding runs on {@code encoders} threads; generation and the
      * COPY stream on the caller's.
      */
-    Written write(DataSource dataSource, long firstGlobalIndex, Instant now, int encoders) throws Exception {
+    Written write(DataSource dataSource, long firstGlobalIndex, Instant now, int encoders, boolean historyRows)
+            throws Exception {
         long start = System.nanoTime();
         SplittableRandom random = new SplittableRandom(seed);
         long windowStart = now.toEpochMilli() - days * 86_400_000L;
@@ -248,15 +255,21 @@ final class HistoryGenerator {
             return thread;
         });
         long globalIndex = firstGlobalIndex;
-        try (Connection connection = dataSource.getConnection()) {
+        try (Connection connection = dataSource.getConnection();
+             Connection historyConnection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             CopySink sink = new CopySink(connection, start);
+            HistoryRows history = historyRows ? new HistoryRows(historyConnection) : null;
             copyRegistry(sink.pg);
             Deque<Future<Encoded>> pending = new ArrayDeque<>();
             List<Spec> chunk = new ArrayList<>(CHUNK);
             for (long n = 0; n < events; n++) {
                 int t = due.poll();
-                chunk.add(next(t, cursors[t], emitted[t], random, globalIndex++, next[t]));
+                Spec spec = next(t, cursors[t], emitted[t], random, globalIndex++, next[t]);
+                chunk.add(spec);
+                if (history != null) {
+                    history.add(t, spec);
+                }
                 emitted[t]++;
                 if (emitted[t] < counts[t]) {
                     // strictly increasing per twin: event k lies in [k, k + 0.9) gaps after the creation
@@ -280,6 +293,9 @@ final class HistoryGenerator {
                 sink.write(pending.poll().get());
             }
             sink.commit();
+            if (history != null) {
+                history.finish();
+            }
             try (Statement statement = connection.createStatement()) {
                 statement.execute("SELECT setval(pg_get_serial_sequence('domain_event_entry', 'global_index'),"
                         + " (SELECT max(global_index) FROM domain_event_entry))");
@@ -335,6 +351,119 @@ final class HistoryGenerator {
             double seconds = (System.nanoTime() - start) / 1e9;
             System.out.printf("  copied %,d of %,d events in %.0f s (%,.0f/s)%n", copied, events, seconds,
                     copied / seconds);
+        }
+    }
+
+    /**
+     * The history table's rows for the generated events, as the history projection would write them (the twin folded
+     * with the platform's own {@link TwinState}, the change as the event's JSON, the paths it changes), COPYed in CSV
+     * on a second connection while the events are, and each twin's head pointer at the end. For the large scale, where
+     * the projection itself would take longer than the rest of the benchmark; its rate is measured on its own.
+     */
+    private final class HistoryRows {
+        private static final String COLUMNS = "time, twin_id, device_id, module_id, version, desired_version,"
+                + " reported_version, event_type, event_id, global_index, principal, channel, transport,"
+                + " correlation_id, causation_id, reason, paths, change, state";
+
+        private final Connection connection;
+        private final CopyManager copies;
+        private final TwinState[] states = new TwinState[twins];
+        private final Instant[] times = new Instant[twins];
+        private final ObjectMapper json = TwinJson.newMapper();
+        private final StringBuilder buffer = new StringBuilder(1 << 20);
+        private CopyIn copy;
+        private long inTransaction;
+
+        HistoryRows(Connection connection) throws SQLException {
+            this.connection = connection;
+            connection.setAutoCommit(false);
+            this.copies = connection.unwrap(PGConnection.class).getCopyAPI();
+        }
+
+        void add(int twin, Spec spec) throws Exception {
+            TwinEvent event = spec.event();
+            if (event instanceof TwinCreated created) {
+                states[twin] = TwinState.created(created, spec.time());
+            } else {
+                states[twin].apply(event, spec.time());
+            }
+            TwinState state = states[twin];
+            times[twin] = spec.time();
+            Map<String, Object> meta = spec.metaData();
+            StringBuilder line = buffer;
+            csv(line, spec.time().toString()).append(',');
+            csv(line, spec.twinId()).append(',');
+            csv(line, state.deviceId()).append(',');
+            csv(line, state.moduleId()).append(',');
+            line.append(event.version()).append(',');
+            line.append(state.deleted() ? "" : state.desired().version()).append(',');
+            line.append(state.deleted() ? "" : state.reported().version()).append(',');
+            csv(line, event.getClass().getSimpleName()).append(',');
+            csv(line, spec.eventId()).append(',');
+            line.append(spec.globalIndex()).append(',');
+            for (String key : List.of(AuditMetadata.PRINCIPAL, AuditMetadata.CHANNEL, AuditMetadata.TRANSPORT,
+                    AuditMetadata.CORRELATION_ID, AuditMetadata.CAUSATION_ID, AuditMetadata.REASON)) {
+                Object value = meta.get(key);
+                csv(line, value == null ? null : value.toString()).append(',');
+            }
+            StringBuilder paths = new StringBuilder("{");
+            for (String path : ChangedPaths.of(event)) {
+                paths.append(paths.length() > 1 ? "," : "").append('"')
+                        .append(path.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            }
+            csv(line, paths.append('}').toString()).append(',');
+            csv(line, json.writeValueAsString(event)).append(',');
+            csv(line, state.deleted() ? null : state.toJson()).append('\n');
+            if (buffer.length() > (1 << 20)) {
+                flush();
+            }
+            if (++inTransaction >= EVENTS_PER_TRANSACTION) {
+                commit();
+            }
+        }
+
+        private StringBuilder csv(StringBuilder line, String value) {
+            if (value != null) {
+                line.append('"').append(value.replace("\"", "\"\"")).append('"');
+            }
+            return line;
+        }
+
+        private void flush() throws SQLException {
+            if (buffer.isEmpty()) {
+                return;
+            }
+            if (copy == null) {
+                copy = copies.copyIn("COPY twin_history (" + COLUMNS + ") FROM STDIN (FORMAT csv)");
+            }
+            byte[] bytes = buffer.toString().getBytes(StandardCharsets.UTF_8);
+            copy.writeToCopy(bytes, 0, bytes.length);
+            buffer.setLength(0);
+        }
+
+        private void commit() throws SQLException {
+            flush();
+            if (copy != null) {
+                copy.endCopy();
+                copy = null;
+            }
+            connection.commit();
+            inTransaction = 0;
+        }
+
+        /** The last rows, and each twin's head: its latest version and that row's time. */
+        void finish() throws Exception {
+            commit();
+            StringBuilder heads = new StringBuilder();
+            for (int t = 0; t < twins; t++) {
+                if (states[t] != null) {
+                    heads.append(twinId(t)).append(',').append(states[t].version()).append(',')
+                            .append(times[t]).append('\n');
+                }
+            }
+            copies.copyIn("COPY twin_history_head (twin_id, version, time) FROM STDIN (FORMAT csv)",
+                    new StringReader(heads.toString()));
+            connection.commit();
         }
     }
 

@@ -138,6 +138,22 @@ class AuditVerifyTest extends PlatformTestSupport {
     }
 
     @Test
+    void anEditedHistoryStateIsFoundByFoldingTheTwinsEvents() {
+        jdbc.update("UPDATE twin_history SET state = jsonb_set(state, '{tags,owner}', '\"mallory\"')"
+                + " WHERE twin_id = ? AND version = 2", device);
+        try {
+            JsonNode edited = verify("{'twinId':'" + device + "'}");
+            assertThat(edited.get("valid").asBoolean()).isFalse();
+            assertThat(edited.at("/firstBrokenAt/reason").asText())
+                    .contains("version 2").contains("its events do not give");
+        } finally {
+            jdbc.update("UPDATE twin_history SET state = state #- '{tags,owner}' WHERE twin_id = ? AND version = 2",
+                    device);
+        }
+        assertThat(verify("{'twinId':'" + device + "'}").get("valid").asBoolean()).isTrue();
+    }
+
+    @Test
     void theChainItselfIsAppendOnly() {
         assertThat(org.assertj.core.api.Assertions.catchThrowable(
                 () -> jdbc.update("DELETE FROM event_chain WHERE global_index = ?", indexes.get(0))))

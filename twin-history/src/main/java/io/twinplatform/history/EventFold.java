@@ -17,7 +17,7 @@ import java.util.function.Predicate;
  * history table no longer holds, and for twins whose history starts before this projection existed.
  */
 @Component
-class EventFold {
+public class EventFold {
 
     private final EventStore events;
 
@@ -26,14 +26,14 @@ class EventFold {
     }
 
     /** One event of a twin, and the twin right after it ({@code state.deleted()} after a deletion). */
-    record Step(DomainEventMessage<?> message, TwinEvent event, TwinState state) {
+    public record Step(DomainEventMessage<?> message, TwinEvent event, TwinState state) {
     }
 
     /**
      * Folds the twin's events from its first and hands each one with version in {@code [fromVersion, toVersion]}
      * to {@code step}, with the state after it. The state object is the fold's own: render it before returning.
      */
-    void steps(String twinId, long fromVersion, long toVersion, Consumer<Step> step) {
+    public void steps(String twinId, long fromVersion, long toVersion, Consumer<Step> step) {
         walk(twinId, message -> ((TwinEvent) message.getPayload()).version() > toVersion, each -> {
             if (each.event().version() >= fromVersion) {
                 step.accept(each);

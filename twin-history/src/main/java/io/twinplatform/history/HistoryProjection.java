@@ -1,17 +1,13 @@
 package io.twinplatform.history;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.AuditMetadata;
-import io.twinplatform.api.twin.ReportedPropertiesPatched;
+import io.twinplatform.api.twin.ChangedPaths;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinEvent;
-import io.twinplatform.api.twin.TwinPatched;
-import io.twinplatform.api.twin.TwinReplaced;
-import io.twinplatform.api.twin.TwinStatusChanged;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
@@ -25,7 +21,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -170,7 +165,7 @@ class HistoryProjection {
                 event.getClass().getSimpleName(), change.eventId(), globalIndex,
                 text(meta, AuditMetadata.PRINCIPAL), text(meta, AuditMetadata.CHANNEL), text(meta, AuditMetadata.TRANSPORT),
                 text(meta, AuditMetadata.CORRELATION_ID), text(meta, AuditMetadata.CAUSATION_ID),
-                text(meta, AuditMetadata.REASON), paths(event), change(event), document);
+                text(meta, AuditMetadata.REASON), ChangedPaths.of(event), change(event), document);
     }
 
     private String change(TwinEvent event) {
@@ -178,45 +173,6 @@ class HistoryProjection {
             return json.writeValueAsString(event);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a twin event that Jackson cannot write: " + event.getClass(), e);
-        }
-    }
-
-    /** The twin paths an event sets or removes: its patches' leaves, written as a query names them. */
-    static List<String> paths(TwinEvent event) {
-        List<String> paths = new ArrayList<>();
-        if (event instanceof TwinCreated e) {
-            // An empty section at creation sets nothing (a replace with one empties the section: it counts).
-            if (e.tags() != null && !e.tags().isEmpty()) {
-                leaves("tags", e.tags(), paths);
-            }
-            if (e.desired() != null && !e.desired().isEmpty()) {
-                leaves("properties.desired", e.desired(), paths);
-            }
-        } else if (event instanceof TwinReplaced e) {
-            leaves("tags", e.tags(), paths);
-            leaves("properties.desired", e.desired(), paths);
-        } else if (event instanceof TwinPatched e) {
-            leaves("tags", e.tags(), paths);
-            leaves("properties.desired", e.desired(), paths);
-        } else if (event instanceof ReportedPropertiesPatched e) {
-            leaves("properties.reported", e.patch(), paths);
-        } else if (event instanceof TwinStatusChanged) {
-            paths.add("status");
-        }
-        return paths;
-    }
-
-    private static void leaves(String prefix, JsonNode node, List<String> paths) {
-        if (node == null) {
-            return;
-        }
-        if (!node.isObject() || node.isEmpty()) {
-            paths.add(prefix);
-            return;
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = fields.next();
-            leaves(prefix + "." + field.getKey(), field.getValue(), paths);
         }
     }
 

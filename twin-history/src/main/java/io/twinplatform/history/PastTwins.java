@@ -7,6 +7,7 @@ import io.twinplatform.api.history.PastTwin;
 import io.twinplatform.api.model.TwinState;
 import org.axonframework.queryhandling.QueryHandler;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Component;
 
 import java.sql.Timestamp;
@@ -35,6 +36,8 @@ class PastTwins {
     private record Found(long version, String state) {
     }
 
+    private static final RowMapper<Found> FOUND = (rs, n) -> new Found(rs.getLong(1), rs.getString(2));
+
     /** The fleet-wide reads' horizon, and the function (migration V9) that returns the fleet at an instant. */
     @QueryHandler
     HistoryHorizon horizon(FindHistoryHorizon query) {
@@ -48,27 +51,27 @@ class PastTwins {
             if (query.asOf().isBefore(retention.horizon())) {
                 return rebuilt(query.twinId(), null, query.asOf());
             }
-            // The latest row at or before the instant: in the table, or carried into the baseline by retention.
+            // The latest row at or before the instant. Retention drops the oldest rows first, so a row found in the
+            // table is never older than the twin's baseline row; only without one is the baseline asked.
             Timestamp asOf = Timestamp.from(query.asOf());
             found = jdbc.query("""
-                            SELECT version, state::text FROM (
-                                (SELECT version, state FROM twin_history WHERE twin_id = ? AND time <= ?
-                                 ORDER BY version DESC LIMIT 1)
-                                UNION ALL
-                                SELECT version, state FROM twin_history_baseline WHERE twin_id = ? AND time <= ?) r
-                            ORDER BY version DESC LIMIT 1""",
-                    (rs, n) -> new Found(rs.getLong(1), rs.getString(2)), query.twinId(), asOf, query.twinId(), asOf);
+                            SELECT version, state::text FROM twin_history WHERE twin_id = ? AND time <= ?
+                            ORDER BY version DESC LIMIT 1""", FOUND, query.twinId(), asOf);
+            if (found.isEmpty()) {
+                found = jdbc.query("SELECT version, state::text FROM twin_history_baseline WHERE twin_id = ?"
+                        + " AND time <= ?", FOUND, query.twinId(), asOf);
+            }
             if (found.isEmpty()) {
                 // Not yet in the history (it follows the event store a little behind): ask the events.
                 return createdBy(query.twinId(), query.asOf()) ? rebuilt(query.twinId(), null, query.asOf()) : null;
             }
         } else {
-            found = jdbc.query("""
-                            SELECT version, state::text FROM twin_history WHERE twin_id = ? AND version = ?
-                            UNION ALL
-                            SELECT version, state::text FROM twin_history_baseline WHERE twin_id = ? AND version = ?""",
-                    (rs, n) -> new Found(rs.getLong(1), rs.getString(2)),
-                    query.twinId(), query.atVersion(), query.twinId(), query.atVersion());
+            found = jdbc.query("SELECT version, state::text FROM twin_history WHERE twin_id = ? AND version = ?",
+                    FOUND, query.twinId(), query.atVersion());
+            if (found.isEmpty()) {
+                found = jdbc.query("SELECT version, state::text FROM twin_history_baseline WHERE twin_id = ?"
+                        + " AND version = ?", FOUND, query.twinId(), query.atVersion());
+            }
             if (found.isEmpty()) {
                 return rebuilt(query.twinId(), query.atVersion(), null);
             }

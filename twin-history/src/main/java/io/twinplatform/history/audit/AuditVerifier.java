@@ -3,6 +3,7 @@ package io.twinplatform.history.audit;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.twinplatform.history.EventFold;
 import io.twinplatform.history.HistoryRetention;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -13,7 +14,10 @@ import javax.sql.DataSource;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -78,10 +82,12 @@ public class AuditVerifier {
     private final TransactionTemplate readOnly;
     private final ObjectMapper mapper = new ObjectMapper();
     private final HistoryRetention retention;
+    private final EventFold fold;
 
     AuditVerifier(DataSource dataSource, JdbcTemplate jdbc, PlatformTransactionManager transactions,
-                  HistoryRetention retention) {
+                  HistoryRetention retention, EventFold fold) {
         this.retention = retention;
+        this.fold = fold;
         this.streaming = new JdbcTemplate(dataSource);
         this.streaming.setFetchSize(2000);
         this.jdbc = jdbc;
@@ -240,6 +246,12 @@ public class AuditVerifier {
         if (!altered.isEmpty()) {
             return altered.get(0);
         }
+        if (twinId != null) {
+            Break state = checkStates(twinId, from, to);
+            if (state != null) {
+                return state;
+            }
+        }
         long passed = historyPosition();
         List<Object> missingArgs = new ArrayList<>(List.of(passed, Timestamp.from(retention.horizon())));
         String missingScope = "";
@@ -259,6 +271,51 @@ public class AuditVerifier {
                 (rs, n) -> new Break(null, rs.getLong(1), rs.getString(2), "history row missing (deleted)"),
                 missingArgs.toArray());
         return missing.isEmpty() ? null : missing.get(0);
+    }
+
+    /**
+     * One twin's rows must hold the twin its events give: its events are folded from the first, and each row in
+     * scope is compared with the state after its event (as JSON values, whatever the key order).
+     */
+    private Break checkStates(String twinId, Instant from, Instant to) {
+        Map<Long, String> states = new HashMap<>();
+        jdbc.query("SELECT version, state::text FROM twin_history WHERE twin_id = ?"
+                        + (from != null ? " AND time >= ?" : "") + (to != null ? " AND time < ?" : ""),
+                rs -> {
+                    states.put(rs.getLong(1), rs.getString(2));
+                }, scopeArgs(twinId, from, to));
+        Break[] first = {null};
+        fold.steps(twinId, 1, Long.MAX_VALUE, step -> {
+            long version = step.event().version();
+            if (first[0] != null || !states.containsKey(version)) {
+                return;
+            }
+            String expected = step.state().deleted() ? null : step.state().toJson();
+            if (!Objects.equals(json(expected), json(states.get(version)))) {
+                first[0] = new Break(null, null, step.message().getIdentifier(), "history row of " + twinId
+                        + " version " + version + " holds a twin its events do not give");
+            }
+        });
+        return first[0];
+    }
+
+    private static Object[] scopeArgs(String twinId, Instant from, Instant to) {
+        List<Object> args = new ArrayList<>(List.of(twinId));
+        if (from != null) {
+            args.add(Timestamp.from(from));
+        }
+        if (to != null) {
+            args.add(Timestamp.from(to));
+        }
+        return args.toArray();
+    }
+
+    private JsonNode json(String text) {
+        try {
+            return text == null ? null : mapper.readTree(text);
+        } catch (Exception unreadable) {
+            return mapper.getNodeFactory().textNode(text);
+        }
     }
 
     /**
