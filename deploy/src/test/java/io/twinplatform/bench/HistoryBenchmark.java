@@ -105,6 +105,11 @@ public final class HistoryBenchmark {
     /** Whether the generator writes the history rows itself (the projection's build is then not waited for). */
     private static final boolean HISTORY_ROWS = Boolean.parseBoolean(
             System.getProperty("bench.history-rows", String.valueOf(EVENTS > 1_000_000)));
+    /** With reused data: read first with the chain's processor stopped, then finish its build and verify. */
+    private static final boolean READS_FIRST = Boolean.getBoolean("bench.reads-first");
+    /** Whether to verify the history rows against their events too (a join of both tables: long at 10M). */
+    private static final boolean FULL_VERIFY = Boolean.parseBoolean(
+            System.getProperty("bench.full-verify", String.valueOf(EVENTS <= 1_000_000)));
     private static final int BASELINE_ROWS = Integer.getInteger("bench.baseline-rows", 200_000);
     /** The history projection's batch size (axon.eventhandling.processors.twin-history.batch-size). */
     private static final int BATCH = 200;
@@ -144,8 +149,14 @@ public final class HistoryBenchmark {
         }
     }
 
+    /** A line of the final report, also printed at once (a long run keeps what it measured if stopped). */
+    private void note(String line) {
+        System.out.println("  | " + line);
+        report.add(line);
+    }
+
     private void run() throws Exception {
-        report.add(String.format("machine: %d cores, %s, Java %s; %,d events, %,d twins, %d days, %d principals,"
+        note(String.format("machine: %d cores, %s, Java %s; %,d events, %,d twins, %d days, %d principals,"
                         + " %d HTTP threads, %,d samples per read", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name"), System.getProperty("java.version"), EVENTS, TWINS, DAYS, PRINCIPALS,
                 THREADS, RUNS));
@@ -158,9 +169,25 @@ public final class HistoryBenchmark {
         if (generated == 0) {
             generateAndBuild();
         } else if (generated == EVENTS && registered == TWINS) {
-            report.add(String.format("generation: reused the %,d events already in the data directory (generation and"
+            note(String.format("generation: reused the %,d events already in the data directory (generation and"
                     + " initial build were measured by the run that wrote them)", generated));
+            if (READS_FIRST) {
+                // The reads, while no projection writes: the chain is built (and verified) after them.
+                processors().get(CHAIN).shutdownAsync().get(60, TimeUnit.SECONDS);
+                sizes();
+                reads(lives());
+                fleetQueryAsOf();
+                insertBaseline();
+                processors().get(CHAIN).start();
+            }
             awaitProcessors();
+            if (READS_FIRST) {
+                verify();
+                System.out.println();
+                System.out.println("== history benchmark ==");
+                report.forEach(System.out::println);
+                return;
+            }
         } else {
             throw new IllegalStateException(String.format("the data directory holds %,d generated events of %,d twins,"
                     + " not %,d of %,d (an interrupted generation, or another scale): delete it or set -Dbench.dir",
@@ -198,14 +225,14 @@ public final class HistoryBenchmark {
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS).minusSeconds(60);
         HistoryGenerator.Written written = generator.write(dataSource, max + 1, now,
                 Math.max(1, Runtime.getRuntime().availableProcessors()), HISTORY_ROWS);
-        report.add(String.format("generation: %,d events (global index %,d to %,d, %s to %s) and %,d twin_registry rows"
+        note(String.format("generation: %,d events (global index %,d to %,d, %s to %s) and %,d twin_registry rows"
                         + " by binary COPY in %.1f s = %,.0f events/s", written.events(), written.firstGlobalIndex(),
                 written.lastGlobalIndex(), written.from(), written.to(), TWINS, written.seconds(),
                 written.events() / written.seconds()));
         // Autovacuum would start on the new rows in the middle of the build; vacuum them now, outside the timing.
         long vacuum = System.nanoTime();
         jdbc.execute("VACUUM ANALYZE domain_event_entry");
-        report.add(String.format("then VACUUM ANALYZE domain_event_entry: %.1f s (not part of the rate above)",
+        note(String.format("then VACUUM ANALYZE domain_event_entry: %.1f s (not part of the rate above)",
                 (System.nanoTime() - vacuum) / 1e9));
 
         long head = written.lastGlobalIndex();
@@ -215,7 +242,7 @@ public final class HistoryBenchmark {
         List<String> skipped = new ArrayList<>();
         Set<String> built = HISTORY_ROWS ? Set.of(CHAIN) : MEASURED;
         if (HISTORY_ROWS) {
-            report.add(String.format("history rows: %,d written by the generator in the same COPY run (folded with the"
+            note(String.format("history rows: %,d written by the generator in the same COPY run (folded with the"
                     + " platform's TwinState, as the projection writes them); the projection's own build rate is"
                     + " measured at a smaller scale (-Dbench.history-rows=false)", count("SELECT count(*) FROM twin_history")));
         }
@@ -237,12 +264,12 @@ public final class HistoryBenchmark {
             processor.start();
             awaitTokens(Set.of(name), head, 24 * 3600);
             double seconds = (System.nanoTime() - start) / 1e9;
-            report.add(String.format("initial build of %s (alone, %,d generated events): %.1f s = %,.0f events/s"
+            note(String.format("initial build of %s (alone, %,d generated events): %.1f s = %,.0f events/s"
                     + " (target >= 20,000/s)", name, written.events(), seconds, written.events() / seconds));
         }
         processors.values().stream().filter(p -> !built.contains(p.getName()))
                 .forEach(StreamingEventProcessor::start);
-        report.add("skipped the generated events (token set to the head): " + String.join(", ", skipped)
+        note("skipped the generated events (token set to the head): " + String.join(", ", skipped)
                 + " (twin_document does not hold the generated twins; the generator wrote their twin_registry rows)");
     }
 
@@ -311,7 +338,7 @@ public final class HistoryBenchmark {
                         + "\n generated: " + describe(ours));
             }
         }
-        report.add(String.format("shape check: %d events written through the command gateway (%s) re-encoded by the"
+        note(String.format("shape check: %d events written through the command gateway (%s) re-encoded by the"
                 + " generator byte for byte (payload type %s, revision %s, aggregate type %s, time_stamp %s)",
                 samples.size(), twinId, stored.get(0).payloadType(), stored.get(0).payloadRevision(), aggregateType,
                 stored.get(0).timeStamp()));
@@ -332,7 +359,7 @@ public final class HistoryBenchmark {
         long behind = Math.min(position(HISTORY), position(CHAIN));
         awaitTokens(MEASURED, head, 24 * 3600);
         if (behind < head) {
-            report.add(String.format("resumed an unfinished projection build from position %,d: %.1f s to the head",
+            note(String.format("resumed an unfinished projection build from position %,d: %.1f s to the head",
                     behind, (System.nanoTime() - start) / 1e9));
         }
     }
@@ -423,15 +450,15 @@ public final class HistoryBenchmark {
                 Integer.class);
         Integer stateBytes = jdbc.queryForObject("SELECT avg(pg_column_size(h.state))::int FROM twin_history h"
                 + sample, Integer.class);
-        report.add(String.format("domain_event_entry: %,d events, %s with indexes (%,d bytes/event)", events,
+        note(String.format("domain_event_entry: %,d events, %s with indexes (%,d bytes/event)", events,
                 mb(eventBytes), eventBytes / Math.max(1, events)));
-        report.add(String.format("twin_history: %,d rows in %d partitions, %s with indexes and TOAST (%,d bytes/row);"
+        note(String.format("twin_history: %,d rows in %d partitions, %s with indexes and TOAST (%,d bytes/row);"
                         + " average row %,d bytes (pg_column_size%s), of which the state %,d", rows, partitions,
                 mb(historyBytes), historyBytes / Math.max(1, rows), rowBytes, sample.isEmpty() ? "" : ", 1% sample",
                 stateBytes));
-        report.add(String.format("event_chain: %,d links, %s", count("SELECT count(*) FROM event_chain"),
+        note(String.format("event_chain: %,d links, %s", count("SELECT count(*) FROM event_chain"),
                 mb(chainBytes)));
-        report.add(rows == events ? String.format("check: twin_history rows = events in the store (%,d)", rows)
+        note(rows == events ? String.format("check: twin_history rows = events in the store (%,d)", rows)
                 : String.format("CHECK FAILED: %,d twin_history rows for %,d events in the store", rows, events));
     }
 
@@ -445,7 +472,7 @@ public final class HistoryBenchmark {
         HttpResponse<String> started = send(HttpRequest.newBuilder(URI.create(base + "/admin/projections/" + HISTORY
                 + "/replay")).POST(HttpRequest.BodyPublishers.noBody()).build(), Duration.ofMinutes(2));
         if (started.statusCode() != 202) {
-            report.add("replay of " + HISTORY + ": HTTP " + started.statusCode() + " " + started.body());
+            note("replay of " + HISTORY + ": HTTP " + started.statusCode() + " " + started.body());
             return;
         }
         JsonNode view;
@@ -473,12 +500,12 @@ public final class HistoryBenchmark {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         long events = count("SELECT count(*) FROM domain_event_entry");
-        report.add(String.format("replay of %s (POST /admin/projections/%s/replay, all %,d events, other processors"
+        note(String.format("replay of %s (POST /admin/projections/%s/replay, all %,d events, other processors"
                         + " idle): %.1f s = %,.0f events/s; GET /admin/projections said %s events/s", HISTORY, HISTORY,
                 events, seconds, events / seconds, view.path("eventsPerSecond").asText("?")));
         long rows = count("SELECT count(*) FROM twin_history");
         if (rows != events) {
-            report.add(String.format("CHECK FAILED: %,d twin_history rows after the replay, %,d events", rows, events));
+            note(String.format("CHECK FAILED: %,d twin_history rows after the replay, %,d events", rows, events));
         }
     }
 
@@ -541,12 +568,12 @@ public final class HistoryBenchmark {
                 RUNS, (i, r) -> "/audit?principal=" + encode(HistoryGenerator.operator(r.nextInt(PRINCIPALS)))
                         + "&from=" + encode(monthAgo) + "&to=" + encode(now.toString())));
         rows.add(measureSql(lives));
-        report.add("");
-        report.add(String.format("| read (%d threads, %,d samples after %d warm-up) | p50 ms | p95 ms | p99 ms |"
+        note("");
+        note(String.format("| read (%d threads, %,d samples after %d warm-up) | p50 ms | p95 ms | p99 ms |"
                 + " max ms | target ms |", THREADS, RUNS, warmUp(RUNS)));
-        report.add("|---|---|---|---|---|---|");
-        report.addAll(rows);
-        report.add("");
+        note("|---|---|---|---|---|---|");
+        rows.forEach(this::note);
+        note("");
     }
 
     @FunctionalInterface
@@ -625,7 +652,9 @@ public final class HistoryBenchmark {
     /** The chain alone (the target), then the chain and the history rows against their events. */
     private void verify() throws Exception {
         verify("{\"history\":false}", "(target < 60 s for 10M)");
-        verify("{}", "(the chain, then every history row against its event)");
+        if (FULL_VERIFY) {
+            verify("{}", "(the chain, then every history row against its event)");
+        }
     }
 
     private void verify(String body, String note) throws Exception {
@@ -636,12 +665,12 @@ public final class HistoryBenchmark {
                 Duration.ofHours(2));
         double seconds = (System.nanoTime() - start) / 1e9;
         if (response.statusCode() != 200) {
-            report.add("POST /audit/verify " + body + ": HTTP " + response.statusCode() + " " + response.body());
+            note("POST /audit/verify " + body + ": HTTP " + response.statusCode() + " " + response.body());
             return;
         }
         JsonNode result = json.readTree(response.body());
         long checked = result.path("checked").asLong();
-        report.add(String.format("POST /audit/verify %s: %.1f s %s, valid=%s, checked %,d of %,d"
+        note(String.format("POST /audit/verify %s: %.1f s %s, valid=%s, checked %,d of %,d"
                         + " events%s, %,d history rows, first break %s", body, seconds, note,
                 result.path("valid").asBoolean(), checked, events, checked == events ? "" : " (CHECK FAILED)",
                 result.path("historyRowsChecked").asLong(), result.path("firstBrokenAt")));
@@ -663,11 +692,11 @@ public final class HistoryBenchmark {
         HttpResponse<String> probe = http.send(request, HttpResponse.BodyHandlers.ofString());
         long probeNanos = System.nanoTime() - start;
         if (probe.statusCode() == 422) {
-            report.add(name + ": not available (HTTP 422 " + json.readTree(probe.body()).path("code").asText() + ")");
+            note(name + ": not available (HTTP 422 " + json.readTree(probe.body()).path("code").asText() + ")");
             return;
         }
         if (probe.statusCode() != 200) {
-            report.add(String.format("%s: HTTP %d after %.1f s: %s", name, probe.statusCode(), probeNanos / 1e9,
+            note(String.format("%s: HTTP %d after %.1f s: %s", name, probe.statusCode(), probeNanos / 1e9,
                     probe.body()));
             return;
         }
@@ -680,7 +709,7 @@ public final class HistoryBenchmark {
         }
         Arrays.sort(nanos);
         int items = json.readTree(probe.body()).path("items").size();
-        report.add(String.format("%s: first page %,d twins; one client, %d samples after the probe (%.1f ms):"
+        note(String.format("%s: first page %,d twins; one client, %d samples after the probe (%.1f ms):"
                         + " p50 %.1f ms, p95 %.1f ms, max %.1f ms", name, items, runs, probeNanos / 1e6,
                 BenchSupport.at(nanos, 0.5) / 1e6, BenchSupport.at(nanos, 0.95) / 1e6, nanos[runs - 1] / 1e6));
     }
@@ -737,7 +766,7 @@ public final class HistoryBenchmark {
         }
         jdbc.execute("DROP TABLE bench_raw_history");
         double seconds = nanos / 1e9;
-        report.add(String.format("raw baseline: %,d history rows by batched JDBC INSERT (%d a batch, one commit each,"
+        note(String.format("raw baseline: %,d history rows by batched JDBC INSERT (%d a batch, one commit each,"
                         + " one thread, same columns and indexes, unpartitioned) in %.1f s = %,.0f rows/s; compare the"
                         + " projection's events/s above", done, BATCH, seconds, done / seconds));
     }

@@ -52,7 +52,7 @@ class HistoryRetentionTest {
         JsonNode first = http.get(path).json();
         Instant between = pause();
         http.patch(path, q("{'tags':{'a':2}}"));
-        awaitHistory(path, 2);
+        http.awaitHistory(path + "/history", 2);
         Reply recent = http.get(path + "?asOf=" + between);
         assertThat(recent.headers().firstValue("Twin-Source")).contains("history");
         assertThat(recent.json()).isEqualTo(first);
@@ -73,7 +73,7 @@ class HistoryRetentionTest {
         String path = "/twins/" + device;
         assertThat(http.put(path, q("{'tags':{'keep':'me'}}")).status()).isEqualTo(201);
         http.patch(path, q("{'tags':{'keep':'me too'}}"));
-        awaitHistory(path, 2);
+        http.awaitHistory(path + "/history", 2);
         JsonNode current = http.get(path).json();
         Thread.sleep(RETENTION.toMillis() + 500);
 
@@ -93,7 +93,7 @@ class HistoryRetentionTest {
         String path = "/twins/" + device;
         assertThat(http.put(path, q("{'properties':{'desired':{'fan':3}}}")).status()).isEqualTo(201);
         http.patch(path, q("{'properties':{'desired':{'fan':4}}}"));
-        awaitHistory(path, 2);
+        http.awaitHistory(path + "/history", 2);
         JsonNode current = http.get(path).json();
         Thread.sleep(RETENTION.toMillis() + 500);
 
@@ -131,17 +131,5 @@ class HistoryRetentionTest {
         Instant now = Instant.now();
         Thread.sleep(5);
         return now;
-    }
-
-    private static void awaitHistory(String path, int items) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            Reply reply = http.get(path + "/history");
-            if (reply.status() == 200 && reply.json().get("items").size() >= items) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("the history of " + path + " did not reach " + items + " changes");
     }
 }

@@ -101,7 +101,7 @@ class HistoryTest extends PlatformTestSupport {
         http.put(path + "/status", q("{'status':'disabled'}"), "X-Principal", "bob");
         assertThat(http.delete(path, "X-Principal", "carol").status()).isEqualTo(204);
 
-        JsonNode all = awaitHistory(path + "/history", 5);
+        JsonNode all = http.awaitHistory(path + "/history", 5);
         assertThat(all.get("items")).extracting(item -> item.get("version").asLong()).containsExactly(5L, 4L, 3L, 2L, 1L);
         assertThat(all.get("items")).extracting(item -> item.get("eventType").asText()).containsExactly(
                 "TwinDeleted", "TwinStatusChanged", "TwinPatched", "ReportedPropertiesPatched", "TwinCreated");
@@ -137,7 +137,7 @@ class HistoryTest extends PlatformTestSupport {
     @Test
     void refusesBadHistoryParametersAndUnknownTwins() {
         String device = createDevice("{}");
-        awaitHistory("/twins/" + device + "/history", 1);
+        http.awaitHistory("/twins/" + device + "/history", 1);
         for (String query : List.of("order=sideways", "pageSize=0", "pageSize=1001", "from=monday",
                 "channel=fax", "continuationToken=abc")) {
             TwinHttp.assertProblem(http.get("/twins/" + device + "/history?" + query), 400, "invalidParameter");
@@ -173,7 +173,7 @@ class HistoryTest extends PlatformTestSupport {
         String device = createDevice("{'tags':{'n':1}}");
         http.patch("/twins/" + device, q("{'tags':{'n':2}}"), "X-Principal", "counter");
         http.patch("/twins/" + device + "/properties/reported", q("{'n':2}"));
-        awaitHistory("/twins/" + device + "/history", 3);
+        http.awaitHistory("/twins/" + device + "/history", 3);
         Instant end = Instant.now().plusSeconds(1);
 
         JsonNode activity = http.get("/fleet/activity?from=" + start + "&to=" + end + "&bucket=1h").json();
@@ -209,7 +209,7 @@ class HistoryTest extends PlatformTestSupport {
     void aReplayRebuildsTheSameHistory() throws Exception {
         String device = createDevice("{'tags':{'n':1}}");
         http.patch("/twins/" + device, q("{'tags':{'n':2}}"), "X-Principal", "replayer");
-        JsonNode before = awaitHistory("/twins/" + device + "/history?includeState=true", 2);
+        JsonNode before = http.awaitHistory("/twins/" + device + "/history?includeState=true", 2);
 
         StreamingEventProcessor history = processing.eventProcessor("twin-history", StreamingEventProcessor.class)
                 .orElseThrow();
@@ -217,7 +217,7 @@ class HistoryTest extends PlatformTestSupport {
         history.resetTokens();
         history.start();
 
-        JsonNode after = awaitHistory("/twins/" + device + "/history?includeState=true", 2);
+        JsonNode after = http.awaitHistory("/twins/" + device + "/history?includeState=true", 2);
         assertThat(after).isEqualTo(before);
     }
 
@@ -291,25 +291,6 @@ class HistoryTest extends PlatformTestSupport {
             Thread.sleep(20);
         } while (System.nanoTime() < deadline);
         return reply;
-    }
-
-    private JsonNode awaitHistory(String path, int items) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        JsonNode body = null;
-        while (System.nanoTime() < deadline) {
-            Reply reply = http.get(path);
-            if (reply.status() == 200 && reply.json().get("items").size() >= items) {
-                return reply.json();
-            }
-            body = reply.status() == 200 ? reply.json() : null;
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new AssertionError("history of " + path + " did not reach " + items + " items: " + body);
     }
 
     private List<Long> versions(String path) {

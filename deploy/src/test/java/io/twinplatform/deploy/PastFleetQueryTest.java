@@ -41,7 +41,7 @@ class PastFleetQueryTest extends PlatformTestSupport {
         String d3 = createDevice("{'tags':{'suite':'" + suite + "','n':3}}");
         http.patch("/twins/" + d1 + "/modules/agent", q("{'tags':{'n':8}}"));
         Instant t1 = pause();
-        awaitHistory("/twins/" + d1 + "/modules/agent", 2);
+        http.awaitHistory("/twins/" + d1 + "/modules/agent/history", 2);
 
         String byN = "SELECT deviceId, tags.n AS n FROM devices WHERE tags.suite = '" + suite + "'";
         Instant beforeAll = Instant.parse(d1AtT0.path("statusUpdatedTime").asText()).minusMillis(1);
@@ -77,7 +77,7 @@ class PastFleetQueryTest extends PlatformTestSupport {
         }
         createDevice("{'tags':{'suite':'" + suite + "','n':5}}");
         Instant after = pause();
-        awaitHistory("/twins/" + devices.get(4), 2);
+        http.awaitHistory("/twins/" + devices.get(4) + "/history", 2);
 
         String text = "SELECT deviceId, tags.n AS n FROM devices WHERE tags.suite = '" + suite + "' ORDER BY tags.n";
         Map<String, Integer> seen = new TreeMap<>();
@@ -151,21 +151,5 @@ class PastFleetQueryTest extends PlatformTestSupport {
         Instant now = Instant.now();
         Thread.sleep(5);
         return now;
-    }
-
-    /**
-     * The history projection runs on its own: wait until the twin's history has {@code items} changes. Events are
-     * projected in order, so every earlier change is in the history table then too.
-     */
-    private void awaitHistory(String path, int items) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            Reply reply = http.get(path + "/history");
-            if (reply.status() == 200 && reply.json().get("items").size() >= items) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("the history of " + path + " did not reach " + items + " changes");
     }
 }

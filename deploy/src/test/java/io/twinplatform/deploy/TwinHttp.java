@@ -121,6 +121,29 @@ final class TwinHttp {
         }
     }
 
+    /**
+     * Waits until {@code GET historyPath} (a twin's {@code /history}, with any query) lists at least {@code items}
+     * changes, and returns that page. The history projection runs on its own and in event order: once a change is
+     * listed, every earlier change is in the history table too.
+     */
+    JsonNode awaitHistory(String historyPath, int items) {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        Reply reply = null;
+        while (System.nanoTime() < deadline) {
+            reply = get(historyPath);
+            if (reply.status() == 200 && reply.json().get("items").size() >= items) {
+                return reply.json();
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new AssertionError(historyPath + " did not list " + items + " changes: " + reply);
+    }
+
     /** A device id no other test uses. */
     static String newDeviceId() {
         return "dev-" + java.util.UUID.randomUUID();

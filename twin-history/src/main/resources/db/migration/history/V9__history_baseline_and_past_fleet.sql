@@ -1,29 +1,11 @@
--- Retention without losing the past that is still answerable: before rows leave the history table (a native day
+-- Retention without losing the past that is still answerable: before rows leave the history table (a native
 -- partition dropped, a TimescaleDB chunk dropped by its retention policy), each twin's latest row among them is
 -- carried forward into twin_history_baseline. Rows of events older than the retention that a replay projects go
 -- there too. So "the latest row at or before an instant" over twin_history and twin_history_baseline together is
 -- exact for every instant the retention still covers, even for a twin that has not changed for longer.
-CREATE TABLE twin_history_baseline (
-    time             TIMESTAMPTZ  NOT NULL,
-    twin_id          VARCHAR(260) PRIMARY KEY,
-    device_id        VARCHAR(128) NOT NULL,
-    module_id        VARCHAR(128),
-    version          BIGINT       NOT NULL,
-    desired_version  BIGINT,
-    reported_version BIGINT,
-    event_type       VARCHAR(64)  NOT NULL,
-    event_id         VARCHAR(255) NOT NULL,
-    global_index     BIGINT       NOT NULL,
-    principal        VARCHAR(256),
-    channel          VARCHAR(32),
-    transport        VARCHAR(64),
-    correlation_id   VARCHAR(256),
-    causation_id     VARCHAR(256),
-    reason           TEXT,
-    paths            TEXT[]       NOT NULL,
-    change           JSONB        NOT NULL,
-    state            JSONB
-);
+-- Same columns as twin_history, one row per twin.
+CREATE TABLE twin_history_baseline (LIKE twin_history);
+ALTER TABLE twin_history_baseline ADD PRIMARY KEY (twin_id);
 
 -- How far rows have been carried forward into the baseline (one row).
 CREATE TABLE twin_history_retention (
