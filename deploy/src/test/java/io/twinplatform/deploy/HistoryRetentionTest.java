@@ -71,11 +71,7 @@ class HistoryRetentionTest {
     void twinsWhoseRowsLeftTheTableAreReadFromTheBaseline() throws Exception {
         String device = TwinHttp.newDeviceId();
         String path = "/twins/" + device;
-        assertThat(http.put(path, q("{'tags':{'keep':'me'}}")).status()).isEqualTo(201);
-        http.patch(path, q("{'tags':{'keep':'me too'}}"));
-        http.awaitHistory(path + "/history", 2);
-        JsonNode current = http.get(path).json();
-        Thread.sleep(RETENTION.toMillis() + 500);
+        JsonNode current = changedTwiceThenAged(path, "{'tags':{'keep':'me'}}", "{'tags':{'keep':'me too'}}");
 
         // The hourly retention run carries the twin's latest row into the baseline; then its rows leave the
         // table (what dropping their partition does, which here would take a day).
@@ -91,11 +87,8 @@ class HistoryRetentionTest {
     void aReplayPastTheRetentionFillsTheBaselineInsteadOfTheTable() throws Exception {
         String device = TwinHttp.newDeviceId();
         String path = "/twins/" + device;
-        assertThat(http.put(path, q("{'properties':{'desired':{'fan':3}}}")).status()).isEqualTo(201);
-        http.patch(path, q("{'properties':{'desired':{'fan':4}}}"));
-        http.awaitHistory(path + "/history", 2);
-        JsonNode current = http.get(path).json();
-        Thread.sleep(RETENTION.toMillis() + 500);
+        JsonNode current = changedTwiceThenAged(path, "{'properties':{'desired':{'fan':3}}}",
+                "{'properties':{'desired':{'fan':4}}}");
 
         assertThat(http.post("/admin/projections/twin-history/replay", null).status()).isEqualTo(202);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -114,6 +107,16 @@ class HistoryRetentionTest {
         assertThat(second.headers().firstValue("Twin-Source")).contains("history");
         assertThat(second.json()).isEqualTo(current);
         assertThat(http.get(path + "?atVersion=1").headers().firstValue("Twin-Source")).contains("events");
+    }
+
+    /** Creates the twin, patches it, waits for both rows, and until both are past the retention; returns it. */
+    private static JsonNode changedTwiceThenAged(String path, String created, String patch) throws Exception {
+        assertThat(http.put(path, q(created)).status()).isEqualTo(201);
+        http.patch(path, q(patch));
+        http.awaitHistory(path + "/history", 2);
+        JsonNode current = http.get(path).json();
+        Thread.sleep(RETENTION.toMillis() + 500);
+        return current;
     }
 
     private static void assertCurrentIsReadFromHistory(String path, String device, JsonNode current) {
