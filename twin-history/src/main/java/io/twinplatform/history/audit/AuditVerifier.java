@@ -110,20 +110,9 @@ public class AuditVerifier {
                     + "e.payload_type, e.payload_revision, e.time_stamp, e.payload, e.meta_data "
                     + "FROM event_chain c LEFT JOIN event_chain p ON p.position = c.position - 1 "
                     + "LEFT JOIN domain_event_entry e ON e.global_index = c.global_index WHERE TRUE");
-            List<Object> args = new ArrayList<>();
-            if (twinId != null) {
-                sql.append(" AND c.twin_id = ?");
-                args.add(twinId);
-            }
-            if (from != null) {
-                sql.append(" AND e.time_stamp::timestamptz >= ?");
-                args.add(Timestamp.from(from));
-            }
-            if (to != null) {
-                sql.append(" AND e.time_stamp::timestamptz < ?");
-                args.add(Timestamp.from(to));
-            }
-            sql.append(" ORDER BY c.position");
+            Scope chainScope = Scope.of("c.twin_id", "e.time_stamp::timestamptz", twinId, from, to);
+            sql.append(chainScope.sql()).append(" ORDER BY c.position");
+            Object[] args = chainScope.args();
             // The reader checks order and presence as rows stream in; recomputing each link's hash (parse, canonical
             // JSON, SHA-256: most of the work) needs only the row and the previous link's stored hash, so chunks of
             // links are hashed on all cores while the database streams the next ones.
@@ -164,7 +153,7 @@ public class AuditVerifier {
                         hashed.add(submit(hashing, List.copyOf(chunk), hashed));
                         chunk.clear();
                     }
-                }, args.toArray());
+                }, args);
                 if (!chunk.isEmpty()) {
                     hashed.add(submit(hashing, List.copyOf(chunk), hashed));
                 }
@@ -217,20 +206,10 @@ public class AuditVerifier {
      * twin event the history processor has passed must have its row, unless it is past retention.
      */
     private Break checkHistory(String twinId, Instant from, Instant to, long[] checked) {
-        String scope = (twinId != null ? " AND h.twin_id = ?" : "") + (from != null ? " AND h.time >= ?" : "")
-                + (to != null ? " AND h.time < ?" : "");
-        List<Object> args = new ArrayList<>();
-        if (twinId != null) {
-            args.add(twinId);
-        }
-        if (from != null) {
-            args.add(Timestamp.from(from));
-        }
-        if (to != null) {
-            args.add(Timestamp.from(to));
-        }
-        Long rows = jdbc.queryForObject("SELECT count(*) FROM twin_history h WHERE TRUE" + scope, Long.class,
-                args.toArray());
+        Scope rowScope = Scope.of("h.twin_id", "h.time", twinId, from, to);
+        String scope = rowScope.sql();
+        Object[] args = rowScope.args();
+        Long rows = jdbc.queryForObject("SELECT count(*) FROM twin_history h WHERE TRUE" + scope, Long.class, args);
         checked[0] = rows == null ? 0 : rows;
         List<Break> altered = jdbc.query("""
                 SELECT e.global_index, h.event_id, h.twin_id, h.version FROM twin_history h
@@ -242,7 +221,7 @@ public class AuditVerifier {
                         + scope + " ORDER BY h.time LIMIT 1",
                 (rs, n) -> new Break(null, rs.getObject(1) == null ? null : rs.getLong(1), rs.getString(2),
                         "history row of " + rs.getString(3) + " version " + rs.getLong(4)
-                                + " does not match its event"), args.toArray());
+                                + " does not match its event"), args);
         if (!altered.isEmpty()) {
             return altered.get(0);
         }
@@ -279,11 +258,11 @@ public class AuditVerifier {
      */
     private Break checkStates(String twinId, Instant from, Instant to) {
         Map<Long, String> states = new HashMap<>();
-        jdbc.query("SELECT version, state::text FROM twin_history WHERE twin_id = ?"
-                        + (from != null ? " AND time >= ?" : "") + (to != null ? " AND time < ?" : ""),
+        Scope rows = Scope.of("twin_id", "time", twinId, from, to);
+        jdbc.query("SELECT version, state::text FROM twin_history WHERE TRUE" + rows.sql(),
                 rs -> {
                     states.put(rs.getLong(1), rs.getString(2));
-                }, scopeArgs(twinId, from, to));
+                }, rows.args());
         Break[] first = {null};
         fold.steps(twinId, 1, Long.MAX_VALUE, step -> {
             long version = step.event().version();
@@ -299,15 +278,26 @@ public class AuditVerifier {
         return first[0];
     }
 
-    private static Object[] scopeArgs(String twinId, Instant from, Instant to) {
-        List<Object> args = new ArrayList<>(List.of(twinId));
-        if (from != null) {
-            args.add(Timestamp.from(from));
+    /** What a verification covers, as SQL conditions on the given columns and their arguments. */
+    private record Scope(String sql, Object[] args) {
+
+        static Scope of(String twinColumn, String timeColumn, String twinId, Instant from, Instant to) {
+            StringBuilder sql = new StringBuilder();
+            List<Object> args = new ArrayList<>();
+            if (twinId != null) {
+                sql.append(" AND ").append(twinColumn).append(" = ?");
+                args.add(twinId);
+            }
+            if (from != null) {
+                sql.append(" AND ").append(timeColumn).append(" >= ?");
+                args.add(Timestamp.from(from));
+            }
+            if (to != null) {
+                sql.append(" AND ").append(timeColumn).append(" < ?");
+                args.add(Timestamp.from(to));
+            }
+            return new Scope(sql.toString(), args.toArray());
         }
-        if (to != null) {
-            args.add(Timestamp.from(to));
-        }
-        return args.toArray();
     }
 
     private JsonNode json(String text) {
