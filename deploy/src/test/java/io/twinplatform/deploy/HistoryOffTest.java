@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import java.nio.file.Path;
+import java.time.Instant;
 
 import static io.twinplatform.deploy.TwinHttp.q;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,7 +26,7 @@ class HistoryOffTest {
             TwinHttp.assertProblem(http.get("/twins/d1?asOf=2026-01-01T00:00:00Z"), 422, "pointInTimeNotAvailable");
             assertThat(http.get("/twins/d1/history").status()).isEqualTo(404);
             TwinHttp.assertProblem(http.post("/query", "{\"query\":\"SELECT * FROM devices\",\"asOf\":\""
-                    + java.time.Instant.now() + "\"}"), 422, "pointInTimeNotAvailable");
+                    + Instant.now() + "\"}"), 422, "pointInTimeNotAvailable");
         } finally {
             TestDataDirs.delete(dataDir);
         }

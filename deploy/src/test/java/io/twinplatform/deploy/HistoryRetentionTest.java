@@ -50,7 +50,7 @@ class HistoryRetentionTest {
         String path = "/twins/" + device;
         assertThat(http.put(path, q("{'tags':{'a':1}}")).status()).isEqualTo(201);
         JsonNode first = http.get(path).json();
-        Instant between = pause();
+        Instant between = TwinHttp.pause();
         http.patch(path, q("{'tags':{'a':2}}"));
         http.awaitHistory(path + "/history", 2);
         Reply recent = http.get(path + "?asOf=" + between);
@@ -127,12 +127,5 @@ class HistoryRetentionTest {
                 + "'\",\"asOf\":\"" + Instant.now() + "\"}");
         assertThat(fleet.status()).as("%s", fleet).isEqualTo(200);
         assertThat(fleet.json().get("items")).containsExactly(current);
-    }
-
-    private static Instant pause() throws InterruptedException {
-        Thread.sleep(5);
-        Instant now = Instant.now();
-        Thread.sleep(5);
-        return now;
     }
 }

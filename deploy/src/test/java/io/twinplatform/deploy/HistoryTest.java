@@ -44,15 +44,15 @@ class HistoryTest extends PlatformTestSupport {
         List<Instant> instants = new ArrayList<>();
         List<JsonNode> documents = new ArrayList<>();
         documents.add(http.get(path).json());
-        instants.add(pause());
+        instants.add(TwinHttp.pause());
         http.patch(path + "/properties/reported", q("{'fan':1}"));
         documents.add(http.get(path).json());
-        instants.add(pause());
+        instants.add(TwinHttp.pause());
         http.patch(path, q("{'tags':{'site':'south'},'properties':{'desired':{'fan':2}}}"));
         documents.add(http.get(path).json());
-        instants.add(pause());
+        instants.add(TwinHttp.pause());
         assertThat(http.delete(path).status()).isEqualTo(204);
-        Instant afterDelete = pause();
+        Instant afterDelete = TwinHttp.pause();
 
         for (int i = 0; i < documents.size(); i++) {
             Reply byTime = awaitPast(path + "?asOf=" + instants.get(i));
@@ -74,7 +74,7 @@ class HistoryTest extends PlatformTestSupport {
         String module = "/twins/" + device + "/modules/agent";
         assertThat(http.put(module, q("{'properties':{'desired':{'rate':5}}}")).status()).isEqualTo(201);
         JsonNode first = http.get(module).json();
-        Instant between = pause();
+        Instant between = TwinHttp.pause();
         http.patch(module, q("{'properties':{'desired':{'rate':6}}}"));
 
         assertThat(awaitPast(module + "?asOf=" + between).json()).isEqualTo(first);
@@ -225,7 +225,7 @@ class HistoryTest extends PlatformTestSupport {
     void diffNamesEveryLeafThatChangedBetweenTwoVersionsOrInstants() throws Exception {
         String device = createDevice("{'tags':{'site':'a','keep':1},'properties':{'desired':{'fan':1,'mode':'eco'}}}");
         String path = "/twins/" + device;
-        Instant first = pause();
+        Instant first = TwinHttp.pause();
         http.patch(path, q("{'tags':{'site':'b'},'properties':{'desired':{'mode':null,'led':{'on':true}}}}"));
         http.patch(path + "/properties/reported", q("{'fan':1}"));
         http.put(path + "/status", q("{'status':'disabled'}"));
@@ -269,14 +269,6 @@ class HistoryTest extends PlatformTestSupport {
         TwinHttp.assertProblem(http.get(path + "/replay?fromVersion=3&toVersion=2"), 400, "invalidParameter");
         TwinHttp.assertProblem(http.get(path + "/replay?fromVersion=1&toVersion=5000"), 400, "invalidParameter");
         TwinHttp.assertProblem(http.get("/twins/" + newDeviceId() + "/replay"), 404, "twinNotFound");
-    }
-
-    /** A moment strictly between two writes: the clock moves past the last event's millisecond. */
-    private static Instant pause() throws InterruptedException {
-        Thread.sleep(5);
-        Instant now = Instant.now();
-        Thread.sleep(5);
-        return now;
     }
 
     /** The history projection runs on its own; wait until it has written what a read needs. */

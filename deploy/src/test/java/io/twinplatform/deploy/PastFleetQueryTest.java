@@ -32,7 +32,7 @@ class PastFleetQueryTest extends PlatformTestSupport {
         String d2 = createDevice("{'tags':{'suite':'" + suite + "','n':2}}");
         assertThat(http.put("/twins/" + d1 + "/modules/agent", q("{'tags':{'suite':'" + suite + "','n':7}}"))
                 .status()).isEqualTo(201);
-        Instant t0 = pause();
+        Instant t0 = TwinHttp.pause();
         JsonNode d1AtT0 = http.get("/twins/" + d1).json();
         JsonNode agentAtT0 = http.get("/twins/" + d1 + "/modules/agent").json();
 
@@ -40,7 +40,7 @@ class PastFleetQueryTest extends PlatformTestSupport {
         assertThat(http.delete("/twins/" + d2).status()).isEqualTo(204);
         String d3 = createDevice("{'tags':{'suite':'" + suite + "','n':3}}");
         http.patch("/twins/" + d1 + "/modules/agent", q("{'tags':{'n':8}}"));
-        Instant t1 = pause();
+        Instant t1 = TwinHttp.pause();
         http.awaitHistory("/twins/" + d1 + "/modules/agent/history", 2);
 
         String byN = "SELECT deviceId, tags.n AS n FROM devices WHERE tags.suite = '" + suite + "'";
@@ -71,12 +71,12 @@ class PastFleetQueryTest extends PlatformTestSupport {
         for (int i = 0; i < 5; i++) {
             devices.add(createDevice("{'tags':{'suite':'" + suite + "','n':" + i + "}}"));
         }
-        Instant before = pause();
+        Instant before = TwinHttp.pause();
         for (String device : devices) {
             http.patch("/twins/" + device, q("{'tags':{'n':100}}"));
         }
         createDevice("{'tags':{'suite':'" + suite + "','n':5}}");
-        Instant after = pause();
+        Instant after = TwinHttp.pause();
         http.awaitHistory("/twins/" + devices.get(4) + "/history", 2);
 
         String text = "SELECT deviceId, tags.n AS n FROM devices WHERE tags.suite = '" + suite + "' ORDER BY tags.n";
@@ -97,8 +97,8 @@ class PastFleetQueryTest extends PlatformTestSupport {
         assertThat(seen).isEqualTo(expected);
 
         String first = page(text, before, null, 2).get("continuationToken").asText();
-        assertProblem(send(text, after, first, 2), 400, "invalidContinuationToken");
-        assertProblem(send(text, null, first, 2), 400, "invalidContinuationToken");
+        TwinHttp.assertProblem(send(text, after, first, 2), 400, "invalidContinuationToken");
+        TwinHttp.assertProblem(send(text, null, first, 2), 400, "invalidContinuationToken");
     }
 
     @Test
@@ -111,7 +111,7 @@ class PastFleetQueryTest extends PlatformTestSupport {
         }
         // The default retention is 90 days: older fleets are past what the history table holds.
         Instant old = Instant.now().minus(Duration.ofDays(91));
-        JsonNode problem = assertProblem(send(text, old, null, 10), 422, "asOfBeyondRetention");
+        JsonNode problem = TwinHttp.assertProblem(send(text, old, null, 10), 422, "asOfBeyondRetention");
         assertThat(problem.path("path").asText()).isEqualTo("$.asOf");
     }
 
@@ -140,16 +140,5 @@ class PastFleetQueryTest extends PlatformTestSupport {
             body.put("continuationToken", token);
         }
         return http.post("/query", body);
-    }
-
-    private static JsonNode assertProblem(Reply reply, int status, String code) {
-        return TwinHttp.assertProblem(reply, status, code);
-    }
-
-    private static Instant pause() throws InterruptedException {
-        Thread.sleep(5);
-        Instant now = Instant.now();
-        Thread.sleep(5);
-        return now;
     }
 }

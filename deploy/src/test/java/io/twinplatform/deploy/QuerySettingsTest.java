@@ -75,6 +75,10 @@ class QuerySettingsTest {
                     .contains("view v groups by 'nope.x'");
             assertThat(startFailure(dataDir, "twin.query.views[0].name=v", "twin.query.views[0].group-by=status",
                     "twin.query.views[0].source=cars")).contains("devices or devices.modules");
+            // The history side's storage: a dialect that does not exist, or TimescaleDB where it is not installed.
+            assertThat(startFailure(dataDir, "twin.history.dialect=oracle")).contains("auto, native or timescale");
+            assertThat(startFailure(dataDir, "twin.history.dialect=timescale"))
+                    .contains("timescaledb extension is not installed");
         } finally {
             TestDataDirs.delete(dataDir);
         }

@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -127,7 +128,7 @@ final class TwinHttp {
      * listed, every earlier change is in the history table too.
      */
     JsonNode awaitHistory(String historyPath, int items) {
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         Reply reply = null;
         while (System.nanoTime() < deadline) {
             reply = get(historyPath);
@@ -142,6 +143,14 @@ final class TwinHttp {
             }
         }
         throw new AssertionError(historyPath + " did not list " + items + " changes: " + reply);
+    }
+
+    /** A moment strictly between two writes: the clock moves past the last event's millisecond on both sides. */
+    static Instant pause() throws InterruptedException {
+        Thread.sleep(5);
+        Instant now = Instant.now();
+        Thread.sleep(5);
+        return now;
     }
 
     /** A device id no other test uses. */
