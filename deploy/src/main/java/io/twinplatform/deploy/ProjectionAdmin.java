@@ -5,6 +5,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.history.kafka.KafkaPublisher;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.EventProcessor;
 import org.axonframework.eventhandling.EventTrackerStatus;
@@ -42,8 +43,11 @@ import java.util.concurrent.TimeUnit;
 class ProjectionAdmin implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(ProjectionAdmin.class);
-    /** The hash chain is append-only; replaying it would only skip every event. */
-    private static final Set<String> NOT_REPLAYABLE = Set.of("audit-chain");
+    /**
+     * The hash chain is append-only (replaying it would only skip every event); the Kafka publisher replays from a
+     * chosen point through POST /admin/kafka/replay, never from here.
+     */
+    private static final Set<String> NOT_REPLAYABLE = Set.of("audit-chain", KafkaPublisher.PROCESSOR);
 
     /** A replay: when it started, the store's head then, and when it was first seen finished. */
     private record Replay(Instant started, long head, Instant finished) {
@@ -86,7 +90,8 @@ class ProjectionAdmin implements DisposableBean {
                         + "; GET /admin/projections lists them")));
         if (!(processor instanceof StreamingEventProcessor streaming) || NOT_REPLAYABLE.contains(name)) {
             throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "notReplayable", name
-                    + " cannot be replayed: it is not a streaming projection, or (audit-chain) it is append-only"));
+                    + " cannot be replayed here: it is not a streaming projection, or (audit-chain) it is append-only, or"
+                    + " (twin-kafka) it replays through POST /admin/kafka/replay?from="));
         }
         if (streaming.isReplaying()) {
             throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "replayInProgress", name + " is replaying already"));

@@ -46,7 +46,7 @@ public class EventFold {
      * ({@code null} for no bound); {@code null} if it did not exist then. A deleted twin's state is returned with
      * {@link TwinState#deleted()} set.
      */
-    TwinState fold(String twinId, Long maxVersion, Instant asOf) {
+    public TwinState fold(String twinId, Long maxVersion, Instant asOf) {
         TwinState[] last = {null};
         walk(twinId, message -> maxVersion != null && ((TwinEvent) message.getPayload()).version() > maxVersion
                 || asOf != null && message.getTimestamp().isAfter(asOf), each -> last[0] = each.state());

@@ -1,0 +1,138 @@
+package io.twinplatform.history.kafka;
+
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The publisher's Kafka producer (replaced after a failed send) and its topics (created once when missing). The
+ * producer is idempotent with {@code acks=all} whatever {@code twin.kafka.producer} says; time limits default to
+ * values that let an outage show within half a minute.
+ */
+class KafkaClients implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaClients.class);
+    /** Settings the publisher's guarantees rest on: {@code twin.kafka.producer} cannot change them. */
+    private static final Set<String> FIXED = Set.of(ProducerConfig.ACKS_CONFIG, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+
+    private final KafkaSettings settings;
+    private final Map<String, Object> config;
+    private Producer<String, byte[]> producer;
+    private volatile boolean topicsReady;
+
+    KafkaClients(KafkaSettings settings) {
+        this.settings = settings;
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "twin-platform-publisher");
+        settings.producer().forEach((key, value) -> {
+            if (FIXED.contains(key)) {
+                log.warn("twin.kafka.producer.{} is ignored: the publisher's delivery guarantee needs its own value", key);
+            } else {
+                config.put(key, value);
+            }
+        });
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        this.config = Map.copyOf(config);
+    }
+
+    /** The current producer, made on first use and after a failure discarded the last one. */
+    synchronized Producer<String, byte[]> producer() {
+        if (producer == null) {
+            producer = new KafkaProducer<>(config);
+        }
+        return producer;
+    }
+
+    /** Closes {@code failed} if it is still the current producer; the next batch gets a new one. */
+    void discard(Producer<String, byte[]> failed) {
+        synchronized (this) {
+            if (producer != failed) {
+                return;
+            }
+            producer = null;
+        }
+        failed.close(Duration.ZERO);
+    }
+
+    /** How long the broker may take to acknowledge a record before the send fails. */
+    Duration deliveryTimeout() {
+        return Duration.ofMillis(Long.parseLong(config.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG).toString()));
+    }
+
+    /** Creates the events and the (compacted) state topic if they are missing; throws while the broker is away. */
+    void ensureTopics() {
+        if (topicsReady || !settings.createTopics()) {
+            return;
+        }
+        Map<String, Object> admin = new HashMap<>(config);
+        admin.keySet().retainAll(AdminClientConfig.configNames());
+        admin.put(AdminClientConfig.CLIENT_ID_CONFIG, "twin-platform-topics");
+        long timeout = Long.parseLong(config.get(ProducerConfig.MAX_BLOCK_MS_CONFIG).toString());
+        admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout);
+        admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout, 10_000));
+        try (Admin client = Admin.create(admin)) {
+            List<NewTopic> topics = List.of(
+                    new NewTopic(settings.eventsTopic(), settings.partitions(), settings.replicationFactor()),
+                    new NewTopic(settings.stateTopic(), settings.partitions(), settings.replicationFactor())
+                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            for (Map.Entry<String, KafkaFuture<Void>> created
+                    : client.createTopics(topics).values().entrySet()) {
+                try {
+                    created.getValue().get(timeout, TimeUnit.MILLISECONDS);
+                    log.info("created Kafka topic {}", created.getKey());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("could not create Kafka topic " + created.getKey() + ": "
+                                + e.getCause(), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating Kafka topics", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Kafka at " + settings.bootstrapServers() + " did not answer within "
+                    + timeout + " ms", e);
+        }
+        topicsReady = true;
+    }
+
+    @Override
+    public synchronized void destroy() {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+            producer = null;
+        }
+    }
+}

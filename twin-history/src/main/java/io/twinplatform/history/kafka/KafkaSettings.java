@@ -1,0 +1,40 @@
+package io.twinplatform.history.kafka;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.net.URI;
+import java.util.Map;
+
+/**
+ * Settings of the Kafka stream, under {@code twin.kafka}. The stream is off unless {@code bootstrapServers} is set
+ * ({@code TWIN_KAFKA_BOOTSTRAP} in the default configuration).
+ *
+ * @param bootstrapServers  the brokers, e.g. {@code localhost:9092}; empty leaves the stream off
+ * @param eventsTopic       every twin event as a CloudEvent, keyed by twin id (default {@code twin.events})
+ * @param stateTopic        each twin's current document, keyed by twin id, compacted (default {@code twin.state})
+ * @param createTopics      create both topics when they are missing (default true)
+ * @param partitions        partitions of a topic the platform creates (default 6)
+ * @param replicationFactor replicas of a topic the platform creates (default 1: a single local broker; use 3 on a
+ *                          production cluster, with {@code min.insync.replicas=2})
+ * @param source            the CloudEvents {@code source} of every record (default {@code /twin-platform})
+ * @param cacheSize         twins whose latest state the publisher keeps in memory (default 20000); a twin not in it
+ *                          is folded from the event store once
+ * @param producer          further Kafka producer settings, passed as they are (e.g. {@code compression.type});
+ *                          {@code acks} and {@code enable.idempotence} cannot be weakened
+ */
+@ConfigurationProperties("twin.kafka")
+public record KafkaSettings(String bootstrapServers,
+                            @DefaultValue("twin.events") String eventsTopic,
+                            @DefaultValue("twin.state") String stateTopic,
+                            @DefaultValue("true") boolean createTopics,
+                            @DefaultValue("6") int partitions,
+                            @DefaultValue("1") short replicationFactor,
+                            @DefaultValue("/twin-platform") URI source,
+                            @DefaultValue("20000") int cacheSize,
+                            Map<String, String> producer) {
+
+    public KafkaSettings {
+        producer = producer == null ? Map.of() : Map.copyOf(producer);
+    }
+}

@@ -1,0 +1,61 @@
+package io.twinplatform.history.kafka;
+
+import io.twinplatform.api.model.TwinJson;
+import io.twinplatform.history.EventFold;
+import org.axonframework.config.EventProcessingConfiguration;
+import org.axonframework.config.EventProcessingConfigurer;
+import org.axonframework.eventhandling.PropagatingErrorHandler;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.util.Map;
+
+/**
+ * The Kafka stream of twin events: on when {@code twin.kafka.bootstrap-servers} is set ({@code TWIN_KAFKA_BOOTSTRAP}).
+ * Its processor, {@value KafkaPublisher#PROCESSOR}, is configured in application.yml; here a handler's failure is made
+ * to fail the batch (Axon's default would log it and move on, skipping the event).
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnExpression("!'${twin.kafka.bootstrap-servers:}'.trim().isEmpty()")
+@EnableConfigurationProperties(KafkaSettings.class)
+public class TwinKafkaConfiguration {
+
+    @Autowired
+    void failBatchesOnErrors(EventProcessingConfigurer processing) {
+        processing.registerListenerInvocationErrorHandler(KafkaPublisher.PROCESSOR,
+                configuration -> PropagatingErrorHandler.instance());
+    }
+
+    @Bean
+    KafkaClients kafkaClients(KafkaSettings settings) {
+        return new KafkaClients(settings);
+    }
+
+    @Bean
+    KafkaPublisher kafkaPublisher(KafkaSettings settings, KafkaClients clients, EventFold fold) {
+        return new KafkaPublisher(settings, clients, new TwinCloudEvents(TwinJson.newMapper(), settings.source()),
+                new TwinStates(fold, settings.cacheSize()));
+    }
+
+    @Bean
+    KafkaStream kafkaStream(KafkaPublisher publisher, EventProcessingConfiguration processing, EventStore events) {
+        return new KafkaStream(publisher, processing, events);
+    }
+
+    /** DOWN while the stream is stalled or stopped; the platform stays ready (readiness does not include it). */
+    @Bean
+    HealthIndicator kafkaPublisherHealthIndicator(KafkaStream stream) {
+        return () -> {
+            Map<String, Object> details = stream.describe();
+            Object state = details.get("state");
+            Health.Builder health = "running".equals(state) || "replaying".equals(state) ? Health.up() : Health.down();
+            return health.withDetails(details).build();
+        };
+    }
+}

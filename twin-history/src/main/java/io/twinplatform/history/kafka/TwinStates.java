@@ -1,0 +1,57 @@
+package io.twinplatform.history.kafka;
+
+import io.twinplatform.api.model.TwinState;
+import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.twin.TwinEvent;
+import io.twinplatform.history.EventFold;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The twin right after each event the publisher sends: folded onto the twin's state after its previous event, kept
+ * for the most recently published twins. A cached state is used only when it is exactly one version behind the event;
+ * otherwise (a twin not seen since the start, a replay, a batch that was rolled back) the twin is folded from the
+ * event store up to the event. So the state is right whatever order batches are retried in.
+ */
+final class TwinStates {
+
+    private final EventFold fold;
+    private final Map<String, TwinState> recent;
+
+    TwinStates(EventFold fold, int size) {
+        this.fold = fold;
+        this.recent = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, TwinState> eldest) {
+                return size() > size;
+            }
+        });
+    }
+
+    /** The twin after {@code event}, which happened at {@code at}. The returned state is the cache's own. */
+    TwinState after(TwinEvent event, Instant at) {
+        TwinState state;
+        if (event instanceof TwinCreated created) {
+            state = TwinState.created(created, at);
+        } else {
+            state = recent.get(event.twinId());
+            if (state == null || state.version() != event.version() - 1) {
+                state = fold.fold(event.twinId(), event.version() - 1, null);
+                if (state == null) {
+                    throw new IllegalStateException("twin " + event.twinId() + " has no events before version "
+                            + event.version());
+                }
+            }
+            state.apply(event, at);
+        }
+        recent.put(event.twinId(), state);
+        return state;
+    }
+
+    void clear() {
+        recent.clear();
+    }
+}
