@@ -11,7 +11,7 @@ import java.net.ServerSocket;
  * A real single-node Kafka (KRaft, broker and controller in one node) in this JVM, from spring-kafka-test, on a fixed
  * port so that its broker can be stopped and started again at the same address, as an outage would.
  */
-final class KafkaTestBroker implements AutoCloseable {
+public final class KafkaTestBroker implements AutoCloseable {
 
     private final int port;
     private final EmbeddedKafkaKraftBroker kafka;
@@ -21,7 +21,7 @@ final class KafkaTestBroker implements AutoCloseable {
         this.kafka = kafka;
     }
 
-    static KafkaTestBroker start() {
+    public static KafkaTestBroker start() {
         int port = freePort();
         EmbeddedKafkaKraftBroker kafka = new EmbeddedKafkaKraftBroker(1, 1);
         kafka.brokerProperty("listeners", "EXTERNAL://localhost:" + port + ",CONTROLLER://localhost:0");
@@ -30,19 +30,19 @@ final class KafkaTestBroker implements AutoCloseable {
         return new KafkaTestBroker(port, kafka);
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return "localhost:" + port;
     }
 
     /** Stops the broker (the controller keeps running); clients see the broker as gone. */
-    void stopBroker() {
+    public void stopBroker() {
         BrokerServer broker = broker();
         broker.shutdown();
         broker.awaitShutdown();
     }
 
     /** Starts the stopped broker again, on the same port with the same logs. */
-    void startBroker() {
+    public void startBroker() {
         broker().startup();
     }
 

@@ -21,7 +21,7 @@ public class EventFold {
 
     private final EventStore events;
 
-    EventFold(EventStore events) {
+    public EventFold(EventStore events) {
         this.events = events;
     }
 
