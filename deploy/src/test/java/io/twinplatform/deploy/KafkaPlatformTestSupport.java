@@ -1,6 +1,10 @@
 package io.twinplatform.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -124,6 +129,32 @@ abstract class KafkaPlatformTestSupport {
             }
         }
         return records;
+    }
+
+    /**
+     * Fails unless {@code cloudEvent} matches the envelope schema and its {@code data} the schema of its type, as
+     * published in docs/schemas/events (the contract docs/events.md shows).
+     */
+    static void assertMatchesSchemas(JsonNode cloudEvent) {
+        String type = cloudEvent.path("type").asText();
+        String name = type.substring("io.twinplatform.twin.".length());
+        assertThat(schema("cloudevent.schema.json").validate(cloudEvent)).as("envelope of %s", cloudEvent).isEmpty();
+        assertThat(schema(name + ".schema.json").validate(cloudEvent.path("data"))).as("data of %s", cloudEvent)
+                .isEmpty();
+    }
+
+    private static final Map<String, JsonSchema> SCHEMAS = new ConcurrentHashMap<>();
+
+    private static JsonSchema schema(String file) {
+        return SCHEMAS.computeIfAbsent(file, name -> {
+            try {
+                JsonNode node = TwinHttp.JSON.readTree(Path.of("..", "docs", "schemas", "events", name).toFile());
+                return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(node,
+                        SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     static JsonNode json(byte[] value) {

@@ -59,6 +59,7 @@ class KafkaStreamTest extends KafkaPlatformTestSupport {
         for (ConsumerRecord<String, byte[]> record : records) {
             JsonNode event = json(record.value());
             assertThat(event.path("subject").asText()).isEqualTo(record.key());
+            assertMatchesSchemas(event);
             idsByTwin.computeIfAbsent(record.key(), k -> new ArrayList<>()).add(event.path("id").asText());
         }
         Map<String, List<String>> storedIds = stored.stream().collect(Collectors.groupingBy(StoredEvent::twinId,
@@ -79,6 +80,7 @@ class KafkaStreamTest extends KafkaPlatformTestSupport {
 
         List<ConsumerRecord<String, byte[]>> records = read(EVENTS, key, read -> read.size() >= 2);
 
+        records.forEach(record -> assertMatchesSchemas(json(record.value())));
         ConsumerRecord<String, byte[]> created = records.get(0);
         assertThat(header(created, "content-type")).isEqualTo("application/cloudevents+json; charset=UTF-8");
         JsonNode event = json(created.value());
