@@ -28,7 +28,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * The publisher's Kafka producer (replaced after a failed send) and its topics (created once when missing). The
  * producer is idempotent with {@code acks=all} whatever {@code twin.kafka.producer} says; time limits default to
- * values that let an outage show within half a minute.
+ * values that let an outage show within 15 seconds (a failed batch is
+ * only sent again, so a short limit costs duplicates at most).
  */
 class KafkaClients implements DisposableBean {
 
@@ -47,8 +48,8 @@ class KafkaClients implements DisposableBean {
         Map<String, Object> config = new HashMap<>();
         config.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
-        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "15000");
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "twin-platform-publisher");
         settings.producer().forEach((key, value) -> {
