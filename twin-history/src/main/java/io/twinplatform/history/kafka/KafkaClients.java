@@ -4,6 +4,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -91,7 +92,10 @@ class KafkaClients implements DisposableBean {
         return Duration.ofMillis(Long.parseLong(config.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG).toString()));
     }
 
-    /** Creates the events and the (compacted) state topic if they are missing; throws while the broker is away. */
+    /**
+     * Creates the events and the (compacted) state topic if they are missing, and waits for their partitions' leaders;
+     * throws while the broker is away.
+     */
     void ensureTopics() {
         if (topicsReady || !settings.createTopics()) {
             return;
@@ -119,14 +123,40 @@ class KafkaClients implements DisposableBean {
                     }
                 }
             }
+            awaitLeaders(client, topics.stream().map(NewTopic::name).toList(), timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating Kafka topics", e);
         } catch (TimeoutException e) {
             throw new IllegalStateException("Kafka at " + settings.bootstrapServers() + " did not answer within "
                     + timeout + " ms", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not describe the Kafka topics: " + e.getCause(), e.getCause());
         }
         topicsReady = true;
+    }
+
+    /**
+     * Waits until every partition of the topics has a leader. An idempotent producer that sends to a partition of a
+     * topic created moments before can meet it leaderless and then write a later batch before an earlier one
+     * (KAFKA-15591); the first batch must not go out before the partitions are ready.
+     */
+    private static void awaitLeaders(Admin client, List<String> topics, long timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+        while (true) {
+            Map<String, TopicDescription> described = client.describeTopics(topics).allTopicNames()
+                    .get(timeout, TimeUnit.MILLISECONDS);
+            boolean ready = described.values().stream().flatMap(topic -> topic.partitions().stream())
+                    .allMatch(partition -> partition.leader() != null && !partition.leader().isEmpty());
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("partitions of " + topics + " have no leader after " + timeout + " ms");
+            }
+            Thread.sleep(100);
+        }
     }
 
     @Override
