@@ -4,6 +4,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -20,6 +21,12 @@ import java.util.Map;
  * @param source            the CloudEvents {@code source} of every record (default {@code /twin-platform})
  * @param cacheSize         twins whose latest state the publisher keeps in memory (default 20000); a twin not in it
  *                          is folded from the event store once
+ * @param threads           the publisher's threads, and segments when its tokens are first made (default 2); a
+ *                          twin's events always go out from one of them, in order
+ * @param batchSize         events per batch, acknowledged together before the token moves (default 500)
+ * @param pollInterval      the longest the publisher waits for new events before it looks again (default 100 ms);
+ *                          Axon's default of a second shows as up to a second of latency whenever its reader has
+ *                          fallen off the event store's shared cache (after a backlog or a quiet period)
  * @param producer          further Kafka producer settings, passed as they are (e.g. {@code compression.type});
  *                          {@code acks} and {@code enable.idempotence} cannot be weakened
  */
@@ -32,6 +39,9 @@ public record KafkaSettings(String bootstrapServers,
                             @DefaultValue("1") short replicationFactor,
                             @DefaultValue("/twin-platform") URI source,
                             @DefaultValue("20000") int cacheSize,
+                            @DefaultValue("2") int threads,
+                            @DefaultValue("500") int batchSize,
+                            @DefaultValue("100ms") Duration pollInterval,
                             Map<String, String> producer) {
 
     public KafkaSettings {

@@ -5,6 +5,8 @@ import io.twinplatform.history.EventFold;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.config.EventProcessingConfigurer;
 import org.axonframework.eventhandling.PropagatingErrorHandler;
+import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
+import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.actuate.health.Health;
@@ -15,11 +17,13 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The Kafka stream of twin events: on when {@code twin.kafka.bootstrap-servers} is set ({@code TWIN_KAFKA_BOOTSTRAP}).
- * Its processor, {@value KafkaPublisher#PROCESSOR}, is configured in application.yml; here a handler's failure is made
- * to fail the batch (Axon's default would log it and move on, skipping the event).
+ * Its tracking processor, {@value KafkaPublisher#PROCESSOR}, is configured here rather than in application.yml: it
+ * needs a shorter wait for new events than Axon's properties can set, and a handler's failure must fail the batch
+ * (Axon's default would log it and move on, skipping the event).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnExpression("!'${twin.kafka.bootstrap-servers:}'.trim().isEmpty()")
@@ -27,7 +31,14 @@ import java.util.Map;
 public class TwinKafkaConfiguration {
 
     @Autowired
-    void failBatchesOnErrors(EventProcessingConfigurer processing) {
+    void configurePublisher(EventProcessingConfigurer processing, KafkaSettings settings) {
+        processing.registerTrackingEventProcessor(KafkaPublisher.PROCESSOR, configuration -> configuration.eventStore(),
+                configuration -> TrackingEventProcessorConfiguration.forParallelProcessing(settings.threads())
+                        .andInitialSegmentsCount(settings.threads())
+                        .andBatchSize(settings.batchSize())
+                        .andEventAvailabilityTimeout(settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS));
+        processing.registerSequencingPolicy(KafkaPublisher.PROCESSOR,
+                configuration -> SequentialPerAggregatePolicy.instance());
         processing.registerListenerInvocationErrorHandler(KafkaPublisher.PROCESSOR,
                 configuration -> PropagatingErrorHandler.instance());
     }
