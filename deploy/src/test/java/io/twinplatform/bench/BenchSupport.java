@@ -1,5 +1,7 @@
 package io.twinplatform.bench;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.deploy.TwinPlatformApplication;
@@ -17,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** What the benchmarks share: waiting for the projection, percentiles, a parallel loop, audit metadata. */
@@ -38,6 +41,23 @@ final class BenchSupport {
         String[] arguments = all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
                 .toArray(String[]::new);
         return new SpringApplicationBuilder(TwinPlatformApplication.class).run(arguments);
+    }
+
+    /** The tags of the benchmarks' twins: one fleet, 50 buildings. */
+    static ObjectNode tags(int i) {
+        ObjectNode tags = JsonNodeFactory.instance.objectNode();
+        tags.put("fleet", "bench");
+        tags.put("building", "b-" + (i % 50));
+        return tags;
+    }
+
+    /** A device's reported patch that always changes something (its sequence number). */
+    static ObjectNode reported(long sequence) {
+        ObjectNode patch = JsonNodeFactory.instance.objectNode();
+        patch.put("temperature", 15 + ThreadLocalRandom.current().nextDouble() * 10);
+        patch.put("sequence", sequence);
+        patch.putObject("battery").put("level", ThreadLocalRandom.current().nextInt(100));
+        return patch;
     }
 
     static AuditMetadata audit(Channel channel) {

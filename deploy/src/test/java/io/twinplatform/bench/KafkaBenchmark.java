@@ -1,8 +1,9 @@
 package io.twinplatform.bench;
 
+import static io.twinplatform.bench.BenchSupport.reported;
+import static io.twinplatform.bench.BenchSupport.tags;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.PatchReportedProperties;
@@ -1340,21 +1341,6 @@ public final class KafkaBenchmark {
 
     private static double min(long[] sorted) {
         return sorted.length == 0 ? 0 : sorted[0] / 1e6;
-    }
-
-    private static ObjectNode tags(int i) {
-        ObjectNode tags = JsonNodeFactory.instance.objectNode();
-        tags.put("fleet", "bench");
-        tags.put("building", "b-" + (i % 50));
-        return tags;
-    }
-
-    private static ObjectNode reported(long sequence) {
-        ObjectNode patch = JsonNodeFactory.instance.objectNode();
-        patch.put("temperature", 15 + ThreadLocalRandom.current().nextDouble() * 10);
-        patch.put("sequence", sequence);
-        patch.putObject("battery").put("level", ThreadLocalRandom.current().nextInt(100));
-        return patch;
     }
 
     private static String loadAverage() {

@@ -1,7 +1,8 @@
 package io.twinplatform.bench;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import static io.twinplatform.bench.BenchSupport.reported;
+import static io.twinplatform.bench.BenchSupport.tags;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
@@ -248,21 +249,6 @@ public final class WriteBenchmark {
             }
         }
         return Double.NaN;
-    }
-
-    private static ObjectNode tags(int i) {
-        ObjectNode tags = JsonNodeFactory.instance.objectNode();
-        tags.put("fleet", "bench");
-        tags.put("building", "b-" + (i % 50));
-        return tags;
-    }
-
-    private static ObjectNode reported(long sequence) {
-        ObjectNode patch = JsonNodeFactory.instance.objectNode();
-        patch.put("temperature", 15 + ThreadLocalRandom.current().nextDouble() * 10);
-        patch.put("sequence", sequence);
-        patch.putObject("battery").put("level", ThreadLocalRandom.current().nextInt(100));
-        return patch;
     }
 
     private static AuditMetadata audit(Channel channel) {
