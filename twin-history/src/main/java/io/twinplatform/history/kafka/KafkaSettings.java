@@ -26,7 +26,7 @@ import java.util.Map;
  * @param batchSize         events per batch, acknowledged together before the token moves (default 500)
  * @param pollInterval      the longest the publisher waits for new events before it looks again (default 100 ms);
  *                          Axon's default of a second shows as up to a second of latency whenever its reader has
- *                          fallen off the event store's shared cache (after a backlog or a quiet period)
+ *                          fallen off the event store's shared cache (after a backlog)
  * @param producer          further Kafka producer settings, passed as they are (e.g. {@code compression.type});
  *                          {@code acks} and {@code enable.idempotence} cannot be weakened
  */
