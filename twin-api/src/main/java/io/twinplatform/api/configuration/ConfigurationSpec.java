@@ -32,8 +32,8 @@ public record ConfigurationSpec(String id, String targetCondition, int priority,
     public ConfigurationSpec {
         deviceContent = deviceContent == null ? JsonNodeFactory.instance.objectNode() : deviceContent.deepCopy();
         moduleContent = moduleContent == null ? JsonNodeFactory.instance.objectNode() : moduleContent.deepCopy();
-        metrics = Map.copyOf(metrics);
-        labels = Map.copyOf(labels);
+        metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
     }
 
     /** Parses {@code PUT /configurations/{id}}'s body; read-only members a {@code GET} returns are ignored. */

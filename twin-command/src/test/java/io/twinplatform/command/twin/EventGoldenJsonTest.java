@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.configuration.ConfigurationCreated;
+import io.twinplatform.api.configuration.ConfigurationDeleted;
+import io.twinplatform.api.configuration.ConfigurationUpdated;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
@@ -26,12 +29,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The wire contract of the twin events: each event, serialized as the event store serializes it, must equal its
+ * The wire contract of the twin and configuration events: each event, serialized as the event store serializes it, must equal its
  * committed golden file {@code golden/<EventName>.json}, and the golden file must read back into the same event.
  * A change to an event's shape fails here; such a change needs a new revision and an upcaster, not an edited
  * golden file.
@@ -60,7 +64,18 @@ class EventGoldenJsonTest {
                         12, 9, "7f3c9a2e-5b1d-4c8e-9a6f-0d2b4e8c1a37"),
                 new TwinStatusChanged("thermostat-0042", TwinStatus.DISABLED, "taken out of service for maintenance",
                         10),
-                new TwinDeleted("thermostat-0042", 11))
+                new TwinDeleted("thermostat-0042", 11),
+                new ConfigurationCreated("telemetry-5m", "tags.environment='prod' AND tags.deviceType='thermostat'",
+                        10, json("{\"properties.desired.telemetryConfig\":{\"sendFrequency\":\"5m\"}}"),
+                        json("{}"),
+                        Map.of("compliant", "SELECT deviceId FROM devices WHERE"
+                                + " properties.reported.telemetryConfig.status='Success'"),
+                        Map.of("team", "ops"), 1),
+                new ConfigurationUpdated("telemetry-5m", "tags.environment IN ['prod','staging']", 20,
+                        Map.of("compliant", "SELECT deviceId FROM devices WHERE"
+                                + " properties.reported.telemetryConfig.status='Success'"),
+                        Map.of("team", "ops", "ticket", "CHG-1042"), 2),
+                new ConfigurationDeleted("telemetry-5m", 3))
                 .map(event -> Named.of(event.getClass().getSimpleName(), event));
     }
 

@@ -10,7 +10,7 @@ import java.util.function.Consumer;
  * A Hamcrest matcher (what the Axon fixture's {@code expect...Matching} methods take) that runs AssertJ assertions:
  * it matches when they pass and reports the assertion's message when they fail.
  */
-final class Satisfies<T> extends TypeSafeDiagnosingMatcher<T> {
+public final class Satisfies<T> extends TypeSafeDiagnosingMatcher<T> {
 
     private final Class<T> type;
     private final String description;
@@ -23,7 +23,7 @@ final class Satisfies<T> extends TypeSafeDiagnosingMatcher<T> {
         this.assertions = assertions;
     }
 
-    static <T> Matcher<T> satisfies(Class<T> type, String description, Consumer<? super T> assertions) {
+    public static <T> Matcher<T> satisfies(Class<T> type, String description, Consumer<? super T> assertions) {
         return new Satisfies<>(type, description, assertions);
     }
 

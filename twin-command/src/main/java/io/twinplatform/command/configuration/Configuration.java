@@ -1,0 +1,120 @@
+package io.twinplatform.command.configuration;
+
+import io.twinplatform.api.configuration.ConfigurationCreated;
+import io.twinplatform.api.configuration.ConfigurationDeleted;
+import io.twinplatform.api.configuration.ConfigurationSpec;
+import io.twinplatform.api.configuration.ConfigurationUpdated;
+import io.twinplatform.api.configuration.DeleteConfiguration;
+import io.twinplatform.api.configuration.PutConfiguration;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import org.axonframework.commandhandling.CommandHandler;
+import org.axonframework.eventsourcing.EventSourcingHandler;
+import org.axonframework.modelling.command.AggregateCreationPolicy;
+import org.axonframework.modelling.command.AggregateIdentifier;
+import org.axonframework.modelling.command.CreationPolicy;
+import org.axonframework.spring.stereotype.Aggregate;
+
+import static org.axonframework.modelling.command.AggregateLifecycle.apply;
+
+/**
+ * One configuration (Azure's automatic device management). It decides what may change: content is fixed once the
+ * configuration exists ({@code 422 contentImmutable}); target condition, priority, metrics and labels may change; a
+ * write that changes nothing records nothing. A deleted configuration keeps its events and its version count, so an
+ * etag of the old one never matches a new one of the same id. Applying content to twins is not its business: a
+ * process reacting to its events does that.
+ */
+@Aggregate
+public class Configuration {
+
+    @AggregateIdentifier
+    private String configurationId;
+    private ConfigurationSpec spec;
+    private boolean deleted;
+    private long version;
+
+    protected Configuration() {
+    }
+
+    /** Creates or changes the configuration; answers its version after the command. */
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    public long handle(PutConfiguration command) {
+        ConfigurationSpec next = command.spec();
+        if (!exists()) {
+            if (command.expectedVersion() != null) {
+                throw notFound(command.configurationId());
+            }
+            apply(new ConfigurationCreated(command.configurationId(), next.targetCondition(), next.priority(),
+                    next.deviceContent(), next.moduleContent(), next.metrics(), next.labels(), version + 1));
+            return version;
+        }
+        if (command.createOnly()) {
+            throw new TwinException(TwinError.of(ErrorKind.PRECONDITION_FAILED, "configurationExists",
+                    "configuration " + configurationId + " exists (If-None-Match: *)"));
+        }
+        checkVersion(command.expectedVersion());
+        if (!spec.sameContent(next)) {
+            throw new TwinException(TwinError.at(ErrorKind.UNPROCESSABLE, "contentImmutable", "$.content",
+                    "a configuration's content cannot change once it exists; create a new configuration (and a"
+                            + " rollout) instead"));
+        }
+        if (spec.targetCondition().equals(next.targetCondition()) && spec.priority() == next.priority()
+                && spec.metrics().equals(next.metrics()) && spec.labels().equals(next.labels())) {
+            return version;
+        }
+        apply(new ConfigurationUpdated(configurationId, next.targetCondition(), next.priority(), next.metrics(),
+                next.labels(), version + 1));
+        return version;
+    }
+
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    public long handle(DeleteConfiguration command) {
+        if (!exists()) {
+            throw notFound(command.configurationId());
+        }
+        checkVersion(command.expectedVersion());
+        apply(new ConfigurationDeleted(configurationId, version + 1));
+        return version;
+    }
+
+    @EventSourcingHandler
+    void on(ConfigurationCreated event) {
+        configurationId = event.configurationId();
+        spec = new ConfigurationSpec(event.configurationId(), event.targetCondition(), event.priority(),
+                event.deviceContent(), event.moduleContent(), event.metrics(), event.labels());
+        deleted = false;
+        version = event.version();
+    }
+
+    @EventSourcingHandler
+    void on(ConfigurationUpdated event) {
+        spec = new ConfigurationSpec(configurationId, event.targetCondition(), event.priority(),
+                spec.deviceContent(), spec.moduleContent(), event.metrics(), event.labels());
+        version = event.version();
+    }
+
+    @EventSourcingHandler
+    void on(ConfigurationDeleted event) {
+        deleted = true;
+        version = event.version();
+    }
+
+    private boolean exists() {
+        return spec != null && !deleted;
+    }
+
+    private void checkVersion(Long expected) {
+        if (expected != null && expected != version) {
+            throw new TwinException(TwinError.of(ErrorKind.PRECONDITION_FAILED, "etagMismatch", "configuration "
+                    + configurationId + " is at version " + version + ", not " + expected));
+        }
+    }
+
+    private static TwinException notFound(String id) {
+        return new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "configurationNotFound",
+                "there is no configuration " + id));
+    }
+}
