@@ -7,8 +7,13 @@ import org.axonframework.modelling.command.TargetAggregateIdentifier;
  * differs). {@code expectedVersion} (from {@code If-Match}) guards a change; {@code createOnly} (from
  * {@code If-None-Match: *}) refuses one.
  */
-public record PutConfiguration(@TargetAggregateIdentifier String configurationId,
+public record PutConfiguration(String configurationId,
                                ConfigurationSpec spec,
                                Long expectedVersion,
                                boolean createOnly) {
+
+    @TargetAggregateIdentifier
+    public String aggregateId() {
+        return ConfigurationEvent.aggregateId(configurationId);
+    }
 }

@@ -2,6 +2,7 @@ package io.twinplatform.command.configuration;
 
 import io.twinplatform.api.configuration.ConfigurationCreated;
 import io.twinplatform.api.configuration.ConfigurationDeleted;
+import io.twinplatform.api.configuration.ConfigurationEvent;
 import io.twinplatform.api.configuration.ConfigurationSpec;
 import io.twinplatform.api.configuration.ConfigurationUpdated;
 import io.twinplatform.api.configuration.DeleteConfiguration;
@@ -29,6 +30,7 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 public class Configuration {
 
     @AggregateIdentifier
+    private String aggregateId;
     private String configurationId;
     private ConfigurationSpec spec;
     private boolean deleted;
@@ -82,6 +84,7 @@ public class Configuration {
 
     @EventSourcingHandler
     void on(ConfigurationCreated event) {
+        aggregateId = ConfigurationEvent.aggregateId(event.configurationId());
         configurationId = event.configurationId();
         spec = new ConfigurationSpec(event.configurationId(), event.targetCondition(), event.priority(),
                 event.deviceContent(), event.moduleContent(), event.metrics(), event.labels());

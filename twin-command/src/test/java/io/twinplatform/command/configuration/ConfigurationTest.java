@@ -12,6 +12,7 @@ import io.twinplatform.api.configuration.PutConfiguration;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.TwinJson;
+import io.twinplatform.api.twin.TwinId;
 import org.axonframework.test.aggregate.AggregateTestFixture;
 import org.hamcrest.Matcher;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 
 import static io.twinplatform.command.twin.Satisfies.satisfies;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The configuration aggregate: what it records for each command, and what it refuses without recording anything. */
 class ConfigurationTest {
@@ -111,6 +113,15 @@ class ConfigurationTest {
                 .when(new DeleteConfiguration(ID, null))
                 .expectNoEvents()
                 .expectException(refusal(ErrorKind.NOT_FOUND, "configurationNotFound"));
+    }
+
+    @Test
+    void itsEventStoreIdentifierCanNeverBeATwinsId() {
+        PutConfiguration put = new PutConfiguration("dev-1", spec("*", 1, "5m"), null, false);
+
+        assertThat(put.aggregateId()).isEqualTo("configuration#dev-1");
+        assertThat(new DeleteConfiguration("dev-1", null).aggregateId()).isEqualTo(put.aggregateId());
+        assertThatThrownBy(() -> TwinId.parse(put.aggregateId())).isInstanceOf(TwinException.class);
     }
 
     private static Matcher<TwinException> refusal(ErrorKind kind, String code) {
