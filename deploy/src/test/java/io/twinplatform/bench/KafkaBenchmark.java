@@ -28,9 +28,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.common.transaction.TransactionManager;
@@ -1244,20 +1242,10 @@ public final class KafkaBenchmark {
         return processors;
     }
 
+    /** The publisher's own producer configuration (KafkaSettings.producerConfig), under another client id. */
     private Map<String, Object> producerConfig(String clientId) {
-        // KafkaClients' settings: what the publisher's producer runs with
-        Map<String, Object> config = new HashMap<>();
-        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        config.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "15000");
-        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        Map<String, Object> config = settings.producerConfig();
         config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return config;
     }
 

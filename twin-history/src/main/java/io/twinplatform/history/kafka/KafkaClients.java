@@ -1,6 +1,5 @@
 package io.twinplatform.history.kafka;
 
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -11,8 +10,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -21,51 +18,29 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * The publisher's Kafka producer (replaced after a failed send) and its topics (created once when missing). The
- * producer is idempotent with {@code acks=all} whatever {@code twin.kafka.producer} says; time limits default to
- * values that let an outage show within 15 seconds (a failed batch is
- * only sent again, so a short limit costs duplicates at most).
+ * producer's configuration is {@link KafkaSettings#producerConfig()}.
  */
 class KafkaClients implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaClients.class);
-    /** Settings the publisher's guarantees rest on: {@code twin.kafka.producer} cannot change them. */
-    private static final Set<String> FIXED = Set.of(ProducerConfig.ACKS_CONFIG, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
-
     private final KafkaSettings settings;
     private final Map<String, Object> config;
+    private final Duration deliveryTimeout;
     private Producer<String, byte[]> producer;
     private volatile boolean topicsReady;
 
     KafkaClients(KafkaSettings settings) {
         this.settings = settings;
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "15000");
-        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "twin-platform-publisher");
-        settings.producer().forEach((key, value) -> {
-            if (FIXED.contains(key)) {
-                log.warn("twin.kafka.producer.{} is ignored: the publisher's delivery guarantee needs its own value", key);
-            } else {
-                config.put(key, value);
-            }
-        });
-        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        this.config = Map.copyOf(config);
+        settings.producer().keySet().stream().filter(KafkaSettings.FIXED::contains).forEach(key -> log.warn(
+                "twin.kafka.producer.{} is ignored: the publisher's delivery guarantee needs its own value", key));
+        this.config = Map.copyOf(settings.producerConfig());
+        this.deliveryTimeout = Duration.ofMillis(millis(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG));
     }
 
     /** The current producer, made on first use and after a failure discarded the last one. */
@@ -89,7 +64,11 @@ class KafkaClients implements DisposableBean {
 
     /** How long the broker may take to acknowledge a record before the send fails. */
     Duration deliveryTimeout() {
-        return Duration.ofMillis(Long.parseLong(config.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG).toString()));
+        return deliveryTimeout;
+    }
+
+    private long millis(String key) {
+        return Long.parseLong(config.get(key).toString());
     }
 
     /**
@@ -103,7 +82,7 @@ class KafkaClients implements DisposableBean {
         Map<String, Object> admin = new HashMap<>(config);
         admin.keySet().retainAll(AdminClientConfig.configNames());
         admin.put(AdminClientConfig.CLIENT_ID_CONFIG, "twin-platform-topics");
-        long timeout = Long.parseLong(config.get(ProducerConfig.MAX_BLOCK_MS_CONFIG).toString());
+        long timeout = millis(ProducerConfig.MAX_BLOCK_MS_CONFIG);
         admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout);
         admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout, 10_000));
         try (Admin client = Admin.create(admin)) {

@@ -1,11 +1,17 @@
 package io.twinplatform.history.kafka;
 
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Settings of the Kafka stream, under {@code twin.kafka}. The stream is off unless {@code bootstrapServers} is set
@@ -44,7 +50,37 @@ public record KafkaSettings(String bootstrapServers,
                             @DefaultValue("100ms") Duration pollInterval,
                             Map<String, String> producer) {
 
+    /** Producer settings the publisher's guarantees rest on: {@code twin.kafka.producer} cannot change them. */
+    public static final Set<String> FIXED = Set.of(ProducerConfig.ACKS_CONFIG, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+
     public KafkaSettings {
         producer = producer == null ? Map.of() : Map.copyOf(producer);
+    }
+
+    /**
+     * The publisher's producer configuration: defaults that let an outage show within 15 seconds (a failed batch is
+     * only sent again, so a short limit costs duplicates at most), then {@code producer} except the {@link #FIXED}
+     * keys, then an idempotent producer with {@code acks=all}, string keys and byte values.
+     */
+    public Map<String, Object> producerConfig() {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "15000");
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "twin-platform-publisher");
+        producer.forEach((key, value) -> {
+            if (!FIXED.contains(key)) {
+                config.put(key, value);
+            }
+        });
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return config;
     }
 }
