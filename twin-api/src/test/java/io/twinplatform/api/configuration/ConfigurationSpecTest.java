@@ -69,6 +69,14 @@ class ConfigurationSpecTest {
                 "$.metrics.queries.compliant");
         refused("c1", VALID.replace("`team`:`ops`", "`team`:3"), ErrorKind.MALFORMED, "invalidLabels",
                 "$.labels.team");
+        refused("c1", VALID.replace("`content`:{`deviceContent`:{`properties.desired.telemetryConfig`:{`sendFrequency`:"
+                + "`5m`}}},", ""), ErrorKind.MALFORMED, "missingContent", "$.content");
+        refused("c1", VALID.replace("{`deviceContent`:{`properties.desired.telemetryConfig`:{`sendFrequency`:`5m`}}}",
+                "{`deviceContent`:[1]}"), ErrorKind.MALFORMED, "invalidContent", "$.content.deviceContent");
+        refused("c1", VALID.replace("{`queries`:{`compliant`", "{`queries`:{`not ok`"), ErrorKind.MALFORMED,
+                "invalidMetric", "$.metrics.queries");
+        refused("c1", VALID.replace("`metrics`:{`queries`:", "`metrics`:{`queries`:[],`x`:"), ErrorKind.MALFORMED,
+                "invalidMetrics", "$.metrics");
     }
 
     private static void refused(String id, String body, ErrorKind kind, String code, String pathPrefix) {
