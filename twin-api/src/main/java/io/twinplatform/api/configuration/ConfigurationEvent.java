@@ -1,7 +1,8 @@
 package io.twinplatform.api.configuration;
 
 /** What every configuration event says: which configuration, and its version after the event. */
-public sealed interface ConfigurationEvent permits ConfigurationCreated, ConfigurationUpdated, ConfigurationDeleted {
+public sealed interface ConfigurationEvent permits ConfigurationCreated, ConfigurationUpdated, ConfigurationDeleted,
+        ConfigurationAdmitted {
 
     /**
      * The configuration's aggregate identifier in the event store, {@code configuration#<id>}. The store keeps one

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.query.Source;
 import io.twinplatform.api.query.TwinQuery;
 
 import java.util.Iterator;
@@ -21,13 +22,15 @@ import java.util.regex.Pattern;
  * checks everything a client can get wrong and names the path at fault; nothing here touches a twin.
  */
 public record ConfigurationSpec(String id, String targetCondition, int priority, ObjectNode deviceContent,
-                                ObjectNode moduleContent, Map<String, String> metrics, Map<String, String> labels) {
+                                ObjectNode moduleContent, Map<String, String> metrics, Map<String, String> labels,
+                                boolean staged) {
 
     /** Azure's configuration ids: lowercase letters, digits and a few marks, up to 128 long. */
     private static final Pattern ID = Pattern.compile("[a-z0-9\\-:+%_#*?!(),=@;$']{1,128}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_\\-]{1,64}");
     private static final Set<String> MEMBERS = Set.of("id", "targetCondition", "priority", "content", "metrics",
-            "labels", "etag", "systemMetrics", "createdTimeUtc", "lastUpdatedTimeUtc");
+            "labels", "staged", "etag", "systemMetrics", "metricsResults", "createdTimeUtc", "lastUpdatedTimeUtc",
+            "rollout");
 
     public ConfigurationSpec {
         deviceContent = deviceContent == null ? JsonNodeFactory.instance.objectNode() : deviceContent.deepCopy();
@@ -57,8 +60,9 @@ public record ConfigurationSpec(String id, String targetCondition, int priority,
             throw malformed("missingTargetCondition", "$.targetCondition", "targetCondition is required: a condition"
                     + " such as tags.environment='prod', or * for every twin");
         }
+        TwinQuery target;
         try {
-            TwinQuery.parseTargetCondition(condition.asText());
+            target = TwinQuery.parseTargetCondition(condition.asText());
         } catch (TwinException e) {
             throw new TwinException(TwinError.at(e.error().kind(), e.error().code(),
                     "$.targetCondition" + (e.error().path() == null ? "" : e.error().path()), e.error().detail()));
@@ -80,13 +84,29 @@ public record ConfigurationSpec(String id, String targetCondition, int priority,
             throw unprocessable("emptyContent", "$.content", "content sets nothing: give deviceContent or"
                     + " moduleContent at least one path");
         }
+        if (target.source() == Source.MODULES && !device.isEmpty()) {
+            throw unprocessable("contentNeverApplies", "$.content.deviceContent", "the target condition selects FROM"
+                    + " devices.modules, so deviceContent would never reach a twin; use moduleContent");
+        }
+        JsonNode staged = body.get("staged");
+        if (staged != null && !staged.isNull() && !staged.isBoolean()) {
+            throw malformed("invalidStaged", "$.staged", "staged is true (only rollouts apply the configuration) or"
+                    + " false");
+        }
         return new ConfigurationSpec(id, condition.asText(), priority == null || priority.isNull() ? 0 : priority.asInt(),
-                device, module, metrics(body.get("metrics")), labels(body.get("labels")));
+                device, module, metrics(body.get("metrics")), labels(body.get("labels")),
+                staged != null && staged.asBoolean());
+    }
+
+    /** Whether twins of this kind (module twins or device twins) get anything from this configuration. */
+    public ObjectNode contentFor(boolean module) {
+        return module ? moduleContent : deviceContent;
     }
 
     /** Whether {@code other} sets the same content: content cannot change once a configuration exists. */
     public boolean sameContent(ConfigurationSpec other) {
-        return deviceContent.equals(other.deviceContent) && moduleContent.equals(other.moduleContent);
+        return deviceContent.equals(other.deviceContent) && moduleContent.equals(other.moduleContent)
+                && staged == other.staged;
     }
 
     public static void checkId(String id) {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.twin.TwinConfigurationStatus;
+import io.twinplatform.api.twin.TwinConfigurationsApplied;
 import io.twinplatform.api.twin.TwinDeleted;
 import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.api.twin.TwinPatched;
@@ -16,6 +18,9 @@ import io.twinplatform.api.twin.TwinStatus;
 import io.twinplatform.api.twin.TwinStatusChanged;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * A twin's state, folded from its events. The aggregate, the projection and point-in-time reads all fold with this
@@ -40,6 +45,7 @@ public final class TwinState {
     private ObjectNode tags;
     private TwinSection desired;
     private TwinSection reported;
+    private TreeMap<String, TwinConfigurationStatus> configurations = new TreeMap<>();
 
     @JsonCreator
     TwinState(@JsonProperty("deviceId") String deviceId,
@@ -70,6 +76,7 @@ public final class TwinState {
             desired = TwinSection.empty(true, at);
             reported = TwinSection.empty(false, at);
             tags = JsonMergePatch.withoutNulls(e.tags());
+            configurations = new TreeMap<>();
             ObjectNode initial = JsonMergePatch.withoutNulls(e.desired());
             if (!initial.isEmpty()) {
                 desired.apply(initial, e.desiredVersion(), at);
@@ -100,10 +107,42 @@ public final class TwinState {
             statusReason = e.reason();
             statusUpdatedTime = Timestamps.format(at);
             version = e.version();
+        } else if (event instanceof TwinConfigurationsApplied e) {
+            if (e.desired() != null && !e.desired().isEmpty()) {
+                desired.apply(e.desired(), e.desiredVersion(), at);
+            }
+            configurations = new TreeMap<>(e.configurations());
+            version = e.version();
         } else if (event instanceof TwinDeleted e) {
             deleted = true;
+            configurations = new TreeMap<>();
             version = e.version();
         }
+    }
+
+    /** The configurations that target this twin, as their last {@link TwinConfigurationsApplied} left them. */
+    public Map<String, TwinConfigurationStatus> configurations() {
+        return Collections.unmodifiableMap(configurations);
+    }
+
+    /**
+     * A configuration's status as the twin document shows it: Error instead of Applied while the device reports
+     * {@code properties.reported.configurations.<id>.status} as {@code "Error"} (any case).
+     */
+    public String configurationStatus(String configurationId) {
+        TwinConfigurationStatus entry = configurations.get(configurationId);
+        if (entry == null) {
+            return null;
+        }
+        if (TwinConfigurationStatus.APPLIED.equals(entry.status()) && reportsError(configurationId)) {
+            return TwinConfigurationStatus.ERROR;
+        }
+        return entry.status();
+    }
+
+    private boolean reportsError(String configurationId) {
+        JsonNode reportedStatus = reported.values().path("configurations").path(configurationId).path("status");
+        return reportedStatus.isTextual() && reportedStatus.asText().equalsIgnoreCase(TwinConfigurationStatus.ERROR);
     }
 
     /** The twin's id, as {@link TwinId#value()} spells it. */
@@ -189,6 +228,19 @@ public final class TwinState {
         properties.set("desired", desired.render(copy));
         properties.set("reported", reported.render(copy));
         doc.set("delta", Delta.of(desired.values(), reported.values()));
+        if (!configurations.isEmpty()) {
+            ObjectNode section = doc.putObject("configurations");
+            configurations.forEach((id, entry) -> {
+                ObjectNode shown = section.putObject(id);
+                shown.put("status", configurationStatus(id));
+                if (entry.rolloutId() != null) {
+                    shown.put("rolloutId", entry.rolloutId());
+                }
+                if (entry.phase() != null) {
+                    shown.put("phase", entry.phase());
+                }
+            });
+        }
         return doc;
     }
 
@@ -205,6 +257,18 @@ public final class TwinState {
         JsonNode properties = doc.path("properties");
         state.desired = TwinSection.parse((ObjectNode) properties.get("desired"), true);
         state.reported = TwinSection.parse((ObjectNode) properties.get("reported"), false);
+        JsonNode section = doc.get("configurations");
+        if (section instanceof ObjectNode shown) {
+            shown.fields().forEachRemaining(field -> {
+                JsonNode entry = field.getValue();
+                String status = entry.path("status").asText();
+                // Error is shown over Applied: a device only reports on a configuration it received.
+                state.configurations.put(field.getKey(), new TwinConfigurationStatus(
+                        TwinConfigurationStatus.ERROR.equals(status) ? TwinConfigurationStatus.APPLIED : status,
+                        textOrNull(entry.get("rolloutId")),
+                        entry.hasNonNull("phase") ? entry.get("phase").asInt() : null));
+            });
+        }
         return state;
     }
 

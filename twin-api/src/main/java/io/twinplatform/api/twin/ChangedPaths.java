@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The twin paths an event changes, as the fleet query language names them ({@code tags.location.building},
@@ -37,6 +39,13 @@ public final class ChangedPaths {
             leaves("properties.reported", e.patch(), paths);
         } else if (event instanceof TwinStatusChanged) {
             paths.add("status");
+        } else if (event instanceof TwinConfigurationsApplied e) {
+            leaves("properties.desired", e.desired(), paths);
+            Set<String> ids = new TreeSet<>();
+            e.configured().forEach(k -> ids.add(k.configurationId()));
+            e.released().forEach(k -> ids.add(k.configurationId()));
+            ids.addAll(e.configurations().keySet());
+            ids.forEach(id -> paths.add("configurations." + id));
         }
         return paths;
     }

@@ -47,6 +47,15 @@ public class CommandDispatcher {
         return result;
     }
 
+    /**
+     * Sends a command that is not a twin's (configurations, rollouts) with its audit metadata, and answers its
+     * result. Their read models are written with their events, so there is nothing to wait for.
+     */
+    @SuppressWarnings("unchecked")
+    public <R> R sendOther(Object command, AuditMetadata audit) {
+        return (R) commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(audit.toMap()));
+    }
+
     private void awaitReadSide(String twinId, TwinWriteResult result) {
         try {
             Boolean reached = queries.query(new AwaitTwinVersion(twinId, result.version(), result.twin() == null,

@@ -1,10 +1,14 @@
 package io.twinplatform.command.configuration;
 
+import io.twinplatform.api.configuration.AdmitConfiguration;
+import io.twinplatform.api.configuration.Admission;
+import io.twinplatform.api.configuration.ConfigurationAdmitted;
 import io.twinplatform.api.configuration.ConfigurationCreated;
 import io.twinplatform.api.configuration.ConfigurationDeleted;
 import io.twinplatform.api.configuration.ConfigurationEvent;
 import io.twinplatform.api.configuration.ConfigurationSpec;
 import io.twinplatform.api.configuration.ConfigurationUpdated;
+import io.twinplatform.api.configuration.ConfigurationWriteResult;
 import io.twinplatform.api.configuration.DeleteConfiguration;
 import io.twinplatform.api.configuration.PutConfiguration;
 import io.twinplatform.api.error.ErrorKind;
@@ -35,6 +39,7 @@ public class Configuration {
     private ConfigurationSpec spec;
     private boolean deleted;
     private long version;
+    private Admission admission;
 
     protected Configuration() {
     }
@@ -42,15 +47,16 @@ public class Configuration {
     /** Creates or changes the configuration; answers its version after the command. */
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    public long handle(PutConfiguration command) {
+    public ConfigurationWriteResult handle(PutConfiguration command) {
         ConfigurationSpec next = command.spec();
         if (!exists()) {
             if (command.expectedVersion() != null) {
                 throw notFound(command.configurationId());
             }
             apply(new ConfigurationCreated(command.configurationId(), next.targetCondition(), next.priority(),
-                    next.deviceContent(), next.moduleContent(), next.metrics(), next.labels(), version + 1));
-            return version;
+                    next.deviceContent(), next.moduleContent(), next.metrics(), next.labels(), next.staged(),
+                    version + 1));
+            return new ConfigurationWriteResult(version, true);
         }
         if (command.createOnly()) {
             throw new TwinException(TwinError.of(ErrorKind.PRECONDITION_FAILED, "configurationExists",
@@ -58,17 +64,18 @@ public class Configuration {
         }
         checkVersion(command.expectedVersion());
         if (!spec.sameContent(next)) {
-            throw new TwinException(TwinError.at(ErrorKind.UNPROCESSABLE, "contentImmutable", "$.content",
+            throw new TwinException(TwinError.at(ErrorKind.UNPROCESSABLE, "contentImmutable",
+                    spec.staged() != next.staged() ? "$.staged" : "$.content",
                     "a configuration's content cannot change once it exists; create a new configuration (and a"
                             + " rollout) instead"));
         }
         if (spec.targetCondition().equals(next.targetCondition()) && spec.priority() == next.priority()
                 && spec.metrics().equals(next.metrics()) && spec.labels().equals(next.labels())) {
-            return version;
+            return new ConfigurationWriteResult(version, false);
         }
         apply(new ConfigurationUpdated(configurationId, next.targetCondition(), next.priority(), next.metrics(),
                 next.labels(), version + 1));
-        return version;
+        return new ConfigurationWriteResult(version, false);
     }
 
     @CommandHandler
@@ -82,12 +89,46 @@ public class Configuration {
         return version;
     }
 
+    /**
+     * A rollout takes, advances or gives back this staged configuration. Only one rollout has it at a time: another
+     * may take it once the first has admitted no twin (it was rolled back, or never started).
+     */
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    public long handle(AdmitConfiguration command) {
+        if (!exists()) {
+            throw notFound(command.configurationId());
+        }
+        if (!spec.staged()) {
+            throw new TwinException(TwinError.at(ErrorKind.CONFLICT, "configurationNotStaged", "$.configurationId",
+                    "configuration " + configurationId + " is not staged: it applies to its targets by itself. Create"
+                            + " it with \"staged\": true to roll it out in phases"));
+        }
+        Admission next = command.admission();
+        if (admission != null && admission.phase() >= 0 && !admission.rolloutId().equals(next.rolloutId())) {
+            throw new TwinException(TwinError.at(ErrorKind.CONFLICT, "configurationInRollout", "$.configurationId",
+                    "configuration " + configurationId + " is rolled out by " + admission.rolloutId()));
+        }
+        if (next.equals(admission) && !command.revert()) {
+            return version;
+        }
+        apply(new ConfigurationAdmitted(configurationId, next, command.revert(), version + 1));
+        return version;
+    }
+
+    @EventSourcingHandler
+    void on(ConfigurationAdmitted event) {
+        admission = event.admission();
+        version = event.version();
+    }
+
     @EventSourcingHandler
     void on(ConfigurationCreated event) {
         aggregateId = ConfigurationEvent.aggregateId(event.configurationId());
         configurationId = event.configurationId();
         spec = new ConfigurationSpec(event.configurationId(), event.targetCondition(), event.priority(),
-                event.deviceContent(), event.moduleContent(), event.metrics(), event.labels());
+                event.deviceContent(), event.moduleContent(), event.metrics(), event.labels(), event.staged());
+        admission = event.staged() ? Admission.none() : null;
         deleted = false;
         version = event.version();
     }
@@ -95,7 +136,7 @@ public class Configuration {
     @EventSourcingHandler
     void on(ConfigurationUpdated event) {
         spec = new ConfigurationSpec(configurationId, event.targetCondition(), event.priority(),
-                spec.deviceContent(), spec.moduleContent(), event.metrics(), event.labels());
+                spec.deviceContent(), spec.moduleContent(), event.metrics(), event.labels(), spec.staged());
         version = event.version();
     }
 

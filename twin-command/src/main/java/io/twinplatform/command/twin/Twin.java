@@ -4,6 +4,9 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.configuration.Admission;
+import io.twinplatform.api.configuration.ConfigurationCandidate;
+import io.twinplatform.api.configuration.ConfiguredKeys;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
@@ -11,12 +14,17 @@ import io.twinplatform.api.model.JsonMergePatch;
 import io.twinplatform.api.model.JsonValues;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.model.TwinValidator;
+import io.twinplatform.api.query.QueryEvaluator;
+import io.twinplatform.api.twin.ApplyConfigurations;
 import io.twinplatform.api.twin.DeleteTwin;
 import io.twinplatform.api.twin.PatchReportedProperties;
 import io.twinplatform.api.twin.PatchTwin;
 import io.twinplatform.api.twin.PutTwin;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.SetTwinStatus;
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.TwinConfigurationStatus;
+import io.twinplatform.api.twin.TwinConfigurationsApplied;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinDeleted;
 import io.twinplatform.api.twin.TwinId;
@@ -28,12 +36,19 @@ import io.twinplatform.api.twin.UpdateShadow;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventhandling.Timestamp;
 import org.axonframework.eventsourcing.EventSourcingHandler;
+import org.axonframework.messaging.MetaData;
 import org.axonframework.modelling.command.AggregateCreationPolicy;
 import org.axonframework.modelling.command.AggregateIdentifier;
 import org.axonframework.modelling.command.CreationPolicy;
 import org.axonframework.spring.stereotype.Aggregate;
 
+import io.twinplatform.command.configuration.TargetConditions;
+
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Objects;
@@ -62,6 +77,7 @@ public class Twin {
     private String twinId;
     private TwinState state;
     private LinkedHashSet<String> idempotencyKeys = new LinkedHashSet<>();
+    private ConfiguredKeys configured = new ConfiguredKeys();
 
     protected Twin() {
     }
@@ -205,6 +221,70 @@ public class Twin {
         return result(false, !desired.isEmpty() || !reported.isEmpty());
     }
 
+    /**
+     * Layers the configurations that target this twin now: each candidate's condition is evaluated on the twin's own
+     * state, its admission (for a staged configuration) on the twin's id. Nothing is recorded when neither the
+     * statuses nor any desired key change.
+     */
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    public TwinWriteResult handle(ApplyConfigurations command, TargetConditions conditions, TwinValidator validator,
+                                  MetaData metaData) {
+        requireLive(command.twinId());
+        ObjectNode document = state.render();
+        List<ConfiguredKeys.Targeting> targeting = new ArrayList<>();
+        for (ConfigurationCandidate candidate : command.candidates()) {
+            Admission admission = candidate.admission();
+            if (admission != null && !admission.admits(twinId)) {
+                continue;
+            }
+            // The applier offers each twin only the content for its kind, so the condition's WHERE decides.
+            if (Boolean.TRUE.equals(QueryEvaluator.evaluate(conditions.parse(candidate.targetCondition()).where(),
+                    document))) {
+                targeting.add(new ConfiguredKeys.Targeting(candidate,
+                        admission == null ? null : admission.phaseOf(twinId)));
+            }
+        }
+        ConfiguredKeys.Decision decision = configured.decide(targeting, state.desired().values(),
+                command.revertRolloutId());
+        if (decision.changesNothing(configured.statuses())) {
+            return result(false, false);
+        }
+        ObjectNode desired = decision.desiredPatch();
+        if (!desired.isEmpty()) {
+            validator.checkSize(state.desired().preview(desired), validator.limits().maxDesiredBytes(), DESIRED);
+        }
+        apply(new TwinConfigurationsApplied(twinId, decision.statuses(), decision.configured(), decision.released(),
+                desired.isEmpty() ? null : desired, state.desired().version() + (desired.isEmpty() ? 0 : 1),
+                state.version() + 1), MetaData.with(AuditMetadata.PRINCIPAL,
+                principal(metaData.get(AuditMetadata.PRINCIPAL), decision)));
+        return result(false, true);
+    }
+
+    /**
+     * Who made the change: the configuration the command names, if it is one the change concerns; else the first
+     * configuration that took or released a key or whose status changed (a twin's own change, such as new tags, can
+     * concern several at once).
+     */
+    private String principal(Object requested, ConfiguredKeys.Decision decision) {
+        Set<String> involved = new LinkedHashSet<>();
+        decision.configured().forEach(k -> involved.add(k.configurationId()));
+        decision.released().forEach(k -> involved.add(k.configurationId()));
+        Map<String, TwinConfigurationStatus> before = configured.statuses();
+        decision.statuses().forEach((id, status) -> {
+            if (!status.equals(before.get(id))) {
+                involved.add(id);
+            }
+        });
+        before.keySet().stream().filter(id -> !decision.statuses().containsKey(id)).forEach(involved::add);
+        String prefix = "configuration:";
+        if (requested instanceof String name && name.startsWith(prefix)
+                && involved.contains(name.substring(prefix.length()))) {
+            return name;
+        }
+        return involved.isEmpty() ? String.valueOf(requested) : prefix + involved.iterator().next();
+    }
+
     @EventSourcingHandler
     void on(TwinCreated event, @Timestamp Instant at) {
         twinId = event.twinId();
@@ -240,9 +320,16 @@ public class Twin {
     }
 
     @EventSourcingHandler
+    void on(TwinConfigurationsApplied event, @Timestamp Instant at) {
+        state.apply(event, at);
+        configured.apply(event);
+    }
+
+    @EventSourcingHandler
     void on(TwinDeleted event, @Timestamp Instant at) {
         state.apply(event, at);
         idempotencyKeys.clear();
+        configured = new ConfiguredKeys();
     }
 
     private boolean exists() {

@@ -9,6 +9,7 @@ import io.twinplatform.api.configuration.ConfigurationSpec;
 import io.twinplatform.api.configuration.ConfigurationUpdated;
 import io.twinplatform.api.configuration.DeleteConfiguration;
 import io.twinplatform.api.configuration.PutConfiguration;
+import io.twinplatform.api.configuration.ConfigurationWriteResult;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.TwinJson;
@@ -42,7 +43,7 @@ class ConfigurationTest {
         fixture.givenNoPriorActivity()
                 .when(new PutConfiguration(ID, spec, null, false))
                 .expectSuccessfulHandlerExecution()
-                .expectResultMessagePayload(1L)
+                .expectResultMessagePayload(new ConfigurationWriteResult(1, true))
                 .expectEvents(created(spec, 1));
     }
 
@@ -53,7 +54,7 @@ class ConfigurationTest {
 
         fixture.given(created(before, 1))
                 .when(new PutConfiguration(ID, after, 1L, false))
-                .expectResultMessagePayload(2L)
+                .expectResultMessagePayload(new ConfigurationWriteResult(2, false))
                 .expectEvents(new ConfigurationUpdated(ID, "tags.environment='test'", 20, after.metrics(),
                         after.labels(), 2));
     }
@@ -64,7 +65,7 @@ class ConfigurationTest {
 
         fixture.given(created(spec, 1))
                 .when(new PutConfiguration(ID, spec, null, false))
-                .expectResultMessagePayload(1L)
+                .expectResultMessagePayload(new ConfigurationWriteResult(1, false))
                 .expectNoEvents();
     }
 
@@ -133,7 +134,7 @@ class ConfigurationTest {
 
     private static ConfigurationCreated created(ConfigurationSpec spec, long version) {
         return new ConfigurationCreated(ID, spec.targetCondition(), spec.priority(), spec.deviceContent(),
-                spec.moduleContent(), spec.metrics(), spec.labels(), version);
+                spec.moduleContent(), spec.metrics(), spec.labels(), spec.staged(), version);
     }
 
     private static ConfigurationSpec spec(String target, int priority, String frequency) {

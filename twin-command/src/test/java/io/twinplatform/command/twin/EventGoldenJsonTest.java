@@ -4,12 +4,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.configuration.Admission;
+import io.twinplatform.api.configuration.ConfigurationAdmitted;
 import io.twinplatform.api.configuration.ConfigurationCreated;
 import io.twinplatform.api.configuration.ConfigurationDeleted;
 import io.twinplatform.api.configuration.ConfigurationUpdated;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.twin.ConfiguredKey;
+import io.twinplatform.api.twin.ReleasedKey;
+import io.twinplatform.api.twin.TwinConfigurationStatus;
+import io.twinplatform.api.twin.TwinConfigurationsApplied;
 import io.twinplatform.api.twin.TwinDeleted;
 import io.twinplatform.api.twin.TwinPatched;
 import io.twinplatform.api.twin.TwinReplaced;
@@ -70,12 +76,22 @@ class EventGoldenJsonTest {
                         json("{}"),
                         Map.of("compliant", "SELECT deviceId FROM devices WHERE"
                                 + " properties.reported.telemetryConfig.status='Success'"),
-                        Map.of("team", "ops"), 1),
+                        Map.of("team", "ops"), false, 1),
                 new ConfigurationUpdated("telemetry-5m", "tags.environment IN ['prod','staging']", 20,
                         Map.of("compliant", "SELECT deviceId FROM devices WHERE"
                                 + " properties.reported.telemetryConfig.status='Success'"),
                         Map.of("team", "ops", "ticket", "CHG-1042"), 2),
-                new ConfigurationDeleted("telemetry-5m", 3))
+                new ConfigurationDeleted("telemetry-5m", 3),
+                new ConfigurationAdmitted("telemetry-5m",
+                        new Admission("firmware-2-5", List.of(5.0, 25.0, 100.0), 1), false, 4),
+                new TwinConfigurationsApplied("thermostat-0042",
+                        Map.of("telemetry-5m", new TwinConfigurationStatus("Applied", "firmware-2-5", 0),
+                                "telemetry-1h", new TwinConfigurationStatus("Targeted", null, null)),
+                        List.of(new ConfiguredKey("properties.desired.telemetryConfig", "telemetry-5m",
+                                "firmware-2-5", json("{\"sendFrequency\":\"5m\"}"),
+                                json("{\"sendFrequency\":\"1h\"}"), "telemetry-1h")),
+                        List.of(new ReleasedKey("properties.desired.logLevel", "debug-logging", "removed")),
+                        json("{\"telemetryConfig\":{\"sendFrequency\":\"5m\"},\"logLevel\":null}"), 5, 12))
                 .map(event -> Named.of(event.getClass().getSimpleName(), event));
     }
 

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.query.FindTargetedTwins;
 import io.twinplatform.api.query.RunTwinQuery;
 import io.twinplatform.api.query.SelectItem;
+import io.twinplatform.api.query.Source;
 import io.twinplatform.api.query.TwinQuery;
 import io.twinplatform.api.query.TwinQueryPage;
 import io.twinplatform.query.config.TwinQuerySettings;
@@ -62,14 +64,30 @@ public class FleetQueryService {
         return run(request.query(), request.pageSize(), request.continuationToken(), request.asOf());
     }
 
+    /** Ids of the current twins a target condition selects, a page at a time. */
+    @QueryHandler
+    public TwinQueryPage handle(FindTargetedTwins request) {
+        TwinQuery target = TwinQuery.parseTargetCondition(request.targetCondition());
+        TwinQuery ids = new TwinQuery(target.text(), List.of(selected("deviceId"), selected("moduleId")), null,
+                request.modules() ? Source.MODULES : Source.DEVICES, target.where(), List.of(), List.of());
+        return run(ids, request.pageSize(), request.continuationToken(), null);
+    }
+
+    private static SelectItem selected(String field) {
+        return new SelectItem(TwinQuery.parseField(field), null, field);
+    }
+
     /** @param asOf the instant whose fleet to query, or {@code null} for the current twins */
     public TwinQueryPage run(String text, Integer pageSize, String continuationToken, Instant asOf) {
+        return run(TwinQuery.parse(text), pageSize, continuationToken, asOf);
+    }
+
+    TwinQueryPage run(TwinQuery query, Integer pageSize, String continuationToken, Instant asOf) {
         int size = pageSize == null ? RunTwinQuery.DEFAULT_PAGE_SIZE : pageSize;
         if (size < 1 || size > RunTwinQuery.MAX_PAGE_SIZE) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidPageSize", "$.pageSize",
                     "pageSize is between 1 and " + RunTwinQuery.MAX_PAGE_SIZE + "; it was " + size));
         }
-        TwinQuery query = TwinQuery.parse(text);
         PastFleet past = asOf == null ? null : pastFleet(asOf);
         // A token continues the same query over the same fleet: the instant is part of what it is bound to.
         String bound = asOf == null ? query.text() : query.text() + "\u0000asOf=" + asOf;

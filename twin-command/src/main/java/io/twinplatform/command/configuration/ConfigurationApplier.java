@@ -1,0 +1,178 @@
+package io.twinplatform.command.configuration;
+
+import io.twinplatform.api.configuration.Admission;
+import io.twinplatform.api.configuration.ConfigurationAdmitted;
+import io.twinplatform.api.configuration.ConfigurationCreated;
+import io.twinplatform.api.configuration.ConfigurationDeleted;
+import io.twinplatform.api.configuration.ConfigurationUpdated;
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.Channel;
+import io.twinplatform.api.twin.ReportedPropertiesPatched;
+import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.twin.TwinId;
+import io.twinplatform.api.twin.TwinPatched;
+import io.twinplatform.api.twin.TwinReplaced;
+import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.Timestamp;
+import org.axonframework.eventhandling.TrackingToken;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Keeps every twin's desired properties layered from the configurations that target it. It follows configuration
+ * events (created, changed, deleted, admitted by a rollout) and twin events that can change what targets a twin
+ * (creation, tag changes, and reported changes while some condition reads reported properties). For each it works
+ * out which twins may be affected (from the fleet query side, after waiting until that side shows every twin written
+ * before the event) and offers each of them the live configurations; the twin decides on its own state.
+ * Configuration events are rare and each may touch the whole fleet; twin events touch one twin.
+ */
+@Component
+@ProcessingGroup(ConfigurationApplier.PROCESSOR)
+class ConfigurationApplier {
+
+    static final String PROCESSOR = "twin-configurations";
+    private static final Logger log = LoggerFactory.getLogger(ConfigurationApplier.class);
+
+    private final LiveConfigurations live;
+    private final TwinSelector selector;
+    private final ConfigurationDispatcher dispatcher;
+
+    ConfigurationApplier(LiveConfigurations live, TwinSelector selector, ConfigurationDispatcher dispatcher) {
+        this.live = live;
+        this.selector = selector;
+        this.dispatcher = dispatcher;
+    }
+
+    @EventHandler
+    void on(ConfigurationCreated event, @Timestamp Instant at, TrackingToken token, EventMessage<?> message) {
+        LiveConfigurations.Live created = new LiveConfigurations.Live(event.configurationId(),
+                event.targetCondition(), event.priority(), at.toEpochMilli(), event.deviceContent(),
+                event.moduleContent(), event.staged(), event.staged() ? Admission.none() : null);
+        live.put(created);
+        if (event.staged()) {
+            return;
+        }
+        selector.await(token);
+        Set<String> twins = selector.targeted(created, twinId -> true);
+        dispatch(twins, event.configurationId(), "configuration " + event.configurationId() + " created", message,
+                null);
+    }
+
+    @EventHandler
+    void on(ConfigurationUpdated event, TrackingToken token, EventMessage<?> message) {
+        LiveConfigurations.Live before = live.find(event.configurationId()).orElse(null);
+        if (before == null) {
+            return;
+        }
+        LiveConfigurations.Live after = new LiveConfigurations.Live(before.id(), event.targetCondition(),
+                event.priority(), before.createdMs(), before.deviceContent(), before.moduleContent(), before.staged(),
+                before.admission());
+        live.put(after);
+        if (before.targetCondition().equals(after.targetCondition()) && before.priority() == after.priority()) {
+            return;
+        }
+        selector.await(token);
+        Set<String> twins = new LinkedHashSet<>(selector.assigned(after.id()));
+        twins.addAll(selector.targeted(after, admitted(after.admission())));
+        dispatch(twins, after.id(), "configuration " + after.id() + " changed", message, null);
+    }
+
+    @EventHandler
+    void on(ConfigurationDeleted event, TrackingToken token, EventMessage<?> message) {
+        live.delete(event.configurationId());
+        selector.await(token);
+        dispatch(selector.assigned(event.configurationId()), event.configurationId(),
+                "configuration " + event.configurationId() + " deleted", message, null);
+    }
+
+    @EventHandler
+    void on(ConfigurationAdmitted event, TrackingToken token, EventMessage<?> message) {
+        LiveConfigurations.Live before = live.find(event.configurationId()).orElse(null);
+        if (before == null) {
+            return;
+        }
+        Admission admission = event.admission();
+        LiveConfigurations.Live after = new LiveConfigurations.Live(before.id(), before.targetCondition(),
+                before.priority(), before.createdMs(), before.deviceContent(), before.moduleContent(), true,
+                admission);
+        live.put(after);
+        selector.await(token);
+        Set<String> twins = new LinkedHashSet<>(selector.assigned(after.id()));
+        Admission previous = before.admission();
+        boolean previouslyOurs = previous != null && previous.rolloutId() != null
+                && previous.rolloutId().equals(admission.rolloutId());
+        int reached = previouslyOurs ? previous.phase() : -1;
+        if (admission.phase() > reached) {
+            // Only the twins the new phases take in: the earlier phases' twins already have the content.
+            twins.addAll(selector.targeted(after, twinId -> {
+                int phase = admission.phaseOf(twinId);
+                return phase > reached && phase <= admission.phase();
+            }));
+        }
+        String what = event.revert() ? "rolled back" : admission.phase() < 0 ? "held" : "admitted to phase "
+                + admission.phase();
+        dispatch(twins, after.id(), "configuration " + after.id() + " " + what + " by rollout "
+                + admission.rolloutId(), message, event.revert() ? admission.rolloutId() : null);
+    }
+
+    @EventHandler
+    void on(TwinCreated event, EventMessage<?> message) {
+        twinChanged(event.twinId(), "twin created", message);
+    }
+
+    @EventHandler
+    void on(TwinReplaced event, EventMessage<?> message) {
+        if (event.tags() != null) {
+            twinChanged(event.twinId(), "tags changed", message);
+        }
+    }
+
+    @EventHandler
+    void on(TwinPatched event, EventMessage<?> message) {
+        if (event.tags() != null) {
+            twinChanged(event.twinId(), "tags changed", message);
+        }
+    }
+
+    @EventHandler
+    void on(ReportedPropertiesPatched event, EventMessage<?> message) {
+        boolean module = TwinId.parse(event.twinId()).isModule();
+        if (live.all().stream().anyMatch(c -> c.reaches(module) && c.targetCondition().contains("reported"))) {
+            twinChanged(event.twinId(), "reported properties changed", message);
+        }
+    }
+
+    private void twinChanged(String twinId, String reason, EventMessage<?> message) {
+        boolean module = TwinId.parse(twinId).isModule();
+        if (live.all().stream().anyMatch(c -> c.reaches(module))) {
+            dispatch(Set.of(twinId), null, reason, message, null);
+        }
+    }
+
+    private void dispatch(Set<String> twins, String configurationId, String reason, EventMessage<?> cause,
+                          String revertRolloutId) {
+        if (twins.isEmpty()) {
+            return;
+        }
+        Object correlation = cause.getMetaData().get(AuditMetadata.CORRELATION_ID);
+        AuditMetadata audit = new AuditMetadata("configuration:" + (configurationId == null ? "*" : configurationId),
+                Channel.CONFIGURATION, "applier", correlation == null ? cause.getIdentifier() : correlation.toString(),
+                reason);
+        int failed = dispatcher.apply(twins, audit, revertRolloutId);
+        if (twins.size() > 1 || failed > 0) {
+            log.info("{}: offered to {} twins, {} refused", reason, twins.size(), failed);
+        }
+    }
+
+    private static Predicate<String> admitted(Admission admission) {
+        return admission == null ? twinId -> true : admission::admits;
+    }
+}

@@ -1,0 +1,95 @@
+package io.twinplatform.command.configuration;
+
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.twin.ApplyConfigurations;
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.TwinId;
+import jakarta.annotation.PreDestroy;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Sends {@link ApplyConfigurations} to many twins at once, {@code twin.configurations.concurrency} at a time, each
+ * in its own unit of work and transaction, and waits for all. A twin that refuses (deleted meanwhile, or its desired
+ * properties would grow past their limit) is counted and logged, not retried: the next change that concerns it tries
+ * again. Any other failure (the database is gone) is thrown, so the applier's batch fails and is processed again;
+ * applying is idempotent, so twins done before the failure are unchanged the second time.
+ */
+@Component
+class ConfigurationDispatcher {
+
+    private static final Logger log = LoggerFactory.getLogger(ConfigurationDispatcher.class);
+
+    private final CommandGateway commands;
+    private final LiveConfigurations live;
+    private final ExecutorService pool;
+    private final int concurrency;
+
+    ConfigurationDispatcher(CommandGateway commands, LiveConfigurations live, ConfigurationSettings settings) {
+        this.commands = commands;
+        this.live = live;
+        this.concurrency = settings.concurrency();
+        this.pool = Executors.newFixedThreadPool(concurrency, runnable -> {
+            Thread thread = new Thread(runnable, "twin-configurations-dispatch");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Offers the live configurations to each twin; answers how many refused. */
+    int apply(Collection<String> twins, AuditMetadata audit, String revertRolloutId) {
+        Semaphore slots = new Semaphore(concurrency);
+        AtomicInteger refused = new AtomicInteger();
+        List<Future<?>> sent = new ArrayList<>();
+        try {
+            for (String twinId : twins) {
+                slots.acquire();
+                boolean module = TwinId.parse(twinId).isModule();
+                ApplyConfigurations command = new ApplyConfigurations(twinId, live.candidates(module),
+                        revertRolloutId);
+                sent.add(pool.submit(() -> {
+                    try {
+                        commands.sendAndWait(GenericCommandMessage.asCommandMessage(command)
+                                .andMetaData(audit.toMap()));
+                    } catch (TwinException e) {
+                        refused.incrementAndGet();
+                        if (e.error().kind() != ErrorKind.NOT_FOUND) {
+                            log.warn("twin {} refused its configurations: {}", twinId, e.error().detail());
+                        }
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            }
+            for (Future<?> future : sent) {
+                future.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while applying configurations", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime
+                    : new IllegalStateException(e.getCause());
+        }
+        return refused.get();
+    }
+
+    @PreDestroy
+    void stop() {
+        pool.shutdownNow();
+    }
+}
