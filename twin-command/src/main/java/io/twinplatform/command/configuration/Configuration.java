@@ -40,6 +40,7 @@ public class Configuration {
     private boolean deleted;
     private long version;
     private Admission admission;
+    private boolean released;
 
     protected Configuration() {
     }
@@ -91,11 +92,11 @@ public class Configuration {
 
     /**
      * A rollout takes, advances or gives back this staged configuration. Only one rollout has it at a time: another
-     * may take it once the first has admitted no twin (it was rolled back, or never started).
+     * may take it once the first was rolled back. An aborted rollout keeps it (its twins keep what they got).
      */
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    public long handle(AdmitConfiguration command) {
+    public String handle(AdmitConfiguration command) {
         if (!exists()) {
             throw notFound(command.configurationId());
         }
@@ -104,21 +105,31 @@ public class Configuration {
                     "configuration " + configurationId + " is not staged: it applies to its targets by itself. Create"
                             + " it with \"staged\": true to roll it out in phases"));
         }
+        String metric = null;
+        if (command.requiredMetric() != null) {
+            metric = spec.metrics().get(command.requiredMetric());
+            if (metric == null) {
+                throw new TwinException(TwinError.at(ErrorKind.UNPROCESSABLE, "unknownMetric", "$.success.metric",
+                        "configuration " + configurationId + " has no metric " + command.requiredMetric() + "; it has "
+                                + spec.metrics().keySet()));
+            }
+        }
         Admission next = command.admission();
-        if (admission != null && admission.phase() >= 0 && !admission.rolloutId().equals(next.rolloutId())) {
+        if (admission != null && admission.rolloutId() != null && !admission.rolloutId().equals(next.rolloutId())
+                && !released) {
             throw new TwinException(TwinError.at(ErrorKind.CONFLICT, "configurationInRollout", "$.configurationId",
                     "configuration " + configurationId + " is rolled out by " + admission.rolloutId()));
         }
-        if (next.equals(admission) && !command.revert()) {
-            return version;
+        if (!next.equals(admission) || command.revert()) {
+            apply(new ConfigurationAdmitted(configurationId, next, command.revert(), version + 1));
         }
-        apply(new ConfigurationAdmitted(configurationId, next, command.revert(), version + 1));
-        return version;
+        return metric;
     }
 
     @EventSourcingHandler
     void on(ConfigurationAdmitted event) {
         admission = event.admission();
+        released = event.revert();
         version = event.version();
     }
 

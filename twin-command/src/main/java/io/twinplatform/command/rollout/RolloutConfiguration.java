@@ -1,0 +1,41 @@
+package io.twinplatform.command.rollout;
+
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.config.ConfigurationScopeAwareProvider;
+import org.axonframework.config.EventProcessingConfigurer;
+import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.axonframework.deadline.DeadlineManager;
+import org.axonframework.deadline.SimpleDeadlineManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The deadline manager rollout sagas schedule their soak and phase timeouts with: in memory (see
+ * {@link RolloutSaga} for how timers come back after a restart).
+ */
+@Configuration(proxyBeanMethods = false)
+public class RolloutConfiguration {
+
+    /**
+     * The saga's processor polls for new events every 100 ms once idle (Axon's default wait is a second), so a
+     * decision follows an observation promptly.
+     */
+    @Autowired
+    void configureSagaProcessor(EventProcessingConfigurer processing) {
+        processing.registerTrackingEventProcessor(RolloutSaga.class.getSimpleName() + "Processor",
+                configuration -> configuration.eventStore(),
+                configuration -> TrackingEventProcessorConfiguration.forSingleThreadedProcessing()
+                        .andEventAvailabilityTimeout(100, TimeUnit.MILLISECONDS));
+    }
+
+    @Bean(destroyMethod = "shutdown")
+    DeadlineManager deadlineManager(org.axonframework.config.Configuration axon, TransactionManager transactions) {
+        return SimpleDeadlineManager.builder()
+                .scopeAwareProvider(new ConfigurationScopeAwareProvider(axon))
+                .transactionManager(transactions)
+                .build();
+    }
+}
