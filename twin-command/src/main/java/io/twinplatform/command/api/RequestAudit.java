@@ -11,7 +11,7 @@ import java.util.UUID;
  * {@value #PRINCIPAL_HEADER} header set by the gateway in front, else {@code anonymous}. Why:
  * {@value #CORRELATION_HEADER} (a new UUID when absent) and {@value #REASON_HEADER}.
  */
-final class RequestAudit {
+public final class RequestAudit {
 
     static final String PRINCIPAL_HEADER = "X-Principal";
     static final String CORRELATION_HEADER = "X-Correlation-Id";
@@ -21,7 +21,7 @@ final class RequestAudit {
     private RequestAudit() {
     }
 
-    static AuditMetadata of(HttpServletRequest request, Channel channel) {
+    public static AuditMetadata of(HttpServletRequest request, Channel channel) {
         String principal = request.getUserPrincipal() != null ? request.getUserPrincipal().getName()
                 : header(request, PRINCIPAL_HEADER);
         String correlation = header(request, CORRELATION_HEADER);

@@ -1,0 +1,143 @@
+package io.twinplatform.command.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.job.CancelJob;
+import io.twinplatform.api.job.JobSpec;
+import io.twinplatform.api.job.ScheduleJob;
+import io.twinplatform.api.model.JsonBodies;
+import io.twinplatform.api.model.TwinValidator;
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.Channel;
+import io.twinplatform.command.api.RequestAudit;
+import jakarta.servlet.http.HttpServletRequest;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.time.Clock;
+import java.time.Instant;
+
+/**
+ * Bulk twin update jobs in Azure IoT Hub's jobs shape: {@code PUT /jobs/{id}} schedules one (it cannot be changed
+ * afterwards: a second {@code PUT} is {@code 409}), {@code GET /jobs/{id}} shows its status and
+ * {@code deviceJobStatistics}, {@code POST /jobs/{id}/cancel} stops it. Answers come from the job table, which the
+ * job's events and its runner keep; every refusal is {@code application/problem+json} naming the path at fault.
+ */
+@RestController
+@Tag(name = "jobs", description = "Bulk twin updates by fleet query, scheduled (Azure IoT Hub jobs)")
+class JobController {
+
+    private static final String JSON = MediaType.APPLICATION_JSON_VALUE;
+    private static final String PROBLEM = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
+    private static final int RECENT_JOBS = 100;
+    private static final String EXAMPLE = """
+            {"type":"scheduleUpdateTwin","queryCondition":"tags.building = 'b1'",
+             "updateTwin":{"tags":{"firmwareRing":"early"},"properties":{"desired":{"telemetryInterval":30}}},
+             "startTime":"2026-11-24T03:00:00Z","maxExecutionTimeInSeconds":3600}""";
+
+    private final CommandGateway commands;
+    private final JobTable table;
+    private final TwinValidator validator;
+    private final Clock clock = Clock.systemUTC();
+
+    JobController(CommandGateway commands, JobTable table, TwinValidator validator) {
+        this.commands = commands;
+        this.table = table;
+        this.validator = validator;
+    }
+
+    @Operation(summary = "Schedule a job that merge-patches tags and/or desired properties of the twins its"
+            + " queryCondition selects (201); a job id can be used once",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
+                    mediaType = JSON, examples = @ExampleObject(name = "scheduleUpdateTwin", value = EXAMPLE))),
+            responses = {
+                    @ApiResponse(responseCode = "201", description = "scheduled; the job as GET shows it",
+                            content = @Content(mediaType = JSON)),
+                    @ApiResponse(responseCode = "400", description = "malformed JSON, an invalid job id, a missing"
+                            + " or unknown member, a query condition that does not parse (with its position)",
+                            content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "409", description = "a job with this id exists",
+                            content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "413", description = "an update over a twin section's size limit",
+                            content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "422", description = "a type other than scheduleUpdateTwin, an"
+                            + " update that changes nothing, a value a twin cannot hold, a bad"
+                            + " maxExecutionTimeInSeconds", content = @Content(mediaType = PROBLEM))})
+    @PutMapping(path = "/jobs/{jobId}", consumes = JSON, produces = JSON)
+    ResponseEntity<JsonNode> schedule(@PathVariable String jobId, @RequestBody byte[] body,
+                                      HttpServletRequest request) {
+        JobSpec.checkId(jobId);
+        JobSpec spec = JobSpec.parse(jobId, JsonBodies.parse(body), clock.instant(), validator);
+        send(new ScheduleJob(spec), request);
+        return ResponseEntity.status(HttpStatus.CREATED).body(job(jobId));
+    }
+
+    @Operation(summary = "The job: status (queued, scheduled, running, completed, failed, cancelled) and"
+            + " deviceJobStatistics",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the job", content = @Content(mediaType = JSON)),
+                    @ApiResponse(responseCode = "400", description = "an invalid job id",
+                            content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "404", description = "no such job",
+                            content = @Content(mediaType = PROBLEM))})
+    @GetMapping(path = "/jobs/{jobId}", produces = JSON)
+    JsonNode get(@PathVariable String jobId) {
+        JobSpec.checkId(jobId);
+        return job(jobId);
+    }
+
+    @Operation(summary = "The " + RECENT_JOBS + " most recently created jobs, newest first: {\"items\":[…]}")
+    @GetMapping(path = "/jobs", produces = JSON)
+    JsonNode list() {
+        ObjectNode page = JsonNodeFactory.instance.objectNode();
+        ArrayNode items = page.putArray("items");
+        Instant now = clock.instant();
+        table.recent(RECENT_JOBS).forEach(row -> items.add(row.render(now)));
+        return page;
+    }
+
+    @Operation(summary = "Cancel the job: it sends no further updates; updates already made stay",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "cancelled; the job as GET shows it",
+                            content = @Content(mediaType = JSON)),
+                    @ApiResponse(responseCode = "400", description = "an invalid job id",
+                            content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "404", description = "no such job",
+                            content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "409", description = "the job has finished (completed, failed or"
+                            + " cancelled)", content = @Content(mediaType = PROBLEM))})
+    @PostMapping(path = "/jobs/{jobId}/cancel", produces = JSON)
+    JsonNode cancel(@PathVariable String jobId, HttpServletRequest request) {
+        JobSpec.checkId(jobId);
+        send(new CancelJob(jobId), request);
+        return job(jobId);
+    }
+
+    private JsonNode job(String jobId) {
+        return table.find(jobId).map(row -> row.render(clock.instant())).orElseThrow(() -> new TwinException(
+                TwinError.of(ErrorKind.NOT_FOUND, "jobNotFound", "there is no job " + jobId)));
+    }
+
+    private void send(Object command, HttpServletRequest request) {
+        commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(RequestAudit.of(request, Channel.API).toMap()));
+    }
+}
