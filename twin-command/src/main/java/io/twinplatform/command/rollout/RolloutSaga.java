@@ -63,7 +63,7 @@ public class RolloutSaga {
     private int phase = -1;
     private Instant phaseClockFrom;
     private Instant successSince;
-    private Map<Integer, PhaseCounts> last = new TreeMap<>();
+    private TreeMap<Integer, PhaseCounts> last = new TreeMap<>();
 
     private transient CommandGateway commands;
     private transient DeadlineManager deadlines;
