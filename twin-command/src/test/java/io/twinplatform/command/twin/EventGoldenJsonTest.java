@@ -12,6 +12,11 @@ import io.twinplatform.api.configuration.ConfigurationUpdated;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.rollout.PhaseCounts;
+import io.twinplatform.api.rollout.RolloutDecided;
+import io.twinplatform.api.rollout.RolloutObserved;
+import io.twinplatform.api.rollout.RolloutSpec;
+import io.twinplatform.api.rollout.RolloutStarted;
 import io.twinplatform.api.twin.ConfiguredKey;
 import io.twinplatform.api.twin.ReleasedKey;
 import io.twinplatform.api.twin.TwinConfigurationStatus;
@@ -91,7 +96,18 @@ class EventGoldenJsonTest {
                                 "firmware-2-5", json("{\"sendFrequency\":\"5m\"}"),
                                 json("{\"sendFrequency\":\"1h\"}"), "telemetry-1h")),
                         List.of(new ReleasedKey("properties.desired.logLevel", "debug-logging", "removed")),
-                        json("{\"telemetryConfig\":{\"sendFrequency\":\"5m\"},\"logLevel\":null}"), 5, 12))
+                        json("{\"telemetryConfig\":{\"sendFrequency\":\"5m\"},\"logLevel\":null}"), 5, 12),
+                new RolloutStarted("firmware-2-5", new RolloutSpec("firmware-2-5-config",
+                        List.of(new RolloutSpec.Phase("canary", 5), new RolloutSpec.Phase("phase-2", 25),
+                                new RolloutSpec.Phase("phase-3", 100)),
+                        new RolloutSpec.Success("compliant", 95, 600),
+                        new RolloutSpec.Failure("properties.reported.firmware.state = 'Error'", 2),
+                        RolloutSpec.OnFailure.ROLLBACK, 3600),
+                        "SELECT deviceId FROM devices WHERE properties.reported.firmware.version = '2.5'", 1),
+                new RolloutDecided("firmware-2-5", "phaseStarted", "running", 1,
+                        "the success metric held at 100.00% (5 of 5 twins, at least 95.00%) for 600 s", false, 3),
+                new RolloutObserved("firmware-2-5", 1, Map.of(0, new PhaseCounts(5, 5, 5, 0),
+                        1, new PhaseCounts(20, 18, 17, 1)), 4))
                 .map(event -> Named.of(event.getClass().getSimpleName(), event));
     }
 
