@@ -5,6 +5,8 @@ import io.twinplatform.api.configuration.ConfigurationAdmitted;
 import io.twinplatform.api.configuration.ConfigurationCreated;
 import io.twinplatform.api.configuration.ConfigurationDeleted;
 import io.twinplatform.api.configuration.ConfigurationUpdated;
+import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.rollout.RecordPhaseAdmitted;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
@@ -12,6 +14,8 @@ import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.api.twin.TwinPatched;
 import io.twinplatform.api.twin.TwinReplaced;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
@@ -44,8 +48,11 @@ class ConfigurationApplier {
     private final LiveConfigurations live;
     private final TwinSelector selector;
     private final ConfigurationDispatcher dispatcher;
+    private final CommandGateway commands;
 
-    ConfigurationApplier(LiveConfigurations live, TwinSelector selector, ConfigurationDispatcher dispatcher) {
+    ConfigurationApplier(LiveConfigurations live, TwinSelector selector, ConfigurationDispatcher dispatcher,
+                         CommandGateway commands) {
+        this.commands = commands;
         this.live = live;
         this.selector = selector;
         this.dispatcher = dispatcher;
@@ -119,8 +126,21 @@ class ConfigurationApplier {
         }
         String what = event.revert() ? "rolled back" : admission.phase() < 0 ? "held" : "admitted to phase "
                 + admission.phase();
-        dispatch(twins, after.id(), "configuration " + after.id() + " " + what + " by rollout "
-                + admission.rolloutId(), message, event.revert() ? admission.rolloutId() : null);
+        ConfigurationDispatcher.Outcome outcome = dispatch(twins, after.id(), "configuration " + after.id() + " "
+                + what + " by rollout " + admission.rolloutId(), message, event.revert() ? admission.rolloutId() : null);
+        if (!event.revert() && admission.phase() >= 0) {
+            // Tells the rollout its phase's twins have been offered the configuration, and how many show it.
+            Object correlation = message.getMetaData().get(AuditMetadata.CORRELATION_ID);
+            AuditMetadata audit = new AuditMetadata("configuration:" + after.id(), Channel.CONFIGURATION, "applier",
+                    correlation == null ? message.getIdentifier() : correlation.toString(), null);
+            try {
+                commands.sendAndWait(GenericCommandMessage.asCommandMessage(new RecordPhaseAdmitted(
+                        admission.rolloutId(), admission.phase(), outcome.showing())).andMetaData(audit.toMap()));
+            } catch (TwinException e) {
+                log.warn("rollout {} did not take the admission of phase {}: {}", admission.rolloutId(),
+                        admission.phase(), e.error().detail());
+            }
+        }
     }
 
     @EventHandler
@@ -157,19 +177,20 @@ class ConfigurationApplier {
         }
     }
 
-    private void dispatch(Set<String> twins, String configurationId, String reason, EventMessage<?> cause,
-                          String revertRolloutId) {
+    private ConfigurationDispatcher.Outcome dispatch(Set<String> twins, String configurationId, String reason,
+                                                     EventMessage<?> cause, String revertRolloutId) {
         if (twins.isEmpty()) {
-            return;
+            return new ConfigurationDispatcher.Outcome(0, 0);
         }
         Object correlation = cause.getMetaData().get(AuditMetadata.CORRELATION_ID);
         AuditMetadata audit = new AuditMetadata("configuration:" + (configurationId == null ? "*" : configurationId),
                 Channel.CONFIGURATION, "applier", correlation == null ? cause.getIdentifier() : correlation.toString(),
                 reason);
-        int failed = dispatcher.apply(twins, audit, revertRolloutId);
-        if (twins.size() > 1 || failed > 0) {
-            log.info("{}: offered to {} twins, {} refused", reason, twins.size(), failed);
+        ConfigurationDispatcher.Outcome outcome = dispatcher.apply(twins, audit, revertRolloutId, configurationId);
+        if (twins.size() > 1 || outcome.refused() > 0) {
+            log.info("{}: offered to {} twins, {} refused", reason, twins.size(), outcome.refused());
         }
+        return outcome;
     }
 
     private static Predicate<String> admitted(Admission admission) {

@@ -5,6 +5,7 @@ import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.twin.ApplyConfigurations;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.TwinId;
+import io.twinplatform.api.twin.TwinWriteResult;
 import jakarta.annotation.PreDestroy;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
@@ -50,10 +51,18 @@ class ConfigurationDispatcher {
         });
     }
 
-    /** Offers the live configurations to each twin; answers how many refused. */
-    int apply(Collection<String> twins, AuditMetadata audit, String revertRolloutId) {
+    /** What an offer to many twins came to: how many refused, and how many show the watched configuration after. */
+    record Outcome(int refused, int showing) {
+    }
+
+    /**
+     * Offers the live configurations to each twin. {@code watched}, when set, is a configuration whose twins are
+     * counted: those whose document shows it after the offer.
+     */
+    Outcome apply(Collection<String> twins, AuditMetadata audit, String revertRolloutId, String watched) {
         Semaphore slots = new Semaphore(concurrency);
         AtomicInteger refused = new AtomicInteger();
+        AtomicInteger showing = new AtomicInteger();
         List<Future<?>> sent = new ArrayList<>();
         try {
             for (String twinId : twins) {
@@ -63,8 +72,12 @@ class ConfigurationDispatcher {
                         revertRolloutId);
                 sent.add(pool.submit(() -> {
                     try {
-                        commands.sendAndWait(GenericCommandMessage.asCommandMessage(command)
+                        TwinWriteResult result = commands.sendAndWait(GenericCommandMessage.asCommandMessage(command)
                                 .andMetaData(audit.toMap()));
+                        if (watched != null && result != null && result.twin() != null
+                                && result.twin().path("configurations").has(watched)) {
+                            showing.incrementAndGet();
+                        }
                     } catch (TwinException e) {
                         refused.incrementAndGet();
                         if (e.error().kind() != ErrorKind.NOT_FOUND) {
@@ -85,7 +98,7 @@ class ConfigurationDispatcher {
             throw e.getCause() instanceof RuntimeException runtime ? runtime
                     : new IllegalStateException(e.getCause());
         }
-        return refused.get();
+        return new Outcome(refused.get(), showing.get());
     }
 
     @PreDestroy

@@ -5,10 +5,12 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.rollout.DecideRollout;
 import io.twinplatform.api.rollout.PhaseCounts;
+import io.twinplatform.api.rollout.RecordPhaseAdmitted;
 import io.twinplatform.api.rollout.RecordRolloutObservation;
 import io.twinplatform.api.rollout.RolloutDecided;
 import io.twinplatform.api.rollout.RolloutEvent;
 import io.twinplatform.api.rollout.RolloutObserved;
+import io.twinplatform.api.rollout.RolloutPhaseAdmitted;
 import io.twinplatform.api.rollout.RolloutSpec;
 import io.twinplatform.api.rollout.RolloutStarted;
 import io.twinplatform.api.rollout.StartRollout;
@@ -122,6 +124,22 @@ public class Rollout {
             apply(new RolloutObserved(rolloutId, phase, counts, version + 1));
         }
         return version;
+    }
+
+    /** Recorded for the phase the rollout is in; a late report of an earlier phase is dropped. */
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    public long handle(RecordPhaseAdmitted command) {
+        requireExists(command.rolloutId());
+        if (command.phase() == phase && RUNNING.equals(status)) {
+            apply(new RolloutPhaseAdmitted(rolloutId, phase, command.twins(), version + 1));
+        }
+        return version;
+    }
+
+    @EventSourcingHandler
+    void on(RolloutPhaseAdmitted event) {
+        version = event.version();
     }
 
     @EventSourcingHandler

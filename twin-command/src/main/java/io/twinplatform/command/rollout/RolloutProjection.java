@@ -8,6 +8,7 @@ import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.rollout.PhaseCounts;
 import io.twinplatform.api.rollout.RolloutDecided;
 import io.twinplatform.api.rollout.RolloutObserved;
+import io.twinplatform.api.rollout.RolloutPhaseAdmitted;
 import io.twinplatform.api.rollout.RolloutSpec;
 import io.twinplatform.api.rollout.RolloutStarted;
 import io.twinplatform.api.twin.AuditMetadata;
@@ -63,6 +64,14 @@ public class RolloutProjection {
                 event.byHand(), at, metaData);
         jdbc.update("UPDATE rollout SET status = ?, phase = ?, decisions = decisions || ?::jsonb, updated_at = ?"
                         + " WHERE rollout_id = ?", event.status(), event.phase(),
+                mapper.createArrayNode().add(decision).toString(), Timestamp.from(at), event.rolloutId());
+    }
+
+    @EventHandler
+    void on(RolloutPhaseAdmitted event, @org.axonframework.eventhandling.Timestamp Instant at, MetaData metaData) {
+        ObjectNode decision = decision("phaseAdmitted", "running", event.phase(), event.twins()
+                + " twins show the configuration from this rollout", false, at, metaData);
+        jdbc.update("UPDATE rollout SET decisions = decisions || ?::jsonb, updated_at = ? WHERE rollout_id = ?",
                 mapper.createArrayNode().add(decision).toString(), Timestamp.from(at), event.rolloutId());
     }
 

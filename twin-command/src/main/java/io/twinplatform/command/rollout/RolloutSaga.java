@@ -7,6 +7,7 @@ import io.twinplatform.api.rollout.DecideRollout;
 import io.twinplatform.api.rollout.PhaseCounts;
 import io.twinplatform.api.rollout.RolloutDecided;
 import io.twinplatform.api.rollout.RolloutObserved;
+import io.twinplatform.api.rollout.RolloutPhaseAdmitted;
 import io.twinplatform.api.rollout.RolloutStarted;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
@@ -63,6 +64,8 @@ public class RolloutSaga {
     private int phase = -1;
     private Instant phaseClockFrom;
     private Instant successSince;
+    /** How many twins the applier said show the configuration once this phase was admitted; -1 until it says. */
+    private long admittedTwins = -1;
     private TreeMap<Integer, PhaseCounts> last = new TreeMap<>();
 
     private transient CommandGateway commands;
@@ -100,6 +103,7 @@ public class RolloutSaga {
                 phase = event.phase();
                 phaseClockFrom = at;
                 successSince = null;
+                admittedTwins = -1;
                 admit(new Admission(rolloutId, percents, phase), false);
                 rearm(at);
             }
@@ -142,6 +146,16 @@ public class RolloutSaga {
         }
     }
 
+    @SagaEventHandler(associationProperty = "rolloutId")
+    void on(RolloutPhaseAdmitted event, @Timestamp Instant at) {
+        if (event.phase() == phase) {
+            admittedTwins = event.twins();
+            if (Rollout.RUNNING.equals(status)) {
+                evaluate(at);
+            }
+        }
+    }
+
     @DeadlineHandler(deadlineName = SOAK_ENDED)
     void soakEnded(PhaseDeadline deadline) {
         if (Rollout.RUNNING.equals(status) && deadline.phase() == phase && successSince != null) {
@@ -161,14 +175,17 @@ public class RolloutSaga {
     private void evaluate(Instant at) {
         PhaseCounts admitted = PhaseCounts.sum(last.entrySet().stream()
                 .filter(e -> e.getKey() >= 0 && e.getKey() <= phase).map(Map.Entry::getValue).toList());
-        double failed = admitted.percent(admitted.failed());
+        double failed = admitted.targeted() == 0 ? 0 : admitted.percent(admitted.failed());
         if (failed > maxFailedPercent) {
             decide(DecideRollout.Action.FAIL, phase, String.format("%.2f%% of the rollout's %d twins failed (%d),"
                     + " above the %.2f%% allowed", failed, admitted.targeted(), admitted.failed(), maxFailedPercent));
             return;
         }
+        // Success is judged only once the applier has admitted the phase and the counts show its twins: an empty
+        // or partial count right after a phase starts must not pass for success.
+        boolean counted = admittedTwins >= 0 && admitted.targeted() >= admittedTwins;
         double succeeded = admitted.percent(admitted.succeeded());
-        if (succeeded >= minSuccessPercent) {
+        if (counted && succeeded >= minSuccessPercent) {
             if (successSince == null) {
                 successSince = at;
                 rearm(at);

@@ -6,6 +6,7 @@ import io.twinplatform.api.rollout.DecideRollout;
 import io.twinplatform.api.rollout.PhaseCounts;
 import io.twinplatform.api.rollout.RolloutDecided;
 import io.twinplatform.api.rollout.RolloutObserved;
+import io.twinplatform.api.rollout.RolloutPhaseAdmitted;
 import io.twinplatform.api.rollout.RolloutSpec;
 import io.twinplatform.api.rollout.RolloutStarted;
 import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
@@ -60,6 +61,10 @@ class RolloutSagaTest {
                 1, new PhaseCounts(0, 0, 0, 0), 2, new PhaseCounts(0, 0, 0, 0)), 3);
     }
 
+    static RolloutPhaseAdmitted admitted(int phase, long twins) {
+        return new RolloutPhaseAdmitted(ID, phase, twins, 3);
+    }
+
     static DecideRollout decide(DecideRollout.Action action, int phase) {
         return new DecideRollout(ID, action, phase, null, false);
     }
@@ -89,15 +94,29 @@ class RolloutSagaTest {
         void successStartsTheSoakAndNothingIsDecidedBeforeItEnds() {
             fixture.givenCurrentTime(T0).andThenAPublished(started(RolloutSpec.OnFailure.ROLLBACK))
                     .andThenAPublished(decided(RolloutDecided.PHASE_STARTED, Rollout.RUNNING, 0))
+                    .andThenAPublished(admitted(0, 10))
                     .whenPublishingA(observed(10, 10, 0))
                     .expectNoDispatchedCommands()
                     .expectScheduledDeadlineWithName(Duration.ofSeconds(600), RolloutSaga.SOAK_ENDED);
         }
 
         @Test
+        void successIsNotJudgedBeforeThePhaseIsAdmittedNorOnAPartialCount() {
+            fixture.givenCurrentTime(T0).andThenAPublished(started(RolloutSpec.OnFailure.ROLLBACK))
+                    .andThenAPublished(decided(RolloutDecided.PHASE_STARTED, Rollout.RUNNING, 0))
+                    .andThenAPublished(observed(0, 0, 0))
+                    .andThenAPublished(admitted(0, 10))
+                    .whenPublishingA(observed(6, 6, 0))
+                    .expectNoDispatchedCommands()
+                    .expectNoScheduledDeadlineWithName(fixture.currentTime(),
+                            fixture.currentTime().plus(Duration.ofDays(1)), RolloutSaga.SOAK_ENDED);
+        }
+
+        @Test
         void successHeldForTheSoakStartsTheNextPhase() {
             fixture.givenCurrentTime(T0).andThenAPublished(started(RolloutSpec.OnFailure.ROLLBACK))
                     .andThenAPublished(decided(RolloutDecided.PHASE_STARTED, Rollout.RUNNING, 0))
+                    .andThenAPublished(admitted(0, 10))
                     .andThenAPublished(observed(10, 10, 0))
                     .whenTimeElapses(Duration.ofSeconds(601))
                     .expectDeadlinesMet(new RolloutSaga.PhaseDeadline(0))
@@ -108,6 +127,7 @@ class RolloutSagaTest {
         void successThatLapsesDuringTheSoakStartsNothing() throws Exception {
             fixture.givenCurrentTime(T0).andThenAPublished(started(RolloutSpec.OnFailure.ROLLBACK))
                     .andThenAPublished(decided(RolloutDecided.PHASE_STARTED, Rollout.RUNNING, 0))
+                    .andThenAPublished(admitted(0, 10))
                     .andThenAPublished(observed(10, 10, 0))
                     .andThenTimeElapses(Duration.ofSeconds(300))
                     .andThenAPublished(observed(10, 9, 0))
@@ -121,6 +141,7 @@ class RolloutSagaTest {
         void successInTheLastPhaseCompletesTheRollout() {
             fixture.givenCurrentTime(T0).andThenAPublished(started(RolloutSpec.OnFailure.ROLLBACK))
                     .andThenAPublished(decided(RolloutDecided.PHASE_STARTED, Rollout.RUNNING, 2))
+                    .andThenAPublished(admitted(2, 100))
                     .andThenAPublished(new RolloutObserved(ID, 2, Map.of(0, new PhaseCounts(5, 5, 5, 0),
                             1, new PhaseCounts(20, 20, 20, 0), 2, new PhaseCounts(75, 75, 72, 0)), 4))
                     .whenTimeElapses(Duration.ofSeconds(600))
@@ -193,6 +214,7 @@ class RolloutSagaTest {
         void aPauseStopsTheTimersAndTheSoak() {
             fixture.givenCurrentTime(T0).andThenAPublished(started(RolloutSpec.OnFailure.ROLLBACK))
                     .andThenAPublished(decided(RolloutDecided.PHASE_STARTED, Rollout.RUNNING, 0))
+                    .andThenAPublished(admitted(0, 10))
                     .andThenAPublished(observed(10, 10, 0))
                     .andThenAPublished(decided(RolloutDecided.PAUSED, Rollout.PAUSED, 0))
                     .whenTimeElapses(Duration.ofHours(2))
@@ -213,6 +235,7 @@ class RolloutSagaTest {
         void aResumeRestartsThePhaseClockAndTheSoakFromTheLastCounts() throws Exception {
             fixture.givenCurrentTime(T0).andThenAPublished(started(RolloutSpec.OnFailure.ROLLBACK))
                     .andThenAPublished(decided(RolloutDecided.PHASE_STARTED, Rollout.RUNNING, 0))
+                    .andThenAPublished(admitted(0, 10))
                     .andThenAPublished(observed(10, 10, 0))
                     .andThenAPublished(decided(RolloutDecided.PAUSED, Rollout.PAUSED, 0))
                     .andThenTimeElapses(Duration.ofHours(5))

@@ -3,9 +3,11 @@ package io.twinplatform.command.rollout;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.rollout.DecideRollout;
 import io.twinplatform.api.rollout.PhaseCounts;
+import io.twinplatform.api.rollout.RecordPhaseAdmitted;
 import io.twinplatform.api.rollout.RecordRolloutObservation;
 import io.twinplatform.api.rollout.RolloutDecided;
 import io.twinplatform.api.rollout.RolloutObserved;
+import io.twinplatform.api.rollout.RolloutPhaseAdmitted;
 import io.twinplatform.api.rollout.RolloutSpec;
 import io.twinplatform.api.rollout.StartRollout;
 import org.axonframework.test.aggregate.AggregateTestFixture;
@@ -111,6 +113,18 @@ class RolloutTest {
         fixture.given(started(RolloutSpec.OnFailure.ROLLBACK), new RolloutObserved(ID, -1, counts, 2))
                 .when(new RecordRolloutObservation(ID, counts, true))
                 .expectEvents(new RolloutObserved(ID, -1, counts, 3));
+    }
+
+    @Test
+    void aPhasesAdmissionIsRecordedOnlyForThePhaseTheRolloutIsIn() {
+        fixture.given(started(RolloutSpec.OnFailure.ROLLBACK), decided(RolloutDecided.PHASE_STARTED, Rollout.RUNNING,
+                        1, 2, false))
+                .when(new RecordPhaseAdmitted(ID, 1, 25))
+                .expectEvents(new RolloutPhaseAdmitted(ID, 1, 25, 3));
+        fixture.given(started(RolloutSpec.OnFailure.ROLLBACK), decided(RolloutDecided.PHASE_STARTED, Rollout.RUNNING,
+                        1, 2, false))
+                .when(new RecordPhaseAdmitted(ID, 0, 5))
+                .expectNoEvents();
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.rollout.PhaseCounts;
 import io.twinplatform.api.rollout.RolloutDecided;
 import io.twinplatform.api.rollout.RolloutObserved;
+import io.twinplatform.api.rollout.RolloutPhaseAdmitted;
 import io.twinplatform.api.rollout.RolloutSpec;
 import io.twinplatform.api.rollout.RolloutStarted;
 import io.twinplatform.api.twin.ConfiguredKey;
@@ -107,7 +108,8 @@ class EventGoldenJsonTest {
                 new RolloutDecided("firmware-2-5", "phaseStarted", "running", 1,
                         "the success metric held at 100.00% (5 of 5 twins, at least 95.00%) for 600 s", false, 3),
                 new RolloutObserved("firmware-2-5", 1, Map.of(0, new PhaseCounts(5, 5, 5, 0),
-                        1, new PhaseCounts(20, 18, 17, 1)), 4))
+                        1, new PhaseCounts(20, 18, 17, 1)), 4),
+                new RolloutPhaseAdmitted("firmware-2-5", 1, 25, 5))
                 .map(event -> Named.of(event.getClass().getSimpleName(), event));
     }
 

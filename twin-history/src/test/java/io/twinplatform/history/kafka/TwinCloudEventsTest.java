@@ -3,6 +3,7 @@ package io.twinplatform.history.kafka;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
@@ -12,7 +13,10 @@ import com.networknt.schema.ValidationMessage;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.ConfiguredKey;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
+import io.twinplatform.api.twin.TwinConfigurationStatus;
+import io.twinplatform.api.twin.TwinConfigurationsApplied;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinDeleted;
 import io.twinplatform.api.twin.TwinEvent;
@@ -52,7 +56,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The contract of the Kafka events topic. One module twin's life, six events, is encoded as the publisher encodes
+ * The contract of the Kafka events topic. One module twin's life, seven events, is encoded as the publisher encodes
  * it; each record must equal its golden file {@code cloudevents/<EventName>.json}. The golden records and the
  * platform's stored-event golden files must satisfy the JSON Schemas in {@code docs/schemas/events}, the schemas
  * must refuse what the contract rules out, and {@code docs/events.md} must show every golden record and schema as
@@ -83,8 +87,9 @@ class TwinCloudEventsTest {
     }
 
     /**
-     * The module twin {@value #TWIN}: commissioned, reporting, re-scheduled, moved, taken out of service and
-     * deleted. The twin is folded along, so each record carries the versions the twin had right after its event.
+     * The module twin {@value #TWIN}: commissioned, reporting, re-scheduled, moved, taken out of service, configured
+     * by a rollout and deleted. The twin is folded along, so each record carries the versions the twin had right after
+     * its event.
      */
     static List<Step> story() {
         return new Story()
@@ -117,7 +122,17 @@ class TwinCloudEventsTest {
                         "72c5d9e1-4a6b-4c8d-9f0e-1a3b5c7d9e55", "2026-03-09T07:30:12.400Z", 4051,
                         audit("carol", "api", "8e0a2c4e-6f1b-4d3a-b5c7-d9e1f3a5c736",
                                 "b1d3f5a7-9c2e-4a6b-8d0f-2c4e6a8b0d46", "ticket OPS-1182"))
-                .then(new TwinDeleted(TWIN, 6),
+                .then(new TwinConfigurationsApplied(TWIN,
+                                Map.of("telemetry-5m", new TwinConfigurationStatus(TwinConfigurationStatus.APPLIED,
+                                        "telemetry-5m-eu", 0)),
+                                List.of(new ConfiguredKey("properties.desired.telemetryConfig", "telemetry-5m",
+                                        "telemetry-5m-eu", json("{\"sendFrequency\":\"5m\"}"), null, null)),
+                                List.of(),
+                                json("{\"telemetryConfig\":{\"sendFrequency\":\"5m\"}}"), 3, 6),
+                        "3e6a9c2f-7b1d-4f4e-a8c0-5d7f9b1e3a77", "2026-03-09T07:38:41.903Z", 4055,
+                        configurationAudit("telemetry-5m", "telemetry-5m-eu", "f2a4c6e8-0b3d-4f5a-9c7e-1b3d5f7a9c68",
+                                "configuration telemetry-5m admitted to phase 0 by rollout telemetry-5m-eu"))
+                .then(new TwinDeleted(TWIN, 7),
                         "c49a0b3d-5e7f-4d12-b8c6-e0f2a4b6c866", "2026-03-09T07:45:55.118Z", 4060,
                         audit("carol", "api", "8e0a2c4e-6f1b-4d3a-b5c7-d9e1f3a5c736",
                                 "d5f7b9c1-3e5a-4c7e-9b1d-4f6a8c0e2b57", "decommissioned"))
@@ -182,11 +197,14 @@ class TwinCloudEventsTest {
     void theStoryFoldsTheTwinAlong() {
         List<JsonNode> data = story().stream().map(step -> step.record().path("data")).toList();
 
-        assertThat(data).extracting(d -> d.path("version").longValue()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
-        assertThat(data).extracting(d -> d.path("desiredVersion").longValue()).containsExactly(1L, 1L, 2L, 2L, 2L, 2L);
-        assertThat(data).extracting(d -> d.path("reportedVersion").longValue()).containsExactly(1L, 2L, 2L, 2L, 2L, 2L);
+        assertThat(data).extracting(d -> d.path("version").longValue())
+                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+        assertThat(data).extracting(d -> d.path("desiredVersion").longValue())
+                .containsExactly(1L, 1L, 2L, 2L, 2L, 3L, 3L);
+        assertThat(data).extracting(d -> d.path("reportedVersion").longValue())
+                .containsExactly(1L, 2L, 2L, 2L, 2L, 2L, 2L);
         assertThat(data).extracting(d -> d.path("deleted").booleanValue())
-                .containsExactly(false, false, false, false, false, true);
+                .containsExactly(false, false, false, false, false, false, true);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -269,7 +287,24 @@ class TwinCloudEventsTest {
                 invalid("an id that is not a UUID", "TwinCreated", null, "format",
                         record -> record.put("id", "event-1")),
                 invalid("a record without data", "TwinCreated", null, "required",
-                        record -> record.remove("data")));
+                        record -> record.remove("data")),
+                invalid("a configuration status a twin document shows only", "TwinConfigurationsApplied",
+                        "TwinConfigurationsApplied", "enum",
+                        data -> configuration(data, "telemetry-5m").put("status", "Error")),
+                invalid("a rollout without its phase", "TwinConfigurationsApplied", "TwinConfigurationsApplied",
+                        "dependentRequired", data -> configuration(data, "telemetry-5m").remove("phase")),
+                invalid("a configured key outside desired properties", "TwinConfigurationsApplied",
+                        "TwinConfigurationsApplied", "pattern",
+                        data -> ((ObjectNode) event(data).get("configured").get(0)).put("key", "tags.site")),
+                invalid("a configured key without its value", "TwinConfigurationsApplied",
+                        "TwinConfigurationsApplied", "required",
+                        data -> ((ObjectNode) event(data).get("configured").get(0)).remove("value")),
+                invalid("a released key with an outcome not in the list", "TwinConfigurationsApplied",
+                        "TwinConfigurationsApplied", "enum",
+                        data -> ((ArrayNode) event(data).get("released")).addObject()
+                                .put("key", "properties.desired.telemetryConfig")
+                                .put("configurationId", "telemetry-5m")
+                                .put("outcome", "dropped")));
     }
 
     /** Each case breaks one rule of a valid golden record; the schema must refuse it for that rule. */
@@ -322,6 +357,10 @@ class TwinCloudEventsTest {
 
     private static ObjectNode event(ObjectNode data) {
         return (ObjectNode) data.get("event");
+    }
+
+    private static ObjectNode configuration(ObjectNode data, String configurationId) {
+        return (ObjectNode) event(data).get("configurations").get(configurationId);
     }
 
     private static ObjectNode metadata(ObjectNode data) {
@@ -380,10 +419,22 @@ class TwinCloudEventsTest {
     /** The audit metadata of a command that went through the HTTP API. */
     private static Map<String, String> audit(String principal, String channel, String correlationId,
                                              String causationId, String reason) {
+        return audit(principal, channel, "http", correlationId, causationId, reason);
+    }
+
+    /** The audit metadata of a command the configuration applier sent on behalf of a configuration. */
+    private static Map<String, String> configurationAudit(String configurationId, String correlationId,
+                                                          String causationId, String reason) {
+        return audit("configuration:" + configurationId, "configuration", "applier", correlationId, causationId,
+                reason);
+    }
+
+    private static Map<String, String> audit(String principal, String channel, String transport,
+                                             String correlationId, String causationId, String reason) {
         Map<String, String> audit = new LinkedHashMap<>();
         audit.put(AuditMetadata.PRINCIPAL, principal);
         audit.put(AuditMetadata.CHANNEL, channel);
-        audit.put(AuditMetadata.TRANSPORT, "http");
+        audit.put(AuditMetadata.TRANSPORT, transport);
         audit.put(AuditMetadata.CORRELATION_ID, correlationId);
         audit.put(AuditMetadata.CAUSATION_ID, causationId);
         if (reason != null) {
