@@ -176,6 +176,19 @@ class ConfigurationsTest extends PlatformTestSupport {
         return body;
     }
 
+    @Test
+    void theOpenApiDocumentListsTheConfigurationAndRolloutEndpoints() {
+        JsonNode paths = http.get("/v3/api-docs").json().path("paths");
+
+        assertThat(paths.path("/configurations/{id}").has("put")).isTrue();
+        assertThat(paths.path("/configurations/{id}").has("get")).isTrue();
+        assertThat(paths.path("/configurations/{id}").has("delete")).isTrue();
+        assertThat(paths.path("/configurations/{id}/metrics/{name}").has("get")).isTrue();
+        assertThat(paths.path("/rollouts").has("post")).isTrue();
+        assertThat(paths.path("/rollouts/{id}").has("get")).isTrue();
+        assertThat(paths.path("/rollouts/{id}/{action}").has("post")).isTrue();
+    }
+
     private void putConfiguration(String id, String condition, int priority, String deviceContent) {
         TwinHttp.Reply reply = http.put("/configurations/" + id,
                 body(condition, priority, "deviceContent", deviceContent).toString());

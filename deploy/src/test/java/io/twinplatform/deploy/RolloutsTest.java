@@ -56,10 +56,12 @@ class RolloutsTest extends PlatformTestSupport {
             }
             List<String> decisions = new ArrayList<>();
             done.path("decisions").forEach(d -> decisions.add(d.path("decision").asText()));
-            assertThat(decisions).containsExactly("created", "phaseStarted", "phaseStarted", "phaseStarted",
-                    "completed");
-            assertThat(done.path("decisions").get(2).path("reason").asText()).contains("success metric held");
-            assertThat(done.path("decisions").get(2).path("principal").asText()).isEqualTo("rollout:" + rollout);
+            assertThat(decisions).containsExactly("created", "phaseStarted", "phaseAdmitted", "phaseStarted",
+                    "phaseAdmitted", "phaseStarted", "phaseAdmitted", "completed");
+            assertThat(done.path("decisions").get(3).path("reason").asText()).contains("success metric held");
+            assertThat(done.path("decisions").get(3).path("principal").asText()).isEqualTo("rollout:" + rollout);
+            assertThat(done.path("decisions").get(2).path("reason").asText())
+                    .isEqualTo(expected[0] + " twins show the configuration from this rollout");
         }
         for (String id : twins) {
             JsonNode twin = http.get("/twins/" + id).json();
@@ -106,8 +108,9 @@ class RolloutsTest extends PlatformTestSupport {
             JsonNode rolledBack = awaitRollout(rollout, r -> r.path("status").asText().equals("rolledBack"));
             List<String> decisions = new ArrayList<>();
             rolledBack.path("decisions").forEach(d -> decisions.add(d.path("decision").asText()));
-            assertThat(decisions).containsExactly("created", "phaseStarted", "rollbackStarted", "rolledBack");
-            assertThat(rolledBack.path("decisions").get(2).path("reason").asText()).contains("failed");
+            assertThat(decisions).containsExactly("created", "phaseStarted", "phaseAdmitted", "rollbackStarted",
+                    "rolledBack");
+            assertThat(rolledBack.path("decisions").get(3).path("reason").asText()).contains("failed");
 
             for (String id : twins) {
                 JsonNode twin = http.get("/twins/" + id).json();
