@@ -165,7 +165,7 @@ class ConfigurationApplier {
     @EventHandler
     void on(ReportedPropertiesPatched event, EventMessage<?> message) {
         boolean module = TwinId.parse(event.twinId()).isModule();
-        if (live.all().stream().anyMatch(c -> c.reaches(module) && c.targetCondition().contains("reported"))) {
+        if (live.all().stream().anyMatch(c -> c.reaches(module) && c.targetCondition().contains("properties.reported"))) {
             twinChanged(event.twinId(), "reported properties changed", message);
         }
     }
