@@ -1,9 +1,9 @@
 package io.twinplatform.command.configuration;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.configuration.Admission;
+import io.twinplatform.api.model.JsonText;
 import io.twinplatform.api.configuration.ConfigurationCandidate;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -92,21 +92,13 @@ class LiveConfigurations {
 
     private Live live(ResultSet rs) throws SQLException {
         String admission = rs.getString("admission");
-        try {
-            return new Live(rs.getString("configuration_id"), rs.getString("target_condition"), rs.getInt("priority"),
-                    rs.getLong("created_ms"), (ObjectNode) mapper.readTree(rs.getString("device_content")),
-                    (ObjectNode) mapper.readTree(rs.getString("module_content")), rs.getBoolean("staged"),
-                    admission == null ? null : mapper.readValue(admission, Admission.class));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("configuration_live holds invalid JSON", e);
-        }
+        return new Live(rs.getString("configuration_id"), rs.getString("target_condition"), rs.getInt("priority"),
+                rs.getLong("created_ms"), JsonText.read(mapper, rs.getString("device_content"), ObjectNode.class),
+                JsonText.read(mapper, rs.getString("module_content"), ObjectNode.class), rs.getBoolean("staged"),
+                admission == null ? null : JsonText.read(mapper, admission, Admission.class));
     }
 
     private String json(Object value) {
-        try {
-            return mapper.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonText.write(mapper, value);
     }
 }

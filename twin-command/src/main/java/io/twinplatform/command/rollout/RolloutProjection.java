@@ -1,9 +1,9 @@
 package io.twinplatform.command.rollout;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.model.JsonText;
 import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.rollout.PhaseCounts;
 import io.twinplatform.api.rollout.RolloutDecided;
@@ -138,22 +138,14 @@ public class RolloutProjection {
     }
 
     private <T> T read(String json, Class<T> type) {
-        return read(json, mapper.getTypeFactory().constructType(type));
+        return JsonText.read(mapper, json, type);
     }
 
     private <T> T read(String json, com.fasterxml.jackson.databind.JavaType type) {
-        try {
-            return mapper.readValue(json, type);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("rollout holds invalid JSON", e);
-        }
+        return JsonText.read(mapper, json, type);
     }
 
     private String json(Object value) {
-        try {
-            return mapper.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonText.write(mapper, value);
     }
 }

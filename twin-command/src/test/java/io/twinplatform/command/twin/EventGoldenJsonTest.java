@@ -12,6 +12,11 @@ import io.twinplatform.api.configuration.ConfigurationUpdated;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
+import io.twinplatform.api.job.JobCancelled;
+import io.twinplatform.api.job.JobCompleted;
+import io.twinplatform.api.job.JobFailed;
+import io.twinplatform.api.job.JobScheduled;
+import io.twinplatform.api.job.JobStarted;
 import io.twinplatform.api.rollout.PhaseCounts;
 import io.twinplatform.api.rollout.RolloutDecided;
 import io.twinplatform.api.rollout.RolloutObserved;
@@ -38,6 +43,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.RecordComponent;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -109,7 +115,19 @@ class EventGoldenJsonTest {
                         "the success metric held at 100.00% (5 of 5 twins, at least 95.00%) for 600 s", false, 3),
                 new RolloutObserved("firmware-2-5", 1, Map.of(0, new PhaseCounts(5, 5, 5, 0),
                         1, new PhaseCounts(20, 18, 17, 1)), 4),
-                new RolloutPhaseAdmitted("firmware-2-5", 1, 25, 5))
+                new RolloutPhaseAdmitted("firmware-2-5", 1, 25, 5),
+                new JobScheduled("fw-ring-early-2026-11", "scheduleUpdateTwin",
+                        "tags.building = 'b1' AND tags.deviceType = 'thermostat'",
+                        json("{\"firmwareRing\":\"early\",\"maintenance\":null}"),
+                        json("{\"firmware\":{\"version\":\"2.4.1\",\"url\":\"https://example.com/fw/2.4.1.bin\"},"
+                                + "\"telemetryInterval\":30}"),
+                        Instant.parse("2026-11-24T03:00:00Z"), 3600),
+                new JobStarted("fw-ring-early-2026-11", 1250),
+                new JobCompleted("fw-ring-early-2026-11", 1250, 1247, 3),
+                new JobFailed("fw-ring-early-2026-11",
+                        "maxExecutionTimeInSeconds (3600) ran out at 2026-11-24T04:00:00Z after 900 of 1250 twins",
+                        1250, 898, 2),
+                new JobCancelled("fw-ring-early-2026-11"))
                 .map(event -> Named.of(event.getClass().getSimpleName(), event));
     }
 

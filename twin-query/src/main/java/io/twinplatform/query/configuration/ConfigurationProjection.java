@@ -1,12 +1,12 @@
 package io.twinplatform.query.configuration;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.configuration.ConfigurationAdmitted;
 import io.twinplatform.api.configuration.ConfigurationCreated;
 import io.twinplatform.api.configuration.ConfigurationDeleted;
 import io.twinplatform.api.configuration.ConfigurationUpdated;
+import io.twinplatform.api.model.JsonText;
 import io.twinplatform.api.model.Timestamps;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
@@ -108,19 +108,11 @@ public class ConfigurationProjection {
     }
 
     private ObjectNode parse(String json) {
-        try {
-            return (ObjectNode) mapper.readTree(json);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("configuration_document holds invalid JSON", e);
-        }
+        return JsonText.read(mapper, json, ObjectNode.class);
     }
 
     private String json(Object value) {
-        try {
-            return mapper.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonText.write(mapper, value);
     }
 
     static Map<String, String> queries(ObjectNode doc, ObjectMapper mapper) {
