@@ -7,4 +7,10 @@ package io.twinplatform.api.query;
  * twins, whatever the condition's FROM says (a configuration's content is for one kind).
  */
 public record FindTargetedTwins(String targetCondition, boolean modules, int pageSize, String continuationToken) {
+
+    /**
+     * Pages of ids may be larger than a client's query pages: each page is one statement, and when the planner
+     * underestimates how many twins match, each statement reads all the remaining ones, so fewer pages cost less.
+     */
+    public static final int MAX_PAGE_SIZE = 10_000;
 }

@@ -26,8 +26,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import java.time.Instant;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -68,9 +66,10 @@ class ConfigurationApplier {
             return;
         }
         selector.await(token);
-        Set<String> twins = selector.targeted(created, twinId -> true);
-        dispatch(twins, event.configurationId(), "configuration " + event.configurationId() + " created", message,
-                null);
+        String reason = "configuration " + event.configurationId() + " created";
+        ConfigurationDispatcher.Session offers = offers(event.configurationId(), reason, message, null);
+        selector.targeted(created, twinId -> true, offers::offer);
+        finish(offers, reason);
     }
 
     @EventHandler
@@ -87,17 +86,21 @@ class ConfigurationApplier {
             return;
         }
         selector.await(token);
-        Set<String> twins = new LinkedHashSet<>(selector.assigned(after.id()));
-        twins.addAll(selector.targeted(after, admitted(after.admission())));
-        dispatch(twins, after.id(), "configuration " + after.id() + " changed", message, null);
+        String reason = "configuration " + after.id() + " changed";
+        ConfigurationDispatcher.Session offers = offers(after.id(), reason, message, null);
+        selector.assigned(after.id(), offers::offer);
+        selector.targeted(after, admitted(after.admission()), offers::offer);
+        finish(offers, reason);
     }
 
     @EventHandler
     void on(ConfigurationDeleted event, TrackingToken token, EventMessage<?> message) {
         live.delete(event.configurationId());
         selector.await(token);
-        dispatch(selector.assigned(event.configurationId()), event.configurationId(),
-                "configuration " + event.configurationId() + " deleted", message, null);
+        String reason = "configuration " + event.configurationId() + " deleted";
+        ConfigurationDispatcher.Session offers = offers(event.configurationId(), reason, message, null);
+        selector.assigned(event.configurationId(), offers::offer);
+        finish(offers, reason);
     }
 
     @EventHandler
@@ -112,22 +115,24 @@ class ConfigurationApplier {
                 admission);
         live.put(after);
         selector.await(token);
-        Set<String> twins = new LinkedHashSet<>(selector.assigned(after.id()));
+        String what = event.revert() ? "rolled back" : admission.phase() < 0 ? "held" : "admitted to phase "
+                + admission.phase();
+        String reason = "configuration " + after.id() + " " + what + " by rollout " + admission.rolloutId();
+        ConfigurationDispatcher.Session offers = offers(after.id(), reason, message,
+                event.revert() ? admission.rolloutId() : null);
+        selector.assigned(after.id(), offers::offer);
         Admission previous = before.admission();
         boolean previouslyOurs = previous != null && previous.rolloutId() != null
                 && previous.rolloutId().equals(admission.rolloutId());
         int reached = previouslyOurs ? previous.phase() : -1;
         if (admission.phase() > reached) {
             // Only the twins the new phases take in: the earlier phases' twins already have the content.
-            twins.addAll(selector.targeted(after, twinId -> {
+            selector.targeted(after, twinId -> {
                 int phase = admission.phaseOf(twinId);
                 return phase > reached && phase <= admission.phase();
-            }));
+            }, offers::offer);
         }
-        String what = event.revert() ? "rolled back" : admission.phase() < 0 ? "held" : "admitted to phase "
-                + admission.phase();
-        ConfigurationDispatcher.Outcome outcome = dispatch(twins, after.id(), "configuration " + after.id() + " "
-                + what + " by rollout " + admission.rolloutId(), message, event.revert() ? admission.rolloutId() : null);
+        ConfigurationDispatcher.Outcome outcome = finish(offers, reason);
         if (!event.revert() && admission.phase() >= 0) {
             // Tells the rollout its phase's twins have been offered the configuration, and how many show it.
             Object correlation = message.getMetaData().get(AuditMetadata.CORRELATION_ID);
@@ -173,22 +178,30 @@ class ConfigurationApplier {
     private void twinChanged(String twinId, String reason, EventMessage<?> message) {
         boolean module = TwinId.parse(twinId).isModule();
         if (live.all().stream().anyMatch(c -> c.reaches(module))) {
-            dispatch(Set.of(twinId), null, reason, message, null);
+            ConfigurationDispatcher.Session offers = offers(null, reason, message, null);
+            offers.offer(twinId);
+            finish(offers, reason);
         }
     }
 
-    private ConfigurationDispatcher.Outcome dispatch(Set<String> twins, String configurationId, String reason,
-                                                     EventMessage<?> cause, String revertRolloutId) {
-        if (twins.isEmpty()) {
-            return new ConfigurationDispatcher.Outcome(0, 0);
-        }
+    /**
+     * Starts offering twins the live configurations, with the audit metadata of the change: principal
+     * {@code configuration:<id>} ({@code configuration:*} when a twin's own change may concern several; the twin
+     * then names the one that changed it), the cause's correlation id, and the reason.
+     */
+    private ConfigurationDispatcher.Session offers(String configurationId, String reason, EventMessage<?> cause,
+                                                   String revertRolloutId) {
         Object correlation = cause.getMetaData().get(AuditMetadata.CORRELATION_ID);
         AuditMetadata audit = new AuditMetadata("configuration:" + (configurationId == null ? "*" : configurationId),
                 Channel.CONFIGURATION, "applier", correlation == null ? cause.getIdentifier() : correlation.toString(),
                 reason);
-        ConfigurationDispatcher.Outcome outcome = dispatcher.apply(twins, audit, revertRolloutId, configurationId);
-        if (twins.size() > 1 || outcome.refused() > 0) {
-            log.info("{}: offered to {} twins, {} refused", reason, twins.size(), outcome.refused());
+        return dispatcher.start(audit, revertRolloutId, configurationId);
+    }
+
+    private ConfigurationDispatcher.Outcome finish(ConfigurationDispatcher.Session offers, String reason) {
+        ConfigurationDispatcher.Outcome outcome = offers.finish();
+        if (offers.size() > 1 || outcome.refused() > 0) {
+            log.info("{}: offered to {} twins, {} refused", reason, offers.size(), outcome.refused());
         }
         return outcome;
     }

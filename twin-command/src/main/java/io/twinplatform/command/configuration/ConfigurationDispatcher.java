@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -56,49 +57,81 @@ class ConfigurationDispatcher {
     }
 
     /**
-     * Offers the live configurations to each twin. {@code watched}, when set, is a configuration whose twins are
+     * Starts offering the live configurations to twins as they are found, so writing begins with the first page of
+     * a selection rather than after the last. {@code watched}, when set, is a configuration whose twins are
      * counted: those whose document shows it after the offer.
      */
-    Outcome apply(Collection<String> twins, AuditMetadata audit, String revertRolloutId, String watched) {
-        Semaphore slots = new Semaphore(concurrency);
-        AtomicInteger refused = new AtomicInteger();
-        AtomicInteger showing = new AtomicInteger();
-        List<Future<?>> sent = new ArrayList<>();
-        try {
-            for (String twinId : twins) {
-                slots.acquire();
-                boolean module = TwinId.parse(twinId).isModule();
-                ApplyConfigurations command = new ApplyConfigurations(twinId, live.candidates(module),
-                        revertRolloutId);
-                sent.add(pool.submit(() -> {
-                    try {
-                        TwinWriteResult result = commands.sendAndWait(GenericCommandMessage.asCommandMessage(command)
-                                .andMetaData(audit.toMap()));
-                        if (watched != null && result != null && result.twin() != null
-                                && result.twin().path("configurations").has(watched)) {
-                            showing.incrementAndGet();
-                        }
-                    } catch (TwinException e) {
-                        refused.incrementAndGet();
-                        if (e.error().kind() != ErrorKind.NOT_FOUND) {
-                            log.warn("twin {} refused its configurations: {}", twinId, e.error().detail());
-                        }
-                    } finally {
-                        slots.release();
-                    }
-                }));
-            }
-            for (Future<?> future : sent) {
-                future.get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while applying configurations", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException runtime ? runtime
-                    : new IllegalStateException(e.getCause());
+    Session start(AuditMetadata audit, String revertRolloutId, String watched) {
+        return new Session(audit, revertRolloutId, watched);
+    }
+
+    /** Offers to many twins at once; each twin at most once; {@link #finish} waits for them all. */
+    final class Session {
+
+        private final AuditMetadata audit;
+        private final String revertRolloutId;
+        private final String watched;
+        private final Semaphore slots = new Semaphore(concurrency);
+        private final AtomicInteger refused = new AtomicInteger();
+        private final AtomicInteger showing = new AtomicInteger();
+        private final Set<String> offered = new HashSet<>();
+        private final List<Future<?>> sent = new ArrayList<>();
+
+        private Session(AuditMetadata audit, String revertRolloutId, String watched) {
+            this.audit = audit;
+            this.revertRolloutId = revertRolloutId;
+            this.watched = watched;
         }
-        return new Outcome(refused.get(), showing.get());
+
+        int size() {
+            return offered.size();
+        }
+
+        void offer(String twinId) {
+            if (!offered.add(twinId)) {
+                return;
+            }
+            try {
+                slots.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while applying configurations", e);
+            }
+            ApplyConfigurations command = new ApplyConfigurations(twinId,
+                    live.candidates(TwinId.parse(twinId).isModule()), revertRolloutId);
+            sent.add(pool.submit(() -> {
+                try {
+                    TwinWriteResult result = commands.sendAndWait(GenericCommandMessage.asCommandMessage(command)
+                            .andMetaData(audit.toMap()));
+                    if (watched != null && result != null && result.twin() != null
+                            && result.twin().path("configurations").has(watched)) {
+                        showing.incrementAndGet();
+                    }
+                } catch (TwinException e) {
+                    refused.incrementAndGet();
+                    if (e.error().kind() != ErrorKind.NOT_FOUND) {
+                        log.warn("twin {} refused its configurations: {}", twinId, e.error().detail());
+                    }
+                } finally {
+                    slots.release();
+                }
+            }));
+        }
+
+        Outcome finish() {
+            try {
+                for (Future<?> future : sent) {
+                    future.get();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while applying configurations", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException runtime ? runtime
+                        : new IllegalStateException(e.getCause());
+            }
+            return new Outcome(refused.get(), showing.get());
+        }
     }
 
     @PreDestroy

@@ -13,10 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-import java.util.LinkedHashSet;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -57,28 +56,27 @@ class TwinSelector {
         }
     }
 
-    /** Twins the configuration's condition selects now, of each kind it has content for, kept by {@code filter}. */
-    Set<String> targeted(LiveConfigurations.Live configuration, Predicate<String> filter) {
-        Set<String> twins = new LinkedHashSet<>();
+    /**
+     * Twins the configuration's condition selects now, of each kind it has content for, kept by {@code filter},
+     * handed to {@code into} a page at a time.
+     */
+    void targeted(LiveConfigurations.Live configuration, Predicate<String> filter, Consumer<String> into) {
         if (!configuration.deviceContent().isEmpty()) {
-            select(configuration.targetCondition(), false, filter, twins);
+            select(configuration.targetCondition(), false, filter, into);
         }
         if (!configuration.moduleContent().isEmpty()) {
-            select(configuration.targetCondition(), true, filter, twins);
+            select(configuration.targetCondition(), true, filter, into);
         }
-        return twins;
     }
 
     /** Twins whose documents show the configuration now (targeted or applied), devices and modules. */
-    Set<String> assigned(String configurationId) {
-        Set<String> twins = new LinkedHashSet<>();
+    void assigned(String configurationId, Consumer<String> into) {
         String condition = "IS_DEFINED(configurations.[[" + configurationId + "]])";
-        select(condition, false, id -> true, twins);
-        select(condition, true, id -> true, twins);
-        return twins;
+        select(condition, false, id -> true, into);
+        select(condition, true, id -> true, into);
     }
 
-    private void select(String condition, boolean modules, Predicate<String> filter, Set<String> into) {
+    private void select(String condition, boolean modules, Predicate<String> filter, Consumer<String> into) {
         String continuation = null;
         do {
             TwinQueryPage page = queries.query(new FindTargetedTwins(condition, modules, settings.pageSize(),
@@ -87,7 +85,7 @@ class TwinSelector {
                 String twinId = new TwinId(item.path("deviceId").asText(),
                         item.hasNonNull("moduleId") ? item.get("moduleId").asText() : null).value();
                 if (filter.test(twinId)) {
-                    into.add(twinId);
+                    into.accept(twinId);
                 }
             }
             continuation = page.continuationToken();

@@ -70,7 +70,7 @@ public class FleetQueryService {
         TwinQuery target = TwinQuery.parseTargetCondition(request.targetCondition());
         TwinQuery ids = new TwinQuery(target.text(), List.of(selected("deviceId"), selected("moduleId")), null,
                 request.modules() ? Source.MODULES : Source.DEVICES, target.where(), List.of(), List.of());
-        return run(ids, request.pageSize(), request.continuationToken(), null);
+        return run(ids, request.pageSize(), request.continuationToken(), null, FindTargetedTwins.MAX_PAGE_SIZE);
     }
 
     private static SelectItem selected(String field) {
@@ -83,10 +83,15 @@ public class FleetQueryService {
     }
 
     TwinQueryPage run(TwinQuery query, Integer pageSize, String continuationToken, Instant asOf) {
+        return run(query, pageSize, continuationToken, asOf, RunTwinQuery.MAX_PAGE_SIZE);
+    }
+
+    private TwinQueryPage run(TwinQuery query, Integer pageSize, String continuationToken, Instant asOf,
+                              int maxPageSize) {
         int size = pageSize == null ? RunTwinQuery.DEFAULT_PAGE_SIZE : pageSize;
-        if (size < 1 || size > RunTwinQuery.MAX_PAGE_SIZE) {
+        if (size < 1 || size > maxPageSize) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidPageSize", "$.pageSize",
-                    "pageSize is between 1 and " + RunTwinQuery.MAX_PAGE_SIZE + "; it was " + size));
+                    "pageSize is between 1 and " + maxPageSize + "; it was " + size));
         }
         PastFleet past = asOf == null ? null : pastFleet(asOf);
         // A token continues the same query over the same fleet: the instant is part of what it is bound to.
