@@ -108,10 +108,14 @@ class JobRunner implements JobPorts, SmartLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        try {
-            table.releaseAll(runnerId);
-        } catch (RuntimeException e) {
-            log.warn("could not give up the job claims of {}; its jobs resume once the claims lapse", runnerId, e);
+        // Jobs that ended gave up their claims themselves; only a run still going after the wait holds one. Touching
+        // the database when there is nothing to give up would, at JVM exit, wait on a pool whose database may be gone.
+        for (String jobId : Set.copyOf(running)) {
+            try {
+                table.release(jobId, runnerId);
+            } catch (RuntimeException e) {
+                log.warn("could not give up the claim on job {}; it resumes once the claim lapses", jobId, e);
+            }
         }
         poller = null;
         workers = null;

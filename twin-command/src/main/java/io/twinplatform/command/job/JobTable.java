@@ -145,11 +145,6 @@ class JobTable {
                 jobId, runner);
     }
 
-    /** Gives up every claim of {@code runner}: it stops, and another start may resume its jobs at once. */
-    void releaseAll(String runner) {
-        jdbc.update("UPDATE job SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?", runner);
-    }
-
     private static JobRow row(ResultSet rs, int n) throws SQLException {
         return new JobRow(rs.getString("job_id"), rs.getString("type"), rs.getString("query_condition"),
                 json(rs.getString("update_twin")), instant(rs, "created_time"), instant(rs, "start_time"),
