@@ -688,13 +688,7 @@ public final class ConfigurationBenchmark {
 
     /** Plain JDBC: {@code rows} durable single-row transactions from {@code threads} threads, event-shaped rows. */
     private Raw rawInserts(long rows, int threads) throws Exception {
-        jdbc.execute("DROP TABLE IF EXISTS bench_raw_insert");
-        jdbc.execute("""
-                CREATE TABLE bench_raw_insert (
-                    global_index BIGSERIAL PRIMARY KEY, event_identifier VARCHAR(255) NOT NULL UNIQUE,
-                    meta_data BYTEA, payload BYTEA NOT NULL, payload_type VARCHAR(255) NOT NULL,
-                    time_stamp VARCHAR(255) NOT NULL, aggregate_identifier VARCHAR(255) NOT NULL,
-                    sequence_number BIGINT NOT NULL, UNIQUE (aggregate_identifier, sequence_number))""");
+        BenchSupport.createRawEventTable(jdbc);
         byte[] meta = BenchSupport.audit(Channel.CONFIGURATION).toMap().toString().getBytes();
         byte[] payload = ("{\"twinId\":\"cb-000000\",\"statuses\":{\"bench\":{\"status\":\"Applied\"}},"
                 + "\"desired\":{\"benchkey\":\"configured\"},\"desiredVersion\":3,\"version\":4}").getBytes();

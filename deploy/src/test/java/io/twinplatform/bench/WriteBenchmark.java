@@ -187,13 +187,7 @@ public final class WriteBenchmark {
     /** Plain JDBC: {@code rows} single-row transactions from {@code threads} threads into an event-shaped table. */
     private static Result rawInserts(DataSource dataSource, long rows, int threads) throws Exception {
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-        jdbc.execute("DROP TABLE IF EXISTS bench_raw_insert");
-        jdbc.execute("""
-                CREATE TABLE bench_raw_insert (
-                    global_index BIGSERIAL PRIMARY KEY, event_identifier VARCHAR(255) NOT NULL UNIQUE,
-                    meta_data BYTEA, payload BYTEA NOT NULL, payload_type VARCHAR(255) NOT NULL,
-                    time_stamp VARCHAR(255) NOT NULL, aggregate_identifier VARCHAR(255) NOT NULL,
-                    sequence_number BIGINT NOT NULL, UNIQUE (aggregate_identifier, sequence_number))""");
+        BenchSupport.createRawEventTable(jdbc);
         AtomicLong next = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         List<Future<long[]>> futures = new ArrayList<>();
