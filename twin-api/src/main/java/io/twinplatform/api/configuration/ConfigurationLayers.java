@@ -1,9 +1,7 @@
 package io.twinplatform.api.configuration;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.twinplatform.api.model.JsonMergePatch;
 
 import java.util.Collection;
 import java.util.Comparator;
@@ -14,8 +12,8 @@ import java.util.Map;
 /**
  * Layering of the configurations that target one twin (Azure's automatic device management): every content key is
  * decided on its own; where several configurations set the same path, the highest priority wins, and a tie goes to the
- * most recently created. Layers are applied from the weakest to the strongest, each key replacing its path whole, so a
- * stronger key also wins inside a weaker key's value.
+ * most recently created. Each key replaces its path whole, so a stronger key around a weaker one takes that one's
+ * place. What a twin then does with the owners is {@link ConfiguredKeys}' business.
  */
 public final class ConfigurationLayers {
 
@@ -33,14 +31,6 @@ public final class ConfigurationLayers {
     private ConfigurationLayers() {
     }
 
-    /** What the layers together set under {@code properties.desired}. */
-    public static ObjectNode desired(Collection<Layer> layers) {
-        ObjectNode desired = JsonNodeFactory.instance.objectNode();
-        layers.stream().sorted(WEAKEST_FIRST).forEach(layer -> each(layer, (key, value) ->
-                ConfigurationContent.put(desired, ConfigurationContent.segments(key), value)));
-        return desired;
-    }
-
     /**
      * Which configuration decides each content key: the strongest that sets it. A key that a stronger configuration
      * replaced whole (by setting a path around it) is no longer listed.
@@ -52,14 +42,6 @@ public final class ConfigurationLayers {
             owners.put(key, layer.configurationId());
         }));
         return owners;
-    }
-
-    /**
-     * The desired merge patch that takes a twin from what one set of layers set to what another sets: changed values,
-     * and {@code null} for a path no configuration sets any more. Empty when nothing changes.
-     */
-    public static ObjectNode patch(Collection<Layer> before, Collection<Layer> after) {
-        return JsonMergePatch.diff(desired(before), desired(after));
     }
 
     private interface KeyValue {

@@ -98,11 +98,6 @@ public record ConfigurationSpec(String id, String targetCondition, int priority,
                 staged != null && staged.asBoolean());
     }
 
-    /** Whether twins of this kind (module twins or device twins) get anything from this configuration. */
-    public ObjectNode contentFor(boolean module) {
-        return module ? moduleContent : deviceContent;
-    }
-
     /** Whether {@code other} sets the same content: content cannot change once a configuration exists. */
     public boolean sameContent(ConfigurationSpec other) {
         return deviceContent.equals(other.deviceContent) && moduleContent.equals(other.moduleContent)

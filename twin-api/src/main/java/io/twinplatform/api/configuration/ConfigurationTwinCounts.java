@@ -7,10 +7,6 @@ import java.util.Map;
  */
 public record ConfigurationTwinCounts(Map<String, Map<Integer, Long>> counts) {
 
-    public long total(String name) {
-        return counts.getOrDefault(name, Map.of()).values().stream().mapToLong(Long::longValue).sum();
-    }
-
     public long inPhase(String name, int phase) {
         return counts.getOrDefault(name, Map.of()).getOrDefault(phase, 0L);
     }

@@ -26,8 +26,6 @@ class ConfigurationLayersTest {
         Layer base = layer("base", 1, 1, "{'properties.desired.telemetry':{'interval':60},'properties.desired.mode':'eco'}");
         Layer urgent = layer("urgent", 10, 2, "{'properties.desired.telemetry':{'interval':5}}");
 
-        assertThat(ConfigurationLayers.desired(List.of(urgent, base)))
-                .isEqualTo(json("{'telemetry':{'interval':5},'mode':'eco'}"));
         assertThat(ConfigurationLayers.owners(List.of(base, urgent)))
                 .containsExactlyInAnyOrderEntriesOf(Map.of("properties.desired.telemetry", "urgent",
                         "properties.desired.mode", "base"));
@@ -38,8 +36,8 @@ class ConfigurationLayersTest {
         Layer older = layer("older", 5, 100, "{'properties.desired.fw':'1.0'}");
         Layer newer = layer("newer", 5, 200, "{'properties.desired.fw':'2.0'}");
 
-        assertThat(ConfigurationLayers.desired(List.of(newer, older))).isEqualTo(json("{'fw':'2.0'}"));
-        assertThat(ConfigurationLayers.desired(List.of(older, newer))).isEqualTo(json("{'fw':'2.0'}"));
+        assertThat(ConfigurationLayers.owners(List.of(newer, older))).containsEntry("properties.desired.fw", "newer");
+        assertThat(ConfigurationLayers.owners(List.of(older, newer))).containsEntry("properties.desired.fw", "newer");
     }
 
     @Test
@@ -48,25 +46,10 @@ class ConfigurationLayersTest {
         Layer inner = layer("inner", 2, 2, "{'properties.desired.telemetry.interval':5}");
         Layer outer = layer("outer", 3, 3, "{'properties.desired.telemetry':{'batch':true}}");
 
-        assertThat(ConfigurationLayers.desired(List.of(whole, inner)))
-                .isEqualTo(json("{'telemetry':{'interval':5,'unit':'s'}}"));
-        assertThat(ConfigurationLayers.desired(List.of(whole, inner, outer)))
-                .isEqualTo(json("{'telemetry':{'batch':true}}"));
+        assertThat(ConfigurationLayers.owners(List.of(whole, inner))).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "properties.desired.telemetry", "whole", "properties.desired.telemetry.interval", "inner"));
         assertThat(ConfigurationLayers.owners(List.of(whole, inner, outer)))
                 .containsExactlyEntriesOf(Map.of("properties.desired.telemetry", "outer"));
-    }
-
-    @Test
-    void whenTheWinnerLeavesTheNextValueIsAppliedAndAPathNoOneSetsIsRemoved() {
-        Layer base = layer("base", 1, 1, "{'properties.desired.telemetry':{'interval':60}}");
-        Layer urgent = layer("urgent", 10, 2, "{'properties.desired.telemetry':{'interval':5},"
-                + "'properties.desired.alarm':{'on':true}}");
-
-        assertThat(ConfigurationLayers.patch(List.of(base, urgent), List.of(base)))
-                .isEqualTo(json("{'telemetry':{'interval':60},'alarm':null}"));
-        assertThat(ConfigurationLayers.patch(List.of(base), List.of()))
-                .isEqualTo(json("{'telemetry':null}"));
-        assertThat(ConfigurationLayers.patch(List.of(base), List.of(base))).isEmpty();
     }
 
     @Test
