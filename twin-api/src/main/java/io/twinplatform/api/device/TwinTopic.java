@@ -1,0 +1,54 @@
+package io.twinplatform.api.device;
+
+import io.twinplatform.api.twin.TwinId;
+
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The MQTT topics of the device channel, which carry the twin id so that any broker can route and authorise them:
+ * {@code twins/{deviceId}[/modules/{moduleId}]/{kind}}, where kind is {@code reported}, {@code reported/accepted},
+ * {@code reported/rejected}, {@code desired}, {@code delta}, {@code get}, {@code get/accepted} or (devices only)
+ * {@code telemetry}. Groundwork for the device channel: no client uses it yet.
+ */
+public record TwinTopic(TwinId twinId, String kind) {
+
+    public static final String ROOT = "twins";
+    private static final Set<String> KINDS = Set.of("reported", "reported/accepted", "reported/rejected", "desired",
+            "delta", "get", "get/accepted", "telemetry");
+
+    public TwinTopic {
+        if (!KINDS.contains(kind)) {
+            throw new IllegalArgumentException("no twin topic kind '" + kind + "'");
+        }
+        if (kind.equals("telemetry") && twinId.isModule()) {
+            throw new IllegalArgumentException("telemetry is sent by devices: twins/{deviceId}/telemetry");
+        }
+    }
+
+    /** The topic's text. */
+    public String text() {
+        return ROOT + "/" + twinId.deviceId() + (twinId.isModule() ? "/modules/" + twinId.moduleId() : "") + "/"
+                + kind;
+    }
+
+    /** The twin and kind of a topic, or empty when it is not a twin topic or names an invalid id. */
+    public static Optional<TwinTopic> parse(String topic) {
+        String[] parts = topic.split("/", -1);
+        if (parts.length < 3 || !parts[0].equals(ROOT)) {
+            return Optional.empty();
+        }
+        int kindAt = 2;
+        String moduleId = null;
+        if (parts.length >= 5 && parts[2].equals("modules")) {
+            moduleId = parts[3];
+            kindAt = 4;
+        }
+        String kind = String.join("/", java.util.Arrays.copyOfRange(parts, kindAt, parts.length));
+        try {
+            return Optional.of(new TwinTopic(new TwinId(parts[1], moduleId), kind));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+}
