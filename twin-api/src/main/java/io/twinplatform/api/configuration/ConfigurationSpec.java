@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.OperatorIds;
 import io.twinplatform.api.query.Source;
 import io.twinplatform.api.query.TwinQuery;
 
@@ -25,8 +26,6 @@ public record ConfigurationSpec(String id, String targetCondition, int priority,
                                 ObjectNode moduleContent, Map<String, String> metrics, Map<String, String> labels,
                                 boolean staged) {
 
-    /** Azure's configuration ids: lowercase letters, digits and a few marks, up to 128 long. */
-    private static final Pattern ID = Pattern.compile("[a-z0-9\\-:+%_#*?!(),=@;$']{1,128}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_\\-]{1,64}");
     private static final Set<String> MEMBERS = Set.of("id", "targetCondition", "priority", "content", "metrics",
             "labels", "staged", "etag", "systemMetrics", "metricsResults", "createdTimeUtc", "lastUpdatedTimeUtc",
@@ -105,9 +104,8 @@ public record ConfigurationSpec(String id, String targetCondition, int priority,
     }
 
     public static void checkId(String id) {
-        if (id == null || !ID.matcher(id).matches()) {
-            throw malformed("invalidConfigurationId", "id", "a configuration id is 1 to 128 lowercase letters, digits"
-                    + " or - : + % _ # * ? ! ( ) , = @ ; $ '");
+        if (!OperatorIds.valid(id)) {
+            throw malformed("invalidConfigurationId", "id", "a configuration id is " + OperatorIds.RULE);
         }
     }
 

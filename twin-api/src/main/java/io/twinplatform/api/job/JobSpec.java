@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.OperatorIds;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.JsonMergePatch;
 import io.twinplatform.api.model.JsonPath;
@@ -15,7 +16,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A bulk twin update job as an operator writes it, in Azure IoT Hub's jobs shape:
@@ -34,8 +34,6 @@ public record JobSpec(String jobId, String type, String queryCondition, ObjectNo
     /** How long a job may run when the request does not say: one hour. */
     public static final int DEFAULT_MAX_EXECUTION_TIME_IN_SECONDS = 3600;
 
-    /** The same rule as configuration ids (Azure's): lowercase letters, digits and a few marks, up to 128 long. */
-    private static final Pattern ID = Pattern.compile("[a-z0-9\\-:+%_#*?!(),=@;$']{1,128}");
     /** Members a job request may have; the read-only ones a {@code GET} returns are ignored, so a read job resends. */
     private static final Set<String> MEMBERS = Set.of("jobId", "type", "queryCondition", "updateTwin", "startTime",
             "maxExecutionTimeInSeconds", "createdTime", "endTime", "status", "failureReason", "statusMessage",
@@ -99,9 +97,8 @@ public record JobSpec(String jobId, String type, String queryCondition, ObjectNo
 
     /** Refuses ({@code 400 invalidJobId} at {@code jobId}) an id outside the configuration id rule. */
     public static void checkId(String jobId) {
-        if (jobId == null || !ID.matcher(jobId).matches()) {
-            throw malformed("invalidJobId", "jobId", "a job id is 1 to 128 lowercase letters, digits or"
-                    + " - : + % _ # * ? ! ( ) , = @ ; $ '");
+        if (!OperatorIds.valid(jobId)) {
+            throw malformed("invalidJobId", "jobId", "a job id is " + OperatorIds.RULE);
         }
     }
 

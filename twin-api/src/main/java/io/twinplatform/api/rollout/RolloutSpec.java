@@ -5,12 +5,12 @@ import io.twinplatform.api.configuration.ConfigurationSpec;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.OperatorIds;
 import io.twinplatform.api.query.TwinQuery;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * A rollout as an operator writes it ({@code POST /rollouts}): which staged configuration, its phases (cumulative
@@ -32,7 +32,6 @@ public record RolloutSpec(String configurationId, List<Phase> phases, Success su
 
     public enum OnFailure { ROLLBACK, PAUSE }
 
-    private static final Pattern ID = Pattern.compile("[a-z0-9\\-:+%_#*?!(),=@;$']{1,128}");
     private static final Set<String> MEMBERS = Set.of("id", "configurationId", "phases", "success", "failure",
             "onFailure", "phaseTimeoutSeconds");
 
@@ -45,9 +44,8 @@ public record RolloutSpec(String configurationId, List<Phase> phases, Success su
     }
 
     public static void checkId(String id) {
-        if (id == null || !ID.matcher(id).matches()) {
-            throw malformed("invalidRolloutId", "id", "a rollout id is 1 to 128 lowercase letters, digits or"
-                    + " - : + % _ # * ? ! ( ) , = @ ; $ '");
+        if (!OperatorIds.valid(id)) {
+            throw malformed("invalidRolloutId", "id", "a rollout id is " + OperatorIds.RULE);
         }
     }
 
