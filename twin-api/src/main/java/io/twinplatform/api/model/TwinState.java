@@ -205,6 +205,14 @@ public final class TwinState {
         return render(true);
     }
 
+    /**
+     * The document of {@link #render()} built on the state's own nodes, without copies: for reading only (a condition
+     * evaluated on it), never to keep or change.
+     */
+    public ObjectNode view() {
+        return render(false);
+    }
+
     /** The text of {@link #render()}, written without copying the state's nodes first. */
     public String toJson() {
         return render(false).toString();

@@ -231,7 +231,7 @@ public class Twin {
     public TwinWriteResult handle(ApplyConfigurations command, TargetConditions conditions, TwinValidator validator,
                                   MetaData metaData) {
         requireLive(command.twinId());
-        ObjectNode document = state.render();
+        ObjectNode document = state.view();
         List<ConfiguredKeys.Targeting> targeting = new ArrayList<>();
         for (ConfigurationCandidate candidate : command.candidates()) {
             Admission admission = candidate.admission();
