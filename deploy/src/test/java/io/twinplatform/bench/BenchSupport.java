@@ -130,4 +130,21 @@ final class BenchSupport {
                     time_stamp VARCHAR(255) NOT NULL, aggregate_identifier VARCHAR(255) NOT NULL,
                     sequence_number BIGINT NOT NULL, UNIQUE (aggregate_identifier, sequence_number))""");
     }
+
+    /** The raw limit's insert into {@code bench_raw_insert}: one event-shaped row. */
+    static final String RAW_INSERT = """
+            INSERT INTO bench_raw_insert (event_identifier, meta_data, payload, payload_type,
+                time_stamp, aggregate_identifier, sequence_number) VALUES (?, ?, ?, ?, ?, ?, ?)""";
+
+    /** Binds row {@code i} of the raw limit: a new event id, the given metadata, payload and type, aggregate raw-i. */
+    static void bindRawEvent(java.sql.PreparedStatement insert, long i, byte[] meta, byte[] payload, String type)
+            throws java.sql.SQLException {
+        insert.setString(1, java.util.UUID.randomUUID().toString());
+        insert.setBytes(2, meta);
+        insert.setBytes(3, payload);
+        insert.setString(4, type);
+        insert.setString(5, java.time.Instant.now().toString());
+        insert.setString(6, "raw-" + i);
+        insert.setLong(7, 0);
+    }
 }

@@ -702,19 +702,11 @@ public final class ConfigurationBenchmark {
         for (int t = 0; t < threads; t++) {
             Thread worker = new Thread(() -> {
                 try (Connection connection = dataSource.getConnection();
-                     PreparedStatement insert = connection.prepareStatement("""
-                             INSERT INTO bench_raw_insert (event_identifier, meta_data, payload, payload_type,
-                                 time_stamp, aggregate_identifier, sequence_number) VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+                     PreparedStatement insert = connection.prepareStatement(BenchSupport.RAW_INSERT)) {
                     connection.setAutoCommit(true);
                     long i;
                     while ((i = next.getAndIncrement()) < rows) {
-                        insert.setString(1, UUID.randomUUID().toString());
-                        insert.setBytes(2, meta);
-                        insert.setBytes(3, payload);
-                        insert.setString(4, APPLIED);
-                        insert.setString(5, Instant.now().toString());
-                        insert.setString(6, "raw-" + i);
-                        insert.setLong(7, 0);
+                        BenchSupport.bindRawEvent(insert, i, meta, payload, APPLIED);
                         insert.executeUpdate();
                     }
                 } catch (Exception e) {

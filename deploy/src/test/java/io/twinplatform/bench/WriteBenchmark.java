@@ -198,20 +198,13 @@ public final class WriteBenchmark {
                 long[] latencies = new long[(int) (rows / threads) + 16];
                 int n = 0;
                 try (Connection connection = dataSource.getConnection();
-                     PreparedStatement insert = connection.prepareStatement("""
-                             INSERT INTO bench_raw_insert (event_identifier, meta_data, payload, payload_type,
-                                 time_stamp, aggregate_identifier, sequence_number) VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+                     PreparedStatement insert = connection.prepareStatement(BenchSupport.RAW_INSERT)) {
                     connection.setAutoCommit(true);
                     long i;
                     while ((i = next.getAndIncrement()) < rows) {
                         long before = System.nanoTime();
-                        insert.setString(1, UUID.randomUUID().toString());
-                        insert.setBytes(2, meta);
-                        insert.setBytes(3, reported(i).toString().getBytes());
-                        insert.setString(4, "io.twinplatform.api.twin.ReportedPropertiesPatched");
-                        insert.setString(5, java.time.Instant.now().toString());
-                        insert.setString(6, "raw-" + i);
-                        insert.setLong(7, 0);
+                        BenchSupport.bindRawEvent(insert, i, meta, reported(i).toString().getBytes(),
+                                "io.twinplatform.api.twin.ReportedPropertiesPatched");
                         insert.executeUpdate();
                         if (n == latencies.length) {
                             latencies = Arrays.copyOf(latencies, n * 2);
