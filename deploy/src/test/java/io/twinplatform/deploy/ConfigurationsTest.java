@@ -208,19 +208,7 @@ class ConfigurationsTest extends PlatformTestSupport {
     }
 
     private JsonNode await(String path, Predicate<JsonNode> until) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            TwinHttp.Reply reply = http.get(path);
-            if (reply.status() == 200) {
-                last = reply.json();
-                if (until.test(last)) {
-                    return last;
-                }
-            }
-            sleep();
-        }
-        throw new AssertionError("timed out waiting on " + path + "; last: " + last);
+        return http.awaitJson(path, until, WAIT);
     }
 
     private static List<String> ids(JsonNode metric) {
@@ -231,13 +219,5 @@ class ConfigurationsTest extends PlatformTestSupport {
 
     private static String suite() {
         return UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

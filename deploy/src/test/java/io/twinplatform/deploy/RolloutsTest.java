@@ -217,17 +217,8 @@ class RolloutsTest extends PlatformTestSupport {
         return ids;
     }
 
-    private JsonNode awaitRollout(String id, Predicate<JsonNode> until) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            last = http.get("/rollouts/" + id).json();
-            if (until.test(last)) {
-                return last;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("rollout " + id + " did not get there; last: " + last);
+    private JsonNode awaitRollout(String id, Predicate<JsonNode> until) {
+        return http.awaitJson("/rollouts/" + id, until, WAIT);
     }
 
     private static String suite() {

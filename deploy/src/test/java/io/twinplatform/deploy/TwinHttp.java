@@ -145,6 +145,32 @@ final class TwinHttp {
         throw new AssertionError(historyPath + " did not list " + items + " changes: " + reply);
     }
 
+    /**
+     * Polls {@code GET path} until it answers 200 with a body that satisfies {@code until}, and returns that body;
+     * fails with the last body after {@code timeout}. For what the platform does on its own after a write (the
+     * configuration applier, a rollout's saga).
+     */
+    JsonNode awaitJson(String path, java.util.function.Predicate<JsonNode> until, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode last = null;
+        while (System.nanoTime() < deadline) {
+            Reply reply = get(path);
+            if (reply.status() == 200) {
+                last = reply.json();
+                if (until.test(last)) {
+                    return last;
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new AssertionError("timed out waiting on " + path + "; last: " + last);
+    }
+
     /** A moment strictly between two writes: the clock moves past the last event's millisecond on both sides. */
     static Instant pause() throws InterruptedException {
         Thread.sleep(5);
