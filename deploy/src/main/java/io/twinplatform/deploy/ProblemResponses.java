@@ -32,12 +32,11 @@ class ProblemResponses {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
     private static final MediaType PROBLEM = MediaType.APPLICATION_PROBLEM_JSON;
-    /** Problem types are URNs: stable names that no one mistakes for a page to fetch. */
-    private static final String TYPE_BASE = "urn:twin-platform:problem:";
+    private static final String TYPE_BASE = TwinError.TYPE_BASE;
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> handle(Exception failure) {
-        TwinException twin = find(failure);
+        TwinException twin = TwinException.find(failure);
         if (twin != null) {
             return problem(twin.error());
         }
@@ -75,31 +74,18 @@ class ProblemResponses {
         return ResponseEntity.internalServerError().contentType(PROBLEM).body(detail);
     }
 
+    /** The HTTP form of {@link TwinError#toProblem()}, which MQTT sends as it is. */
     static ResponseEntity<ProblemDetail> problem(TwinError error) {
         ProblemDetail detail = ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(error.kind().status()), error.detail());
-        detail.setType(URI.create(TYPE_BASE + error.code()));
-        detail.setTitle(error.kind().title());
-        detail.setProperty("code", error.code());
-        if (error.path() != null) {
-            if (error.path().startsWith("@")) {
-                detail.setProperty("position", Long.parseLong(error.path().substring(1)));
-            } else {
-                detail.setProperty("path", error.path());
+        error.toProblem().fields().forEachRemaining(member -> {
+            switch (member.getKey()) {
+                case "type" -> detail.setType(URI.create(member.getValue().asText()));
+                case "title" -> detail.setTitle(member.getValue().asText());
+                case "status", "detail" -> { }
+                default -> detail.setProperty(member.getKey(), member.getValue().isNumber()
+                        ? member.getValue().asLong() : member.getValue().asText());
             }
-        }
+        });
         return ResponseEntity.status(error.kind().status()).contentType(PROBLEM).body(detail);
-    }
-
-    /** A refusal may arrive wrapped (command bus, query bus, futures); look through the causes. */
-    private static TwinException find(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof TwinException twin) {
-                return twin;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return null;
     }
 }

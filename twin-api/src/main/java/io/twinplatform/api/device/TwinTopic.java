@@ -8,28 +8,40 @@ import java.util.Set;
 /**
  * The MQTT topics of the device channel, which carry the twin id so that any broker can route and authorise them:
  * {@code twins/{deviceId}[/modules/{moduleId}]/{kind}}, where kind is {@code reported}, {@code reported/accepted},
- * {@code reported/rejected}, {@code desired}, {@code delta}, {@code get}, {@code get/accepted} or (devices only)
- * {@code telemetry}. Groundwork for the device channel: no client uses it yet.
+ * {@code reported/rejected}, {@code desired}, {@code delta}, {@code get}, {@code get/accepted},
+ * {@code get/rejected}, {@code connection} (birth and last will) or (devices only) {@code telemetry} and
+ * {@code telemetry/rejected}. docs/devices.md describes each.
  */
 public record TwinTopic(TwinId twinId, String kind) {
 
     public static final String ROOT = "twins";
     private static final Set<String> KINDS = Set.of("reported", "reported/accepted", "reported/rejected", "desired",
-            "delta", "get", "get/accepted", "telemetry");
+            "delta", "get", "get/accepted", "get/rejected", "connection", "telemetry", "telemetry/rejected");
+    /** The kinds a device publishes; the rest are the platform's. */
+    public static final Set<String> DEVICE_KINDS = Set.of("reported", "get", "connection", "telemetry");
 
     public TwinTopic {
         if (!KINDS.contains(kind)) {
             throw new IllegalArgumentException("no twin topic kind '" + kind + "'");
         }
-        if (kind.equals("telemetry") && twinId.isModule()) {
+        if (kind.startsWith("telemetry") && twinId.isModule()) {
             throw new IllegalArgumentException("telemetry is sent by devices: twins/{deviceId}/telemetry");
         }
     }
 
     /** The topic's text. */
     public String text() {
-        return ROOT + "/" + twinId.deviceId() + (twinId.isModule() ? "/modules/" + twinId.moduleId() : "") + "/"
-                + kind;
+        return prefix(twinId) + kind;
+    }
+
+    /** The topic of another kind for the same twin: {@code reported} answers on {@code reported/accepted}. */
+    public TwinTopic sibling(String otherKind) {
+        return new TwinTopic(twinId, otherKind);
+    }
+
+    /** The prefix of every topic of {@code twinId}: {@code twins/d1/} or {@code twins/d1/modules/m1/}. */
+    public static String prefix(TwinId twinId) {
+        return ROOT + "/" + twinId.deviceId() + (twinId.isModule() ? "/modules/" + twinId.moduleId() : "") + "/";
     }
 
     /** The twin and kind of a topic, or empty when it is not a twin topic or names an invalid id. */

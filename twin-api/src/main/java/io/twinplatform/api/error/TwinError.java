@@ -1,5 +1,8 @@
 package io.twinplatform.api.error;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.util.Objects;
 
 /**
@@ -20,5 +23,30 @@ public record TwinError(ErrorKind kind, String code, String detail, String path)
 
     public static TwinError at(ErrorKind kind, String code, String path, String detail) {
         return new TwinError(kind, code, detail, path);
+    }
+
+    /** Problem types are URNs: stable names that no one mistakes for a page to fetch. */
+    public static final String TYPE_BASE = "urn:twin-platform:problem:";
+
+    /**
+     * This refusal as an RFC 9457 problem document, the same members HTTP answers with: {@code type}, {@code title},
+     * {@code status}, {@code detail}, {@code code}, and {@code path} or {@code position} (a {@code path} of the form
+     * {@code @n} is the offset of a JSON syntax error). Channels without HTTP (MQTT) send exactly this.
+     */
+    public ObjectNode toProblem() {
+        ObjectNode problem = JsonNodeFactory.instance.objectNode();
+        problem.put("type", TYPE_BASE + code);
+        problem.put("title", kind.title());
+        problem.put("status", kind.status());
+        problem.put("detail", detail);
+        problem.put("code", code);
+        if (path != null) {
+            if (path.startsWith("@")) {
+                problem.put("position", Long.parseLong(path.substring(1)));
+            } else {
+                problem.put("path", path);
+            }
+        }
+        return problem;
     }
 }

@@ -16,4 +16,17 @@ public class TwinException extends RuntimeException {
     public TwinError error() {
         return error;
     }
+
+    /** The refusal inside {@code failure}, which may arrive wrapped (command bus, query bus, futures); or null. */
+    public static TwinException find(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof TwinException twin) {
+                return twin;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return null;
+    }
 }

@@ -1,0 +1,44 @@
+package io.twinplatform.api.device;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.util.Base64;
+
+/**
+ * Device credentials derived from one fleet secret, as Azure DPS derives a device key from a group enrollment key:
+ * a device's MQTT user name is its twin id ({@code d1}, or {@code d1/m1} for a module) and its password is
+ * {@code base64url(HMAC-SHA256(secret, twinId))} without padding. The broker checks a password by deriving it again,
+ * so no per-device key is stored; rotating the secret rotates every key.
+ */
+public final class DeviceKeys {
+
+    private final byte[] secret;
+
+    public DeviceKeys(String secret) {
+        if (secret == null || secret.length() < 16) {
+            throw new IllegalArgumentException("the device secret must be at least 16 characters");
+        }
+        this.secret = secret.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The password of the device (or module) whose twin id is {@code twinId}. */
+    public String password(String twinId) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            byte[] digest = mac.doFinal(twinId.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
+    /** Whether {@code password} is the one derived for {@code twinId}, compared in constant time. */
+    public boolean matches(String twinId, byte[] password) {
+        return password != null
+                && MessageDigest.isEqual(password(twinId).getBytes(StandardCharsets.UTF_8), password);
+    }
+}
