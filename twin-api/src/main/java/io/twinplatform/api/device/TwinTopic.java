@@ -16,7 +16,8 @@ public record TwinTopic(TwinId twinId, String kind) {
 
     public static final String ROOT = "twins";
     private static final Set<String> KINDS = Set.of("reported", "reported/accepted", "reported/rejected", "desired",
-            "delta", "get", "get/accepted", "get/rejected", "connection", "telemetry", "telemetry/rejected");
+            "delta", "get", "get/accepted", "get/rejected", "connection", "connection/rejected", "telemetry",
+            "telemetry/rejected");
     /** The kinds a device publishes; the rest are the platform's. */
     public static final Set<String> DEVICE_KINDS = Set.of("reported", "get", "connection", "telemetry");
 

@@ -12,6 +12,7 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Parses request bodies into JSON trees for any channel (HTTP, MQTT). Duplicate keys are refused (which one would
@@ -53,6 +54,27 @@ public final class JsonBodies {
     }
 
     /** A JSON object body. */
+    /** The longest {@code clientToken} a device or client may send (AWS shadows' limit). */
+    public static final int MAX_CLIENT_TOKEN_BYTES = 64;
+
+    /**
+     * The optional top-level {@code clientToken} of a body (AWS shadow and MQTT device messages): null when absent
+     * or JSON null, else a string of at most {@value #MAX_CLIENT_TOKEN_BYTES} bytes, or a {@link ErrorKind#MALFORMED}
+     * error at {@code $.clientToken}.
+     */
+    public static String clientToken(ObjectNode body) {
+        JsonNode token = body.get("clientToken");
+        if (token == null || token.isNull()) {
+            return null;
+        }
+        if (!token.isTextual() || token.asText().isEmpty()
+                || token.asText().getBytes(StandardCharsets.UTF_8).length > MAX_CLIENT_TOKEN_BYTES) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidClientToken", "$.clientToken",
+                    "clientToken must be a string of 1 to " + MAX_CLIENT_TOKEN_BYTES + " bytes"));
+        }
+        return token.asText();
+    }
+
     public static ObjectNode parseObject(byte[] body) {
         return object(parse(body), "$");
     }

@@ -10,6 +10,8 @@ import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinConfigurationStatus;
 import io.twinplatform.api.twin.TwinConfigurationsApplied;
+import io.twinplatform.api.twin.InvalidStateTransitionReported;
+import io.twinplatform.api.twin.TwinConnectionChanged;
 import io.twinplatform.api.twin.TwinDeleted;
 import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.api.twin.TwinPatched;
@@ -31,7 +33,11 @@ import java.util.TreeMap;
 public final class TwinState {
 
     /** What a twin shows until the device channel reports a connection. */
-    public static final String DISCONNECTED = "Disconnected";
+    public static final String DISCONNECTED = TwinConnectionChanged.DISCONNECTED;
+    /** The reported property that holds a device's operating state (checked against its state machine). */
+    public static final String STATE = "state";
+    /** The reported property in which a device says which desired {@code $version} it applied. */
+    public static final String CONFIG_VERSION = "configVersion";
 
     private final String deviceId;
     private final String moduleId;
@@ -46,6 +52,8 @@ public final class TwinState {
     private TwinSection desired;
     private TwinSection reported;
     private TreeMap<String, TwinConfigurationStatus> configurations = new TreeMap<>();
+    /** The last invalid state transition, while the state it led to is the device's current one; else null. */
+    private ObjectNode invalidStateTransition;
 
     @JsonCreator
     TwinState(@JsonProperty("deviceId") String deviceId,
@@ -77,6 +85,7 @@ public final class TwinState {
             reported = TwinSection.empty(false, at);
             tags = JsonMergePatch.withoutNulls(e.tags());
             configurations = new TreeMap<>();
+            invalidStateTransition = null;
             ObjectNode initial = JsonMergePatch.withoutNulls(e.desired());
             if (!initial.isEmpty()) {
                 desired.apply(initial, e.desiredVersion(), at);
@@ -101,6 +110,21 @@ public final class TwinState {
         } else if (event instanceof ReportedPropertiesPatched e) {
             reported.apply(e.patch(), e.reportedVersion(), at);
             lastActivityTime = Timestamps.format(at);
+            if (e.patch().has(STATE)) {
+                // A new state ends the flag; an invalid transition to it raises the flag again right after.
+                invalidStateTransition = null;
+            }
+            version = e.version();
+        } else if (event instanceof TwinConnectionChanged e) {
+            connectionState = e.connectionState();
+            lastActivityTime = Timestamps.format(at);
+            version = e.version();
+        } else if (event instanceof InvalidStateTransitionReported e) {
+            invalidStateTransition = JsonNodeFactory.instance.objectNode();
+            invalidStateTransition.put("from", e.from());
+            invalidStateTransition.put("to", e.to());
+            invalidStateTransition.put("deviceType", e.deviceType());
+            invalidStateTransition.put("at", Timestamps.format(at));
             version = e.version();
         } else if (event instanceof TwinStatusChanged e) {
             status = e.status();
@@ -164,6 +188,10 @@ public final class TwinState {
 
     public boolean deleted() {
         return deleted;
+    }
+
+    public String connectionState() {
+        return connectionState;
     }
 
     public TwinStatus status() {
@@ -235,7 +263,12 @@ public final class TwinState {
         ObjectNode properties = doc.putObject("properties");
         properties.set("desired", desired.render(copy));
         properties.set("reported", reported.render(copy));
-        doc.set("delta", Delta.of(desired.values(), reported.values()));
+        ObjectNode delta = Delta.of(desired.values(), reported.values());
+        doc.set("delta", delta);
+        doc.set("configSync", configSync(delta));
+        if (invalidStateTransition != null) {
+            doc.set("invalidStateTransition", copy ? invalidStateTransition.deepCopy() : invalidStateTransition);
+        }
         if (!configurations.isEmpty()) {
             ObjectNode section = doc.putObject("configurations");
             configurations.forEach((id, entry) -> {
@@ -252,6 +285,32 @@ public final class TwinState {
         return doc;
     }
 
+    /** The device's reported state, or null when it reported none (or not as text). */
+    public String reportedState() {
+        JsonNode value = reported.values().get(STATE);
+        return value != null && value.isTextual() ? value.asText() : null;
+    }
+
+    /**
+     * Whether the device has caught up with its desired properties: the desired {@code $version}, the one the device
+     * says it applied ({@code properties.reported.configVersion}, null when it says nothing), and inSync when no
+     * desired value differs from its reported one and the device did not say it applied an older version.
+     */
+    private ObjectNode configSync(ObjectNode delta) {
+        ObjectNode sync = JsonNodeFactory.instance.objectNode();
+        long desiredVersion = desired.version();
+        JsonNode applied = reported.values().get(CONFIG_VERSION);
+        sync.put("desiredVersion", desiredVersion);
+        if (applied != null && applied.canConvertToExactIntegral()) {
+            sync.put("reportedVersion", applied.asLong());
+        } else {
+            sync.putNull("reportedVersion");
+        }
+        boolean behind = applied != null && applied.canConvertToExactIntegral() && applied.asLong() < desiredVersion;
+        sync.put("inSync", delta.isEmpty() && !behind);
+        return sync;
+    }
+
     /** The inverse of {@link #render()}, for readers that keep rendered documents (the projection). */
     public static TwinState fromDocument(ObjectNode doc) {
         TwinState state = new TwinState(doc.path("deviceId").asText(), textOrNull(doc.get("moduleId")));
@@ -265,6 +324,9 @@ public final class TwinState {
         JsonNode properties = doc.path("properties");
         state.desired = TwinSection.parse((ObjectNode) properties.get("desired"), true);
         state.reported = TwinSection.parse((ObjectNode) properties.get("reported"), false);
+        if (doc.get("invalidStateTransition") instanceof ObjectNode flag) {
+            state.invalidStateTransition = flag.deepCopy();
+        }
         JsonNode section = doc.get("configurations");
         if (section instanceof ObjectNode shown) {
             shown.fields().forEachRemaining(field -> {

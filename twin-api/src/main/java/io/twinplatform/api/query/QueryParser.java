@@ -23,7 +23,7 @@ final class QueryParser {
     /** Fields a query may start with: the twin document's top-level keys, and the virtual {@code inSync}. */
     static final Set<String> ROOTS = Set.of("deviceId", "moduleId", "etag", "version", "status", "statusReason",
             "statusUpdatedTime", "connectionState", "lastActivityTime", "tags", "properties", "configurations",
-            "delta", Field.IN_SYNC);
+            "delta", "configSync", "invalidStateTransition", Field.IN_SYNC);
 
     private static final Set<String> KEYWORDS = Set.of("SELECT", "TOP", "FROM", "WHERE", "AND", "OR", "NOT", "IN",
             "NIN", "AS", "GROUP", "ORDER", "BY", "ASC", "DESC", "TRUE", "FALSE", "NULL");

@@ -39,6 +39,10 @@ public final class ChangedPaths {
             leaves("properties.reported", e.patch(), paths);
         } else if (event instanceof TwinStatusChanged) {
             paths.add("status");
+        } else if (event instanceof TwinConnectionChanged) {
+            paths.add("connectionState");
+        } else if (event instanceof InvalidStateTransitionReported) {
+            paths.add("invalidStateTransition");
         } else if (event instanceof TwinConfigurationsApplied e) {
             leaves("properties.desired", e.desired(), paths);
             Set<String> ids = new TreeSet<>();

@@ -1,7 +1,7 @@
 package io.twinplatform.api.twin;
 
 /** Marker for the twin commands, so a client can name them as a group. */
-public sealed interface TwinCommands permits PutTwin, PatchTwin, PatchReportedProperties, SetTwinStatus, DeleteTwin,
+public sealed interface TwinCommands permits PutTwin, PatchTwin, PatchReportedProperties, SetTwinStatus, DeleteTwin, ReportConnection,
         UpdateShadow, ApplyConfigurations {
 
     String twinId();

@@ -5,7 +5,7 @@ package io.twinplatform.api.twin;
  * event (the projection, history) handle this one type.
  */
 public sealed interface TwinEvent permits TwinCreated, TwinReplaced, TwinPatched, ReportedPropertiesPatched,
-        TwinStatusChanged, TwinDeleted, TwinConfigurationsApplied {
+        TwinStatusChanged, TwinDeleted, TwinConfigurationsApplied, TwinConnectionChanged, InvalidStateTransitionReported {
 
     String twinId();
 

@@ -37,7 +37,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Iterator;
 
@@ -51,7 +50,6 @@ class TwinWriteController {
 
     private static final String JSON = MediaType.APPLICATION_JSON_VALUE;
     private static final String MERGE_PATCH = "application/merge-patch+json";
-    private static final int MAX_CLIENT_TOKEN_BYTES = 64;
 
     private final CommandDispatcher dispatcher;
     private final Clock clock = Clock.systemUTC();
@@ -174,15 +172,7 @@ class TwinWriteController {
                                           @RequestBody byte[] body, HttpServletRequest request) {
         TwinId id = new TwinId(deviceId, moduleId);
         ObjectNode update = JsonBodies.parseObject(body);
-        String clientToken = null;
-        JsonNode token = update.get("clientToken");
-        if (token != null && !token.isNull()) {
-            if (!token.isTextual() || token.asText().getBytes(StandardCharsets.UTF_8).length > MAX_CLIENT_TOKEN_BYTES) {
-                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidClientToken", "$.clientToken",
-                        "clientToken must be a string of at most " + MAX_CLIENT_TOKEN_BYTES + " bytes"));
-            }
-            clientToken = token.asText();
-        }
+        String clientToken = JsonBodies.clientToken(update);
         if (!update.has("state")) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "missingState", "$.state",
                     "a shadow update needs a state"));

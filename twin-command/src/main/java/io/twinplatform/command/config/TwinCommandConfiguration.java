@@ -10,6 +10,8 @@ import org.axonframework.messaging.Message;
 import org.axonframework.messaging.correlation.CorrelationDataProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import io.twinplatform.api.device.DeviceStateMachines;
+import io.twinplatform.command.device.DeviceSettings;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
@@ -23,9 +25,14 @@ import java.util.Map;
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "twin.command.enabled", havingValue = "true", matchIfMissing = true)
-@EnableConfigurationProperties(TwinCommandSettings.class)
+@EnableConfigurationProperties({TwinCommandSettings.class, DeviceSettings.class})
 @ComponentScan("io.twinplatform.command")
 public class TwinCommandConfiguration {
+
+    @Bean
+    DeviceStateMachines deviceStateMachines(DeviceSettings settings) {
+        return settings.machines();
+    }
 
     @Bean
     TwinValidator twinValidator(TwinCommandSettings settings) {

@@ -15,7 +15,11 @@ import io.twinplatform.api.model.JsonValues;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.model.TwinValidator;
 import io.twinplatform.api.query.QueryEvaluator;
+import io.twinplatform.api.device.DeviceStateMachines;
 import io.twinplatform.api.twin.ApplyConfigurations;
+import io.twinplatform.api.twin.InvalidStateTransitionReported;
+import io.twinplatform.api.twin.ReportConnection;
+import io.twinplatform.api.twin.TwinConnectionChanged;
 import io.twinplatform.api.twin.DeleteTwin;
 import io.twinplatform.api.twin.PatchReportedProperties;
 import io.twinplatform.api.twin.PatchTwin;
@@ -147,7 +151,8 @@ public class Twin {
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    public TwinWriteResult handle(PatchReportedProperties command, TwinValidator validator) {
+    public TwinWriteResult handle(PatchReportedProperties command, TwinValidator validator,
+                                  DeviceStateMachines machines) {
         requireLive(command.twinId());
         if (command.idempotencyKey() != null && idempotencyKeys.contains(command.idempotencyKey())) {
             return result(false, false);
@@ -162,9 +167,46 @@ public class Twin {
         if (patch.isEmpty()) {
             return result(false, false);
         }
+        String stateBefore = state.reportedState();
         apply(new ReportedPropertiesPatched(twinId, patch, state.reported().version() + 1, state.version() + 1,
                 command.idempotencyKey()));
+        checkStateTransition(stateBefore, patch, machines);
         return result(false, true);
+    }
+
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    public TwinWriteResult handle(ReportConnection command) {
+        requireLive(command.twinId());
+        String connection = command.connectionState();
+        if (!TwinConnectionChanged.CONNECTED.equals(connection) && !TwinConnectionChanged.DISCONNECTED.equals(connection)) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidConnectionState", "$.state",
+                    "state must be \"Connected\" or \"Disconnected\""));
+        }
+        if (connection.equals(state.connectionState())) {
+            return result(false, false);
+        }
+        apply(new TwinConnectionChanged(twinId, connection, state.version() + 1));
+        return result(false, true);
+    }
+
+    /**
+     * Flags a reported {@code state} that the device type's machine does not allow after the previous one. The
+     * report itself is already applied: the twin shows what the device says.
+     */
+    private void checkStateTransition(String before, ObjectNode patch, DeviceStateMachines machines) {
+        JsonNode reportedState = patch.get(TwinState.STATE);
+        if (reportedState == null || reportedState.isNull()) {
+            return;
+        }
+        String to = reportedState.isTextual() ? reportedState.asText() : reportedState.toString();
+        JsonNode type = state.tags().get("deviceType");
+        String deviceType = type != null && type.isTextual() ? type.asText() : null;
+        if (!machines.forType(deviceType).allows(before, to)) {
+            apply(new InvalidStateTransitionReported(twinId,
+                    deviceType == null ? DeviceStateMachines.DEFAULT_TYPE : deviceType, before, to,
+                    state.version() + 1));
+        }
     }
 
     @CommandHandler
@@ -199,7 +241,7 @@ public class Twin {
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    public TwinWriteResult handle(UpdateShadow command, TwinValidator validator) {
+    public TwinWriteResult handle(UpdateShadow command, TwinValidator validator, DeviceStateMachines machines) {
         requireLive(command.twinId());
         if (command.expectedVersion() != null && command.expectedVersion() != state.version()) {
             throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "versionConflict", "Version conflict"));
@@ -215,8 +257,10 @@ public class Twin {
             apply(new TwinPatched(twinId, null, desired, state.desired().version() + 1, state.version() + 1));
         }
         if (!reported.isEmpty()) {
+            String stateBefore = state.reportedState();
             apply(new ReportedPropertiesPatched(twinId, reported, state.reported().version() + 1,
                     state.version() + 1, null));
+            checkStateTransition(stateBefore, reported, machines);
         }
         return result(false, !desired.isEmpty() || !reported.isEmpty());
     }
@@ -316,6 +360,16 @@ public class Twin {
 
     @EventSourcingHandler
     void on(TwinStatusChanged event, @Timestamp Instant at) {
+        state.apply(event, at);
+    }
+
+    @EventSourcingHandler
+    void on(TwinConnectionChanged event, @Timestamp Instant at) {
+        state.apply(event, at);
+    }
+
+    @EventSourcingHandler
+    void on(InvalidStateTransitionReported event, @Timestamp Instant at) {
         state.apply(event, at);
     }
 

@@ -1,5 +1,6 @@
 package io.twinplatform.command.twin;
 
+import io.twinplatform.api.device.DeviceStateMachines;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.configuration.Admission;
@@ -43,6 +44,7 @@ class TwinConfigurationsTest {
     void fixture() {
         fixture = new AggregateTestFixture<>(Twin.class);
         fixture.registerInjectableResource(new TwinValidator(TwinLimits.AZURE));
+        fixture.registerInjectableResource(DeviceStateMachines.defaults());
         fixture.registerInjectableResource(new InMemoryTwinRegistry());
         fixture.registerInjectableResource(new TargetConditions());
     }

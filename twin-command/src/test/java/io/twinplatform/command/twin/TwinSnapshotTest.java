@@ -1,5 +1,6 @@
 package io.twinplatform.command.twin;
 
+import io.twinplatform.api.device.DeviceStateMachines;
 import static io.twinplatform.command.twin.TwinTest.empty;
 import static io.twinplatform.command.twin.TwinTest.json;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -200,6 +201,7 @@ class TwinSnapshotTest {
         AggregateTestFixture<Twin> fixture = new AggregateTestFixture<>(Twin.class);
         // Resources first: registering the factory builds the fixture's repository and its handler resolvers.
         fixture.registerInjectableResource(new TwinValidator(TwinLimits.AZURE));
+        fixture.registerInjectableResource(DeviceStateMachines.defaults());
         fixture.registerInjectableResource(new InMemoryTwinRegistry());
         fixture.registerAggregateFactory(new SnapshotAwareTwinFactory());
         return fixture;

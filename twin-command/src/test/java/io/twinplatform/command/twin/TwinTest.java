@@ -1,5 +1,6 @@
 package io.twinplatform.command.twin;
 
+import io.twinplatform.api.device.DeviceStateMachines;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.IntNode;
@@ -73,6 +74,7 @@ class TwinTest {
         fixture = new AggregateTestFixture<>(Twin.class);
         registry = new InMemoryTwinRegistry();
         fixture.registerInjectableResource(new TwinValidator(TwinLimits.AZURE));
+        fixture.registerInjectableResource(DeviceStateMachines.defaults());
         fixture.registerInjectableResource(registry);
     }
 

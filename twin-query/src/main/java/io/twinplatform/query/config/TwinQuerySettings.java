@@ -38,13 +38,17 @@ public record TwinQuerySettings(@DefaultValue("true") boolean enabled,
     public record View(String name, String groupBy, String source) {
     }
 
-    /** Twins by status, connection state, device type tag, reported firmware version, and in sync or not. */
+    /**
+     * Twins by status, connection state, device type tag, reported firmware version, in sync or not, and flagged for
+     * an invalid state transition (by the state it led to; undefined for twins not flagged).
+     */
     public static final List<View> DEFAULT_VIEWS = List.of(
             new View("status", "status", null),
             new View("connectionState", "connectionState", null),
             new View("deviceType", "tags.deviceType", null),
             new View("firmware", "properties.reported.firmware.version", null),
-            new View("inSync", "inSync", null));
+            new View("inSync", "inSync", null),
+            new View("invalidStateTransition", "invalidStateTransition.to", null));
 
     public TwinQuerySettings {
         views = views == null ? DEFAULT_VIEWS : List.copyOf(views);

@@ -7,6 +7,7 @@ import io.twinplatform.api.model.TwinState;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
+import io.twinplatform.api.model.Timestamps;
 import java.sql.PreparedStatement;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -82,7 +83,34 @@ class TwinDocumentStore {
                 FROM (SELECT ?::varchar AS t, ?::varchar AS d, ?::varchar AS m, ?::bigint AS v, ?::boolean AS x,
                              ?::jsonb AS doc, ?::timestamptz AS u) r
                 ON CONFLICT (twin_id) DO UPDATE SET version = EXCLUDED.version, deleted = EXCLUDED.deleted,
-                    document = EXCLUDED.document, fields = EXCLUDED.fields, updated_at = EXCLUDED.updated_at""", args);
+                    document = CASE WHEN %1$s
+                        THEN jsonb_set(EXCLUDED.document, '{lastActivityTime}', twin_document.document -> 'lastActivityTime')
+                        ELSE EXCLUDED.document END,
+                    fields = CASE WHEN %1$s
+                        THEN jsonb_set(EXCLUDED.fields, '{lastActivityTime}', twin_document.document -> 'lastActivityTime')
+                        ELSE EXCLUDED.fields END,
+                    updated_at = EXCLUDED.updated_at""".formatted(ACTIVITY_NEWER), args);
+    }
+
+    /**
+     * Whether the stored row shows later device activity than the one being written: activity is recorded on the row
+     * alone ({@link #recordActivity}), so a write of a state folded from events keeps the later time.
+     */
+    private static final String ACTIVITY_NEWER = "(twin_document.document ->> 'lastActivityTime')::timestamptz"
+            + " > COALESCE((EXCLUDED.document ->> 'lastActivityTime')::timestamptz, '-infinity')";
+
+    /** Raises each live twin's {@code lastActivityTime} to the given time where it shows an earlier one. */
+    void recordActivity(Map<String, Instant> lastSeen) {
+        List<Object[]> args = new ArrayList<>(lastSeen.size());
+        lastSeen.forEach((twinId, at) -> {
+            String text = Timestamps.format(at);
+            args.add(new Object[]{text, text, twinId, text});
+        });
+        jdbc.batchUpdate("""
+                UPDATE twin_document SET document = jsonb_set(document, '{lastActivityTime}', to_jsonb(?::text)),
+                    fields = jsonb_set(fields, '{lastActivityTime}', to_jsonb(?::text))
+                WHERE twin_id = ? AND NOT deleted
+                  AND COALESCE((document ->> 'lastActivityTime')::timestamptz, '-infinity') < ?::timestamptz""", args);
     }
 
     void deleteAll() {

@@ -1,0 +1,112 @@
+package io.twinplatform.deploy.mqtt;
+
+import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
+import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
+import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
+import com.hivemq.extension.sdk.api.auth.parameter.TopicPermission;
+import com.hivemq.extension.sdk.api.packets.auth.DefaultAuthorizationBehaviour;
+import com.hivemq.extension.sdk.api.packets.auth.ModifiableDefaultPermissions;
+import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
+import com.hivemq.extension.sdk.api.packets.connect.ConnectPacket;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
+import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.builder.Builders;
+import io.twinplatform.api.device.DeviceKeys;
+import io.twinplatform.api.device.TwinTopic;
+import io.twinplatform.api.twin.TwinId;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * The embedded broker's authentication and authorisation, as an embedded HiveMQ extension. The platform connects as
+ * {@value #PLATFORM_USER} with a password made at each start and may use every topic. A device (or module) connects
+ * with its twin id as client id and user name and its derived key ({@link DeviceKeys}) as password; it may publish
+ * only its own {@code reported}, {@code get}, {@code telemetry} and {@code connection} topics and subscribe only
+ * under its own {@code twins/{twinId}/}. Anything else is refused by the broker (MQTT 5: reason code Not
+ * authorized), so a device can neither write nor read another device's twin.
+ */
+final class DeviceAuthorisation implements ExtensionMain {
+
+    static final String PLATFORM_USER = "twin-platform";
+
+    private final DeviceKeys keys;
+    private final byte[] platformPassword;
+
+    DeviceAuthorisation(DeviceKeys keys, String platformPassword) {
+        this.keys = keys;
+        this.platformPassword = platformPassword.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
+        SimpleAuthenticator authenticator = this::authenticate;
+        Services.securityRegistry().setAuthenticatorProvider(providerInput -> authenticator);
+    }
+
+    @Override
+    public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
+    }
+
+    private void authenticate(SimpleAuthInput input, SimpleAuthOutput output) {
+        ConnectPacket connect = input.getConnectPacket();
+        String user = connect.getUserName().orElse(null);
+        byte[] password = connect.getPassword().map(DeviceAuthorisation::bytes).orElse(null);
+        if (user == null || password == null) {
+            output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD,
+                    "a user name (the twin id) and password are required");
+            return;
+        }
+        if (user.equals(PLATFORM_USER)) {
+            if (MessageDigest.isEqual(platformPassword, password)) {
+                output.authenticateSuccessfully();
+            } else {
+                output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "wrong platform password");
+            }
+            return;
+        }
+        TwinId twinId;
+        try {
+            twinId = TwinId.parse(user);
+        } catch (RuntimeException e) {
+            output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "the user name is not a twin id");
+            return;
+        }
+        if (!keys.matches(twinId.value(), password)) {
+            output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "wrong device key");
+            return;
+        }
+        if (!connect.getClientId().equals(twinId.value())) {
+            output.failAuthentication(ConnackReasonCode.CLIENT_IDENTIFIER_NOT_VALID,
+                    "a device's client id is its twin id");
+            return;
+        }
+        ModifiableDefaultPermissions permissions = output.getDefaultPermissions();
+        String prefix = TwinTopic.prefix(twinId);
+        for (String kind : TwinTopic.DEVICE_KINDS) {
+            if (twinId.isModule() && kind.equals("telemetry")) {
+                continue;
+            }
+            permissions.add(permission(prefix + kind, TopicPermission.MqttActivity.PUBLISH));
+        }
+        permissions.add(permission(prefix + "#", TopicPermission.MqttActivity.SUBSCRIBE));
+        permissions.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
+        output.authenticateSuccessfully();
+    }
+
+    private static TopicPermission permission(String filter, TopicPermission.MqttActivity activity) {
+        return Builders.topicPermission().topicFilter(filter).activity(activity)
+                .type(TopicPermission.PermissionType.ALLOW).build();
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] copy = new byte[buffer.remaining()];
+        buffer.duplicate().get(copy);
+        return copy;
+    }
+}

@@ -1,0 +1,153 @@
+package io.twinplatform.deploy.mqtt;
+
+import com.hivemq.embedded.EmbeddedExtension;
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import io.twinplatform.api.device.DeviceKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The default run's MQTT broker: HiveMQ Community Edition, embedded, with in-memory persistence and
+ * {@link DeviceAuthorisation}. Its files live in {@code <TWIN_DATA_DIR>/mqtt}: {@code device-secret} (made on first
+ * start unless {@code twin.mqtt.device-secret} is set) and {@code port}, the port it listens on, which the simulator
+ * reads. One per JVM (HiveMQ keeps process-wide state).
+ */
+public final class EmbeddedBroker implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
+    private static final AtomicBoolean RUNNING = new AtomicBoolean();
+
+    private final EmbeddedHiveMQ hivemq;
+    private final int port;
+    private final String platformPassword;
+    private final DeviceKeys deviceKeys;
+
+    private EmbeddedBroker(EmbeddedHiveMQ hivemq, int port, String platformPassword, DeviceKeys deviceKeys) {
+        this.hivemq = hivemq;
+        this.port = port;
+        this.platformPassword = platformPassword;
+        this.deviceKeys = deviceKeys;
+    }
+
+    static EmbeddedBroker start(MqttSettings settings, Path dataDir) {
+        if (!RUNNING.compareAndSet(false, true)) {
+            throw new IllegalStateException("an embedded MQTT broker already runs in this JVM");
+        }
+        try {
+            Path home = dataDir.resolve("mqtt").toAbsolutePath();
+            Path conf = Files.createDirectories(home.resolve("conf"));
+            Path data = Files.createDirectories(home.resolve("data"));
+            Path extensions = Files.createDirectories(home.resolve("extensions"));
+            String secret = settings.deviceSecret().isBlank() ? storedSecret(home.resolve("device-secret"))
+                    : settings.deviceSecret();
+            int port = choosePort(settings.port());
+            Files.writeString(conf.resolve("config.xml"), """
+                    <?xml version="1.0"?>
+                    <hivemq>
+                      <listeners>
+                        <tcp-listener><port>%d</port><bind-address>0.0.0.0</bind-address></tcp-listener>
+                      </listeners>
+                      <persistence><mode>in-memory</mode></persistence>
+                      <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
+                    </hivemq>
+                    """.formatted(port));
+            String platformPassword = randomToken();
+            DeviceKeys keys = new DeviceKeys(secret);
+            EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
+                    .withConfigurationFolder(conf)
+                    .withDataFolder(data)
+                    .withExtensionsFolder(extensions)
+                    .withoutLoggingBootstrap()
+                    .withEmbeddedExtension(EmbeddedExtension.builder()
+                            .withId("twin-device-authorisation").withName("Twin device authorisation")
+                            .withVersion("1").withAuthor("twin platform").withPriority(1000).withStartPriority(1000)
+                            .withExtensionMain(new DeviceAuthorisation(keys, platformPassword))
+                            .build())
+                    .build();
+            hivemq.start().get(60, TimeUnit.SECONDS);
+            Files.writeString(home.resolve("port"), Integer.toString(port));
+            log.info("embedded MQTT broker listening on port {} (device secret in {})", port,
+                    settings.deviceSecret().isBlank() ? home.resolve("device-secret") : "twin.mqtt.device-secret");
+            return new EmbeddedBroker(hivemq, port, platformPassword, keys);
+        } catch (IOException e) {
+            RUNNING.set(false);
+            throw new UncheckedIOException("could not prepare the embedded MQTT broker's files", e);
+        } catch (Exception e) {
+            RUNNING.set(false);
+            throw new IllegalStateException("the embedded MQTT broker did not start", e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    String platformPassword() {
+        return platformPassword;
+    }
+
+    /** The keys devices connect with; tests and the simulator derive passwords from the same secret. */
+    public DeviceKeys deviceKeys() {
+        return deviceKeys;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            hivemq.stop().get(30, TimeUnit.SECONDS);
+            hivemq.close();
+        } finally {
+            RUNNING.set(false);
+        }
+    }
+
+    /** {@code wanted} when it is free, else (with a log line) any free port; 0 asks for any free port. */
+    private static int choosePort(int wanted) throws IOException {
+        if (wanted > 0) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new InetSocketAddress(wanted));
+                return wanted;
+            } catch (IOException taken) {
+                int free = freePort();
+                log.warn("MQTT port {} is taken; the embedded broker listens on port {} instead (set TWIN_MQTT_PORT)",
+                        wanted, free);
+                return free;
+            }
+        }
+        return freePort();
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String storedSecret(Path file) throws IOException {
+        if (Files.exists(file)) {
+            return Files.readString(file, StandardCharsets.UTF_8).trim();
+        }
+        String secret = randomToken();
+        Files.writeString(file, secret + "\n", StandardCharsets.UTF_8);
+        return secret;
+    }
+
+    private static String randomToken() {
+        byte[] bytes = new byte[32];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

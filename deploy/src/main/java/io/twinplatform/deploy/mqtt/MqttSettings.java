@@ -1,0 +1,32 @@
+package io.twinplatform.deploy.mqtt;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The device channel's broker ({@code twin.mqtt.*}). With no {@code host} the platform starts an embedded broker on
+ * {@code port} ({@code TWIN_MQTT_PORT}, default 1883; a free port when that one is taken, with a log line) and
+ * connects to it; with a {@code host} it connects to that broker as {@code username}/{@code password}.
+ *
+ * @param enabled      false runs the platform without a device channel
+ * @param host         an external broker's host; empty starts the embedded broker
+ * @param port         the broker's port (0: any free port, for tests)
+ * @param username     the platform's user name at an external broker
+ * @param password     the platform's password at an external broker
+ * @param clientId     the platform's MQTT client id; empty gives a random one per start (several instances)
+ * @param deviceSecret the fleet secret device passwords derive from (embedded broker); empty keeps one in
+ *                     {@code <TWIN_DATA_DIR>/mqtt/device-secret}, made on first start
+ */
+@ConfigurationProperties("twin.mqtt")
+public record MqttSettings(@DefaultValue("true") boolean enabled,
+                           @DefaultValue("") String host,
+                           @DefaultValue("${TWIN_MQTT_PORT:1883}") int port,
+                           @DefaultValue("") String username,
+                           @DefaultValue("") String password,
+                           @DefaultValue("") String clientId,
+                           @DefaultValue("") String deviceSecret) {
+
+    boolean embedded() {
+        return host == null || host.isBlank();
+    }
+}

@@ -1,0 +1,293 @@
+package io.twinplatform.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+
+import static io.twinplatform.deploy.TwinHttp.q;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The device channel end to end: a real embedded broker, devices as real MQTT 5 clients, the platform's answers
+ * read over MQTT and its twins over HTTP.
+ */
+class DeviceChannelTest extends DeviceChannelTestSupport {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @Test
+    void desiredPatchReachesTheDeviceAndItsReportBringsTheTwinInSync() {
+        String id = createDevice("{'deviceType':'thermostat'}");
+        try (MqttDevice device = device(id)) {
+            assertThat(http.patch("/twins/" + id, q("{'properties':{'desired':{'telemetryInterval':30}}}")).status())
+                    .isEqualTo(200);
+            JsonNode desired = device.await("desired");
+            assertThat(desired.get("telemetryInterval").asInt()).isEqualTo(30);
+            long version = desired.get("$version").asLong();
+            assertThat(desired.has("$metadata")).isFalse();
+            JsonNode delta = device.await("delta");
+            assertThat(delta.get("state").get("telemetryInterval").asInt()).isEqualTo(30);
+            assertThat(delta.get("$version").asLong()).isEqualTo(version);
+
+            JsonNode before = http.get("/twins/" + id).json();
+            assertThat(before.get("configSync").get("inSync").asBoolean()).isFalse();
+
+            device.publish("reported", q("{'telemetryInterval':30,'configVersion':" + version + ",'clientToken':'r1'}"));
+            JsonNode accepted = device.await("reported/accepted");
+            assertThat(accepted.get("clientToken").asText()).isEqualTo("r1");
+            assertThat(accepted.get("reportedVersion").asLong()).isEqualTo(2);
+
+            JsonNode twin = http.awaitJson("/twins/" + id, t -> t.get("version").asLong() >= accepted.get("version").asLong(), WAIT);
+            assertThat(twin.get("delta").isEmpty()).isTrue();
+            assertThat(twin.get("configSync")).isEqualTo(TwinHttp.j(
+                    "{'desiredVersion':" + version + ",'reportedVersion':" + version + ",'inSync':true}"));
+            assertThat(twin.get("properties").get("reported").has("clientToken")).isFalse();
+            JsonNode last = http.awaitHistory("/twins/" + id + "/history", 3).get("items").get(0);
+            assertThat(last.get("eventType").asText()).isEqualTo("ReportedPropertiesPatched");
+            assertThat(last.get("principal").asText()).isEqualTo("device:" + id);
+            assertThat(last.get("channel").asText()).isEqualTo("device");
+        }
+    }
+
+    @Test
+    void aModuleSpeaksUnderItsOwnTopics() {
+        String id = createDevice("{}");
+        assertThat(http.put("/twins/" + id + "/modules/sensor", q("{'properties':{'desired':{'rate':5}}}")).status())
+                .isEqualTo(201);
+        try (MqttDevice module = device(id + "/sensor")) {
+            module.publish("get", "");
+            JsonNode twin = module.await("get/accepted");
+            assertThat(twin.get("moduleId").asText()).isEqualTo("sensor");
+            assertThat(twin.get("properties").get("desired").get("rate").asInt()).isEqualTo(5);
+            module.publish("reported", q("{'rate':5}"));
+            module.await("reported/accepted");
+            assertThat(http.awaitJson("/twins/" + id + "/modules/sensor", t -> t.get("delta").isEmpty(), WAIT)
+                    .get("configSync").get("inSync").asBoolean()).isTrue();
+        }
+    }
+
+    /**
+     * Azure's reconnect rule: notifications queued by the broker while the device was away arrive after it comes
+     * back, but the full twin it fetches is newer; a device that ignores notifications at or below the version it
+     * fetched ends with exactly the twin's desired properties.
+     */
+    @Test
+    void aDeviceThatReconnectsGetsTheFullTwinAndCanTellStaleNotifications() throws Exception {
+        String id = createDevice("{}");
+        String password = broker.deviceKeys().password(id);
+        MqttDevice first = MqttDevice.connect("127.0.0.1", broker.port(), id, password, false, 300).subscribe();
+        first.close();
+        http.patch("/twins/" + id, q("{'properties':{'desired':{'mode':'eco'}}}"));
+        http.patch("/twins/" + id, q("{'properties':{'desired':{'mode':'turbo','fan':2}}}"));
+
+        try (MqttDevice back = MqttDevice.connect("127.0.0.1", broker.port(), id, password, false, 300)) {
+            back.publish("get", q("{'clientToken':'boot'}"));
+            JsonNode twin = back.await("get/accepted");
+            assertThat(twin.get("clientToken").asText()).isEqualTo("boot");
+            JsonNode desired = twin.get("properties").get("desired");
+            long fetched = desired.get("$version").asLong();
+            assertThat(desired.get("mode").asText()).isEqualTo("turbo");
+
+            List<Long> queued = new ArrayList<>();
+            for (JsonNode n = back.poll("desired", WAIT); n != null; n = back.poll("desired", Duration.ofSeconds(1))) {
+                queued.add(n.get("$version").asLong());
+            }
+            assertThat(queued).as("notifications the broker kept while the device was away").hasSize(2);
+            assertThat(queued).allMatch(v -> v <= fetched);
+            assertThat(queued.get(queued.size() - 1)).isEqualTo(fetched);
+        }
+    }
+
+    @Test
+    void aRedeliveredReportChangesNothing() {
+        String id = createDevice("{}");
+        try (MqttDevice device = device(id)) {
+            device.publish("reported", q("{'temperature':21.5,'clientToken':'t-7'}"));
+            JsonNode first = device.await("reported/accepted");
+            device.publish("reported", q("{'temperature':21.5,'clientToken':'t-7'}"));
+            JsonNode again = device.await("reported/accepted");
+            assertThat(again.get("version").asLong()).isEqualTo(first.get("version").asLong());
+            // The same token again, even with other content: a redelivery of what was already applied.
+            device.publish("reported", q("{'temperature':99,'clientToken':'t-7'}"));
+            device.await("reported/accepted");
+            JsonNode twin = http.get("/twins/" + id).json();
+            assertThat(twin.get("version").asLong()).isEqualTo(first.get("version").asLong());
+            assertThat(twin.get("properties").get("reported").get("temperature").asDouble()).isEqualTo(21.5);
+        }
+    }
+
+    @Test
+    void aDeviceCannotUseAnotherDevicesTopicsOrConnectWithoutItsKey() {
+        String mine = createDevice("{}");
+        String theirs = createDevice("{}");
+        try (MqttDevice device = device(mine)) {
+            assertThatThrownBy(() -> device.publishTo("twins/" + theirs + "/reported", q("{'hacked':true}")))
+                    .as("publishing under another twin id").hasCauseInstanceOf(Mqtt5PubAckException.class);
+        }
+        try (MqttDevice device = device(mine)) {
+            // Only the platform answers on accepted/rejected topics.
+            assertThatThrownBy(() -> device.publish("reported/accepted", "{}"))
+                    .hasCauseInstanceOf(Mqtt5PubAckException.class);
+        }
+        for (String filter : List.of("twins/" + theirs + "/#", "twins/+/desired", "#")) {
+            try (MqttDevice device = device(mine)) {
+                assertThatThrownBy(() -> device.subscribe(filter).join()).as(filter)
+                        .hasCauseInstanceOf(Mqtt5SubAckException.class);
+            }
+        }
+        assertThat(http.get("/twins/" + theirs).json().get("properties").get("reported").has("hacked")).isFalse();
+        assertThatThrownBy(() -> MqttDevice.connect("127.0.0.1", broker.port(), theirs,
+                broker.deviceKeys().password(mine)))
+                .isInstanceOf(CompletionException.class).hasCauseInstanceOf(Mqtt5ConnAckException.class);
+        assertThatThrownBy(() -> MqttDevice.connect("127.0.0.1", broker.port(), theirs, null))
+                .hasCauseInstanceOf(Mqtt5ConnAckException.class);
+    }
+
+    @Test
+    void invalidPayloadsAreRejectedWithTheProblemHttpWouldGive() {
+        String id = createDevice("{}");
+        try (MqttDevice device = device(id)) {
+            device.publish("reported", "{\"a\": ");
+            JsonNode syntax = device.await("reported/rejected");
+            assertThat(syntax.get("status").asInt()).isEqualTo(400);
+            assertThat(syntax.has("position")).isTrue();
+            assertThat(syntax.get("instance").asText()).isEqualTo("twins/" + id + "/reported");
+
+            device.publish("reported", q("{'clientToken':'k1','a':{'$bad':1}}"));
+            ObjectNode key = (ObjectNode) device.await("reported/rejected");
+            assertThat(key.get("status").asInt()).isEqualTo(400);
+            assertThat(key.get("path").asText()).isEqualTo("$.properties.reported.a['$bad']");
+            assertThat(key.get("clientToken").asText()).isEqualTo("k1");
+            ObjectNode overHttp = (ObjectNode) http.patch("/twins/" + id + "/properties/reported",
+                    q("{'a':{'$bad':1}}")).json();
+            ObjectNode overMqtt = key.deepCopy();
+            overMqtt.remove(List.of("clientToken", "instance"));
+            overHttp.remove("instance");
+            assertThat(overMqtt).as("the same problem document as HTTP").isEqualTo(overHttp);
+
+            device.publish("reported", "[1,2]");
+            assertThat(device.await("reported/rejected").get("status").asInt()).isEqualTo(400);
+            device.publish("reported", q("{'clientToken':7}"));
+            assertThat(device.await("reported/rejected").get("code").asText()).isEqualTo("invalidClientToken");
+            device.publish("connection", q("{'state':'Sleeping'}"));
+            assertThat(device.await("connection/rejected").get("code").asText()).isEqualTo("invalidConnectionState");
+        }
+        assertThat(http.get("/twins/" + id).json().get("version").asLong()).as("nothing was written").isEqualTo(1);
+        String deleted = createDevice("{}");
+        try (MqttDevice gone = device(deleted)) {
+            assertThat(http.delete("/twins/" + deleted).status()).isEqualTo(204);
+            gone.publish("get", "");
+            assertThat(gone.await("get/rejected").get("code").asText()).isEqualTo("twinNotFound");
+            gone.publish("reported", q("{'a':1}"));
+            assertThat(gone.await("reported/rejected").get("status").asInt()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void aReportTooLargeIsRejected413AndNothingIsWritten() {
+        String id = createDevice("{}");
+        try (MqttDevice device = device(id)) {
+            StringBuilder patch = new StringBuilder("{");
+            for (int i = 0; i < 10; i++) {
+                patch.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"").append("v".repeat(4000))
+                        .append('"');
+            }
+            device.publish("reported", patch.append('}').toString());
+            JsonNode problem = device.await("reported/rejected");
+            assertThat(problem.get("status").asInt()).isEqualTo(413);
+            assertThat(problem.get("path").asText()).isEqualTo("$.properties.reported");
+        }
+        assertThat(http.get("/twins/" + id).json().get("version").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void anInvalidStateTransitionIsRecordedFlaggedCountedAndClearedByTheNextValidOne() {
+        String id = createDevice("{'deviceType':'press'}");
+        try (MqttDevice device = device(id)) {
+            device.publish("reported", q("{'state':'idle'}"));
+            device.await("reported/accepted");
+            device.publish("reported", q("{'state':'paused'}"));
+            long flaggedAt = device.await("reported/accepted").get("version").asLong();
+            JsonNode twin = http.awaitJson("/twins/" + id, t -> t.has("invalidStateTransition"), WAIT);
+            assertThat(twin.get("properties").get("reported").get("state").asText()).isEqualTo("paused");
+            JsonNode flag = twin.get("invalidStateTransition");
+            assertThat(flag.get("from").asText()).isEqualTo("idle");
+            assertThat(flag.get("to").asText()).isEqualTo("paused");
+            assertThat(flag.get("deviceType").asText()).isEqualTo("press");
+            assertThat(twin.get("version").asLong()).isEqualTo(flaggedAt);
+
+            JsonNode history = http.awaitHistory("/twins/" + id + "/history", 4).get("items");
+            assertThat(history.get(0).get("eventType").asText()).isEqualTo("InvalidStateTransitionReported");
+            assertThat(history.get(1).get("eventType").asText()).isEqualTo("ReportedPropertiesPatched");
+            assertThat(pausedFlagged()).isPositive();
+            ObjectNode query = TwinHttp.JSON.createObjectNode().put("query", "SELECT COUNT() AS n FROM devices WHERE "
+                    + "invalidStateTransition.to = 'paused' AND deviceId = '" + id + "'");
+            JsonNode count = http.post("/query", query.toString()).json();
+            assertThat(count.get("items").get(0).get("n").asInt()).isEqualTo(1);
+
+            device.publish("reported", q("{'state':'running'}"));
+            device.await("reported/accepted");
+            assertThat(http.awaitJson("/twins/" + id, t -> !t.has("invalidStateTransition"), WAIT)
+                    .get("properties").get("reported").get("state").asText()).isEqualTo("running");
+        }
+    }
+
+    private long pausedFlagged() {
+        for (JsonNode group : http.get("/fleet/views/invalidStateTransition").json().get("groups")) {
+            if (group.get("value").asText().equals("paused")) {
+                return group.get("count").asLong();
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void birthAndLastWillAreConnectionEventsAndMessagesAreActivity() throws Exception {
+        String id = createDevice("{}");
+        MqttDevice device = device(id);
+        device.publish("connection", q("{'state':'Connected'}"));
+        JsonNode connected = http.awaitJson("/twins/" + id, t -> t.get("connectionState").asText().equals("Connected"),
+                WAIT);
+        long version = connected.get("version").asLong();
+        String activeAt = connected.get("lastActivityTime").asText();
+
+        Thread.sleep(1100);
+        device.publish("get", "");
+        device.await("get/accepted");
+        JsonNode active = http.awaitJson("/twins/" + id,
+                t -> t.get("lastActivityTime").asText().compareTo(activeAt) > 0, WAIT);
+        assertThat(active.get("version").asLong()).as("activity is not an event").isEqualTo(version);
+
+        device.drop();
+        JsonNode gone = http.awaitJson("/twins/" + id,
+                t -> t.get("connectionState").asText().equals("Disconnected"), WAIT);
+        assertThat(gone.get("version").asLong()).isEqualTo(version + 1);
+        List<String> types = new ArrayList<>();
+        http.awaitHistory("/twins/" + id + "/history", 3).get("items")
+                .forEach(item -> types.add(item.get("eventType").asText()));
+        assertThat(types).containsExactly("TwinConnectionChanged", "TwinConnectionChanged", "TwinCreated");
+    }
+
+    @Test
+    void aConfigurationReachesTheDeviceOverMqtt() {
+        String id = createDevice("{'deviceType':'cfg-mqtt-" + System.nanoTime() + "'}");
+        String type = http.get("/twins/" + id).json().get("tags").get("deviceType").asText();
+        try (MqttDevice device = device(id)) {
+            ObjectNode configuration = (ObjectNode) TwinHttp.j(
+                    "{'priority':1,'content':{'deviceContent':{'properties.desired.firmwareVersion':'2.0'}}}");
+            configuration.put("targetCondition", "tags.deviceType = '" + type + "'");
+            assertThat(http.put("/configurations/c-" + System.nanoTime(), configuration.toString()).status())
+                    .isEqualTo(201);
+            assertThat(device.await("desired").get("firmwareVersion").asText()).isEqualTo("2.0");
+        }
+    }
+}

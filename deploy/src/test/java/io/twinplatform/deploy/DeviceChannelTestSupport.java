@@ -1,0 +1,54 @@
+package io.twinplatform.deploy;
+
+import io.twinplatform.deploy.mqtt.EmbeddedBroker;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import java.nio.file.Path;
+
+/**
+ * The platform with its device channel on: the embedded MQTT broker on a free port, its own embedded PostgreSQL.
+ * One context for every device test class (the same configuration in each).
+ */
+@SpringBootTest(classes = TwinPlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+abstract class DeviceChannelTestSupport {
+
+    static final Path DATA_DIR = TestDataDirs.fresh();
+
+    @DynamicPropertySource
+    static void deviceChannelProperties(DynamicPropertyRegistry registry) {
+        registry.add("twin.data-dir", DATA_DIR::toString);
+        registry.add("twin.mqtt.enabled", () -> "true");
+        registry.add("twin.mqtt.port", () -> "0");
+    }
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    EmbeddedBroker broker;
+
+    TwinHttp http;
+
+    @BeforeEach
+    void client() {
+        http = new TwinHttp(port);
+    }
+
+    /** A device with its derived key, subscribed to everything under its twin. */
+    MqttDevice device(String twinId) {
+        return MqttDevice.connect("127.0.0.1", broker.port(), twinId, broker.deviceKeys().password(twinId))
+                .subscribe();
+    }
+
+    String createDevice(String tagsJson) {
+        String id = TwinHttp.newDeviceId();
+        TwinHttp.Reply created = http.put("/twins/" + id, TwinHttp.q("{'tags':" + tagsJson + "}"));
+        org.assertj.core.api.Assertions.assertThat(created.status()).as("create %s: %s", id, created).isEqualTo(201);
+        return id;
+    }
+}

@@ -1,0 +1,133 @@
+package io.twinplatform.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import io.twinplatform.api.device.TwinTopic;
+import io.twinplatform.api.twin.TwinId;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A device in a test: an MQTT 5 client with its twin id as client id and user name, a last will on its
+ * {@code connection} topic, and what the platform sent it, queued per topic kind ({@code desired},
+ * {@code reported/accepted}, ...).
+ */
+final class MqttDevice implements AutoCloseable {
+
+    private final TwinId twinId;
+    private final Mqtt5AsyncClient client;
+    private final Map<String, BlockingQueue<JsonNode>> received = new ConcurrentHashMap<>();
+
+    private MqttDevice(TwinId twinId, Mqtt5AsyncClient client) {
+        this.twinId = twinId;
+        this.client = client;
+    }
+
+    /** A device with a clean session and a last will, subscribed to everything under its own twin. */
+    static MqttDevice connect(String host, int port, String twinId, String password) {
+        return connect(host, port, twinId, password, true, 0);
+    }
+
+    static MqttDevice connect(String host, int port, String twinId, String password, boolean cleanStart,
+                              long sessionExpirySeconds) {
+        TwinId id = TwinId.parse(twinId);
+        var builder = Mqtt5Client.builder().identifier(twinId).serverHost(host).serverPort(port);
+        if (password != null) {
+            builder = builder.simpleAuth().username(twinId).password(password.getBytes(StandardCharsets.UTF_8))
+                    .applySimpleAuth();
+        }
+        Mqtt5AsyncClient client = builder.willPublish().topic(new TwinTopic(id, "connection").text())
+                .qos(MqttQos.AT_LEAST_ONCE).payload("{\"state\":\"Disconnected\"}".getBytes(StandardCharsets.UTF_8))
+                .applyWillPublish().buildAsync();
+        MqttDevice device = new MqttDevice(id, client);
+        client.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, publish -> {
+            String kind = publish.getTopic().toString().substring(TwinTopic.prefix(id).length());
+            JsonNode message;
+            try {
+                message = TwinHttp.JSON.readTree(publish.getPayloadAsBytes());
+            } catch (IOException e) {
+                // Kept as text, for the test to fail on; throwing here would end the client's callbacks.
+                message = TwinHttp.JSON.getNodeFactory().textNode(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8));
+            }
+            device.queue(kind).add(message);
+        });
+        client.connectWith().cleanStart(cleanStart).sessionExpiryInterval(sessionExpirySeconds).send()
+                .orTimeout(10, TimeUnit.SECONDS).join();
+        return device;
+    }
+
+    MqttDevice subscribe() {
+        subscribe(TwinTopic.prefix(twinId) + "#").join();
+        return this;
+    }
+
+    java.util.concurrent.CompletableFuture<?> subscribe(String filter) {
+        // No local: a device does not want its own messages back.
+        return client.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).noLocal(true).send()
+                .orTimeout(10, TimeUnit.SECONDS);
+    }
+
+    /** Publishes (QoS 1) on one of this twin's topics and waits for the broker's acknowledgement. */
+    Mqtt5PublishResult publish(String kind, String payload) {
+        return publishTo(new TwinTopic(twinId, kind).text(), payload);
+    }
+
+    Mqtt5PublishResult publishTo(String topic, String payload) {
+        return client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
+                .payload(payload.getBytes(StandardCharsets.UTF_8)).send().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    /** The next message of {@code kind}, or an assertion failure after {@code timeout}. */
+    JsonNode await(String kind, Duration timeout) {
+        try {
+            JsonNode message = queue(kind).poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (message == null) {
+                throw new AssertionError("no message on " + TwinTopic.prefix(twinId) + kind + " within " + timeout);
+            }
+            return message;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    JsonNode await(String kind) {
+        return await(kind, Duration.ofSeconds(10));
+    }
+
+    /** The message of {@code kind} that arrives within {@code wait}, or null. */
+    JsonNode poll(String kind, Duration wait) throws InterruptedException {
+        return queue(kind).poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    BlockingQueue<JsonNode> queue(String kind) {
+        return received.computeIfAbsent(kind, k -> new LinkedBlockingQueue<>());
+    }
+
+    /** Drops the connection the way a failing device does: the broker publishes the last will. */
+    void drop() {
+        client.disconnectWith().reasonCode(Mqtt5DisconnectReasonCode.DISCONNECT_WITH_WILL_MESSAGE).send()
+                .orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    @Override
+    public void close() {
+        // The broker may have closed the connection already (it does after a refused publish).
+        client.disconnect().orTimeout(10, TimeUnit.SECONDS).exceptionally(failure -> null).join();
+    }
+
+    static Duration seconds(long n) {
+        return Duration.ofSeconds(n);
+    }
+}

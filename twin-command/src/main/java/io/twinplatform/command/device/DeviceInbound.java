@@ -1,0 +1,256 @@
+package io.twinplatform.command.device;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
+import io.twinplatform.api.device.DeviceActivity;
+import io.twinplatform.api.device.RecordDeviceActivity;
+import io.twinplatform.api.device.TwinTopic;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.JsonBodies;
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.Channel;
+import io.twinplatform.api.twin.FindTwin;
+import io.twinplatform.api.twin.PatchReportedProperties;
+import io.twinplatform.api.twin.ReportConnection;
+import io.twinplatform.api.twin.TwinCommands;
+import io.twinplatform.api.twin.TwinWriteResult;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.queryhandling.NoHandlerForQueryException;
+import org.axonframework.queryhandling.QueryGateway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads what devices publish, through a shared subscription so that several platform instances split the fleet:
+ * {@code …/reported} (a merge patch of reported properties; a top-level {@code clientToken} is not a property but
+ * makes a redelivery a no-op) answered on {@code …/reported/accepted} or {@code …/reported/rejected};
+ * {@code …/get} answered with the full twin on {@code …/get/accepted}; {@code …/connection} (birth and last will)
+ * recorded as the twin's {@code connectionState}. A refusal is answered with the problem document HTTP would give,
+ * never dropped. A message is acknowledged (QoS 1) only after it was handled, so one the platform did not finish is
+ * delivered again. Every message counts as the device's activity, recorded once a second without an event.
+ */
+@Component
+class DeviceInbound {
+
+    private static final Logger log = LoggerFactory.getLogger(DeviceInbound.class);
+    private static final List<String> KINDS = List.of("reported", "get", "connection");
+
+    private final ObjectProvider<Mqtt5AsyncClient> clients;
+    private final CommandGateway commands;
+    private final QueryGateway queries;
+    private final String sharedGroup;
+    private final Semaphore inFlight;
+    private final DeviceActivity activity = new DeviceActivity();
+    private final Clock clock = Clock.systemUTC();
+    private ExecutorService reader;
+    private ScheduledExecutorService activityFlush;
+    private Mqtt5AsyncClient client;
+
+    DeviceInbound(ObjectProvider<Mqtt5AsyncClient> clients, CommandGateway commands, QueryGateway queries,
+                  DeviceSettings settings, @Value("${twin.mqtt.shared-group:twin-platform}") String sharedGroup) {
+        this.clients = clients;
+        this.commands = commands;
+        this.queries = queries;
+        this.sharedGroup = sharedGroup;
+        this.inFlight = new Semaphore(settings.maxInFlight());
+    }
+
+    /** Subscribes once the platform is ready to handle commands. */
+    @EventListener(ApplicationReadyEvent.class)
+    void start() {
+        client = clients.getIfAvailable();
+        if (client == null) {
+            return;
+        }
+        reader = Executors.newSingleThreadExecutor(r -> new Thread(r, "mqtt-device-inbound"));
+        activityFlush = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "mqtt-device-activity"));
+        activityFlush.scheduleWithFixedDelay(this::flushActivity, 1, 1, TimeUnit.SECONDS);
+        List<Mqtt5Subscription> subscriptions = new ArrayList<>();
+        for (String kind : KINDS) {
+            for (String filter : List.of("twins/+/" + kind, "twins/+/modules/+/" + kind)) {
+                subscriptions.add(Mqtt5Subscription.builder().topicFilter(shared(filter)).qos(MqttQos.AT_LEAST_ONCE)
+                        .build());
+            }
+        }
+        client.subscribe(Mqtt5Subscribe.builder().addSubscriptions(subscriptions).build(), this::receive, reader,
+                true).join();
+        log.info("device channel reads {} through {}", KINDS,
+                sharedGroup.isBlank() ? "plain subscriptions" : "shared group " + sharedGroup);
+    }
+
+    private String shared(String filter) {
+        return sharedGroup.isBlank() ? filter : "$share/" + sharedGroup + "/" + filter;
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        if (client == null) {
+            return;
+        }
+        activityFlush.shutdownNow();
+        flushActivity();
+        reader.shutdown();
+    }
+
+    void receive(Mqtt5Publish publish) {
+        TwinTopic topic = TwinTopic.parse(publish.getTopic().toString()).orElse(null);
+        if (topic == null || !KINDS.contains(topic.kind())) {
+            publish.acknowledge();
+            return;
+        }
+        activity.seen(topic.twinId().value(), clock.instant());
+        inFlight.acquireUninterruptibly();
+        CompletableFuture<Object> handled;
+        String clientToken = null;
+        try {
+            byte[] payload = publish.getPayloadAsBytes();
+            ObjectNode body = payload.length == 0 && topic.kind().equals("get") ? JsonNodeFactory.instance.objectNode()
+                    : JsonBodies.parseObject(payload);
+            clientToken = JsonBodies.clientToken(body);
+            body.remove("clientToken");
+            handled = switch (topic.kind()) {
+                case "reported" -> reported(topic, body, clientToken);
+                case "get" -> get(topic, clientToken);
+                default -> connection(topic, body, clientToken);
+            };
+        } catch (RuntimeException e) {
+            handled = reject(topic, e, clientToken);
+        }
+        handled.whenComplete((done, failure) -> {
+            inFlight.release();
+            publish.acknowledge();
+        });
+    }
+
+    private CompletableFuture<Object> reported(TwinTopic topic, ObjectNode patch, String clientToken) {
+        return send(topic, new PatchReportedProperties(topic.twinId().value(), patch, clientToken), clientToken)
+                .<Object>thenCompose(result -> {
+                    ObjectNode accepted = withToken(clientToken);
+                    accepted.put("version", result.version());
+                    accepted.set("reportedVersion", result.twin().path("properties").path("reported").path("$version"));
+                    return publish(topic.sibling("reported/accepted"), accepted);
+                })
+                .exceptionallyCompose(failure -> reject(topic, failure, clientToken));
+    }
+
+    private CompletableFuture<Object> get(TwinTopic topic, String clientToken) {
+        return queries.query(new FindTwin(topic.twinId().value()), ObjectNode.class)
+                .<Object>thenCompose(twin -> {
+                    if (twin == null) {
+                        throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound",
+                                "twin " + topic.twinId() + " does not exist"));
+                    }
+                    if (clientToken != null) {
+                        twin.put("clientToken", clientToken);
+                    }
+                    return publish(topic.sibling("get/accepted"), twin);
+                })
+                .exceptionallyCompose(failure -> reject(topic, failure, clientToken));
+    }
+
+    private CompletableFuture<Object> connection(TwinTopic topic, ObjectNode body, String clientToken) {
+        JsonNode state = body.get("state");
+        if (state == null || !state.isTextual()) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidConnectionState", "$.state",
+                    "a connection message is {\"state\":\"Connected\"} or {\"state\":\"Disconnected\"}"));
+        }
+        return send(topic, new ReportConnection(topic.twinId().value(), state.asText()), clientToken)
+                .<Object>thenApply(result -> result)
+                .exceptionallyCompose(failure -> reject(topic, failure, clientToken));
+    }
+
+    private CompletableFuture<TwinWriteResult> send(TwinTopic topic, TwinCommands command, String clientToken) {
+        String twinId = topic.twinId().value();
+        AuditMetadata audit = new AuditMetadata("device:" + twinId, Channel.DEVICE, "mqtt",
+                clientToken == null ? UUID.randomUUID().toString() : clientToken, null);
+        return commands.send(GenericCommandMessage.asCommandMessage(command).andMetaData(audit.toMap()));
+    }
+
+    /**
+     * Answers on {@code <kind>/rejected} with the problem document HTTP would give, with the topic as its
+     * {@code instance} and the client token.
+     */
+    private CompletableFuture<Object> reject(TwinTopic topic, Throwable failure, String clientToken) {
+        ObjectNode problem = problem(topic, failure);
+        log.debug("rejected a message on {}: {}", topic.text(), problem);
+        if (clientToken != null) {
+            problem.put("clientToken", clientToken);
+        }
+        // RFC 9457's instance: where it happened (HTTP names the request path, MQTT the topic).
+        problem.put("instance", topic.text());
+        return publish(topic.sibling(topic.kind() + "/rejected"), problem);
+    }
+
+    private static ObjectNode problem(TwinTopic topic, Throwable failure) {
+        TwinException refusal = TwinException.find(failure);
+        if (refusal != null) {
+            return refusal.error().toProblem();
+        }
+        ObjectNode problem = JsonNodeFactory.instance.objectNode();
+        boolean noReadSide = failure instanceof NoHandlerForQueryException
+                || failure.getCause() instanceof NoHandlerForQueryException;
+        String code = noReadSide ? "readSideUnavailable" : "internal";
+        problem.put("type", TwinError.TYPE_BASE + code);
+        problem.put("title", noReadSide ? "Service unavailable" : "Internal error");
+        problem.put("status", noReadSide ? 503 : 500);
+        problem.put("detail", noReadSide ? "no read side runs with this instance; try again"
+                : "the platform failed to handle this message; nothing was written unless the twin's version changed");
+        problem.put("code", code);
+        if (!noReadSide) {
+            log.error("device message on {} failed", topic.text(), failure);
+        }
+        return problem;
+    }
+
+    private CompletableFuture<Object> publish(TwinTopic topic, ObjectNode body) {
+        return client.publishWith().topic(topic.text()).qos(MqttQos.AT_LEAST_ONCE)
+                .contentType("application/json")
+                .payload(body.toString().getBytes(StandardCharsets.UTF_8))
+                .send()
+                .thenApply(result -> result);
+    }
+
+    private static ObjectNode withToken(String clientToken) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        if (clientToken != null) {
+            body.put("clientToken", clientToken);
+        }
+        return body;
+    }
+
+    private void flushActivity() {
+        RecordDeviceActivity batch = activity.drain();
+        if (batch != null) {
+            commands.send(batch).exceptionally(failure -> {
+                log.debug("device activity not recorded (no read side in this process?)", failure);
+                return null;
+            });
+        }
+    }
+}

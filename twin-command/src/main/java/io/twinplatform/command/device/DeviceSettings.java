@@ -1,0 +1,38 @@
+package io.twinplatform.command.device;
+
+import io.twinplatform.api.device.DeviceStateMachine;
+import io.twinplatform.api.device.DeviceStateMachines;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The device channel's settings, under {@code twin.devices}.
+ *
+ * @param stateMachines per device type ({@code tags.deviceType}; {@code default} for the rest), its initial state
+ *                      and allowed transitions, e.g. {@code twin.devices.state-machines.pump.initial=off} and
+ *                      {@code twin.devices.state-machines.pump.transitions.off=on}; none configured means the
+ *                      article's default machine for every type
+ * @param maxInFlight   device messages being handled at once, per instance, before the reader waits
+ */
+@ConfigurationProperties("twin.devices")
+public record DeviceSettings(Map<String, Machine> stateMachines,
+                             @DefaultValue("256") int maxInFlight) {
+
+    public record Machine(String initial, Map<String, List<String>> transitions) {
+    }
+
+    /** The configured machines, each checked (a transition to an unlisted state is refused at start). */
+    public DeviceStateMachines machines() {
+        Map<String, DeviceStateMachine> byType = new LinkedHashMap<>();
+        if (stateMachines != null) {
+            stateMachines.forEach((type, machine) -> byType.put(type,
+                    DeviceStateMachine.of(machine.initial(), machine.transitions() == null ? Map.of()
+                            : machine.transitions())));
+        }
+        return new DeviceStateMachines(byType);
+    }
+}
