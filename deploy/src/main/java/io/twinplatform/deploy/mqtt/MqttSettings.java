@@ -20,7 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("twin.mqtt")
 public record MqttSettings(@DefaultValue("true") boolean enabled,
                            @DefaultValue("") String host,
-                           @DefaultValue("${TWIN_MQTT_PORT:1883}") int port,
+                           @DefaultValue("1883") int port,
                            @DefaultValue("") String username,
                            @DefaultValue("") String password,
                            @DefaultValue("") String clientId,
