@@ -10,6 +10,7 @@ import io.twinplatform.api.configuration.ConfigurationCreated;
 import io.twinplatform.api.configuration.ConfigurationDeleted;
 import io.twinplatform.api.configuration.ConfigurationUpdated;
 import io.twinplatform.api.model.TwinJson;
+import io.twinplatform.api.twin.InvalidStateTransitionReported;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.job.JobCancelled;
@@ -27,6 +28,7 @@ import io.twinplatform.api.twin.ConfiguredKey;
 import io.twinplatform.api.twin.ReleasedKey;
 import io.twinplatform.api.twin.TwinConfigurationStatus;
 import io.twinplatform.api.twin.TwinConfigurationsApplied;
+import io.twinplatform.api.twin.TwinConnectionChanged;
 import io.twinplatform.api.twin.TwinDeleted;
 import io.twinplatform.api.twin.TwinPatched;
 import io.twinplatform.api.twin.TwinReplaced;
@@ -104,6 +106,8 @@ class EventGoldenJsonTest {
                                 json("{\"sendFrequency\":\"1h\"}"), "telemetry-1h")),
                         List.of(new ReleasedKey("properties.desired.logLevel", "debug-logging", "removed")),
                         json("{\"telemetryConfig\":{\"sendFrequency\":\"5m\"},\"logLevel\":null}"), 5, 12),
+                new TwinConnectionChanged("thermostat-0042", TwinConnectionChanged.CONNECTED, 13),
+                new InvalidStateTransitionReported("thermostat-0042", "thermostat", "idle", "paused", 15),
                 new RolloutStarted("firmware-2-5", new RolloutSpec("firmware-2-5-config",
                         List.of(new RolloutSpec.Phase("canary", 5), new RolloutSpec.Phase("phase-2", 25),
                                 new RolloutSpec.Phase("phase-3", 100)),

@@ -1,5 +1,6 @@
 package io.twinplatform.command.twin;
 
+import io.twinplatform.api.device.DeviceStateMachine;
 import io.twinplatform.api.device.DeviceStateMachines;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,11 +16,14 @@ import io.twinplatform.api.model.TwinLimits;
 import io.twinplatform.api.model.TwinValidator;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.DeleteTwin;
+import io.twinplatform.api.twin.InvalidStateTransitionReported;
 import io.twinplatform.api.twin.PatchReportedProperties;
 import io.twinplatform.api.twin.PatchTwin;
 import io.twinplatform.api.twin.PutTwin;
+import io.twinplatform.api.twin.ReportConnection;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.SetTwinStatus;
+import io.twinplatform.api.twin.TwinConnectionChanged;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinDeleted;
 import io.twinplatform.api.twin.TwinPatched;
@@ -39,6 +43,9 @@ import org.hamcrest.Matcher;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -817,6 +824,265 @@ class TwinTest {
                     .when(new UpdateShadow(DEVICE, json("{\"t\":1}"), null, null, null))
                     .expectException(refusal(ErrorKind.NOT_FOUND, "twinNotFound"))
                     .expectNoEvents();
+        }
+    }
+
+    @Nested
+    class ReportConnectionCommand {
+
+        @Test
+        void recordsThatTheDeviceConnectedAndStampsItsActivity() {
+            Instant connectedAt = Instant.parse("2026-03-02T08:15:29.604Z");
+
+            fixture.givenCurrentTime(Instant.parse("2026-03-02T08:15:04.217Z"))
+                    .andGiven(created("{}", "{}"))
+                    .andGivenCurrentTime(connectedAt)
+                    .when(new ReportConnection(DEVICE, TwinConnectionChanged.CONNECTED))
+                    .expectEvents(new TwinConnectionChanged(DEVICE, "Connected", 2))
+                    .expectResultMessagePayloadMatching(result("is connected at version 2", r -> {
+                        assertThat(r.changed()).isTrue();
+                        assertThat(r.version()).isEqualTo(2);
+                        assertThat(r.twin().get("connectionState").textValue()).isEqualTo("Connected");
+                        assertThat(r.twin().get("lastActivityTime").textValue())
+                                .isEqualTo("2026-03-02T08:15:29.604Z");
+                    }));
+        }
+
+        @Test
+        void recordsThatAConnectedDeviceDisconnected() {
+            fixture.given(created("{}", "{}"), new TwinConnectionChanged(DEVICE, "Connected", 2))
+                    .when(new ReportConnection(DEVICE, TwinConnectionChanged.DISCONNECTED))
+                    .expectEvents(new TwinConnectionChanged(DEVICE, "Disconnected", 3))
+                    .expectResultMessagePayloadMatching(result("is disconnected at version 3", r ->
+                            assertThat(r.twin().get("connectionState").textValue()).isEqualTo("Disconnected")));
+        }
+
+        @Test
+        void aRepeatedConnectedReportChangesNothing() {
+            fixture.given(created("{}", "{}"), new TwinConnectionChanged(DEVICE, "Connected", 2))
+                    .when(new ReportConnection(DEVICE, "Connected"))
+                    .expectNoEvents()
+                    .expectResultMessagePayloadMatching(result("is unchanged at version 2", r -> {
+                        assertThat(r.changed()).isFalse();
+                        assertThat(r.version()).isEqualTo(2);
+                        assertThat(r.twin().get("connectionState").textValue()).isEqualTo("Connected");
+                    }));
+        }
+
+        @Test
+        void aDisconnectedReportForANewTwinChangesNothing() {
+            fixture.given(created("{}", "{}"))
+                    .when(new ReportConnection(DEVICE, "Disconnected"))
+                    .expectNoEvents()
+                    .expectResultMessagePayloadMatching(result("is unchanged", r -> assertThat(r.changed()).isFalse()));
+        }
+
+        @ParameterizedTest(name = "\"{0}\"")
+        @NullSource
+        @ValueSource(strings = {"connected", "CONNECTED", "Online", ""})
+        void refusesAConnectionStateOtherThanConnectedOrDisconnected(String connectionState) {
+            fixture.given(created("{}", "{}"))
+                    .when(new ReportConnection(DEVICE, connectionState))
+                    .expectException(refusal(ErrorKind.MALFORMED, "invalidConnectionState"))
+                    .expectNoEvents();
+        }
+
+        @Test
+        void refusesAConnectionReportForAMissingTwin() {
+            fixture.givenNoPriorActivity()
+                    .when(new ReportConnection(DEVICE, "Connected"))
+                    .expectException(refusal(ErrorKind.NOT_FOUND, "twinNotFound"))
+                    .expectNoEvents();
+        }
+
+        @Test
+        void refusesAConnectionReportForADeletedTwin() {
+            fixture.given(created("{}", "{}"), new TwinDeleted(DEVICE, 2))
+                    .when(new ReportConnection(DEVICE, "Connected"))
+                    .expectException(refusal(ErrorKind.NOT_FOUND, "twinNotFound"))
+                    .expectNoEvents();
+        }
+    }
+
+    /** The default machine (DeviceStateMachine.DEFAULT) is the fixture's; a report is kept even when it is flagged. */
+    @Nested
+    class ReportedStateTransitions {
+
+        @Test
+        void allowsIdleToRunningWithoutAFlag() {
+            fixture.given(created("{\"deviceType\":\"thermostat\"}", "{}"),
+                            reportedPatched("{\"state\":\"idle\"}", 2, 2, null))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"running\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"running\"}", 3, 3, null))
+                    .expectResultMessagePayloadMatching(result("is not flagged", r ->
+                            assertThat(r.twin().has("invalidStateTransition")).isFalse()));
+        }
+
+        @Test
+        void flagsIdleToPausedRightAfterKeepingTheReport() {
+            Instant reportedAt = Instant.parse("2026-03-02T08:15:31.842Z");
+
+            fixture.given(created("{\"deviceType\":\"thermostat\"}", "{}"),
+                            reportedPatched("{\"state\":\"idle\"}", 2, 2, null))
+                    .andGivenCurrentTime(reportedAt)
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"paused\",\"t\":21}"), "msg-1"))
+                    .expectEvents(reportedPatched("{\"state\":\"paused\",\"t\":21}", 3, 3, "msg-1"),
+                            new InvalidStateTransitionReported(DEVICE, "thermostat", "idle", "paused", 4))
+                    .expectResultMessagePayloadMatching(result("shows the paused state, flagged, at version 4", r -> {
+                        assertThat(r.version()).isEqualTo(4);
+                        assertThat(r.twin().at("/properties/reported/state").textValue()).isEqualTo("paused");
+                        assertThat(r.twin().get("invalidStateTransition")).isEqualTo(json(
+                                "{\"from\":\"idle\",\"to\":\"paused\",\"deviceType\":\"thermostat\","
+                                        + "\"at\":\"2026-03-02T08:15:31.842Z\"}"));
+                    }));
+        }
+
+        @Test
+        void namesTheDefaultTypeForATwinWithoutADeviceTypeTag() {
+            fixture.given(created("{}", "{}"), reportedPatched("{\"state\":\"idle\"}", 2, 2, null))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"paused\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"paused\"}", 3, 3, null),
+                            new InvalidStateTransitionReported(DEVICE, "default", "idle", "paused", 4));
+        }
+
+        @Test
+        void namesTheDefaultTypeForADeviceTypeTagThatIsNotText() {
+            fixture.given(created("{\"deviceType\":7}", "{}"), reportedPatched("{\"state\":\"idle\"}", 2, 2, null))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"paused\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"paused\"}", 3, 3, null),
+                            new InvalidStateTransitionReported(DEVICE, "default", "idle", "paused", 4));
+        }
+
+        @Test
+        void flagsAFirstReportOfAStateOtherThanTheInitialOne() {
+            fixture.given(created("{}", "{}"))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"running\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"running\"}", 2, 2, null),
+                            new InvalidStateTransitionReported(DEVICE, "default", null, "running", 3))
+                    .expectResultMessagePayloadMatching(result("is flagged from no state", r ->
+                            assertThat(r.twin().at("/invalidStateTransition/from").isNull()).isTrue()));
+        }
+
+        @Test
+        void allowsAFirstReportOfTheInitialState() {
+            fixture.given(created("{}", "{}"))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"idle\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"idle\"}", 2, 2, null));
+        }
+
+        @Test
+        void flagsAStateTheMachineDoesNotKnow() {
+            fixture.given(created("{}", "{}"), reportedPatched("{\"state\":\"idle\"}", 2, 2, null))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"exploded\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"exploded\"}", 3, 3, null),
+                            new InvalidStateTransitionReported(DEVICE, "default", "idle", "exploded", 4));
+        }
+
+        @Test
+        void checksOnlyAReportThatChangesTheState() {
+            fixture.given(created("{}", "{}"), reportedPatched("{\"state\":\"idle\"}", 2, 2, null))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"idle\",\"t\":21}"), null))
+                    .expectEvents(reportedPatched("{\"t\":21}", 3, 3, null));
+        }
+
+        @Test
+        void anAllowedNextStateClearsTheFlag() {
+            fixture.given(created("{}", "{}"), reportedPatched("{\"state\":\"idle\"}", 2, 2, null),
+                            reportedPatched("{\"state\":\"paused\"}", 3, 3, null),
+                            new InvalidStateTransitionReported(DEVICE, "default", "idle", "paused", 4))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"running\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"running\"}", 4, 5, null))
+                    .expectResultMessagePayloadMatching(result("is no longer flagged", r ->
+                            assertThat(r.twin().has("invalidStateTransition")).isFalse()));
+        }
+
+        @Test
+        void aRedeliveredFlaggedReportIsNotFlaggedAgain() {
+            fixture.given(created("{}", "{}"), reportedPatched("{\"state\":\"idle\"}", 2, 2, null),
+                            reportedPatched("{\"state\":\"paused\"}", 3, 3, "msg-1"),
+                            new InvalidStateTransitionReported(DEVICE, "default", "idle", "paused", 4))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"paused\"}"), "msg-1"))
+                    .expectNoEvents();
+        }
+
+        @Test
+        void flagsAForbiddenStateReportedThroughAShadowUpdate() {
+            fixture.given(created("{}", "{\"t\":20}"), reportedPatched("{\"state\":\"idle\"}", 2, 2, null))
+                    .when(new UpdateShadow(DEVICE, json("{\"t\":22}"), json("{\"state\":\"error\"}"), null, null))
+                    .expectEvents(new TwinPatched(DEVICE, null, json("{\"t\":22}"), 2, 3),
+                            reportedPatched("{\"state\":\"error\"}", 3, 4, null),
+                            new InvalidStateTransitionReported(DEVICE, "default", "idle", "error", 5))
+                    .expectResultMessagePayloadMatching(result("is at version 5", r ->
+                            assertThat(r.version()).isEqualTo(5)));
+        }
+
+        @Test
+        void allowsAStateReportedThroughAShadowUpdate() {
+            fixture.given(created("{}", "{}"), reportedPatched("{\"state\":\"idle\"}", 2, 2, null))
+                    .when(new UpdateShadow(DEVICE, null, json("{\"state\":\"maintenance\"}"), null, null))
+                    .expectEvents(reportedPatched("{\"state\":\"maintenance\"}", 3, 3, null));
+        }
+    }
+
+    /** A machine configured for device type {@code pump} governs pumps only; every other twin keeps the default. */
+    @Nested
+    class ConfiguredStateMachines {
+
+        private AggregateTestFixture<Twin> pumps;
+
+        @BeforeEach
+        void pumpMachine() {
+            pumps = new AggregateTestFixture<>(Twin.class);
+            pumps.registerInjectableResource(new TwinValidator(TwinLimits.AZURE));
+            pumps.registerInjectableResource(new DeviceStateMachines(Map.of("pump",
+                    DeviceStateMachine.of("off", Map.of("off", List.of("on"), "on", List.of("off"))))));
+            pumps.registerInjectableResource(registry);
+        }
+
+        @Test
+        void allowsAPumpToStartInOffAndMoveToOn() {
+            pumps.given(created("{\"deviceType\":\"pump\"}", "{}"), reportedPatched("{\"state\":\"off\"}", 2, 2, null))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"on\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"on\"}", 3, 3, null));
+        }
+
+        @Test
+        void flagsAPumpReportingAStateOfTheDefaultMachine() {
+            pumps.given(created("{\"deviceType\":\"pump\"}", "{}"), reportedPatched("{\"state\":\"off\"}", 2, 2, null))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"running\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"running\"}", 3, 3, null),
+                            new InvalidStateTransitionReported(DEVICE, "pump", "off", "running", 4));
+        }
+
+        @Test
+        void flagsAPumpWhoseFirstStateIsNotOff() {
+            pumps.given(created("{\"deviceType\":\"pump\"}", "{}"))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"idle\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"idle\"}", 2, 2, null),
+                            new InvalidStateTransitionReported(DEVICE, "pump", null, "idle", 3));
+        }
+
+        @Test
+        void keepsTheDefaultMachineForAnotherDeviceType() {
+            pumps.given(created("{\"deviceType\":\"fan\"}", "{}"), reportedPatched("{\"state\":\"idle\"}", 2, 2, null))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"running\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"running\"}", 3, 3, null));
+        }
+
+        @Test
+        void flagsAPumpStateReportedByATwinOfAnotherType() {
+            pumps.given(created("{\"deviceType\":\"fan\"}", "{}"), reportedPatched("{\"state\":\"idle\"}", 2, 2, null))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"on\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"on\"}", 3, 3, null),
+                            new InvalidStateTransitionReported(DEVICE, "fan", "idle", "on", 4));
+        }
+
+        @Test
+        void keepsTheDefaultMachineForATwinWithoutAType() {
+            pumps.given(created("{}", "{}"))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"state\":\"off\"}"), null))
+                    .expectEvents(reportedPatched("{\"state\":\"off\"}", 2, 2, null),
+                            new InvalidStateTransitionReported(DEVICE, "default", null, "off", 3));
         }
     }
 

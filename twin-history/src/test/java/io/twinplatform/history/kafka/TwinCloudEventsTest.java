@@ -14,9 +14,11 @@ import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.ConfiguredKey;
+import io.twinplatform.api.twin.InvalidStateTransitionReported;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinConfigurationStatus;
 import io.twinplatform.api.twin.TwinConfigurationsApplied;
+import io.twinplatform.api.twin.TwinConnectionChanged;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinDeleted;
 import io.twinplatform.api.twin.TwinEvent;
@@ -56,7 +58,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The contract of the Kafka events topic. One module twin's life, seven events, is encoded as the publisher encodes
+ * The contract of the Kafka events topic. One module twin's life, nine events, is encoded as the publisher encodes
  * it; each record must equal its golden file {@code cloudevents/<EventName>.json}. The golden records and the
  * platform's stored-event golden files must satisfy the JSON Schemas in {@code docs/schemas/events}, the schemas
  * must refuse what the contract rules out, and {@code docs/events.md} must show every golden record and schema as
@@ -87,9 +89,10 @@ class TwinCloudEventsTest {
     }
 
     /**
-     * The module twin {@value #TWIN}: commissioned, reporting, re-scheduled, moved, taken out of service, configured
-     * by a rollout and deleted. The twin is folded along, so each record carries the versions the twin had right after
-     * its event.
+     * The module twin {@value #TWIN}: commissioned, connected over MQTT, reporting a first state its machine does not
+     * start in (flagged right after the report, by the same command), re-scheduled, moved, taken out of service,
+     * configured by a rollout and deleted. The twin is folded along, so each record carries the versions the twin had
+     * right after its event.
      */
     static List<Step> story() {
         return new Story()
@@ -99,26 +102,31 @@ class TwinCloudEventsTest {
                         "5f0c1d2a-8b3e-4f61-9a7d-2c4e6b8f0a11", "2026-03-02T08:15:04.217Z", 1187,
                         audit("alice", "api", "c0a8f3e2-1b4d-4e6f-8a9b-0c1d2e3f4a51",
                                 "9e4d2c1b-7a6f-4b3e-8d2c-1a0b9c8d7e61", "commissioning floor 3"))
+                .then(new TwinConnectionChanged(TWIN, TwinConnectionChanged.CONNECTED, 2),
+                        "b6d8f0a2-4c6e-4a8b-9d1f-3e5a7c9b1d28", "2026-03-02T08:15:29.604Z", 1189,
+                        deviceAudit("2a4c6e8f-0b1d-4f3a-8c5e-7a9b1c3d5e09", "9c1e3a5b-7d9f-4b2d-8e4a-6c8e0a2b4d10"))
                 .then(new ReportedPropertiesPatched(TWIN,
                                 json("{\"currentTemp\":20.9,\"targetTemp\":21.5,\"mode\":\"eco\","
-                                        + "\"firmware\":{\"version\":\"2.4.1\"}}"),
-                                2, 2, "7f3c9a2e-5b1d-4c8e-9a6f-0d2b4e8c1a37"),
+                                        + "\"firmware\":{\"version\":\"2.4.1\"},\"state\":\"running\"}"),
+                                2, 3, "7f3c9a2e-5b1d-4c8e-9a6f-0d2b4e8c1a37"),
                         "a3e9b7c1-2d4f-4e58-b6a0-7c1d3e5f9b22", "2026-03-02T08:15:31.842Z", 1190,
-                        audit("thermostat-0042", "device", "3b7e9d1f-5c2a-4f8e-a6d4-2e0c8b6f4a72",
-                                "6c2a8e4f-0b9d-4c1e-9f3a-7d5b1e9c3a82", null))
+                        deviceAudit("7f3c9a2e-5b1d-4c8e-9a6f-0d2b4e8c1a37", "6c2a8e4f-0b9d-4c1e-9f3a-7d5b1e9c3a82"))
+                .then(new InvalidStateTransitionReported(TWIN, "default", null, "running", 4),
+                        "e1f3a5c7-9b2d-4e6f-a8c0-2d4f6b8a0c39", "2026-03-02T08:15:31.842Z", 1191,
+                        deviceAudit("7f3c9a2e-5b1d-4c8e-9a6f-0d2b4e8c1a37", "6c2a8e4f-0b9d-4c1e-9f3a-7d5b1e9c3a82"))
                 .then(new TwinPatched(TWIN, null,
                                 json("{\"targetTemp\":22,\"mode\":null,"
                                         + "\"schedule\":{\"weekday\":\"06:30\",\"weekend\":\"08:00\"}}"),
-                                2, 3),
+                                2, 5),
                         "0d7e2f94-6c1b-4a3d-8e5f-b2a4c6d8e033", "2026-03-02T09:02:10.005Z", 1342,
                         audit("bob", "api", "e2f4a6b8-9c1d-4e3f-8a5b-6c7d8e9f0a93",
                                 "1f3b5d7e-2a4c-4e6f-b8d0-9e1c3a5b7d94", "winter schedule"))
                 .then(new TwinReplaced(TWIN,
-                                json("{\"site\":\"berlin-02\",\"floor\":1,\"labels\":[\"hvac\"]}"), null, 2, 4),
+                                json("{\"site\":\"berlin-02\",\"floor\":1,\"labels\":[\"hvac\"]}"), null, 2, 6),
                         "e8b14c6d-3f2a-4b97-a1c5-d6e8f0a2b444", "2026-03-05T14:40:00.731Z", 2718,
                         audit("alice", "api", "4d6f8a0c-1e3b-4d5f-9a7c-8b0d2f4e6a15",
                                 "7a9c1e3f-5b7d-4f9a-8c2e-0d4f6a8c0e25", "moved to berlin-02"))
-                .then(new TwinStatusChanged(TWIN, TwinStatus.DISABLED, "taken out of service for maintenance", 5),
+                .then(new TwinStatusChanged(TWIN, TwinStatus.DISABLED, "taken out of service for maintenance", 7),
                         "72c5d9e1-4a6b-4c8d-9f0e-1a3b5c7d9e55", "2026-03-09T07:30:12.400Z", 4051,
                         audit("carol", "api", "8e0a2c4e-6f1b-4d3a-b5c7-d9e1f3a5c736",
                                 "b1d3f5a7-9c2e-4a6b-8d0f-2c4e6a8b0d46", "ticket OPS-1182"))
@@ -128,11 +136,11 @@ class TwinCloudEventsTest {
                                 List.of(new ConfiguredKey("properties.desired.telemetryConfig", "telemetry-5m",
                                         "telemetry-5m-eu", json("{\"sendFrequency\":\"5m\"}"), null, null)),
                                 List.of(),
-                                json("{\"telemetryConfig\":{\"sendFrequency\":\"5m\"}}"), 3, 6),
+                                json("{\"telemetryConfig\":{\"sendFrequency\":\"5m\"}}"), 3, 8),
                         "3e6a9c2f-7b1d-4f4e-a8c0-5d7f9b1e3a77", "2026-03-09T07:38:41.903Z", 4055,
                         configurationAudit("telemetry-5m", "telemetry-5m-eu", "f2a4c6e8-0b3d-4f5a-9c7e-1b3d5f7a9c68",
                                 "configuration telemetry-5m admitted to phase 0 by rollout telemetry-5m-eu"))
-                .then(new TwinDeleted(TWIN, 7),
+                .then(new TwinDeleted(TWIN, 9),
                         "c49a0b3d-5e7f-4d12-b8c6-e0f2a4b6c866", "2026-03-09T07:45:55.118Z", 4060,
                         audit("carol", "api", "8e0a2c4e-6f1b-4d3a-b5c7-d9e1f3a5c736",
                                 "d5f7b9c1-3e5a-4c7e-9b1d-4f6a8c0e2b57", "decommissioned"))
@@ -198,13 +206,28 @@ class TwinCloudEventsTest {
         List<JsonNode> data = story().stream().map(step -> step.record().path("data")).toList();
 
         assertThat(data).extracting(d -> d.path("version").longValue())
-                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
         assertThat(data).extracting(d -> d.path("desiredVersion").longValue())
-                .containsExactly(1L, 1L, 2L, 2L, 2L, 3L, 3L);
+                .containsExactly(1L, 1L, 1L, 1L, 2L, 2L, 2L, 3L, 3L);
         assertThat(data).extracting(d -> d.path("reportedVersion").longValue())
-                .containsExactly(1L, 2L, 2L, 2L, 2L, 2L, 2L);
+                .containsExactly(1L, 1L, 2L, 2L, 2L, 2L, 2L, 2L, 2L);
         assertThat(data).extracting(d -> d.path("deleted").booleanValue())
-                .containsExactly(false, false, false, false, false, false, true);
+                .containsExactly(false, false, false, false, false, false, false, false, true);
+    }
+
+    @Test
+    void aFlaggedTransitionFollowsTheReportThatCarriedItWithItsMetadata() {
+        List<Step> story = story();
+        Step report = story.stream().filter(step -> step.event() instanceof ReportedPropertiesPatched)
+                .findFirst().orElseThrow();
+        Step flag = story.get(story.indexOf(report) + 1);
+
+        assertThat(flag.event()).isInstanceOf(InvalidStateTransitionReported.class);
+        assertThat(flag.event().version()).isEqualTo(report.event().version() + 1);
+        assertThat(flag.record().path("data").path("metadata"))
+                .isEqualTo(report.record().path("data").path("metadata"));
+        assertThat(flag.record().at("/data/event/to").textValue())
+                .isEqualTo(report.record().at("/data/event/patch/state").textValue());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -265,6 +288,18 @@ class TwinCloudEventsTest {
                         "required", data -> event(data).remove("idempotencyKey")),
                 invalid("status in upper case", "TwinStatusChanged", "TwinStatusChanged", "enum",
                         data -> event(data).put("status", "DISABLED")),
+                invalid("a connection state in lower case", "TwinConnectionChanged", "TwinConnectionChanged", "enum",
+                        data -> event(data).put("connectionState", "connected")),
+                invalid("a connection without its state", "TwinConnectionChanged", "TwinConnectionChanged",
+                        "required", data -> event(data).remove("connectionState")),
+                invalid("a transition without the state it led to", "InvalidStateTransitionReported",
+                        "InvalidStateTransitionReported", "type", data -> event(data).putNull("to")),
+                invalid("a transition without its from", "InvalidStateTransitionReported",
+                        "InvalidStateTransitionReported", "required", data -> event(data).remove("from")),
+                invalid("a transition from a state that is not a string", "InvalidStateTransitionReported",
+                        "InvalidStateTransitionReported", "type", data -> event(data).put("from", 3)),
+                invalid("a transition flagged before any report", "InvalidStateTransitionReported",
+                        "InvalidStateTransitionReported", "minimum", data -> data.put("reportedVersion", 1)),
                 invalid("tags an array", "TwinCreated", "TwinCreated", "type",
                         data -> event(data).putArray("tags").add("hvac")),
                 invalid("a patch that changes nothing", "TwinPatched", "TwinPatched", "anyOf",
@@ -420,6 +455,14 @@ class TwinCloudEventsTest {
     private static Map<String, String> audit(String principal, String channel, String correlationId,
                                              String causationId, String reason) {
         return audit(principal, channel, "http", correlationId, causationId, reason);
+    }
+
+    /**
+     * The audit metadata of a device's MQTT message: the device is the principal, and its {@code clientToken}, if it
+     * sent one, the correlation id (else a new UUID).
+     */
+    private static Map<String, String> deviceAudit(String correlationId, String causationId) {
+        return audit("device:" + TWIN, "device", "mqtt", correlationId, causationId, null);
     }
 
     /** The audit metadata of a command the configuration applier sent on behalf of a configuration. */
