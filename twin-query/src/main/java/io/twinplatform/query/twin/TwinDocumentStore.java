@@ -71,7 +71,13 @@ class TwinDocumentStore {
     /** Writes each twin's state and rendered document (a deleted state as a tombstone) in one JDBC batch. */
     void saveAll(List<TwinState> states, List<ObjectNode> documents, List<Instant> times) {
         List<Object[]> args = new ArrayList<>(states.size());
-        for (int i = 0; i < states.size(); i++) {
+        // In twin id order, so that concurrent writers of overlapping rows (device activity) lock them in one order.
+        Integer[] order = new Integer[states.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparing(i -> states.get(i).twinId()));
+        for (int i : order) {
             TwinState state = states.get(i);
             args.add(new Object[]{state.twinId(), state.deviceId(), state.moduleId(), state.version(), state.deleted(),
                     documents.get(i).toString(), Timestamp.from(times.get(i))});
@@ -102,7 +108,8 @@ class TwinDocumentStore {
     /** Raises each live twin's {@code lastActivityTime} to the given time where it shows an earlier one. */
     void recordActivity(Map<String, Instant> lastSeen) {
         List<Object[]> args = new ArrayList<>(lastSeen.size());
-        lastSeen.forEach((twinId, at) -> {
+        // In twin id order, as the projection writes rows: the two never wait on each other's locks in a cycle.
+        new java.util.TreeMap<>(lastSeen).forEach((twinId, at) -> {
             String text = Timestamps.format(at);
             args.add(new Object[]{text, text, twinId, text});
         });

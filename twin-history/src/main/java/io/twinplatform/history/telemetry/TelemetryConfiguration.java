@@ -1,0 +1,54 @@
+package io.twinplatform.history.telemetry;
+
+import io.twinplatform.history.HistorySettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.time.Clock;
+
+/**
+ * Device telemetry, part of the history side (on with it): the {@code telemetry} table and its retention, the MQTT
+ * ingest ({@link TelemetrySubscriber}, when the process has an MQTT client) and {@code GET /twins/{id}/telemetry}.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(TelemetrySettings.class)
+class TelemetryConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(TelemetryConfiguration.class);
+
+    /**
+     * The telemetry table's dialect, by {@code twin.history.dialect} like the history table's, so both tables live
+     * the same way; {@code auto} asks the database.
+     */
+    @Bean
+    TelemetryDialect telemetryDialect(JdbcTemplate jdbc, HistorySettings history, TelemetrySettings settings,
+                                      TransactionTemplate transaction) {
+        boolean timescale = switch (history.dialect()) {
+            case "native" -> false;
+            case "timescale" -> {
+                if (!timescaleInstalled(jdbc)) {
+                    throw new IllegalStateException("twin.history.dialect=timescale, but the timescaledb extension is"
+                            + " not installed in this database (CREATE EXTENSION timescaledb)");
+                }
+                yield true;
+            }
+            case "auto" -> timescaleInstalled(jdbc);
+            default -> throw new IllegalStateException("twin.history.dialect is auto, native or timescale, not "
+                    + history.dialect());
+        };
+        TelemetryDialect dialect = timescale ? new TimescaleTelemetryDialect(jdbc, settings, transaction)
+                : new NativeTelemetryDialect(jdbc, settings, Clock.systemUTC());
+        log.info("telemetry table dialect: {}", dialect.name());
+        return dialect;
+    }
+
+    private static boolean timescaleInstalled(JdbcTemplate jdbc) {
+        return Boolean.TRUE.equals(jdbc.queryForObject(
+                "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')", Boolean.class));
+    }
+}

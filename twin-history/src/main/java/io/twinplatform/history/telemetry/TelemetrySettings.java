@@ -1,0 +1,45 @@
+package io.twinplatform.history.telemetry;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.time.Duration;
+
+/**
+ * Settings of device telemetry, under {@code twin.telemetry}. The table's dialect follows
+ * {@code twin.history.dialect}; the MQTT shared group is {@code twin.mqtt.shared-group}.
+ *
+ * @param retention       how long samples stay (default 90 days): native day partitions are dropped whole once
+ *                        past it, TimescaleDB's retention policy drops its chunks; a message whose {@code ts} is
+ *                        already past it is rejected
+ * @param partitionsAhead native dialect: how many days of partitions exist ahead of today (default 7)
+ * @param flushInterval   the longest a received sample waits before it is written (default 200 ms)
+ * @param batchSize       samples per write: a batch is written once it holds this many (default 1000); a message's
+ *                        samples are never split
+ * @param twinCacheSize   how many twins the ingest remembers as existing (default 100000, least recently used leave
+ *                        first), so that it does not ask the database per message
+ * @param twinCacheTtl    how long it remembers one (default 10 minutes): a twin deleted meanwhile has its telemetry
+ *                        accepted for at most this long
+ */
+@ConfigurationProperties("twin.telemetry")
+public record TelemetrySettings(@DefaultValue("90d") Duration retention,
+                                @DefaultValue("7") int partitionsAhead,
+                                @DefaultValue("200ms") Duration flushInterval,
+                                @DefaultValue("1000") int batchSize,
+                                @DefaultValue("100000") int twinCacheSize,
+                                @DefaultValue("10m") Duration twinCacheTtl) {
+
+    public TelemetrySettings {
+        if (retention.isNegative() || retention.isZero() || partitionsAhead < 1 || flushInterval.isNegative()
+                || flushInterval.isZero() || batchSize < 1 || twinCacheSize < 1 || twinCacheTtl.isNegative()) {
+            throw new IllegalArgumentException("twin.telemetry: retention, flush-interval, batch-size, "
+                    + "partitions-ahead and twin-cache-size are positive, twin-cache-ttl is not negative");
+        }
+    }
+
+    /** The defaults, as the platform runs without {@code twin.telemetry.*} set. */
+    static TelemetrySettings defaults() {
+        return new TelemetrySettings(Duration.ofDays(90), 7, Duration.ofMillis(200), 1000, 100_000,
+                Duration.ofMinutes(10));
+    }
+}

@@ -1,0 +1,79 @@
+package io.twinplatform.history.telemetry;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The {@code telemetry} table, in plain JDBC. */
+@Repository
+public class TelemetryStore {
+
+    /** One bucket of one measurement: its start, and the count, mean, least and greatest of its samples. */
+    record Bucket(Instant start, long count, double avg, double min, double max) {
+    }
+
+    private final JdbcTemplate jdbc;
+    private final TelemetryDialect dialect;
+    private final TransactionTemplate transaction;
+
+    TelemetryStore(JdbcTemplate jdbc, TelemetryDialect dialect, TransactionTemplate transaction) {
+        this.jdbc = jdbc;
+        this.dialect = dialect;
+        this.transaction = transaction;
+    }
+
+    /**
+     * Stores the samples in one JDBC batch and one transaction, after making sure each of their days has a
+     * partition. A sample already stored (same twin, time and name) is left as it is. Throws when the database
+     * fails; then nothing was stored.
+     */
+    public void record(List<TelemetrySample> samples) {
+        if (samples.isEmpty()) {
+            return;
+        }
+        // Outside the transaction: a new partition is DDL, and is kept even when the insert fails.
+        for (TelemetrySample sample : samples) {
+            dialect.ensure(sample.ts());
+        }
+        transaction.executeWithoutResult(status -> jdbc.batchUpdate(
+                "INSERT INTO telemetry (twin_id, ts, name, value) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                samples, samples.size(), (statement, sample) -> {
+                    statement.setString(1, sample.twinId());
+                    statement.setTimestamp(2, Timestamp.from(sample.ts()));
+                    statement.setString(3, sample.name());
+                    statement.setDouble(4, sample.value());
+                }));
+    }
+
+    /**
+     * The buckets of one twin in {@code [from, to)}, per measurement name (in name order), each in time order; only
+     * buckets with samples. {@code names} selects measurements; empty selects all.
+     */
+    Map<String, List<Bucket>> buckets(String twinId, Instant from, Instant to, Duration bucket, List<String> names) {
+        Map<String, List<Bucket>> series = new LinkedHashMap<>();
+        boolean byName = !names.isEmpty();
+        jdbc.query(connection -> {
+            PreparedStatement select = connection.prepareStatement(dialect.bucketsSql(bucket, byName));
+            select.setString(1, twinId);
+            select.setTimestamp(2, Timestamp.from(from));
+            select.setTimestamp(3, Timestamp.from(to));
+            if (byName) {
+                select.setArray(4, connection.createArrayOf("text", names.toArray()));
+            }
+            return select;
+        }, rs -> {
+            series.computeIfAbsent(rs.getString(1), name -> new ArrayList<>()).add(new Bucket(
+                    rs.getTimestamp(2).toInstant(), rs.getLong(3), rs.getDouble(4), rs.getDouble(5), rs.getDouble(6)));
+        });
+        return series;
+    }
+}
