@@ -28,6 +28,19 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
     private static final AtomicBoolean RUNNING = new AtomicBoolean();
+    /**
+     * Messages the broker holds for one client (or one shared subscription) beyond those in flight. HiveMQ's default
+     * (1,000) drops device reports during a burst while the platform works through its backlog; a fleet's burst is
+     * far larger.
+     */
+    private static final int QUEUE_SIZE = 1_000_000;
+    /**
+     * QoS 1 publishes a client may have unacknowledged at the broker. HiveMQ's default (10) caps the platform's
+     * answers (one per device message) at 10 per round trip, a few hundred a second; MQTT's maximum lifts the cap.
+     */
+    private static final int RECEIVE_MAXIMUM = 65_535;
+    /** The user name the platform connects with; no device can use it. */
+    public static final String PLATFORM_USER = DeviceAuthorisation.PLATFORM_USER;
 
     private final EmbeddedHiveMQ hivemq;
     private final int port;
@@ -60,9 +73,13 @@ public final class EmbeddedBroker implements AutoCloseable {
                         <tcp-listener><port>%d</port><bind-address>0.0.0.0</bind-address></tcp-listener>
                       </listeners>
                       <persistence><mode>in-memory</mode></persistence>
+                      <mqtt>
+                        <receive-maximum><server-receive-maximum>%d</server-receive-maximum></receive-maximum>
+                        <queued-messages><max-queue-size>%d</max-queue-size><strategy>discard</strategy></queued-messages>
+                      </mqtt>
                       <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                     </hivemq>
-                    """.formatted(port));
+                    """.formatted(port, RECEIVE_MAXIMUM, QUEUE_SIZE));
             String platformPassword = randomToken();
             DeviceKeys keys = new DeviceKeys(secret);
             EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
@@ -94,7 +111,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         return port;
     }
 
-    String platformPassword() {
+    /** The platform's own password at this broker (made at start); for in-process clients such as benchmarks. */
+    public String platformPassword() {
         return platformPassword;
     }
 

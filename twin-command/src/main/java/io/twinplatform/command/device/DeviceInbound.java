@@ -66,9 +66,12 @@ class DeviceInbound {
     private final QueryGateway queries;
     private final String sharedGroup;
     private final Semaphore inFlight;
+    private final int workerCount;
     private final DeviceActivity activity = new DeviceActivity();
     private final Clock clock = Clock.systemUTC();
     private ExecutorService reader;
+    /** One thread per shard of devices: a device's messages are handled in order, devices in parallel. */
+    private ExecutorService[] workers;
     private ScheduledExecutorService activityFlush;
     private Mqtt5AsyncClient client;
 
@@ -79,6 +82,7 @@ class DeviceInbound {
         this.queries = queries;
         this.sharedGroup = sharedGroup;
         this.inFlight = new Semaphore(settings.maxInFlight());
+        this.workerCount = settings.workers();
     }
 
     /** Subscribes once the platform is ready to handle commands. */
@@ -88,8 +92,13 @@ class DeviceInbound {
         if (client == null) {
             return;
         }
-        reader = Executors.newSingleThreadExecutor(r -> new Thread(r, "mqtt-device-inbound"));
-        activityFlush = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "mqtt-device-activity"));
+        reader = Executors.newSingleThreadExecutor(r -> daemon(r, "mqtt-device-inbound"));
+        workers = new ExecutorService[workerCount];
+        for (int i = 0; i < workerCount; i++) {
+            String name = "mqtt-device-worker-" + i;
+            workers[i] = Executors.newSingleThreadExecutor(r -> daemon(r, name));
+        }
+        activityFlush = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "mqtt-device-activity"));
         activityFlush.scheduleWithFixedDelay(this::flushActivity, 1, 1, TimeUnit.SECONDS);
         List<Mqtt5Subscription> subscriptions = new ArrayList<>();
         for (String kind : KINDS) {
@@ -108,16 +117,24 @@ class DeviceInbound {
         return sharedGroup.isBlank() ? filter : "$share/" + sharedGroup + "/" + filter;
     }
 
+    /**
+     * Stops recording activity. The reader's thread is a daemon left running: the client still hands it the end of
+     * its session when it disconnects, after this bean is gone.
+     */
     @jakarta.annotation.PreDestroy
     void stop() {
-        if (client == null) {
-            return;
+        if (client != null) {
+            activityFlush.shutdownNow();
         }
-        activityFlush.shutdownNow();
-        flushActivity();
-        reader.shutdown();
     }
 
+    private static Thread daemon(Runnable task, String name) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    /** On the reader thread: hands the message to its device's worker, waiting while too many are in flight. */
     void receive(Mqtt5Publish publish) {
         TwinTopic topic = TwinTopic.parse(publish.getTopic().toString()).orElse(null);
         if (topic == null || !KINDS.contains(topic.kind())) {
@@ -126,6 +143,14 @@ class DeviceInbound {
         }
         activity.seen(topic.twinId().value(), clock.instant());
         inFlight.acquireUninterruptibly();
+        workers[Math.floorMod(topic.twinId().value().hashCode(), workers.length)].execute(() -> handle(publish, topic));
+    }
+
+    /**
+     * On the device's worker: the command runs on this thread (the command bus is synchronous), so a device's
+     * messages are applied in the order they came; the message is acknowledged once it is answered.
+     */
+    private void handle(Mqtt5Publish publish, TwinTopic topic) {
         CompletableFuture<Object> handled;
         String clientToken = null;
         try {

@@ -16,11 +16,15 @@ import java.util.Map;
  *                      and allowed transitions, e.g. {@code twin.devices.state-machines.pump.initial=off} and
  *                      {@code twin.devices.state-machines.pump.transitions.off=on}; none configured means the
  *                      article's default machine for every type
- * @param maxInFlight   device messages being handled at once, per instance, before the reader waits
+ * @param maxInFlight   device messages taken from the broker and not yet answered, per instance, before the reader
+ *                      waits (the broker then holds the rest)
+ * @param workers       threads that handle device messages, each for a shard of the devices (a device's messages
+ *                      stay in order); commands wait mostly on PostgreSQL, so more threads than cores pay off
  */
 @ConfigurationProperties("twin.devices")
 public record DeviceSettings(Map<String, Machine> stateMachines,
-                             @DefaultValue("256") int maxInFlight) {
+                             @DefaultValue("256") int maxInFlight,
+                             @DefaultValue("16") int workers) {
 
     public record Machine(String initial, Map<String, List<String>> transitions) {
     }
