@@ -290,4 +290,38 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
             assertThat(device.await("desired").get("firmwareVersion").asText()).isEqualTo("2.0");
         }
     }
+
+    @Test
+    void telemetryIsStoredAndReadBackInBuckets() {
+        String id = createDevice("{}");
+        java.time.Instant hour = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.HOURS)
+                .minus(Duration.ofHours(2));
+        try (MqttDevice device = device(id)) {
+            double[][] samples = {{0, 20.0}, {60, 22.0}, {299, 24.0}, {300, 30.0}, {420, 10.0}};
+            for (double[] sample : samples) {
+                device.publish("telemetry", "{\"ts\":\"" + hour.plusSeconds((long) sample[0])
+                        + "\",\"temperature\":" + sample[1] + ",\"env\":{\"humidity\":40}}");
+            }
+            device.publish("telemetry", "{\"ts\":\"yesterday\",\"temperature\":1}");
+            JsonNode rejected = device.await("telemetry/rejected");
+            assertThat(rejected.get("status").asInt()).isEqualTo(400);
+            assertThat(rejected.get("path").asText()).isEqualTo("$.ts");
+        }
+        String range = "?from=" + hour + "&to=" + hour.plus(Duration.ofHours(1)) + "&bucket=5m";
+        JsonNode series = http.awaitJson("/twins/" + id + "/telemetry" + range,
+                t -> t.path("series").path("temperature").size() == 2
+                        && t.path("series").path("temperature").get(0).path("count").asInt() == 3
+                        && t.path("series").path("temperature").get(1).path("count").asInt() == 2, WAIT)
+                .get("series");
+        JsonNode first = series.get("temperature").get(0);
+        assertThat(first.get("start").asText()).isEqualTo(hour.toString());
+        assertThat(first.get("avg").asDouble()).isEqualTo(22.0);
+        assertThat(first.get("min").asDouble()).isEqualTo(20.0);
+        assertThat(first.get("max").asDouble()).isEqualTo(24.0);
+        JsonNode second = series.get("temperature").get(1);
+        assertThat(second.get("avg").asDouble()).isEqualTo(20.0);
+        assertThat(second.get("min").asDouble()).isEqualTo(10.0);
+        assertThat(series.get("env.humidity").get(0).get("count").asInt()).isEqualTo(3);
+        TwinHttp.assertProblem(http.get("/twins/" + id + "/telemetry?bucket=fortnightly"), 400, null);
+    }
 }
