@@ -89,7 +89,8 @@ class FleetViewsTest extends PlatformTestSupport {
     void listsEveryViewAndRefusesAnUnknownOne() {
         JsonNode all = http.get("/fleet/views").json();
         assertThat(all.get("views")).extracting(view -> view.get("name").asText())
-                .containsExactly("status", "connectionState", "deviceType", "firmware", "inSync");
+                .containsExactly("status", "connectionState", "deviceType", "firmware", "inSync",
+                        "invalidStateTransition");
         TwinHttp.assertProblem(http.get("/fleet/views/nope"), 404, "viewNotFound");
     }
 

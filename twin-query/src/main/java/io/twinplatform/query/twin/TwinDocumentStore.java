@@ -100,9 +100,11 @@ class TwinDocumentStore {
 
     /**
      * Whether the stored row shows later device activity than the one being written: activity is recorded on the row
-     * alone ({@link #recordActivity}), so a write of a state folded from events keeps the later time.
+     * alone ({@link #recordActivity}), so a write of a state folded from events keeps the later time. A twin deleted
+     * and created again starts without activity.
      */
-    private static final String ACTIVITY_NEWER = "(twin_document.document ->> 'lastActivityTime')::timestamptz"
+    private static final String ACTIVITY_NEWER = "NOT twin_document.deleted AND NOT EXCLUDED.deleted"
+            + " AND (twin_document.document ->> 'lastActivityTime')::timestamptz"
             + " > COALESCE((EXCLUDED.document ->> 'lastActivityTime')::timestamptz, '-infinity')";
 
     /** Raises each live twin's {@code lastActivityTime} to the given time where it shows an earlier one. */
