@@ -62,6 +62,7 @@ public final class DeviceChannelBenchmark {
         Path dataDir = Files.createTempDirectory("twin-bench-devices");
         try (ConfigurableApplicationContext platform = BenchSupport.start(dataDir, Map.of(
                 "twin.mqtt.enabled", "true", "twin.mqtt.port", "0", "twin.devices.max-in-flight", "1024",
+                "twin.devices.connections", System.getProperty("bench.connections", "1"),
                 "twin.mqtt.shared-group", System.getProperty("bench.shared-group", "twin-platform")))) {
             EmbeddedBroker broker = platform.getBean(EmbeddedBroker.class);
             CommandGateway commands = platform.getBean(CommandGateway.class);

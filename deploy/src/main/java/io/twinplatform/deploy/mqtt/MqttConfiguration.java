@@ -1,7 +1,6 @@
 package io.twinplatform.deploy.mqtt;
 
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -11,17 +10,16 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Scope;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The device channel's connection: the embedded broker unless {@code twin.mqtt.host} names one, and the platform's
- * one MQTT 5 client, connected before any module subscribes (the command side reads {@code reported}, {@code get}
- * and {@code connection}, the history side {@code telemetry}, each through a shared subscription). The client
- * reconnects by itself and subscribes again when the broker lost its session.
+ * The device channel's connections: the embedded broker unless {@code twin.mqtt.host} names one, and the platform's
+ * MQTT 5 clients, each connected before its module subscribes (the command side reads {@code reported}, {@code get}
+ * and {@code connection}, the history side {@code telemetry}, each through a shared subscription). Clients
+ * reconnect by themselves and subscribe again when the broker lost their session.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "twin.mqtt.enabled", havingValue = "true", matchIfMissing = true)
@@ -36,35 +34,25 @@ class MqttConfiguration {
         return EmbeddedBroker.start(settings, Path.of(dataDir));
     }
 
-    @Bean(destroyMethod = "")
-    Mqtt5AsyncClient mqttClient(MqttSettings settings, ObjectProvider<EmbeddedBroker> embedded) throws Exception {
+    @Bean(destroyMethod = "close")
+    MqttConnector mqttConnector(MqttSettings settings, ObjectProvider<EmbeddedBroker> embedded) {
         EmbeddedBroker broker = settings.embedded() ? embedded.getObject() : null;
-        String host = broker != null ? "127.0.0.1" : settings.host();
-        int port = broker != null ? broker.port() : settings.port();
-        String user = broker != null ? DeviceAuthorisation.PLATFORM_USER : settings.username();
-        String password = broker != null ? broker.platformPassword() : settings.password();
         String clientId = settings.clientId().isBlank() ? "twin-platform-" + UUID.randomUUID() : settings.clientId();
-        var builder = Mqtt5Client.builder().identifier(clientId).serverHost(host).serverPort(port)
-                .automaticReconnectWithDefaultConfig();
-        if (!user.isBlank()) {
-            builder = builder.simpleAuth().username(user).password(password.getBytes(StandardCharsets.UTF_8))
-                    .applySimpleAuth();
-        }
-        Mqtt5AsyncClient client = builder.buildAsync();
-        client.connectWith().cleanStart(true).send().get(30, TimeUnit.SECONDS);
-        log.info("device channel connected to MQTT broker {}:{} as {}", host, port, clientId);
-        return client;
+        return broker != null
+                ? new MqttConnector("127.0.0.1", broker.port(), DeviceAuthorisation.PLATFORM_USER,
+                broker.platformPassword(), clientId)
+                : new MqttConnector(settings.host(), settings.port(), settings.username(), settings.password(),
+                clientId);
     }
 
-    /** Disconnects the client before the broker (which depends on it) stops. */
+    /**
+     * A connected client for each user (device inbound, desired notifications, telemetry, each inbound connection):
+     * a message is acknowledged only after it was handled, and a client acknowledges in order, so a slow reader
+     * (telemetry waits for its batch to commit) must not hold back the acknowledgements of another.
+     */
     @Bean
-    AutoCloseable mqttClientCloser(Mqtt5AsyncClient client) {
-        return () -> {
-            try {
-                client.disconnect().get(5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                log.debug("MQTT disconnect at shutdown failed", e);
-            }
-        };
+    @Scope("prototype")
+    Mqtt5AsyncClient mqttClient(MqttConnector connector) {
+        return connector.connect();
     }
 }

@@ -67,6 +67,7 @@ class DeviceInbound {
     private final String sharedGroup;
     private final Semaphore inFlight;
     private final int workerCount;
+    private final int connections;
     private final DeviceActivity activity = new DeviceActivity();
     private final Clock clock = Clock.systemUTC();
     private ExecutorService reader;
@@ -83,6 +84,7 @@ class DeviceInbound {
         this.sharedGroup = sharedGroup;
         this.inFlight = new Semaphore(settings.maxInFlight());
         this.workerCount = settings.workers();
+        this.connections = sharedGroup.isBlank() ? 1 : settings.connections();
     }
 
     /** Subscribes once the platform is ready to handle commands. */
@@ -91,6 +93,10 @@ class DeviceInbound {
         client = clients.getIfAvailable();
         if (client == null) {
             return;
+        }
+        List<Mqtt5AsyncClient> readers = new ArrayList<>(List.of(client));
+        for (int i = 1; i < connections; i++) {
+            readers.add(clients.getObject());
         }
         reader = Executors.newSingleThreadExecutor(r -> daemon(r, "mqtt-device-inbound"));
         workers = new ExecutorService[workerCount];
@@ -107,8 +113,12 @@ class DeviceInbound {
                         .build());
             }
         }
-        client.subscribe(Mqtt5Subscribe.builder().addSubscriptions(subscriptions).build(), this::receive, reader,
-                true).join();
+        // Several connections in the shared group: a client acknowledges in order, so one slow message holds back
+        // only its own connection's window.
+        for (Mqtt5AsyncClient connection : readers) {
+            connection.subscribe(Mqtt5Subscribe.builder().addSubscriptions(subscriptions).build(), this::receive,
+                    reader, true).join();
+        }
         log.info("device channel reads {} through {}", KINDS,
                 sharedGroup.isBlank() ? "plain subscriptions" : "shared group " + sharedGroup);
     }

@@ -20,11 +20,14 @@ import java.util.Map;
  *                      waits (the broker then holds the rest)
  * @param workers       threads that handle device messages, each for a shard of the devices (a device's messages
  *                      stay in order); commands wait mostly on PostgreSQL, so more threads than cores pay off
+ * @param connections   MQTT connections reading device topics in the shared group (with no group, one); more than one
+ *                      spreads one device's messages over connections, so their order is no longer kept
  */
 @ConfigurationProperties("twin.devices")
 public record DeviceSettings(Map<String, Machine> stateMachines,
                              @DefaultValue("256") int maxInFlight,
-                             @DefaultValue("16") int workers) {
+                             @DefaultValue("16") int workers,
+                             @DefaultValue("1") int connections) {
 
     public record Machine(String initial, Map<String, List<String>> transitions) {
     }
