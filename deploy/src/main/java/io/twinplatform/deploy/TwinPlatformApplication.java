@@ -1,6 +1,7 @@
 package io.twinplatform.deploy;
 
 import io.twinplatform.command.config.TwinCommandConfiguration;
+import io.twinplatform.deploy.simulator.SimulatorCommand;
 import io.twinplatform.history.TwinHistoryConfiguration;
 import io.twinplatform.query.config.TwinQueryConfiguration;
 import org.springframework.boot.SpringApplication;
@@ -19,6 +20,10 @@ public class TwinPlatformApplication {
     static final String UPDATE_CHECKER_DISABLED = "axoniq.update-checker.disabled";
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("simulate")) {
+            SimulatorCommand.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (System.getProperty(UPDATE_CHECKER_DISABLED) == null && System.getenv("AXONIQ_UPDATE_CHECKER_DISABLED") == null) {
             System.setProperty(UPDATE_CHECKER_DISABLED, "true");
         }

@@ -1,0 +1,301 @@
+package io.twinplatform.deploy.simulator;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.embedded.EmbeddedExtension;
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
+import com.hivemq.extension.sdk.api.auth.parameter.TopicPermission;
+import com.hivemq.extension.sdk.api.packets.auth.DefaultAuthorizationBehaviour;
+import com.hivemq.extension.sdk.api.packets.auth.ModifiableDefaultPermissions;
+import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
+import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.builder.Builders;
+import io.twinplatform.api.device.DeviceKeys;
+import io.twinplatform.api.device.TwinTopic;
+import io.twinplatform.api.twin.TwinId;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The simulator's MQTT side against a real broker (HiveMQ CE in this JVM, with the platform's rule that a device
+ * may publish only its own {@code reported}, {@code get}, {@code connection} and {@code telemetry} topics and
+ * subscribe only under its own twin) and a stand-in for the platform that answers {@code get} and {@code reported}
+ * as docs/devices.md says. The platform itself is the end-to-end tests' business.
+ */
+class DeviceSimulatorBrokerTest {
+
+    private static final String SECRET = "broker-test-secret-0123456789";
+    private static final String PLATFORM = "platform-stand-in";
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    static Path home;
+    private static EmbeddedHiveMQ broker;
+    private static int port;
+    private static Mqtt5AsyncClient platform;
+    private static Level rootLevel;
+    /** What each twin's device published, in order, as topic kind and payload. */
+    private static final Map<String, List<Message>> fromDevices = new ConcurrentHashMap<>();
+
+    record Message(String kind, JsonNode body) {
+    }
+
+    @BeforeAll
+    static void startBrokerAndPlatform() throws Exception {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            rootLevel = context.getLogger(Logger.ROOT_LOGGER_NAME).getLevel();
+            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
+        }
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Path conf = Files.createDirectories(home.resolve("conf"));
+        Files.writeString(conf.resolve("config.xml"), """
+                <?xml version="1.0"?>
+                <hivemq>
+                  <listeners><tcp-listener><port>%d</port><bind-address>127.0.0.1</bind-address></tcp-listener></listeners>
+                  <persistence><mode>in-memory</mode></persistence>
+                  <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
+                </hivemq>
+                """.formatted(port));
+        broker = EmbeddedHiveMQ.builder()
+                .withConfigurationFolder(conf)
+                .withDataFolder(Files.createDirectories(home.resolve("data")))
+                .withExtensionsFolder(Files.createDirectories(home.resolve("extensions")))
+                .withoutLoggingBootstrap()
+                .withEmbeddedExtension(EmbeddedExtension.builder().withId("devices-only-their-own-topics")
+                        .withName("devices only their own topics").withVersion("1").withPriority(1000)
+                        .withStartPriority(1000).withExtensionMain(new OwnTopicsOnly()).build())
+                .build();
+        broker.start().get(60, TimeUnit.SECONDS);
+
+        platform = MqttClient.builder().useMqttVersion5().identifier(PLATFORM).serverHost("127.0.0.1")
+                .serverPort(port).simpleAuth().username(PLATFORM).password(SECRET.getBytes(StandardCharsets.UTF_8))
+                .applySimpleAuth().buildAsync();
+        platform.connect().get(10, TimeUnit.SECONDS);
+        for (String kind : TwinTopic.DEVICE_KINDS) {
+            platform.subscribeWith().topicFilter("twins/+/" + kind).qos(MqttQos.AT_LEAST_ONCE)
+                    .callback(DeviceSimulatorBrokerTest::answer).send().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        platform.disconnect().get(10, TimeUnit.SECONDS);
+        broker.stop().get(30, TimeUnit.SECONDS);
+        broker.close();
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(rootLevel);
+        }
+    }
+
+    @Test
+    void aFleetConnectsTakesItsDesiredPropertiesReportsAndSendsTelemetryAtTheDesiredInterval() throws Exception {
+        DeviceSimulator fleet = DeviceSimulator.start(settings("fleet-", 20, "--report-interval", "0.5"));
+        List<String> ids = fleet.twinIds();
+        try {
+            assertThat(fleet.awaitConnected(WAIT)).isTrue();
+            await(() -> ids.stream().allMatch(id -> count(id, "telemetry") >= 5 && count(id, "reported") >= 4));
+
+            SimulatorStats stats = fleet.stats();
+            assertThat(stats.connected()).isEqualTo(20);
+            assertThat(stats.getAccepted()).isEqualTo(20);
+            assertThat(stats.publishFailures()).isZero();
+            assertThat(stats.reportedAccepted()).isGreaterThanOrEqualTo(60);
+            assertThat(stats.reportedRejected()).isZero();
+            assertThat(stats.latencyP50()).isNotNull();
+            for (String id : ids) {
+                assertThat(connectionStates(id)).containsExactly("Connected");
+                assertThat(count(id, "get")).isEqualTo(1);
+                JsonNode first = fromDevices.get(id).stream().filter(m -> m.kind().equals("reported")).findFirst()
+                        .orElseThrow().body();
+                assertThat(first.get("configVersion").asLong()).isEqualTo(2);
+                assertThat(first.get("telemetryInterval").asDouble()).isEqualTo(0.2);
+                assertThat(first.get("state").asText()).isEqualTo("idle");
+                assertThat(first.get("clientToken").asText()).isNotBlank();
+            }
+        } finally {
+            fleet.close();
+        }
+
+        for (String id : ids) {
+            await(() -> connectionStates(id).size() == 2);
+            assertThat(connectionStates(id)).containsExactly("Connected", "Disconnected");
+        }
+        assertThat(fleet.stats().connected()).isZero();
+    }
+
+    @Test
+    void aDeviceRunsADesiredFirmwareUpdateAndIgnoresAStaleNotification() throws Exception {
+        try (DeviceSimulator fleet = DeviceSimulator.start(settings("fw-", 1, "--firmware-step", "0.1"))) {
+            assertThat(fleet.awaitConnected(WAIT)).isTrue();
+            String id = fleet.twinIds().get(0);
+
+            publish(id, "desired", "{'firmwareVersion':'2.0.0','telemetryInterval':0.2,'$version':3}");
+            await(() -> firmwareStatuses(id).contains("Current:2.0.0"));
+            publish(id, "desired", "{'firmwareVersion':'3.0.0','telemetryInterval':0.2,'$version':2}");
+            await(() -> fleet.stats().desiredStale() == 1);
+
+            assertThat(firmwareStatuses(id)).containsSubsequence("Current:1.0.0", "Downloading:2.0.0",
+                    "Applying:2.0.0", "Current:2.0.0");
+            assertThat(firmwareStatuses(id)).noneMatch(status -> status.endsWith("3.0.0"));
+            assertThat(fleet.stats().firmwareUpdates()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aDroppedDeviceFiresItsLastWillAndComesBackWithAFreshGet() throws Exception {
+        try (DeviceSimulator fleet = DeviceSimulator.start(settings("drop-", 1, "--reconnect-delay", "0.2"))) {
+            assertThat(fleet.awaitConnected(WAIT)).isTrue();
+            String id = fleet.twinIds().get(0);
+
+            fleet.connections().get(0).drop();
+            await(() -> fleet.stats().getAccepted() == 2 && count(id, "reported") == 2);
+
+            // The last will, then the birth message of the new connection.
+            assertThat(connectionStates(id)).containsExactly("Connected", "Disconnected", "Connected");
+            assertThat(count(id, "get")).isEqualTo(2);
+            assertThat(fleet.stats().connected()).isEqualTo(1);
+            assertThat(fleet.stats().reconnects()).isEqualTo(1);
+        }
+    }
+
+    private static SimulatorSettings settings(String prefix, int devices, String... options) {
+        return SimulatorSettings.parse("--devices", Integer.toString(devices), "--id-prefix", prefix, "--port",
+                Integer.toString(port), "--device-secret", SECRET, "--no-create", "--state-interval", "0",
+                "--summary-interval", "0", "--seed", "1").with(options);
+    }
+
+    /** The platform's side: answers get with a twin whose desired telemetryInterval is 0.2 s, and reported. */
+    private static void answer(Mqtt5Publish publish) {
+        TwinTopic topic = TwinTopic.parse(publish.getTopic().toString()).orElseThrow();
+        String id = topic.twinId().value();
+        byte[] payload = publish.getPayloadAsBytes();
+        JsonNode body = payload.length == 0 ? json("{}") : json(new String(payload, StandardCharsets.UTF_8));
+        fromDevices.computeIfAbsent(id, k -> new CopyOnWriteArrayList<>()).add(new Message(topic.kind(), body));
+        JsonNode token = body.get("clientToken");
+        if (topic.kind().equals("get")) {
+            ObjectNode twin = json("{'deviceId':'" + id + "','version':1,'properties':{"
+                    + "'desired':{'telemetryInterval':0.2,'$version':2,'$metadata':{}},"
+                    + "'reported':{'$version':1}},'delta':{'telemetryInterval':0.2}}");
+            twin.set("clientToken", token);
+            publish(id, "get/accepted", twin.toString());
+        } else if (topic.kind().equals("reported")) {
+            ObjectNode accepted = json("{'version':2,'reportedVersion':2}");
+            accepted.set("clientToken", token);
+            publish(id, "reported/accepted", accepted.toString());
+        }
+    }
+
+    private static void publish(String id, String kind, String body) {
+        platform.publishWith().topic(new TwinTopic(TwinId.device(id), kind).text()).qos(MqttQos.AT_LEAST_ONCE)
+                .payload(json(body).toString().getBytes(StandardCharsets.UTF_8)).send();
+    }
+
+    private static long count(String id, String kind) {
+        return fromDevices.getOrDefault(id, List.of()).stream().filter(m -> m.kind().equals(kind)).count();
+    }
+
+    /** The states a device published on its connection topic (its birth messages and last will), in order. */
+    private static List<String> connectionStates(String id) {
+        return fromDevices.getOrDefault(id, List.of()).stream().filter(m -> m.kind().equals("connection"))
+                .map(m -> m.body().get("state").asText()).toList();
+    }
+
+    private static List<String> firmwareStatuses(String id) {
+        return fromDevices.getOrDefault(id, List.of()).stream().filter(m -> m.body().has("firmware"))
+                .map(m -> m.body().get("firmware").get("status").asText() + ":"
+                        + m.body().get("firmware").get("version").asText())
+                .toList();
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition met within " + WAIT).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private static <T extends JsonNode> T json(String text) {
+        return SimulatedDeviceTest.json(text);
+    }
+
+    /** The platform's broker rule, reduced to what the simulator needs: see DeviceAuthorisation. */
+    private static final class OwnTopicsOnly implements ExtensionMain {
+
+        private final DeviceKeys keys = new DeviceKeys(SECRET);
+
+        @Override
+        public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
+            SimpleAuthenticator authenticator = (authInput, authOutput) -> {
+                String user = authInput.getConnectPacket().getUserName().orElse("");
+                byte[] password = authInput.getConnectPacket().getPassword().map(OwnTopicsOnly::bytes)
+                        .orElse(new byte[0]);
+                if (user.equals(PLATFORM)) {
+                    authOutput.authenticateSuccessfully();
+                    return;
+                }
+                if (!keys.matches(user, password) || !authInput.getConnectPacket().getClientId().equals(user)) {
+                    authOutput.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "not this device");
+                    return;
+                }
+                ModifiableDefaultPermissions permissions = authOutput.getDefaultPermissions();
+                String prefix = TwinTopic.prefix(TwinId.device(user));
+                for (String kind : TwinTopic.DEVICE_KINDS) {
+                    permissions.add(permission(prefix + kind, TopicPermission.MqttActivity.PUBLISH));
+                }
+                permissions.add(permission(prefix + "#", TopicPermission.MqttActivity.SUBSCRIBE));
+                permissions.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
+                authOutput.authenticateSuccessfully();
+            };
+            Services.securityRegistry().setAuthenticatorProvider(providerInput -> authenticator);
+        }
+
+        @Override
+        public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
+        }
+
+        private static TopicPermission permission(String filter, TopicPermission.MqttActivity activity) {
+            return Builders.topicPermission().topicFilter(filter).activity(activity)
+                    .type(TopicPermission.PermissionType.ALLOW).build();
+        }
+
+        private static byte[] bytes(ByteBuffer buffer) {
+            byte[] copy = new byte[buffer.remaining()];
+            buffer.duplicate().get(copy);
+            return copy;
+        }
+    }
+}

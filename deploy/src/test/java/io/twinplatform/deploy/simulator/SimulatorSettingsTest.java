@@ -1,0 +1,161 @@
+package io.twinplatform.deploy.simulator;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SimulatorSettingsTest {
+
+    private static final String SECRET = "0123456789abcdef-secret";
+
+    @Test
+    void theDefaultsAreTheDocumentedOnes() {
+        SimulatorSettings settings = SimulatorSettings.parse();
+
+        assertThat(settings.devices()).isEqualTo(50);
+        assertThat(settings.twinId(0)).isEqualTo("sim-0001");
+        assertThat(settings.host()).isEqualTo("127.0.0.1");
+        assertThat(settings.port()).isZero();
+        assertThat(settings.deviceSecret()).isNull();
+        assertThat(settings.platformUrl()).isEqualTo(URI.create("http://localhost:8080"));
+        assertThat(settings.createTwins()).isTrue();
+        assertThat(settings.telemetryInterval()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(settings.reportInterval()).isZero();
+        assertThat(settings.stateInterval()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(settings.firmwareStep()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(settings.errorRate()).isZero();
+        assertThat(settings.disconnectRate()).isZero();
+        assertThat(settings.duplicateRate()).isZero();
+        assertThat(settings.summaryInterval()).isEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void readsBothNameValueAndNameEqualsValue() {
+        SimulatorSettings settings = SimulatorSettings.parse("--devices", "10000", "--error-rate=0.25",
+                "--platform-url", "http://platform:9090/", "--no-create", "--host=broker", "--port", "18830",
+                "--device-secret", SECRET, "--id-prefix", "t-", "--first", "101");
+
+        assertThat(settings.devices()).isEqualTo(10_000);
+        assertThat(settings.errorRate()).isEqualTo(0.25);
+        assertThat(settings.platformUrl()).isEqualTo(URI.create("http://platform:9090"));
+        assertThat(settings.createTwins()).isFalse();
+        assertThat(settings.host()).isEqualTo("broker");
+        assertThat(settings.resolvePort()).isEqualTo(18830);
+        assertThat(settings.resolveSecret()).isEqualTo(SECRET);
+        assertThat(settings.twinId(0)).isEqualTo("t-0101");
+    }
+
+    @Test
+    void durationsAreSecondsFractionsIncludedOrCarryAUnit() {
+        SimulatorSettings settings = SimulatorSettings.parse("--report-interval", "0.5", "--telemetry-interval",
+                "250ms", "--state-interval", "5m", "--duration", "1h", "--firmware-step", "3s");
+
+        assertThat(settings.reportInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(settings.telemetryInterval()).isEqualTo(Duration.ofMillis(250));
+        assertThat(settings.stateInterval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(settings.duration()).isEqualTo(Duration.ofHours(1));
+        assertThat(settings.firmwareStep()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void twinIdsHaveAtLeastFourDigitsWhateverTheFleetSize() {
+        SimulatorSettings settings = SimulatorSettings.parse("--devices", "10000");
+
+        assertThat(settings.twinId(49)).isEqualTo("sim-0050");
+        assertThat(settings.twinId(9_998)).isEqualTo("sim-9999");
+        assertThat(settings.twinId(9_999)).isEqualTo("sim-10000");
+    }
+
+    @Test
+    void optionsApplyOnTopOfExistingSettings() {
+        SimulatorSettings base = SimulatorSettings.parse("--devices", "7", "--seed", "3");
+
+        SimulatorSettings changed = base.with("--report-interval", "2");
+
+        assertThat(changed.devices()).isEqualTo(7);
+        assertThat(changed.seed()).isEqualTo(3);
+        assertThat(changed.reportInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(base.reportInterval()).isZero();
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "--devices         | abc     | --devices expects a whole number, got 'abc'",
+            "--devices         | 0       | --devices must be at least 1, got 0",
+            "--error-rate      | 1.5     | --error-rate expects a number between 0 and 1, got '1.5'",
+            "--duplicate-rate  | often   | --duplicate-rate expects a number between 0 and 1, got 'often'",
+            "--disconnect-rate | -0.1    | --disconnect-rate expects a number between 0 and 1, got '-0.1'",
+            "--report-interval | soon    | --report-interval expects seconds that are not negative",
+            "--state-interval  | -5      | --state-interval expects seconds that are not negative",
+            "--firmware-step   | 0       | --firmware-step must be more than 0",
+            "--port            | 70000   | --port must be between 0",
+            "--platform-url    | ftp://x | --platform-url must be an http or https URL",
+            "--device-secret   | short   | --device-secret: the device secret must be at least 16 characters",
+            "--id-prefix       | a/b-    | --id-prefix 'a/b-' does not make valid twin ids",
+            "--connect-rate    | 0       | --connect-rate must be at least 1, got 0",
+    })
+    void aBadValueIsRefusedWithTheOptionAndTheValueInTheMessage(String option, String value, String message) {
+        assertThatThrownBy(() -> SimulatorSettings.parse(option, value))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(message);
+    }
+
+    @Test
+    void anUnknownOptionAMissingValueAndAStrayArgumentAreRefused() {
+        assertThatThrownBy(() -> SimulatorSettings.parse("--device", "5"))
+                .hasMessage("unknown option --device (--help lists the options)");
+        assertThatThrownBy(() -> SimulatorSettings.parse("--devices"))
+                .hasMessageStartingWith("--devices needs a value");
+        assertThatThrownBy(() -> SimulatorSettings.parse("--devices", "--no-create"))
+                .hasMessageStartingWith("--devices needs a value");
+        assertThatThrownBy(() -> SimulatorSettings.parse("50"))
+                .hasMessageStartingWith("unexpected argument '50'");
+        assertThatThrownBy(() -> SimulatorSettings.parse("--no-create=yes"))
+                .hasMessage("--no-create takes no value");
+    }
+
+    @Test
+    void helpIsRecognisedAndTheUsageListsEveryOptionWithItsDefault() {
+        assertThat(SimulatorSettings.isHelp("--devices", "5", "--help")).isTrue();
+        assertThat(SimulatorSettings.isHelp("--devices", "5")).isFalse();
+
+        String usage = SimulatorSettings.usage();
+
+        assertThat(usage).contains("--devices N", "default 50", "--error-rate 0..1", "--disconnect-rate",
+                "--duplicate-rate", "--no-create", "--platform-url URL", "--report-interval SECONDS",
+                "--firmware-step", "--help");
+    }
+
+    @Test
+    void theSecretAndThePortComeFromThePlatformsDataDirectory(@TempDir Path dataDir) throws IOException {
+        Files.createDirectories(dataDir.resolve("mqtt"));
+        Files.writeString(dataDir.resolve("mqtt/device-secret"), "  " + SECRET + "\n");
+        Files.writeString(dataDir.resolve("mqtt/port"), "18831\n");
+
+        SimulatorSettings settings = SimulatorSettings.parse("--data-dir", dataDir.toString());
+
+        assertThat(settings.resolveSecret()).isEqualTo(SECRET);
+        assertThat(settings.resolvePort()).isEqualTo(18831);
+    }
+
+    @Test
+    void withoutAPortFileThePortIs1883AndWithoutASecretTheMessageSaysWhatToDo(@TempDir Path dataDir) {
+        SimulatorSettings settings = SimulatorSettings.parse("--data-dir", dataDir.toString());
+
+        assertThat(settings.resolvePort()).isEqualTo(1883);
+        assertThatThrownBy(settings::resolveSecret)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("device-secret does not exist")
+                .hasMessageContaining("--device-secret");
+    }
+}
