@@ -126,8 +126,4 @@ final class MqttDevice implements AutoCloseable {
         // The broker may have closed the connection already (it does after a refused publish).
         client.disconnect().orTimeout(10, TimeUnit.SECONDS).exceptionally(failure -> null).join();
     }
-
-    static Duration seconds(long n) {
-        return Duration.ofSeconds(n);
-    }
 }

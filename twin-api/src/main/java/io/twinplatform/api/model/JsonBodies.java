@@ -53,7 +53,6 @@ public final class JsonBodies {
         }
     }
 
-    /** A JSON object body. */
     /** The longest {@code clientToken} a device or client may send (AWS shadows' limit). */
     public static final int MAX_CLIENT_TOKEN_BYTES = 64;
 
@@ -75,6 +74,7 @@ public final class JsonBodies {
         return token.asText();
     }
 
+    /** A JSON object body. */
     public static ObjectNode parseObject(byte[] body) {
         return object(parse(body), "$");
     }
