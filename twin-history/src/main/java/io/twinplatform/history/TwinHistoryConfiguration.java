@@ -27,27 +27,10 @@ public class TwinHistoryConfiguration {
     /** The history table's dialect, by {@code twin.history.dialect}; {@code auto} asks the database. */
     @Bean
     HistoryDialect historyDialect(JdbcTemplate jdbc, HistorySettings settings, TransactionTemplate transaction) {
-        boolean timescale = switch (settings.dialect()) {
-            case "native" -> false;
-            case "timescale" -> {
-                if (!timescaleInstalled(jdbc)) {
-                    throw new IllegalStateException("twin.history.dialect=timescale, but the timescaledb extension is"
-                            + " not installed in this database (CREATE EXTENSION timescaledb)");
-                }
-                yield true;
-            }
-            case "auto" -> timescaleInstalled(jdbc);
-            default -> throw new IllegalStateException("twin.history.dialect is auto, native or timescale, not "
-                    + settings.dialect());
-        };
+        boolean timescale = TimescaleChoice.useTimescale(settings.dialect(), jdbc);
         HistoryDialect dialect = timescale ? new TimescaleHistoryDialect(jdbc, settings, transaction)
                 : new NativeHistoryDialect(jdbc, settings, Clock.systemUTC());
         log.info("history table dialect: {}", dialect.name());
         return dialect;
-    }
-
-    private static boolean timescaleInstalled(JdbcTemplate jdbc) {
-        return Boolean.TRUE.equals(jdbc.queryForObject(
-                "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')", Boolean.class));
     }
 }

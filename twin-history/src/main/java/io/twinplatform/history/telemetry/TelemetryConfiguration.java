@@ -1,5 +1,6 @@
 package io.twinplatform.history.telemetry;
 
+import io.twinplatform.history.TimescaleChoice;
 import io.twinplatform.history.HistorySettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,27 +29,10 @@ class TelemetryConfiguration {
     @Bean
     TelemetryDialect telemetryDialect(JdbcTemplate jdbc, HistorySettings history, TelemetrySettings settings,
                                       TransactionTemplate transaction) {
-        boolean timescale = switch (history.dialect()) {
-            case "native" -> false;
-            case "timescale" -> {
-                if (!timescaleInstalled(jdbc)) {
-                    throw new IllegalStateException("twin.history.dialect=timescale, but the timescaledb extension is"
-                            + " not installed in this database (CREATE EXTENSION timescaledb)");
-                }
-                yield true;
-            }
-            case "auto" -> timescaleInstalled(jdbc);
-            default -> throw new IllegalStateException("twin.history.dialect is auto, native or timescale, not "
-                    + history.dialect());
-        };
+        boolean timescale = TimescaleChoice.useTimescale(history.dialect(), jdbc);
         TelemetryDialect dialect = timescale ? new TimescaleTelemetryDialect(jdbc, settings, transaction)
                 : new NativeTelemetryDialect(jdbc, settings, Clock.systemUTC());
         log.info("telemetry table dialect: {}", dialect.name());
         return dialect;
-    }
-
-    private static boolean timescaleInstalled(JdbcTemplate jdbc) {
-        return Boolean.TRUE.equals(jdbc.queryForObject(
-                "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')", Boolean.class));
     }
 }
