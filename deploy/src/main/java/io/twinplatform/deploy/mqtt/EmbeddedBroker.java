@@ -16,18 +16,16 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The default run's MQTT broker: HiveMQ Community Edition, embedded, with in-memory persistence and
  * {@link DeviceAuthorisation}. Its files live in {@code <TWIN_DATA_DIR>/mqtt}: {@code device-secret} (made on first
  * start unless {@code twin.mqtt.device-secret} is set) and {@code port}, the port it listens on, which the simulator
- * reads. One per JVM (HiveMQ keeps process-wide state).
+ * reads.
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
-    private static final AtomicBoolean RUNNING = new AtomicBoolean();
     /**
      * Messages the broker holds for one client (or one shared subscription) beyond those in flight. HiveMQ's default
      * (1,000) drops device reports during a burst while the platform works through its backlog; a fleet's burst is
@@ -54,10 +52,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         this.deviceKeys = deviceKeys;
     }
 
-    static EmbeddedBroker start(MqttSettings settings, Path dataDir) {
-        if (!RUNNING.compareAndSet(false, true)) {
-            throw new IllegalStateException("an embedded MQTT broker already runs in this JVM");
-        }
+    /** Starts a broker with its files under {@code dataDir/mqtt} and the platform's device authorisation. */
+    public static EmbeddedBroker start(MqttSettings settings, Path dataDir) {
         try {
             Path home = dataDir.resolve("mqtt").toAbsolutePath();
             Path conf = Files.createDirectories(home.resolve("conf"));
@@ -99,10 +95,8 @@ public final class EmbeddedBroker implements AutoCloseable {
                     settings.deviceSecret().isBlank() ? home.resolve("device-secret") : "twin.mqtt.device-secret");
             return new EmbeddedBroker(hivemq, port, platformPassword, keys);
         } catch (IOException e) {
-            RUNNING.set(false);
             throw new UncheckedIOException("could not prepare the embedded MQTT broker's files", e);
         } catch (Exception e) {
-            RUNNING.set(false);
             throw new IllegalStateException("the embedded MQTT broker did not start", e);
         }
     }
@@ -123,12 +117,8 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        try {
-            hivemq.stop().get(30, TimeUnit.SECONDS);
-            hivemq.close();
-        } finally {
-            RUNNING.set(false);
-        }
+        hivemq.stop().get(30, TimeUnit.SECONDS);
+        hivemq.close();
     }
 
     /** {@code wanted} when it is free, else (with a log line) any free port; 0 asks for any free port. */

@@ -8,21 +8,8 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import com.hivemq.embedded.EmbeddedExtension;
-import com.hivemq.embedded.EmbeddedHiveMQ;
-import com.hivemq.extension.sdk.api.ExtensionMain;
-import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
-import com.hivemq.extension.sdk.api.auth.parameter.TopicPermission;
-import com.hivemq.extension.sdk.api.packets.auth.DefaultAuthorizationBehaviour;
-import com.hivemq.extension.sdk.api.packets.auth.ModifiableDefaultPermissions;
-import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
-import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
-import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
-import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
-import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
-import com.hivemq.extension.sdk.api.services.Services;
-import com.hivemq.extension.sdk.api.services.builder.Builders;
-import io.twinplatform.api.device.DeviceKeys;
+import io.twinplatform.deploy.mqtt.EmbeddedBroker;
+import io.twinplatform.deploy.mqtt.MqttSettings;
 import io.twinplatform.api.device.TwinTopic;
 import io.twinplatform.api.twin.TwinId;
 import org.junit.jupiter.api.AfterAll;
@@ -32,10 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.ServerSocket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,8 +32,8 @@ import java.util.function.BooleanSupplier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The simulator's MQTT side against a real broker (HiveMQ CE in this JVM, with the platform's rule that a device
- * may publish only its own {@code reported}, {@code get}, {@code connection} and {@code telemetry} topics and
+ * The simulator's MQTT side against the platform's own embedded broker (HiveMQ CE in this JVM, with its rule that a
+ * device may publish only its own {@code reported}, {@code get}, {@code connection} and {@code telemetry} topics and
  * subscribe only under its own twin) and a stand-in for the platform that answers {@code get} and {@code reported}
  * as docs/devices.md says. The platform itself is the end-to-end tests' business.
  */
@@ -61,7 +45,7 @@ class DeviceSimulatorBrokerTest {
 
     @TempDir
     static Path home;
-    private static EmbeddedHiveMQ broker;
+    private static EmbeddedBroker broker;
     private static int port;
     private static Mqtt5AsyncClient platform;
     private static Level rootLevel;
@@ -77,31 +61,12 @@ class DeviceSimulatorBrokerTest {
             rootLevel = context.getLogger(Logger.ROOT_LOGGER_NAME).getLevel();
             context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
         }
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        Path conf = Files.createDirectories(home.resolve("conf"));
-        Files.writeString(conf.resolve("config.xml"), """
-                <?xml version="1.0"?>
-                <hivemq>
-                  <listeners><tcp-listener><port>%d</port><bind-address>127.0.0.1</bind-address></tcp-listener></listeners>
-                  <persistence><mode>in-memory</mode></persistence>
-                  <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
-                </hivemq>
-                """.formatted(port));
-        broker = EmbeddedHiveMQ.builder()
-                .withConfigurationFolder(conf)
-                .withDataFolder(Files.createDirectories(home.resolve("data")))
-                .withExtensionsFolder(Files.createDirectories(home.resolve("extensions")))
-                .withoutLoggingBootstrap()
-                .withEmbeddedExtension(EmbeddedExtension.builder().withId("devices-only-their-own-topics")
-                        .withName("devices only their own topics").withVersion("1").withPriority(1000)
-                        .withStartPriority(1000).withExtensionMain(new OwnTopicsOnly()).build())
-                .build();
-        broker.start().get(60, TimeUnit.SECONDS);
+        broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, "", "", "", SECRET), home);
+        port = broker.port();
 
         platform = MqttClient.builder().useMqttVersion5().identifier(PLATFORM).serverHost("127.0.0.1")
-                .serverPort(port).simpleAuth().username(PLATFORM).password(SECRET.getBytes(StandardCharsets.UTF_8))
+                .serverPort(port).simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
+                .password(broker.platformPassword().getBytes(StandardCharsets.UTF_8))
                 .applySimpleAuth().buildAsync();
         platform.connect().get(10, TimeUnit.SECONDS);
         for (String kind : TwinTopic.DEVICE_KINDS) {
@@ -113,7 +78,6 @@ class DeviceSimulatorBrokerTest {
     @AfterAll
     static void stop() throws Exception {
         platform.disconnect().get(10, TimeUnit.SECONDS);
-        broker.stop().get(30, TimeUnit.SECONDS);
         broker.close();
         if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
             context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(rootLevel);
@@ -250,52 +214,5 @@ class DeviceSimulatorBrokerTest {
 
     private static <T extends JsonNode> T json(String text) {
         return SimulatedDeviceTest.json(text);
-    }
-
-    /** The platform's broker rule, reduced to what the simulator needs: see DeviceAuthorisation. */
-    private static final class OwnTopicsOnly implements ExtensionMain {
-
-        private final DeviceKeys keys = new DeviceKeys(SECRET);
-
-        @Override
-        public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
-            SimpleAuthenticator authenticator = (authInput, authOutput) -> {
-                String user = authInput.getConnectPacket().getUserName().orElse("");
-                byte[] password = authInput.getConnectPacket().getPassword().map(OwnTopicsOnly::bytes)
-                        .orElse(new byte[0]);
-                if (user.equals(PLATFORM)) {
-                    authOutput.authenticateSuccessfully();
-                    return;
-                }
-                if (!keys.matches(user, password) || !authInput.getConnectPacket().getClientId().equals(user)) {
-                    authOutput.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "not this device");
-                    return;
-                }
-                ModifiableDefaultPermissions permissions = authOutput.getDefaultPermissions();
-                String prefix = TwinTopic.prefix(TwinId.device(user));
-                for (String kind : TwinTopic.DEVICE_KINDS) {
-                    permissions.add(permission(prefix + kind, TopicPermission.MqttActivity.PUBLISH));
-                }
-                permissions.add(permission(prefix + "#", TopicPermission.MqttActivity.SUBSCRIBE));
-                permissions.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
-                authOutput.authenticateSuccessfully();
-            };
-            Services.securityRegistry().setAuthenticatorProvider(providerInput -> authenticator);
-        }
-
-        @Override
-        public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
-        }
-
-        private static TopicPermission permission(String filter, TopicPermission.MqttActivity activity) {
-            return Builders.topicPermission().topicFilter(filter).activity(activity)
-                    .type(TopicPermission.PermissionType.ALLOW).build();
-        }
-
-        private static byte[] bytes(ByteBuffer buffer) {
-            byte[] copy = new byte[buffer.remaining()];
-            buffer.duplicate().get(copy);
-            return copy;
-        }
     }
 }
