@@ -2,11 +2,13 @@ package io.twinplatform.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -150,6 +152,14 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
                 .isInstanceOf(CompletionException.class).hasCauseInstanceOf(Mqtt5ConnAckException.class);
         assertThatThrownBy(() -> MqttDevice.connect("127.0.0.1", broker.port(), theirs, null))
                 .hasCauseInstanceOf(Mqtt5ConnAckException.class);
+        // The right key, but a client id other than the twin id.
+        assertThatThrownBy(() -> Mqtt5Client.builder().identifier(mine + "-other")
+                .serverHost("127.0.0.1").serverPort(broker.port()).simpleAuth().username(mine)
+                .password(broker.deviceKeys().password(mine).getBytes(StandardCharsets.UTF_8))
+                .applySimpleAuth().buildBlocking().connect())
+                .isInstanceOf(Mqtt5ConnAckException.class)
+                .satisfies(e -> assertThat(((Mqtt5ConnAckException) e).getMqttMessage().getReasonCode().name())
+                        .isEqualTo("CLIENT_IDENTIFIER_NOT_VALID"));
     }
 
     @Test
