@@ -1,16 +1,15 @@
 package io.twinplatform.deploy;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import javax.sql.DataSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -61,16 +60,17 @@ class EmbeddedDatabaseConfiguration {
         }
     }
 
+    /**
+     * The pool over the embedded server, configured by {@code spring.datasource.hikari.*} like a configured
+     * database's (pool size, the connection and driver timeouts, batched inserts: see application.yml).
+     */
     @Bean
-    DataSource dataSource(EmbeddedPostgres postgres,
-                          @Value("${spring.datasource.hikari.maximum-pool-size:20}") int poolSize) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
-        config.setUsername("postgres");
-        config.setMaximumPoolSize(poolSize);
-        config.setPoolName("twin-embedded");
-        // JDBC batches of INSERTs travel as multi-row INSERTs (one statement per 128 rows instead of one per row).
-        config.addDataSourceProperty("reWriteBatchedInserts", "true");
-        return new HikariDataSource(config);
+    @ConfigurationProperties("spring.datasource.hikari")
+    HikariDataSource dataSource(EmbeddedPostgres postgres) {
+        HikariDataSource dataSource = new HikariDataSource();
+        dataSource.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
+        dataSource.setUsername("postgres");
+        dataSource.setPoolName("twin-embedded");
+        return dataSource;
     }
 }

@@ -3,8 +3,13 @@ package io.twinplatform.deploy;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.dao.TransientDataAccessResourceException;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -19,13 +24,26 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 
 /**
  * Turns every failure into {@code application/problem+json}: {@code type}, {@code title}, {@code status},
  * {@code detail}, a stable {@code code}, and {@code path} (the JSON path at fault) or {@code position} (the offset
- * of a JSON syntax error) where they apply. No stack trace reaches a client; an unexpected failure is logged here
- * and answered 500 without its message.
+ * of a JSON syntax error) where they apply. No stack trace reaches a client.
+ * <p>
+ * A database that did not answer in time, refused the connection or went away is {@code 503 databaseUnavailable}
+ * with {@code Retry-After} ({@code twin.database.retry-after}); any other unexpected failure is logged here and
+ * answered {@code 500 internal} without its message. Neither claims that nothing was written unless the request
+ * was a read: a write that timed out waiting for its commit's answer may have been applied all the same, so the
+ * detail says how to find out (read the version) and how to repeat safely (the same {@code If-Match} or
+ * {@code Idempotency-Key}).
  */
 @RestControllerAdvice
 class ProblemResponses {
@@ -33,9 +51,19 @@ class ProblemResponses {
     private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
     private static final MediaType PROBLEM = MediaType.APPLICATION_PROBLEM_JSON;
     private static final String TYPE_BASE = TwinError.TYPE_BASE;
+    private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
+    private static final String UNKNOWN_OUTCOME = "whether the write was applied is unknown: read what it writes (a"
+            + " twin's version and etag show whether it changed), or send it again with the same If-Match or"
+            + " Idempotency-Key, which keeps a repeat from applying twice";
+
+    private final long retryAfterSeconds;
+
+    ProblemResponses(DatabaseSettings database) {
+        this.retryAfterSeconds = Math.max(1, database.retryAfter().toSeconds());
+    }
 
     @ExceptionHandler(Exception.class)
-    ResponseEntity<ProblemDetail> handle(Exception failure) {
+    ResponseEntity<ProblemDetail> handle(Exception failure, HttpServletRequest request) {
         TwinException twin = TwinException.find(failure);
         if (twin != null) {
             return problem(twin.error());
@@ -66,12 +94,60 @@ class ProblemResponses {
             detail.setProperty("code", "methodNotAllowed");
             return ResponseEntity.status(HttpStatus.METHOD_NOT_ALLOWED).contentType(PROBLEM).body(detail);
         }
+        boolean read = READS.contains(request.getMethod());
+        if (databaseUnavailable(failure)) {
+            log.warn("the database did not answer {} {}: {}", request.getMethod(), request.getRequestURI(),
+                    deepest(failure).toString());
+            ProblemDetail detail = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+                    "the database did not answer in time or is unavailable; try again in " + retryAfterSeconds
+                            + " s. " + (read ? "Nothing was written (a read)." : "If this was a write, " + UNKNOWN_OUTCOME + "."));
+            detail.setType(URI.create(TYPE_BASE + "databaseUnavailable"));
+            detail.setTitle("Service unavailable");
+            detail.setProperty("code", "databaseUnavailable");
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).contentType(PROBLEM)
+                    .header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds)).body(detail);
+        }
         log.error("unexpected failure", failure);
         ProblemDetail detail = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
-                "the platform failed to handle this request; nothing was written unless the twin's version changed");
+                "the platform failed to handle this request; " + (read ? "nothing was written (a read)" : UNKNOWN_OUTCOME));
         detail.setType(URI.create(TYPE_BASE + "internal"));
         detail.setProperty("code", "internal");
         return ResponseEntity.internalServerError().contentType(PROBLEM).body(detail);
+    }
+
+    /**
+     * Whether {@code failure} (or any cause) says the database did not answer in time, could not be reached, or
+     * ended the connection: a connection failure (SQL state class {@code 08}: the driver's socket timeout, a refused
+     * or broken connection), no pooled connection within the pool's wait, a statement cancelled by a timeout
+     * ({@code 57014}), a server shutting down or starting ({@code 57P01}-{@code 57P03}) or out of connections
+     * ({@code 53300}). Every one of these ends once the database answers again, so a retry can succeed.
+     */
+    static boolean databaseUnavailable(Throwable failure) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Throwable cause = failure; cause != null && seen.add(cause); cause = cause.getCause()) {
+            if (cause instanceof SQLTransientConnectionException || cause instanceof SocketTimeoutException
+                    || cause instanceof ConnectException || cause instanceof QueryTimeoutException
+                    || cause instanceof DataAccessResourceFailureException
+                    || cause instanceof TransientDataAccessResourceException) {
+                return true;
+            }
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                if (state.startsWith("08") || state.equals("57014") || state.startsWith("57P0") || state.equals("53300")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static Throwable deepest(Throwable failure) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Throwable deepest = failure;
+        while (deepest.getCause() != null && seen.add(deepest)) {
+            deepest = deepest.getCause();
+        }
+        return deepest;
     }
 
     /** The HTTP form of {@link TwinError#toProblem()}, which MQTT sends as it is. */

@@ -255,7 +255,9 @@ class DeviceInbound {
         problem.put("title", noReadSide ? "Service unavailable" : "Internal error");
         problem.put("status", noReadSide ? 503 : 500);
         problem.put("detail", noReadSide ? "no read side runs with this instance; try again"
-                : "the platform failed to handle this message; nothing was written unless the twin's version changed");
+                : "get".equals(topic.kind()) ? "the platform failed to handle this message; nothing was written (a read)"
+                : "the platform failed to handle this message; whether it was applied is unknown: read the twin (…/get)"
+                        + " to see its version, or send it again with the same clientToken, which makes a repeat a no-op");
         problem.put("code", code);
         if (!noReadSide) {
             log.error("device message on {} failed", topic.text(), failure);

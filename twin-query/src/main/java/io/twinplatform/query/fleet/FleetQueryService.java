@@ -21,6 +21,7 @@ import io.twinplatform.api.history.HistoryHorizon;
 import org.axonframework.messaging.responsetypes.ResponseTypes;
 import org.axonframework.queryhandling.NoHandlerForQueryException;
 import org.axonframework.queryhandling.QueryGateway;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -42,6 +43,9 @@ import java.util.List;
  */
 @Service
 public class FleetQueryService {
+
+    /** How much longer than its statement timeout a fleet query waits for the server to say anything. */
+    private static final Duration NETWORK_MARGIN = Duration.ofSeconds(5);
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate readOnly;
@@ -150,6 +154,14 @@ public class FleetQueryService {
     private List<Row> execute(CompiledQuery compiled, Duration timeout) {
         try {
             return readOnly.execute(status -> {
+                // The server answers within the statement timeout (the result, or the cancellation): the connection
+                // may stay silent that long, plus a margin, whatever shorter wait the caller's thread has (an HTTP
+                // request's twin.database.request-timeout). The pool restores the connection's own wait afterwards.
+                jdbc.execute((ConnectionCallback<Void>) connection -> {
+                    connection.setNetworkTimeout(Runnable::run,
+                            (int) Math.min(Integer.MAX_VALUE, timeout.plus(NETWORK_MARGIN).toMillis()));
+                    return null;
+                });
                 // A plan made for these literals: a generic plan (which the driver's server-side prepared
                 // statements would get after five runs) cannot see how selective a containment test is and may
                 // walk the whole primary key instead of asking the GIN index.
