@@ -1,10 +1,12 @@
 package io.twinplatform.deploy;
 
+import com.zaxxer.hikari.HikariDataSource;
 import io.twinplatform.deploy.TwinHttp.Reply;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import javax.sql.DataSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -87,6 +89,16 @@ class ExternalPostgresTest {
             assertThat(again.status()).isEqualTo(201);
             assertThat(again.version()).isEqualTo(4);
             assertThat(http.get("/actuator/health").json().path("status").asText()).isEqualTo("UP");
+
+            // The configured database gets the same waits as the embedded one (a frozen server fails fast).
+            HikariDataSource pool = app.getBean(DataSource.class).unwrap(HikariDataSource.class);
+            assertThat(pool.getConnectionTimeout()).isEqualTo(3000);
+            assertThat(pool.getDataSourceProperties()).containsEntry("socketTimeout", "10")
+                    .containsEntry("connectTimeout", "5");
+            try (Connection connection = app.getBean(DataSource.class).getConnection()) {
+                assertThat(connection.getNetworkTimeout()).as("outside a request: background-timeout")
+                        .isEqualTo(600_000);
+            }
         } finally {
             admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             TestDataDirs.delete(dataDir);
