@@ -13,7 +13,7 @@ import java.util.List;
  * {@code spring.datasource.hikari.connection-timeout}.
  *
  * @param requestTimeout    the longest an HTTP request waits for any answer from the database before it fails with
- *                          {@code 503 databaseUnavailable} (default 5 s: fifty times the p99 of the slowest
+ *                          {@code 503 databaseUnavailable} (default 5 s: some forty times the p99 of the slowest
  *                          interactive read measured in docs/performance.md). The connection is closed then; a write
  *                          whose commit was sent may still be applied by the server afterwards
  * @param backgroundTimeout the same for everything else: event processors and replays, migrations at start, jobs,
