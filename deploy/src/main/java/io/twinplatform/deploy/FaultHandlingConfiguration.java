@@ -30,14 +30,27 @@ class FaultHandlingConfiguration {
         }
     }
 
-    /** Skips the events of a twin the processor has quarantined. */
-    private record Quarantine(String processor, ObjectProvider<ProjectionFaults> faults)
-            implements MessageHandlerInterceptor<EventMessage<?>> {
+    /** Skips the events of a twin the processor has quarantined (an in-memory look-up per event). */
+    private static final class Quarantine implements MessageHandlerInterceptor<EventMessage<?>> {
+
+        private final String processor;
+        private final ObjectProvider<ProjectionFaults> provider;
+        private volatile ProjectionFaults faults;
+
+        Quarantine(String processor, ObjectProvider<ProjectionFaults> provider) {
+            this.processor = processor;
+            this.provider = provider;
+        }
 
         @Override
         public Object handle(UnitOfWork<? extends EventMessage<?>> unitOfWork, InterceptorChain chain) throws Exception {
+            ProjectionFaults known = faults;
+            if (known == null) {
+                known = provider.getObject();
+                faults = known;
+            }
             if (unitOfWork.getMessage() instanceof DomainEventMessage<?> event
-                    && faults.getObject().quarantined(processor, event.getAggregateIdentifier())) {
+                    && known.quarantined(processor, event.getAggregateIdentifier())) {
                 return null;
             }
             return chain.proceed();

@@ -31,7 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * A <em>fault</em> is a twin that an isolated projection ({@link ProjectionIsolation}) failed to project: the
  * projection skips that twin's events from the failed one on (quarantine) and goes on with every other twin. Faults
  * are kept in {@code projection_fault} (they survive a restart, so the twin stays quarantined) and in memory (the
- * check runs for every event). A fault holds where the event is and what went wrong, never payload values.
+ * check runs for every event). A fault holds where the event is and what went wrong, never payload values. The
+ * memory is this process's: a second process running the same projections reads the table when it starts.
  * <p>
  * A <em>stall</em> is a batch that a processor which cannot skip events (the audit chain, the Kafka stream, the
  * configuration applier, sagas) keeps retrying with back-off: kept in memory only, and forgotten once none of the

@@ -162,6 +162,33 @@ class ProjectionFaultsTest {
         assertThat(http.get("/twins/" + twin).json().at("/tags/step").asInt()).isEqualTo(4);
     }
 
+    @Test
+    void aProcessorThatMustNotSkipAnEventRetriesVisiblyAndResumesByItself() throws Exception {
+        JdbcTemplate jdbc = app.getBean(JdbcTemplate.class);
+        String trigger = "refuse_" + UUID.randomUUID().toString().replace("-", "");
+        jdbc.execute("CREATE FUNCTION " + trigger + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                + " RAISE EXCEPTION 'refused for the test' USING ERRCODE = 'check_violation'; END $$");
+        jdbc.execute("CREATE TRIGGER " + trigger + " BEFORE INSERT ON event_chain FOR EACH ROW EXECUTE FUNCTION "
+                + trigger + "()");
+        String twin;
+        try {
+            twin = create("{'tags':{'kind':'chained-late'}}");
+            JsonNode health = awaitHealth(h -> h.at("/components/projectionFaults/details/audit-chain/stalled")
+                    .has("error"));
+            JsonNode stalled = health.at("/components/projectionFaults/details/audit-chain/stalled");
+            assertThat(stalled.get("error").asText()).contains("23514");
+            assertThat(stalled.get("eventId").asText()).isNotEmpty();
+            // Nothing is skipped in a hash chain; the twin itself is served all the same.
+            assertThat(http.get("/twins/" + twin).status()).isEqualTo(200);
+        } finally {
+            jdbc.execute("DROP TRIGGER " + trigger + " ON event_chain");
+            jdbc.execute("DROP FUNCTION " + trigger + "()");
+        }
+        awaitHealth(h -> h.at("/components/projectionFaults/details/audit-chain").isMissingNode());
+        Long chained = jdbc.queryForObject("SELECT count(*) FROM event_chain WHERE twin_id = ?", Long.class, twin);
+        assertThat(chained).isEqualTo(1);
+    }
+
     private static String create(String body) {
         String id = TwinHttp.newDeviceId();
         TwinHttp.Reply created = http.put("/twins/" + id, q(body));
