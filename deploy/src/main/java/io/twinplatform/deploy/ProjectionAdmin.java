@@ -52,6 +52,9 @@ class ProjectionAdmin implements DisposableBean {
      */
     private static final Set<String> NOT_REPLAYABLE = Set.of("audit-chain", KafkaPublisher.PROCESSOR);
 
+    /** Faults listed per projection, oldest first; {@code quarantinedTwins} counts them all. */
+    private static final int LISTED_FAULTS = 100;
+
     /** A replay: when it started, the store's head then, and when it was first seen finished. */
     private record Replay(Instant started, long head, Instant finished) {
     }
@@ -80,8 +83,9 @@ class ProjectionAdmin implements DisposableBean {
             + " and during a replay done/total, events per second and ETA",
             description = "`faults` lists the twins the projection has quarantined: it failed one of their events"
                     + " (processor, twinId, sequenceNumber, eventId, globalIndex, eventType, error without values,"
-                    + " first/last failure, attempts) and skips their events from that one on, while every other twin"
-                    + " goes on; the twin reads at its last good version. `stalled` names a batch a processor that"
+                    + " first/last failure, attempts; the oldest 100, `quarantinedTwins` counts all) and skips their"
+                    + " events from that one on, while every other twin goes on; the twin reads at its last good"
+                    + " version. `stalled` names a batch a processor that"
                     + " cannot skip events (audit-chain, twin-kafka, the configuration applier, sagas) keeps retrying"
                     + " with back-off. Both also show in /actuator/health (DEGRADED) and the gauge"
                     + " twin.projection.faults.")
@@ -182,7 +186,7 @@ class ProjectionAdmin implements DisposableBean {
         }
         List<ProjectionFaults.Fault> open = faults.faults(processor.getName());
         view.put("quarantinedTwins", open.size());
-        view.put("faults", open.stream().map(ProjectionFaults.Fault::view).toList());
+        view.put("faults", open.stream().limit(LISTED_FAULTS).map(ProjectionFaults.Fault::view).toList());
         faults.stall(processor).ifPresent(stall -> view.put("stalled", stall.view()));
         return view;
     }

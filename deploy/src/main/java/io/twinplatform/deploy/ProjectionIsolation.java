@@ -118,10 +118,14 @@ class ProjectionIsolation {
     /**
      * Projects the quarantined twin's events again, from the one that failed to the latest, with the processor
      * stopped meanwhile (so no batch of its own writes the twin at the same time); clears the fault if they all
-     * pass. The processor is started again afterwards if it ran before.
+     * pass. The processor is started again afterwards if it ran before. One retry at a time.
      */
-    Retry retry(String name, String twinId) {
-        ProjectionFaults.Fault fault = faults.find(name, twinId).orElseThrow();
+    synchronized Retry retry(String name, String twinId) {
+        ProjectionFaults.Fault fault = faults.find(name, twinId).orElse(null);
+        if (fault == null) {
+            // Cleared meanwhile (a replay, or another retry).
+            return new Retry(true, null);
+        }
         AbstractEventProcessor processor = processing.eventProcessor(name, AbstractEventProcessor.class).orElseThrow();
         StreamingEventProcessor streaming = (StreamingEventProcessor) processor;
         boolean running = streaming.isRunning();
