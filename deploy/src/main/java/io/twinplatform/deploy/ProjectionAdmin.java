@@ -34,9 +34,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Rebuilds a projection from the event store on demand, while writes go on: {@code POST
- * /admin/projections/{name}/replay} resets the processor's tokens (its reset handler empties its tables) and
- * restarts it; {@code GET /admin/projections} shows each streaming processor's position, and during a replay
- * done/total, rate and ETA, which the log also shows every five seconds.
+ * /admin/projections/{name}/replay} resets the processor's tokens (its reset handler empties its tables), forgets
+ * its faults (the replay finds them again without stopping) and restarts it; {@code GET /admin/projections} shows
+ * each streaming processor's position, its faults (quarantined twins, see {@link ProjectionIsolation}) and a batch
+ * it keeps retrying, and during a replay done/total, rate and ETA, which the log also shows every five seconds.
+ * {@code POST /admin/projections/{name}/faults/{twinId}/retry} projects a quarantined twin again once its cause is
+ * removed.
  */
 @RestController
 @Tag(name = "admin", description = "Operating the platform's projections")
@@ -49,12 +52,17 @@ class ProjectionAdmin implements DisposableBean {
      */
     private static final Set<String> NOT_REPLAYABLE = Set.of("audit-chain", KafkaPublisher.PROCESSOR);
 
+    /** Faults listed per projection, oldest first; {@code quarantinedTwins} counts them all. */
+    private static final int LISTED_FAULTS = 100;
+
     /** A replay: when it started, the store's head then, and when it was first seen finished. */
     private record Replay(Instant started, long head, Instant finished) {
     }
 
     private final EventProcessingConfiguration processing;
     private final JdbcTemplate jdbc;
+    private final ProjectionFaults faults;
+    private final ProjectionIsolation isolation;
     private final Map<String, Replay> replays = new ConcurrentHashMap<>();
     private final ScheduledExecutorService progressLog = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "projection-replay-progress");
@@ -62,14 +70,25 @@ class ProjectionAdmin implements DisposableBean {
         return thread;
     });
 
-    ProjectionAdmin(EventProcessingConfiguration processing, JdbcTemplate jdbc) {
+    ProjectionAdmin(EventProcessingConfiguration processing, JdbcTemplate jdbc, ProjectionFaults faults,
+                    ProjectionIsolation isolation) {
         this.processing = processing;
         this.jdbc = jdbc;
+        this.faults = faults;
+        this.isolation = isolation;
         progressLog.scheduleAtFixedRate(this::logProgress, 5, 5, TimeUnit.SECONDS);
     }
 
-    @Operation(summary = "Every projection (streaming event processor): running, replaying, position, and during a"
-            + " replay done/total, events per second and ETA")
+    @Operation(summary = "Every projection (streaming event processor): running, replaying, position, its faults,"
+            + " and during a replay done/total, events per second and ETA",
+            description = "`faults` lists the twins the projection has quarantined: it failed one of their events"
+                    + " (processor, twinId, sequenceNumber, eventId, globalIndex, eventType, error without values,"
+                    + " first/last failure, attempts; the oldest 100, `quarantinedTwins` counts all) and skips their"
+                    + " events from that one on, while every other twin goes on; the twin reads at its last good"
+                    + " version. `stalled` names a batch a processor that"
+                    + " cannot skip events (audit-chain, twin-kafka, the configuration applier, sagas) keeps retrying"
+                    + " with back-off. Both also show in /actuator/health (DEGRADED) and the gauge"
+                    + " twin.projection.faults.")
     @GetMapping("/admin/projections")
     Map<String, Object> projections() {
         long head = head();
@@ -81,7 +100,8 @@ class ProjectionAdmin implements DisposableBean {
     }
 
     @Operation(summary = "Rebuild a projection from the event store; writes go on meanwhile (202, progress at"
-            + " GET /admin/projections)")
+            + " GET /admin/projections)", description = "The projection's faults are forgotten first; an event it"
+            + " still fails is quarantined again during the replay, which goes on to the end.")
     @PostMapping("/admin/projections/{name}/replay")
     @ResponseStatus(HttpStatus.ACCEPTED)
     Map<String, Object> replay(@PathVariable String name) {
@@ -102,10 +122,39 @@ class ProjectionAdmin implements DisposableBean {
             throw new IllegalStateException("could not stop " + name + " for its replay", e);
         }
         streaming.resetTokens();
+        faults.clear(name);
         replays.put(name, new Replay(Instant.now(), head(), null));
         streaming.start();
         log.info("replay of {} started: rebuilding from the first of {} events", name, head());
         return describe(streaming, head());
+    }
+
+    @Operation(summary = "Project a quarantined twin again, once the cause of its fault is removed",
+            description = "Stops the projection briefly (its other twins wait a moment), projects the twin's events"
+                    + " from the one that failed to the latest, and starts it again. 200 with `cleared: true` lifts"
+                    + " the quarantine; 409 `faultPersists` names the event and error met again (the twin stays"
+                    + " quarantined). 404 when the projection has no fault for this twin.")
+    @PostMapping("/admin/projections/{name}/faults/{twinId}/retry")
+    Map<String, Object> retry(@PathVariable String name, @PathVariable String twinId) {
+        processing.eventProcessor(name).orElseThrow(() -> new TwinException(
+                TwinError.of(ErrorKind.NOT_FOUND, "projectionNotFound", "there is no projection named " + name
+                        + "; GET /admin/projections lists them")));
+        if (faults.find(name, twinId).isEmpty()) {
+            throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "faultNotFound", name
+                    + " has no fault for twin " + twinId + "; GET /admin/projections lists the faults"));
+        }
+        ProjectionIsolation.Retry retry = isolation.retry(name, twinId);
+        if (!retry.cleared()) {
+            ProjectionFaults.Fault fault = retry.fault();
+            throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "faultPersists", name + " failed twin " + twinId
+                    + " again at event " + fault.eventId() + " (" + fault.eventType() + ", sequence number "
+                    + fault.sequenceNumber() + "): " + fault.error() + "; the twin stays quarantined"));
+        }
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("processor", name);
+        view.put("twinId", twinId);
+        view.put("cleared", true);
+        return view;
     }
 
     private Map<String, Object> describe(StreamingEventProcessor processor, long head) {
@@ -135,6 +184,10 @@ class ProjectionAdmin implements DisposableBean {
                 view.put("finishedAfterSeconds", Math.round(seconds));
             }
         }
+        List<ProjectionFaults.Fault> open = faults.faults(processor.getName());
+        view.put("quarantinedTwins", open.size());
+        view.put("faults", open.stream().limit(LISTED_FAULTS).map(ProjectionFaults.Fault::view).toList());
+        faults.stall(processor).ifPresent(stall -> view.put("stalled", stall.view()));
         return view;
     }
 
