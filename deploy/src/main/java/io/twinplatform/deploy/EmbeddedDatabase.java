@@ -135,6 +135,7 @@ final class EmbeddedDatabase implements AutoCloseable {
     public void close() throws IOException {
         try {
             postgres.close();
+            log.info("embedded PostgreSQL stopped");
         } finally {
             if (watchdog != null) {
                 watchdog.getOutputStream().close();

@@ -46,6 +46,7 @@ final class DeviceChannelShutdown implements SmartLifecycle {
                 log.warn("the embedded MQTT broker did not stop cleanly", e);
             }
         }
+        log.info("device channel closed{}", broker != null ? " and embedded MQTT broker stopped" : "");
     }
 
     @Override
