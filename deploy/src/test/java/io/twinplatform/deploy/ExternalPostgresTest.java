@@ -2,7 +2,6 @@ package io.twinplatform.deploy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.twinplatform.deploy.TwinHttp.Reply;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -68,7 +67,7 @@ class ExternalPostgresTest {
                 "spring.datasource.url=jdbc:postgresql://" + HOST + ":" + PORT + "/" + database,
                 "spring.datasource.username=" + USER,
                 "spring.datasource.password=" + PASSWORD)) {
-            assertThat(app.getBeansOfType(EmbeddedPostgres.class)).as("no embedded PostgreSQL").isEmpty();
+            assertThat(app.getBeansOfType(EmbeddedDatabase.class)).as("no embedded PostgreSQL").isEmpty();
             assertThat(Files.exists(dataDir.resolve("postgres"))).isFalse();
 
             TwinHttp http = RestartKeepsTwinsTest.client(app);

@@ -3,6 +3,7 @@ package io.twinplatform.deploy.mqtt;
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import io.twinplatform.api.device.DeviceKeys;
+import io.twinplatform.deploy.SecretFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,18 +11,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The default run's MQTT broker: HiveMQ Community Edition, embedded, with in-memory persistence and
- * {@link DeviceAuthorisation}. Its files live in {@code <TWIN_DATA_DIR>/mqtt}: {@code device-secret} (made on first
- * start unless {@code twin.mqtt.device-secret} is set) and {@code port}, the port it listens on, which the simulator
- * reads.
+ * {@link DeviceAuthorisation}. Its files live in {@code <TWIN_DATA_DIR>/mqtt} (0700): {@code device-secret} (mode
+ * 0600, made on first start unless {@code twin.mqtt.device-secret} is set) and {@code port}, the port it listens on,
+ * which the simulator reads.
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
@@ -44,6 +43,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final int port;
     private final String platformPassword;
     private final DeviceKeys deviceKeys;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private EmbeddedBroker(EmbeddedHiveMQ hivemq, int port, String platformPassword, DeviceKeys deviceKeys) {
         this.hivemq = hivemq;
@@ -55,7 +55,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** Starts a broker with its files under {@code dataDir/mqtt} and the platform's device authorisation. */
     public static EmbeddedBroker start(MqttSettings settings, Path dataDir) {
         try {
-            Path home = dataDir.resolve("mqtt").toAbsolutePath();
+            Path home = SecretFiles.privateDirectory(dataDir.resolve("mqtt").toAbsolutePath());
             Path conf = Files.createDirectories(home.resolve("conf"));
             Path data = Files.createDirectories(home.resolve("data"));
             Path extensions = Files.createDirectories(home.resolve("extensions"));
@@ -76,7 +76,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                       <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                     </hivemq>
                     """.formatted(port, RECEIVE_MAXIMUM, QUEUE_SIZE));
-            String platformPassword = randomToken();
+            String platformPassword = SecretFiles.newSecret();
             DeviceKeys keys = new DeviceKeys(secret);
             EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(conf)
@@ -115,10 +115,17 @@ public final class EmbeddedBroker implements AutoCloseable {
         return deviceKeys;
     }
 
+    /** Stops the broker (waiting up to 10 s); later calls do nothing. */
     @Override
     public void close() throws Exception {
-        hivemq.stop().get(30, TimeUnit.SECONDS);
-        hivemq.close();
+        if (closed.getAndSet(true)) {
+            return;
+        }
+        try {
+            hivemq.stop().get(10, TimeUnit.SECONDS);
+        } finally {
+            hivemq.close();
+        }
     }
 
     /** {@code wanted} when it is free, else (with a log line) any free port; 0 asks for any free port. */
@@ -144,18 +151,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
+    /** The fleet secret kept in {@code file} (0600; a wider file from an older version is tightened), made once. */
     private static String storedSecret(Path file) throws IOException {
-        if (Files.exists(file)) {
-            return Files.readString(file, StandardCharsets.UTF_8).trim();
-        }
-        String secret = randomToken();
-        Files.writeString(file, secret + "\n", StandardCharsets.UTF_8);
-        return secret;
-    }
-
-    private static String randomToken() {
-        byte[] bytes = new byte[32];
-        new SecureRandom().nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        return SecretFiles.readOrCreate(file);
     }
 }

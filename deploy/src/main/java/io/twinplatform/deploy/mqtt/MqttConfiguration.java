@@ -45,6 +45,13 @@ class MqttConfiguration {
                 clientId);
     }
 
+    /** Disconnects the clients and stops the embedded broker after the event processors stopped. */
+    @Bean
+    DeviceChannelShutdown deviceChannelShutdown(MqttConnector connector, MqttSettings settings,
+                                                ObjectProvider<EmbeddedBroker> embedded) {
+        return new DeviceChannelShutdown(connector, settings.embedded() ? embedded.getObject() : null);
+    }
+
     /**
      * A connected client for each user (device inbound, desired notifications, telemetry, each inbound connection):
      * a message is acknowledged only after it was handled, and a client acknowledges in order, so a slow reader

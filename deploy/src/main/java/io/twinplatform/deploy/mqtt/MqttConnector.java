@@ -54,9 +54,12 @@ final class MqttConnector implements AutoCloseable {
         return client;
     }
 
+    /** Disconnects every client opened so far (up to 5 s each); a second call finds none left. */
     @Override
     public void close() {
-        for (Mqtt5AsyncClient client : open) {
+        List<Mqtt5AsyncClient> clients = List.copyOf(open);
+        open.removeAll(clients);
+        for (Mqtt5AsyncClient client : clients) {
             try {
                 client.disconnect().get(5, TimeUnit.SECONDS);
             } catch (Exception e) {
