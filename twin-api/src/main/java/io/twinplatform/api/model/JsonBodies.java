@@ -33,6 +33,14 @@ public final class JsonBodies {
 
     /** Any JSON value; an empty body is refused. */
     public static JsonNode parse(byte[] body) {
+        return parse(body, "$");
+    }
+
+    /**
+     * Any JSON value, whose text-rule faults are named below {@code root}: a body that is itself a section (a
+     * reported patch) names its faults where the other checks of that section do ({@code $.properties.reported}).
+     */
+    public static JsonNode parse(byte[] body, String root) {
         if (body == null || body.length == 0) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "emptyBody", "$", "the request body is empty"));
         }
@@ -42,7 +50,7 @@ public final class JsonBodies {
             if (node == null || node.isMissingNode()) {
                 throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "emptyBody", "$", "the request body is empty"));
             }
-            TextRule.check(node, "$");
+            TextRule.check(node, root);
             return node;
         } catch (JsonProcessingException e) {
             // The body is parsed as bytes, so the parser knows the byte offset (the char offset stays -1).
@@ -81,6 +89,11 @@ public final class JsonBodies {
     /** A JSON object body. */
     public static ObjectNode parseObject(byte[] body) {
         return object(parse(body), "$");
+    }
+
+    /** A JSON object body that is the section at {@code root}; see {@link #parse(byte[], String)}. */
+    public static ObjectNode parseObject(byte[] body, String root) {
+        return object(parse(body, root), "$");
     }
 
     /**

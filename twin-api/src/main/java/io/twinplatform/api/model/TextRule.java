@@ -131,6 +131,34 @@ public final class TextRule {
         return out.flip().toString();
     }
 
+    /**
+     * The header {@code name}'s value as servlet containers give it (each byte one ISO-8859-1 character), read as the
+     * strict UTF-8 text a client means by it ({@code jos\u00c3\u00a9} is {@code jos\u00e9}). Bytes that are not UTF-8
+     * are {@value #INVALID_UTF8} and U+0000 is {@value #INVALID_TEXT}, with the header's name as the path; ASCII
+     * comes back as it is.
+     */
+    public static String header(String name, String value) {
+        byte[] bytes = new byte[value.length()];
+        for (int i = 0; i < bytes.length; i++) {
+            char c = value.charAt(i);
+            if (c == '\u0000') {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, INVALID_TEXT, name,
+                        "header " + name + " holds U+0000 at byte " + i + "; text is Unicode without U+0000"));
+            }
+            if (c > 0xFF) {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, INVALID_UTF8, name,
+                        "header " + name + " holds a character that is not a byte at " + i));
+            }
+            bytes[i] = (byte) c;
+        }
+        try {
+            return decode(bytes);
+        } catch (TwinException e) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, INVALID_UTF8, name, "header " + name
+                    + " is not UTF-8 at byte " + e.error().path().substring(1) + "; send text as UTF-8"));
+        }
+    }
+
     /** {@code text} with U+0000 and unpaired surrogates written as {@code \\uXXXX}, so it can be shown and sent. */
     public static String visible(String text) {
         StringBuilder shown = new StringBuilder(text.length() + 8);

@@ -241,4 +241,25 @@ class TextRuleTest {
     void makesFaultyCharactersVisible() {
         assertThat(TextRule.visible("a\u0000b\uD800c\uD83D\uDE00")).isEqualTo("a\\u0000b\\ud800c\uD83D\uDE00");
     }
+
+    @Test
+    void readsAHeaderValueAsTheUtf8BytesTheClientSent() {
+        String sent = new String("josé \uD83D\uDE00".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+
+        assertThat(TextRule.header("X-Principal", sent)).isEqualTo("josé \uD83D\uDE00");
+        assertThat(TextRule.header("X-Principal", "plain-ascii")).isEqualTo("plain-ascii");
+    }
+
+    @Test
+    void refusesAHeaderValueThatIsNotUtf8OrHoldsNulNamingTheHeader() {
+        for (String value : new String[]{"a\u00ffb", "a\u00c0\u0080", "a\u00ed\u00a0\u0080", "jos\u00e9", "a\u0100"}) {
+            TwinError error = catchThrowableOfType(() -> TextRule.header("Idempotency-Key", value),
+                    TwinException.class).error();
+            assertThat(error.code()).as(value).isEqualTo(TextRule.INVALID_UTF8);
+            assertThat(error.path()).as(value).isEqualTo("Idempotency-Key");
+        }
+        TwinError nul = catchThrowableOfType(() -> TextRule.header("If-Match", "\"1\u0000\""), TwinException.class).error();
+        assertThat(nul.code()).isEqualTo(TextRule.INVALID_TEXT);
+        assertThat(nul.path()).isEqualTo("If-Match");
+    }
 }
