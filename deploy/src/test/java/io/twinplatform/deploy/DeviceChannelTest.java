@@ -203,6 +203,49 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
     }
 
     @Test
+    void aNulALoneSurrogateOrBytesThatAreNotUtf8AreRejectedWithThePathAndNothingIsWritten() {
+        String id = createDevice("{}");
+        try (MqttDevice device = device(id)) {
+            device.publish("reported", q("{'clientToken':'t1','fw':{'v':'1\\u0000'}}"));
+            ObjectNode nul = (ObjectNode) device.await("reported/rejected");
+            assertThat(nul.get("status").asInt()).isEqualTo(400);
+            assertThat(nul.get("code").asText()).isEqualTo("invalidText");
+            assertThat(nul.get("path").asText()).isEqualTo("$.properties.reported.fw.v");
+            ObjectNode overHttp = (ObjectNode) http.patch("/twins/" + id + "/properties/reported",
+                    q("{'fw':{'v':'1\\u0000'}}")).json();
+            ObjectNode overMqtt = nul.deepCopy();
+            overMqtt.remove(List.of("clientToken", "instance"));
+            overHttp.remove("instance");
+            assertThat(overMqtt).as("the same problem document as HTTP").isEqualTo(overHttp);
+
+            device.publish("reported", q("{'name':'x\\ud800'}"));
+            JsonNode surrogate = device.await("reported/rejected");
+            assertThat(surrogate.get("code").asText()).isEqualTo("invalidText");
+            assertThat(surrogate.get("path").asText()).isEqualTo("$.properties.reported.name");
+
+            device.publish("reported", new byte[]{'{', '"', 'a', '"', ':', '"', (byte) 0xC0, (byte) 0x80, '"', '}'});
+            JsonNode bytes = device.await("reported/rejected");
+            assertThat(bytes.get("code").asText()).isEqualTo("invalidUtf8");
+            assertThat(bytes.get("position").asInt()).isEqualTo(6);
+
+            device.publish("connection", q("{'state':'Connected\\u0000'}"));
+            assertThat(device.await("connection/rejected").get("path").asText()).isEqualTo("$.state");
+
+            device.publish("telemetry", q("{'temp\\u0000':21.5}"));
+            JsonNode name = device.await("telemetry/rejected");
+            assertThat(name.get("code").asText()).isEqualTo("invalidText");
+            assertThat(name.get("path").asText()).isEqualTo("$['temp\\u0000']");
+            device.publish("telemetry", q("{'temperature':21.5,'note':'\\udc00'}"));
+            assertThat(device.await("telemetry/rejected").get("path").asText()).isEqualTo("$.note");
+            device.publish("telemetry", new byte[]{'{', '"', 't', (byte) 0xFF, '"', ':', '1', '}'});
+            assertThat(device.await("telemetry/rejected").get("code").asText()).isEqualTo("invalidUtf8");
+        }
+        assertThat(http.get("/twins/" + id).json().get("version").asLong()).as("nothing was written").isEqualTo(1);
+        assertThat(http.get("/twins/" + id + "/telemetry?bucket=1h").json().path("series").size())
+                .as("no telemetry was stored").isZero();
+    }
+
+    @Test
     void aReportTooLargeIsRejected413AndNothingIsWritten() {
         String id = createDevice("{}");
         try (MqttDevice device = device(id)) {

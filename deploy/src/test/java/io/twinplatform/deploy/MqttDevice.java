@@ -84,8 +84,17 @@ final class MqttDevice implements AutoCloseable {
     }
 
     Mqtt5PublishResult publishTo(String topic, String payload) {
+        return publishTo(topic, payload.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Publishes these bytes as they are (a payload that is not UTF-8, for instance). */
+    Mqtt5PublishResult publish(String kind, byte[] payload) {
+        return publishTo(new TwinTopic(twinId, kind).text(), payload);
+    }
+
+    Mqtt5PublishResult publishTo(String topic, byte[] payload) {
         return client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
-                .payload(payload.getBytes(StandardCharsets.UTF_8)).send().orTimeout(10, TimeUnit.SECONDS).join();
+                .payload(payload).send().orTimeout(10, TimeUnit.SECONDS).join();
     }
 
     /** The next message of {@code kind}, or an assertion failure after {@code timeout}. */

@@ -17,7 +17,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Parses request bodies into JSON trees for any channel (HTTP, MQTT). Duplicate keys are refused (which one would
  * win is not defined by JSON); integers too large for a long keep their exact value, so a range check sees what the client sent.
- * A syntax error names its byte offset in {@link TwinError#path()} as {@code @<offset>}.
+ * A syntax error names its byte offset in {@link TwinError#path()} as {@code @<offset>}. Every body keeps
+ * {@link TextRule}: bytes that are not UTF-8 are refused before parsing (never replaced), and every key and string
+ * holding U+0000 or an unpaired surrogate (which JSON escapes can spell) is refused at its path.
  */
 public final class JsonBodies {
 
@@ -31,14 +33,24 @@ public final class JsonBodies {
 
     /** Any JSON value; an empty body is refused. */
     public static JsonNode parse(byte[] body) {
+        return parse(body, "$");
+    }
+
+    /**
+     * Any JSON value, whose text-rule faults are named below {@code root}: a body that is itself a section (a
+     * reported patch) names its faults where the other checks of that section do ({@code $.properties.reported}).
+     */
+    public static JsonNode parse(byte[] body, String root) {
         if (body == null || body.length == 0) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "emptyBody", "$", "the request body is empty"));
         }
+        TextRule.checkUtf8(body);
         try {
             JsonNode node = READER.readTree(body);
             if (node == null || node.isMissingNode()) {
                 throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "emptyBody", "$", "the request body is empty"));
             }
+            TextRule.check(node, root);
             return node;
         } catch (JsonProcessingException e) {
             // The body is parsed as bytes, so the parser knows the byte offset (the char offset stays -1).
@@ -77,6 +89,11 @@ public final class JsonBodies {
     /** A JSON object body. */
     public static ObjectNode parseObject(byte[] body) {
         return object(parse(body), "$");
+    }
+
+    /** A JSON object body that is the section at {@code root}; see {@link #parse(byte[], String)}. */
+    public static ObjectNode parseObject(byte[] body, String root) {
+        return object(parse(body, root), "$");
     }
 
     /**

@@ -5,6 +5,9 @@ import java.util.regex.Pattern;
 /** Builds the JSON paths that errors name: {@code $.properties.desired.a.b[2]}; odd keys in bracket form. */
 public final class JsonPath {
 
+    /** The path of a twin's reported properties: where a device's reported patch is named, over HTTP and MQTT. */
+    public static final String REPORTED = "$.properties.reported";
+
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_\\-]+");
 
     private JsonPath() {

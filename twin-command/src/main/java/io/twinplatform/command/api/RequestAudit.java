@@ -1,5 +1,6 @@
 package io.twinplatform.command.api;
 
+import io.twinplatform.api.model.TextRule;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import jakarta.servlet.http.HttpServletRequest;
@@ -9,7 +10,9 @@ import java.util.UUID;
 /**
  * Audit metadata of an HTTP request. Who: the authenticated user if the container knows one, else the
  * {@value #PRINCIPAL_HEADER} header set by the gateway in front, else {@code anonymous}. Why:
- * {@value #CORRELATION_HEADER} (a new UUID when absent) and {@value #REASON_HEADER}.
+ * {@value #CORRELATION_HEADER} (a new UUID when absent) and {@value #REASON_HEADER}. A header value is read as the
+ * UTF-8 bytes the client sent ({@link TextRule#header}: not UTF-8 or U+0000 is a 400) and kept to its first
+ * {@value #MAX_HEADER} characters, never splitting a surrogate pair.
  */
 public final class RequestAudit {
 
@@ -35,6 +38,6 @@ public final class RequestAudit {
         if (value == null || value.isBlank()) {
             return null;
         }
-        return value.length() > MAX_HEADER ? value.substring(0, MAX_HEADER) : value;
+        return TextRule.truncate(TextRule.header(name, value), MAX_HEADER);
     }
 }

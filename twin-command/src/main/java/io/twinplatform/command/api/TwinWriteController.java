@@ -11,6 +11,7 @@ import io.twinplatform.api.model.Etags;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.JsonPath;
 import io.twinplatform.api.model.ShadowDocument;
+import io.twinplatform.api.model.TextRule;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
@@ -137,11 +138,13 @@ class TwinWriteController {
                                            @RequestHeader(value = "Idempotency-Key", required = false) String key,
                                            @RequestBody byte[] body, HttpServletRequest request) {
         TwinId id = new TwinId(deviceId, moduleId);
+        // The key goes into the event: the UTF-8 text the client sent, as the audit headers are read.
+        key = key == null ? null : TextRule.header("Idempotency-Key", key);
         if (key != null && (key.isBlank() || key.length() > 128)) {
             throw new TwinException(TwinError.of(ErrorKind.MALFORMED, "invalidIdempotencyKey",
                     "Idempotency-Key must be 1 to 128 characters"));
         }
-        ObjectNode patch = JsonBodies.parseObject(body);
+        ObjectNode patch = JsonBodies.parseObject(body, JsonPath.REPORTED);
         TwinWriteResult result = dispatcher.send(new PatchReportedProperties(id.value(), patch, key),
                 RequestAudit.of(request, Channel.DEVICE));
         return twinResponse(result, HttpStatus.OK);

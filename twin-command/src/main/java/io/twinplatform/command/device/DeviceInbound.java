@@ -15,6 +15,7 @@ import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.JsonBodies;
+import io.twinplatform.api.model.JsonPath;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.FindTwin;
@@ -166,7 +167,8 @@ class DeviceInbound {
         try {
             byte[] payload = publish.getPayloadAsBytes();
             ObjectNode body = payload.length == 0 && topic.kind().equals("get") ? JsonNodeFactory.instance.objectNode()
-                    : JsonBodies.parseObject(payload);
+                    // A reported message is the reported patch (with its clientToken), named as HTTP names it.
+                    : JsonBodies.parseObject(payload, topic.kind().equals("reported") ? JsonPath.REPORTED : "$");
             clientToken = JsonBodies.clientToken(body);
             body.remove("clientToken");
             handled = switch (topic.kind()) {

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.TextRule;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -45,14 +46,14 @@ record ContinuationToken(String query, long returned, List<JsonNode> cursor) {
     static ContinuationToken decode(String token, String query, List<String> types) {
         JsonNode node;
         try {
-            String json = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-            // PostgreSQL text cannot hold NUL; no token this platform issues contains one.
-            if (json.indexOf('\u0000') >= 0 || json.contains("\\u0000")) {
-                throw invalid("the continuation token is not one this platform issued");
-            }
+            // Strict UTF-8 and the text rule: a replaced byte or a NUL (which PostgreSQL text cannot hold) would
+            // reach the SQL as a cursor value; no token this platform issues holds either.
+            byte[] json = Base64.getUrlDecoder().decode(token);
+            TextRule.checkUtf8(json);
             node = JSON.readTree(json);
-        } catch (TwinException e) {
-            throw e;
+            if (node != null) {
+                TextRule.check(node, "$");
+            }
         } catch (Exception e) {
             throw invalid("the continuation token is not one this platform issued");
         }
