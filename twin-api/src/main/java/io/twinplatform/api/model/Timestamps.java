@@ -33,7 +33,7 @@ public final class Timestamps {
         return DateTimeFormatter.ISO_INSTANT.format(at.truncatedTo(ChronoUnit.MILLIS));
     }
 
-    /** An instant the platform wrote itself (event and document times); a client's value goes through {@link #bounded}. */
+    /** An instant the platform wrote itself (event and document times); a client's goes through {@link #bounded}. */
     public static Instant parse(String value) {
         return Instant.parse(value);
     }
