@@ -3,6 +3,7 @@ package io.twinplatform.deploy;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.error.TwinError;
+import org.apache.catalina.Valve;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.core.StandardHost;
@@ -47,8 +48,8 @@ public class ProblemErrorReportValve extends ErrorReportValve {
         problem.put("title", known == null ? "Error" : known.getReasonPhrase());
         problem.put("status", status);
         problem.put("detail", status == 400
-                ? "the request is not valid HTTP: its path or query must be percent-encoded UTF-8 without %00, and"
-                + " header values must not hold control characters"
+                ? "the request is not valid HTTP: its path or query must be percent-encoded UTF-8 without %00 (an"
+                + " encoded '/' or '\\' is not accepted in a path), and header values must not hold control characters"
                 : status >= 500 ? "the platform failed to handle this request"
                 : "the request was refused before the platform could read it");
         problem.put("code", code);
@@ -78,7 +79,10 @@ public class ProblemErrorReportValve extends ErrorReportValve {
         };
     }
 
-    /** Makes the valve the host's error report valve before Tomcat starts. */
+    /**
+     * Makes the valve the host's error report valve before Tomcat starts, in place of any error report valve
+     * already in the host's pipeline (Tomcat's own, or the one Spring Boot adds).
+     */
     @Component
     static class Installer implements WebServerFactoryCustomizer<TomcatServletWebServerFactory> {
 
@@ -86,6 +90,11 @@ public class ProblemErrorReportValve extends ErrorReportValve {
         public void customize(TomcatServletWebServerFactory factory) {
             factory.addContextCustomizers(context -> {
                 if (context.getParent() instanceof StandardHost host) {
+                    for (Valve valve : host.getPipeline().getValves()) {
+                        if (valve instanceof ErrorReportValve && !(valve instanceof ProblemErrorReportValve)) {
+                            host.getPipeline().removeValve(valve);
+                        }
+                    }
                     host.setErrorReportValveClass(ProblemErrorReportValve.class.getName());
                 }
             });

@@ -15,6 +15,8 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.ErrorResponse;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingRequestHeaderException;
@@ -88,11 +90,20 @@ class ProblemResponses {
             return problem(TwinError.of(ErrorKind.NOT_FOUND, "noSuchPath", "no such path"));
         }
         if (failure instanceof HttpRequestMethodNotSupportedException e) {
-            ProblemDetail detail = ProblemDetail.forStatusAndDetail(HttpStatus.METHOD_NOT_ALLOWED,
-                    e.getMethod() + " is not supported here");
-            detail.setType(URI.create(TYPE_BASE + "methodNotAllowed"));
-            detail.setProperty("code", "methodNotAllowed");
-            return ResponseEntity.status(HttpStatus.METHOD_NOT_ALLOWED).contentType(PROBLEM).body(detail);
+            return status(HttpStatus.METHOD_NOT_ALLOWED, "methodNotAllowed", e.getMethod() + " is not supported here");
+        }
+        if (failure instanceof HttpMediaTypeNotAcceptableException) {
+            // Answered as problem+json whatever the Accept header said: a client that can read no error format
+            // still gets the status.
+            return status(HttpStatus.NOT_ACCEPTABLE, "notAcceptable",
+                    "this resource answers application/json; send Accept: application/json or */*");
+        }
+        if (failure instanceof ErrorResponse e && e.getStatusCode().is4xxClientError()) {
+            // Any other refusal Spring MVC makes before a controller runs (a missing or unconvertible parameter, ...):
+            // its status, in our words (Spring's detail may quote its own types).
+            HttpStatus status = HttpStatus.resolve(e.getStatusCode().value());
+            return status(status == null ? HttpStatus.BAD_REQUEST : status, "badRequest",
+                    "the request cannot be handled as sent: check its parameters and headers against /v3/api-docs");
         }
         boolean read = READS.contains(request.getMethod());
         if (databaseUnavailable(failure)) {
@@ -148,6 +159,13 @@ class ProblemResponses {
             deepest = deepest.getCause();
         }
         return deepest;
+    }
+
+    private static ResponseEntity<ProblemDetail> status(HttpStatus status, String code, String text) {
+        ProblemDetail detail = ProblemDetail.forStatusAndDetail(status, text);
+        detail.setType(URI.create(TYPE_BASE + code));
+        detail.setProperty("code", code);
+        return ResponseEntity.status(status).contentType(PROBLEM).body(detail);
     }
 
     /** The HTTP form of {@link TwinError#toProblem()}, which MQTT sends as it is. */

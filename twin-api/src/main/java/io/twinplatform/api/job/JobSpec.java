@@ -9,11 +9,11 @@ import io.twinplatform.api.model.OperatorIds;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.JsonMergePatch;
 import io.twinplatform.api.model.JsonPath;
+import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.model.TwinValidator;
 import io.twinplatform.api.query.TwinQuery;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Set;
 
@@ -177,15 +177,10 @@ public record JobSpec(String jobId, String type, String queryCondition, ObjectNo
         if (start == null || start.isNull()) {
             return now;
         }
-        Instant at;
-        try {
-            at = start.isTextual() ? Instant.parse(start.textValue()) : null;
-        } catch (DateTimeParseException e) {
-            at = null;
-        }
+        Instant at = start.isTextual() ? Timestamps.bounded(start.textValue()) : null;
         if (at == null) {
-            throw malformed("invalidStartTime", "$.startTime", "startTime is an ISO-8601 instant as a string, like"
-                    + " 2026-11-24T03:12:00Z");
+            throw malformed("invalidStartTime", "$.startTime", "startTime is an ISO-8601 instant as a string, from"
+                    + " 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z, like 2026-11-24T03:12:00Z");
         }
         return at.isBefore(now) ? now : at;
     }

@@ -1,7 +1,10 @@
 package io.twinplatform.api.model;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,13 +16,16 @@ import io.twinplatform.api.error.TwinException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Parses request bodies into JSON trees for any channel (HTTP, MQTT). Duplicate keys are refused (which one would
  * win is not defined by JSON); integers too large for a long keep their exact value, so a range check sees what the client sent.
- * A syntax error names its byte offset in {@link TwinError#path()} as {@code @<offset>}. Every body keeps
- * {@link TextRule}: bytes that are not UTF-8 are refused before parsing (never replaced), and every key and string
- * holding U+0000 or an unpaired surrogate (which JSON escapes can spell) is refused at its path.
+ * A syntax error names its byte offset in {@link TwinError#path()} as {@code @<offset>}, and says what is wrong in
+ * the platform's own words, never the parser's. Every body keeps {@link TextRule}: bytes that are not UTF-8 are
+ * refused before parsing (never replaced), and every key and string holding U+0000 or an unpaired surrogate (which
+ * JSON escapes can spell) is refused at its path.
  */
 public final class JsonBodies {
 
@@ -57,13 +63,74 @@ public final class JsonBodies {
             long offset = e.getLocation() == null ? -1
                     : e.getLocation().getByteOffset() >= 0 ? e.getLocation().getByteOffset()
                     : e.getLocation().getCharOffset();
-            String message = e.getOriginalMessage();
             throw new TwinException(new TwinError(ErrorKind.MALFORMED, "malformedJson",
-                    "malformed JSON at offset " + offset + ": " + message, "@" + offset));
+                    "malformed JSON at offset " + offset + ": " + fault(e, body, offset), "@" + offset));
         } catch (IOException e) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "malformedJson", "$", "unreadable body"));
         }
     }
+
+    /**
+     * What is wrong, in the platform's words: the parser's own message names its classes and switches
+     * ({@code JsonReadFeature}, {@code StreamReadConstraints}), which mean nothing to a client. The parser's kind of
+     * failure and the text of its message pick one of a few sentences; anything not recognised is "not valid JSON".
+     */
+    private static String fault(JsonProcessingException e, byte[] body, long offset) {
+        String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        if (e instanceof StreamConstraintsException) {
+            StreamReadConstraints limits = READER.getFactory().streamReadConstraints();
+            if (message.contains("depth")) {
+                return "nested deeper than " + limits.getMaxNestingDepth() + " levels";
+            }
+            if (message.startsWith("Number")) {
+                return "a number longer than " + limits.getMaxNumberLength() + " characters";
+            }
+            if (message.startsWith("Name")) {
+                return "a member name longer than " + limits.getMaxNameLength() + " characters";
+            }
+            if (message.startsWith("String")) {
+                return "a string longer than " + limits.getMaxStringLength() + " characters";
+            }
+            return "a value beyond the size the platform reads";
+        }
+        if (e instanceof JsonEOFException || offset >= body.length) {
+            return "the body ends before the JSON value does";
+        }
+        if (message.startsWith("Trailing token")) {
+            return "more follows the JSON value; a body holds one value";
+        }
+        Matcher duplicate = DUPLICATE.matcher(message);
+        if (duplicate.find()) {
+            return "member '" + duplicate.group(1) + "' appears twice in one object";
+        }
+        if (message.contains("UTF-8") || message.contains("UTF8")) {
+            return "the body is not valid UTF-8";
+        }
+        if (message.contains("Non-standard token") || message.contains("NaN") || message.contains("Infinity")) {
+            return "NaN and Infinity are not JSON numbers";
+        }
+        if (message.contains("comment")) {
+            return "JSON has no comments";
+        }
+        if (message.contains("unquoted character") || message.contains("CTRL-CHAR")) {
+            return "a control character inside a string must be escaped";
+        }
+        if (message.contains("escape")) {
+            return "an invalid escape sequence in a string";
+        }
+        if (message.contains("numeric value") || message.contains("number")) {
+            return "not a valid JSON number";
+        }
+        String name = message.contains("double-quote to start field name")
+                ? " where a member name in double quotes belongs" : "";
+        if (message.startsWith("Unexpected character") && offset >= 0 && offset < body.length
+                && body[(int) offset] > 0x20 && body[(int) offset] < 0x7F) {
+            return "unexpected character '" + (char) body[(int) offset] + "'" + name;
+        }
+        return name.isEmpty() ? "not valid JSON" : "a member name in double quotes was expected";
+    }
+
+    private static final Pattern DUPLICATE = Pattern.compile("^Duplicate field '(.*)'", Pattern.DOTALL);
 
     /** The longest {@code clientToken} a device or client may send (AWS shadows' limit). */
     public static final int MAX_CLIENT_TOKEN_BYTES = 64;

@@ -109,6 +109,10 @@ class JobSpecTest {
                 "`tags`:{}"), ErrorKind.UNPROCESSABLE, "emptyUpdate", "$.updateTwin");
         refused("fw-1", VALID.replace("`2026-11-24T04:00:00Z`", "`tomorrow`"), ErrorKind.MALFORMED,
                 "invalidStartTime", "$.startTime");
+        refused("fw-1", VALID.replace("`2026-11-24T04:00:00Z`", "`+999999999-12-31T23:59:59Z`"), ErrorKind.MALFORMED,
+                "invalidStartTime", "$.startTime");
+        refused("fw-1", VALID.replace("`2026-11-24T04:00:00Z`", "`+10000-01-01T00:00:00Z`"), ErrorKind.MALFORMED,
+                "invalidStartTime", "$.startTime");
         refused("fw-1", VALID.replace("`2026-11-24T04:00:00Z`", "1700000000"), ErrorKind.MALFORMED,
                 "invalidStartTime", "$.startTime");
         refused("fw-1", VALID.replace("600}", "0}"), ErrorKind.UNPROCESSABLE, "invalidMaxExecutionTime",

@@ -63,6 +63,47 @@ class JsonBodiesTest {
     }
 
     @Test
+    void saysWhatIsWrongInItsOwnWordsNeverTheParsers() {
+        String deep = "[".repeat(1500) + "]".repeat(1500);
+        String longNumber = "{\"a\":" + "9".repeat(1200) + "}";
+        for (String body : new String[]{"{\"a\":NaN}", "/* c */ {}", "{'a':1}", "{\"a\":1} {}", "{\"a\":1,\"a\":2}",
+                "{\"a\":\"tab\there\"}", "{\"a\":\"\\x\"}", "{\"a\":01}", "{a:1}", "nul", "{\"a\":", deep,
+                longNumber}) {
+            TwinError error = refusal(body);
+
+            assertThat(error.code()).as(body).isEqualTo("malformedJson");
+            assertThat(error.detail()).as(body).startsWith("malformed JSON at offset ")
+                    .doesNotContainIgnoringCase("jackson").doesNotContain("com.fasterxml").doesNotContain("`")
+                    .doesNotContain("Feature").doesNotContain("Constraints").doesNotContain("Exception")
+                    .doesNotContain("java.").doesNotContain("org.");
+        }
+    }
+
+    @Test
+    void namesTheFaultPlainly() {
+        assertThat(refusal("{\"a\":NaN}").detail()).endsWith(": NaN and Infinity are not JSON numbers");
+        assertThat(refusal("{\"a\":1,\"a\":2}").detail()).endsWith(": member 'a' appears twice in one object");
+        assertThat(refusal("{\"a\":1} {}").detail()).endsWith(": more follows the JSON value; a body holds one value");
+        assertThat(refusal("{\"a\":").detail()).endsWith(": the body ends before the JSON value does");
+        assertThat(refusal("[".repeat(1500) + "]".repeat(1500)).detail()).endsWith(": nested deeper than 1000 levels");
+        assertThat(refusal("{\"a\":" + "9".repeat(1200) + "}").detail())
+                .endsWith(": a number longer than 1000 characters");
+        assertThat(refusal("{\"a\": 1,, }").detail()).isEqualTo("malformed JSON at offset 8: unexpected character ','"
+                + " where a member name in double quotes belongs");
+        assertThat(refusal("[1, }").detail()).isEqualTo("malformed JSON at offset 4: unexpected character '}'");
+    }
+
+    @Test
+    void refusesInvalidUtf8WithTheOffsetOfTheBadByte() {
+        byte[] body = {'{', '"', 'a', '"', ':', '"', (byte) 0xFF, '"', '}'};
+
+        TwinError error = catchThrowableOfType(() -> JsonBodies.parseObject(body), TwinException.class).error();
+
+        assertThat(error.code()).isEqualTo(TextRule.INVALID_UTF8);
+        assertThat(error.path()).isEqualTo("@6");
+    }
+
+    @Test
     void anAbsentOrNullClientTokenIsNone() {
         assertThat(JsonBodies.clientToken(object("{\"state\":\"Connected\"}"))).isNull();
         assertThat(JsonBodies.clientToken(object("{\"clientToken\":null}"))).isNull();

@@ -3,6 +3,7 @@ package io.twinplatform.history.kafka;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.Timestamps;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.EventTrackerStatus;
 import org.axonframework.eventhandling.GapAwareTrackingToken;
@@ -13,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -124,12 +124,10 @@ public class KafkaStream {
             long index = Long.parseLong(value);
             return index <= 1 ? null : GapAwareTrackingToken.newInstance(index - 1, Collections.emptySet());
         }
-        Instant instant;
-        try {
-            instant = Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw invalidFrom("from must be an ISO-8601 instant such as 2026-11-24T08:00:00Z or a global index (a whole"
-                    + " number from 0), not '" + value + "'");
+        Instant instant = Timestamps.bounded(value);
+        if (instant == null) {
+            throw invalidFrom("from must be an ISO-8601 instant from the year 0001 to 9999, such as"
+                    + " 2026-11-24T08:00:00Z, or a global index (a whole number from 0), not '" + value + "'");
         }
         if (instant.isAfter(Instant.now())) {
             throw new TwinException(TwinError.of(ErrorKind.UNPROCESSABLE, "fromInFuture",

@@ -7,6 +7,7 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.JsonPath;
+import io.twinplatform.api.model.Timestamps;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -88,6 +89,9 @@ public final class TelemetryPayload {
             throw refused("timestampInFuture", "$." + TIME, "ts is " + time + ", more than " + MAX_AHEAD.toMinutes()
                     + " minutes after the platform received it (" + receivedAt + "): check the device's clock");
         }
+        if (!Timestamps.inRange(time)) {
+            throw invalidTime();
+        }
         return time;
     }
 
@@ -138,7 +142,8 @@ public final class TelemetryPayload {
 
     private static TwinException invalidTime() {
         return new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidTimestamp", "$." + TIME,
-                "ts is an ISO-8601 instant such as 2026-11-24T03:12:00Z, or epoch milliseconds"));
+                "ts is an ISO-8601 instant such as 2026-11-24T03:12:00Z, or epoch milliseconds, from the year 0001"
+                        + " to 9999"));
     }
 
     private static TwinException refused(String code, String path, String detail) {

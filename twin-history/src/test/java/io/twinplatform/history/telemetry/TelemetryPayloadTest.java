@@ -100,7 +100,8 @@ class TelemetryPayloadTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"\"yesterday\"", "\"2026-11-24\"", "\"2026-11-24T10:00:00\"", "true", "1.5",
-            "17640000000000000000000", "{\"at\":1}", "[1]", "null"})
+            "17640000000000000000000", "{\"at\":1}", "[1]", "null", "\"-999999999-01-01T00:00:00Z\"",
+            "\"0000-12-31T23:59:59Z\"", "-9223372036854775808", "-62135596800001"})
     void refusesATsThatIsNotAnInstant(String ts) {
         assertRefused("{\"ts\":" + ts + ",\"t\":1}", "invalidTimestamp", 400, "$.ts");
     }
@@ -158,7 +159,7 @@ class TelemetryPayloadTest {
 
         assertThat(problem.toString()).isEqualTo("{\"type\":\"urn:twin-platform:problem:invalidTimestamp\","
                 + "\"title\":\"Malformed request\",\"status\":400,\"detail\":\"ts is an ISO-8601 instant such as"
-                + " 2026-11-24T03:12:00Z, or epoch milliseconds\",\"code\":\"invalidTimestamp\",\"path\":\"$.ts\"}");
+                + " 2026-11-24T03:12:00Z, or epoch milliseconds, from the year 0001 to 9999\",\"code\":\"invalidTimestamp\",\"path\":\"$.ts\"}");
     }
 
     private static List<TelemetrySample> parse(String payload) {
