@@ -177,12 +177,7 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
             assertThat(key.get("status").asInt()).isEqualTo(400);
             assertThat(key.get("path").asText()).isEqualTo("$.properties.reported.a['$bad']");
             assertThat(key.get("clientToken").asText()).isEqualTo("k1");
-            ObjectNode overHttp = (ObjectNode) http.patch("/twins/" + id + "/properties/reported",
-                    q("{'a':{'$bad':1}}")).json();
-            ObjectNode overMqtt = key.deepCopy();
-            overMqtt.remove(List.of("clientToken", "instance"));
-            overHttp.remove("instance");
-            assertThat(overMqtt).as("the same problem document as HTTP").isEqualTo(overHttp);
+            assertSameProblemAsHttp(key, id, q("{'a':{'$bad':1}}"));
 
             device.publish("reported", "[1,2]");
             assertThat(device.await("reported/rejected").get("status").asInt()).isEqualTo(400);
@@ -211,12 +206,7 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
             assertThat(nul.get("status").asInt()).isEqualTo(400);
             assertThat(nul.get("code").asText()).isEqualTo("invalidText");
             assertThat(nul.get("path").asText()).isEqualTo("$.properties.reported.fw.v");
-            ObjectNode overHttp = (ObjectNode) http.patch("/twins/" + id + "/properties/reported",
-                    q("{'fw':{'v':'1\\u0000'}}")).json();
-            ObjectNode overMqtt = nul.deepCopy();
-            overMqtt.remove(List.of("clientToken", "instance"));
-            overHttp.remove("instance");
-            assertThat(overMqtt).as("the same problem document as HTTP").isEqualTo(overHttp);
+            assertSameProblemAsHttp(nul, id, q("{'fw':{'v':'1\\u0000'}}"));
 
             device.publish("reported", q("{'name':'x\\ud800'}"));
             JsonNode surrogate = device.await("reported/rejected");
@@ -376,5 +366,14 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
         assertThat(second.get("min").asDouble()).isEqualTo(10.0);
         assertThat(series.get("env.humidity").get(0).get("count").asInt()).isEqualTo(3);
         TwinHttp.assertProblem(http.get("/twins/" + id + "/telemetry?bucket=fortnightly"), 400, null);
+    }
+
+    /** The rejected document of an MQTT report is the problem HTTP gives for the same patch, less its own members. */
+    private void assertSameProblemAsHttp(ObjectNode rejected, String id, String patch) {
+        ObjectNode overHttp = (ObjectNode) http.patch("/twins/" + id + "/properties/reported", patch).json();
+        ObjectNode overMqtt = rejected.deepCopy();
+        overMqtt.remove(List.of("clientToken", "instance"));
+        overHttp.remove("instance");
+        assertThat(overMqtt).as("the same problem document as HTTP").isEqualTo(overHttp);
     }
 }

@@ -41,7 +41,7 @@ class ProjectionAdminTest extends PlatformTestSupport {
         String during = newDeviceId();
         assertThat(http.put("/twins/" + during, q("{'tags':{'made':'during replay'}}")).status()).isEqualTo(201);
 
-        JsonNode finished = awaitReplayed("twin-current");
+        JsonNode finished = http.awaitReplayed("twin-current");
         assertThat(finished.get("done").asLong()).isGreaterThanOrEqualTo(finished.get("total").asLong());
         assertThat(http.get("/twins/" + device).json()).isEqualTo(before);
         assertThat(http.get("/twins/" + during).json().at("/tags/made").asText()).isEqualTo("during replay");
@@ -52,23 +52,5 @@ class ProjectionAdminTest extends PlatformTestSupport {
         TwinHttp.assertProblem(http.post("/admin/projections/audit-chain/replay", ""), 409, "notReplayable");
         TwinHttp.assertProblem(http.post("/admin/projections/twin-registry/replay", ""), 409, "notReplayable");
         TwinHttp.assertProblem(http.post("/admin/projections/nope/replay", ""), 404, "projectionNotFound");
-    }
-
-    private JsonNode awaitReplayed(String name) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            for (JsonNode projection : http.get("/admin/projections").json().get("projections")) {
-                if (projection.get("name").asText().equals(name)) {
-                    last = projection;
-                }
-            }
-            if (last != null && !last.get("replaying").asBoolean() && last.get("running").asBoolean()
-                    && last.has("done") && last.get("done").asLong() >= last.get("total").asLong()) {
-                return last;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("replay of " + name + " did not finish: " + last);
     }
 }

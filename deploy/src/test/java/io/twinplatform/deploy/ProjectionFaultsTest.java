@@ -107,7 +107,7 @@ class ProjectionFaultsTest {
 
         // A replay goes to the end, finds the fault again, and every twin reads as before.
         assertThat(http.post("/admin/projections/twin-current/replay", "").status()).isEqualTo(202);
-        awaitReplayed("twin-current");
+        http.awaitReplayed("twin-current");
         for (String twin : fleet) {
             TwinHttp.Reply read = http.get("/twins/" + twin);
             assertThat(read.status()).as("%s after the replay", twin).isEqualTo(200);
@@ -265,23 +265,5 @@ class ProjectionFaultsTest {
     private static double gauge(String processor) {
         JsonNode metric = http.get("/actuator/metrics/twin.projection.faults?tag=processor:" + processor).json();
         return metric.get("measurements").get(0).get("value").asDouble();
-    }
-
-    private static void awaitReplayed(String name) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            for (JsonNode projection : http.get("/admin/projections").json().get("projections")) {
-                if (projection.get("name").asText().equals(name)) {
-                    last = projection;
-                }
-            }
-            if (last != null && !last.get("replaying").asBoolean() && last.get("running").asBoolean()
-                    && last.has("done") && last.get("done").asLong() >= last.get("total").asLong()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("replay of " + name + " did not finish: " + last);
     }
 }

@@ -171,6 +171,28 @@ final class TwinHttp {
         throw new AssertionError("timed out waiting on " + path + "; last: " + last);
     }
 
+    /**
+     * Waits up to a minute for the replay of projection {@code name} to finish (running, not replaying, done up to
+     * the store's head as {@code GET /admin/projections} shows it) and returns that projection's entry.
+     */
+    JsonNode awaitReplayed(String name) {
+        JsonNode projections = awaitJson("/admin/projections", list -> {
+            JsonNode last = projection(list, name);
+            return last != null && !last.get("replaying").asBoolean() && last.get("running").asBoolean()
+                    && last.has("done") && last.get("done").asLong() >= last.get("total").asLong();
+        }, Duration.ofSeconds(60));
+        return projection(projections, name);
+    }
+
+    private static JsonNode projection(JsonNode list, String name) {
+        for (JsonNode projection : list.get("projections")) {
+            if (projection.get("name").asText().equals(name)) {
+                return projection;
+            }
+        }
+        return null;
+    }
+
     /** A moment strictly between two writes: the clock moves past the last event's millisecond on both sides. */
     static Instant pause() throws InterruptedException {
         Thread.sleep(5);
