@@ -59,6 +59,8 @@ public final class WriteBenchmark {
     private static final int SECONDS = Integer.getInteger("bench.seconds", 60);
     private static final int THREADS = Integer.getInteger("bench.threads", 32);
     private static final int HTTP_THREADS = Integer.getInteger("bench.http-threads", 64);
+    /** {@code -Dbench.prefer-minimal=true}: the HTTP phase asks for {@code Prefer: return=minimal} (204, no body). */
+    private static final boolean PREFER_MINIMAL = Boolean.getBoolean("bench.prefer-minimal");
 
     private WriteBenchmark() {
     }
@@ -85,9 +87,9 @@ public final class WriteBenchmark {
             twins[i] = "bench-" + runId + "-" + i;
         }
 
-        System.out.printf("machine: %d cores, %s, Java %s; %d twins, %d s per phase%n",
+        System.out.printf("machine: %d cores, %s, Java %s; %d twins, %d s per phase%s%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
-                System.getProperty("java.version"), TWINS, SECONDS);
+                System.getProperty("java.version"), TWINS, SECONDS, PREFER_MINIMAL ? "; HTTP with Prefer: return=minimal" : "");
         long setupStart = System.nanoTime();
         BenchSupport.parallel(THREADS, TWINS, i -> commands.sendAndWait(GenericCommandMessage.asCommandMessage(
                 new PutTwin(twins[i], tags(i), null, null, false)).andMetaData(audit(Channel.API).toMap())));
@@ -104,13 +106,15 @@ public final class WriteBenchmark {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(httpExecutor).build();
         Result overHttp = timed("HTTP", HTTP_THREADS, lag, dataSource, sequence -> {
             String twin = twins[ThreadLocalRandom.current().nextInt(TWINS)];
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/twins/" + twin
-                            + "/properties/reported"))
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/twins/"
+                            + twin + "/properties/reported"))
                     .header("Content-Type", "application/json")
-                    .method("PATCH", HttpRequest.BodyPublishers.ofString(reported(sequence).toString()))
-                    .build();
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
-            if (response.statusCode() != 200) {
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString(reported(sequence).toString()));
+            if (PREFER_MINIMAL) {
+                request.header("Prefer", "return=minimal");
+            }
+            HttpResponse<Void> response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+            if (response.statusCode() != (PREFER_MINIMAL ? 204 : 200)) {
                 throw new IllegalStateException("HTTP " + response.statusCode());
             }
         });

@@ -2,9 +2,11 @@ package io.twinplatform.command.api;
 
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.AwaitTwinVersion;
+import io.twinplatform.api.twin.DeleteTwin;
 import io.twinplatform.api.twin.TwinCommands;
 import io.twinplatform.api.twin.TwinWriteResult;
 import io.twinplatform.command.config.TwinCommandSettings;
+import io.twinplatform.command.twin.Twin;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.queryhandling.NoHandlerForQueryException;
@@ -13,6 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -39,10 +43,25 @@ public class CommandDispatcher {
     }
 
     public TwinWriteResult send(TwinCommands command, AuditMetadata audit) {
+        return send(command, audit.toMap());
+    }
+
+    /**
+     * As {@link #send(TwinCommands, AuditMetadata)}, for a caller that wants the version and not the document
+     * ({@code Prefer: return=minimal}): the answer's twin is {@code null} unless the command may change desired
+     * properties. The wait for the read side is the same.
+     */
+    public TwinWriteResult sendWithoutDocument(TwinCommands command, AuditMetadata audit) {
+        Map<String, Object> metaData = new HashMap<>(audit.toMap());
+        metaData.put(Twin.MINIMAL_ANSWER, Boolean.TRUE);
+        return send(command, metaData);
+    }
+
+    private TwinWriteResult send(TwinCommands command, Map<String, ?> metaData) {
         TwinWriteResult result = commands.sendAndWait(
-                GenericCommandMessage.asCommandMessage(command).andMetaData(audit.toMap()));
+                GenericCommandMessage.asCommandMessage(command).andMetaData(metaData));
         if (result.changed()) {
-            awaitReadSide(command.twinId(), result);
+            awaitReadSide(command.twinId(), result.version(), command instanceof DeleteTwin);
         }
         return result;
     }
@@ -56,12 +75,12 @@ public class CommandDispatcher {
         return (R) commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(audit.toMap()));
     }
 
-    private void awaitReadSide(String twinId, TwinWriteResult result) {
+    private void awaitReadSide(String twinId, long version, boolean deleted) {
         try {
-            Boolean reached = queries.query(new AwaitTwinVersion(twinId, result.version(), result.twin() == null,
-                    waitMillis), Boolean.class).get(waitMillis + 1000, TimeUnit.MILLISECONDS);
+            Boolean reached = queries.query(new AwaitTwinVersion(twinId, version, deleted, waitMillis), Boolean.class)
+                    .get(waitMillis + 1000, TimeUnit.MILLISECONDS);
             if (!Boolean.TRUE.equals(reached)) {
-                log.warn("read side did not reach {} version {} within {} ms", twinId, result.version(), waitMillis);
+                log.warn("read side did not reach {} version {} within {} ms", twinId, version, waitMillis);
             }
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof NoHandlerForQueryException)) {

@@ -1,11 +1,10 @@
 package io.twinplatform.command.api;
 
+import io.twinplatform.api.model.RandomIds;
 import io.twinplatform.api.model.TextRule;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import jakarta.servlet.http.HttpServletRequest;
-
-import java.util.UUID;
 
 /**
  * Audit metadata of an HTTP request. Who: the authenticated user if the container knows one, else the
@@ -29,7 +28,7 @@ public final class RequestAudit {
                 : header(request, PRINCIPAL_HEADER);
         String correlation = header(request, CORRELATION_HEADER);
         return new AuditMetadata(principal == null ? "anonymous" : principal, channel, "http",
-                correlation == null ? UUID.randomUUID().toString() : correlation,
+                correlation == null ? RandomIds.uuid() : correlation,
                 header(request, REASON_HEADER));
     }
 

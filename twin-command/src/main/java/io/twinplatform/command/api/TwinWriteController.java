@@ -3,6 +3,7 @@ package io.twinplatform.command.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
@@ -20,6 +21,7 @@ import io.twinplatform.api.twin.PatchReportedProperties;
 import io.twinplatform.api.twin.PatchTwin;
 import io.twinplatform.api.twin.PutTwin;
 import io.twinplatform.api.twin.SetTwinStatus;
+import io.twinplatform.api.twin.TwinCommands;
 import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.api.twin.TwinStatus;
 import io.twinplatform.api.twin.TwinWriteResult;
@@ -43,7 +45,10 @@ import java.util.Iterator;
 
 /**
  * The write API for device and module twins. Every write answers with the resulting twin and its {@code ETag};
- * {@code If-Match} guards operator writes (a stale etag is 412 and changes nothing).
+ * {@code If-Match} guards operator writes (a stale etag is 412 and changes nothing). A {@code PUT}, a {@code PATCH}
+ * or a reported patch with {@code Prefer: return=minimal} (RFC 7240) is answered with the {@code ETag} and no body:
+ * {@code 204}, or {@code 201} when the {@code PUT} created the twin. Either way the answer comes once the read side
+ * shows the write.
  */
 @RestController
 @Tag(name = "twins", description = "Device and module twins")
@@ -51,6 +56,10 @@ class TwinWriteController {
 
     private static final String JSON = MediaType.APPLICATION_JSON_VALUE;
     private static final String MERGE_PATCH = "application/merge-patch+json";
+    private static final String PREFER = "Prefer";
+    private static final String PREFER_MINIMAL = "return=minimal: answer the ETag without the twin, "
+            + "204 (201 when a PUT created the twin), with Preference-Applied: return=minimal. "
+            + "Without it the answer is the whole twin.";
 
     private final CommandDispatcher dispatcher;
     private final Clock clock = Clock.systemUTC();
@@ -64,6 +73,8 @@ class TwinWriteController {
     ResponseEntity<JsonNode> put(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
                                  @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
                                  @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
+                                 @Parameter(description = PREFER_MINIMAL)
+                                 @RequestHeader(value = PREFER, required = false) String prefer,
                                  @RequestBody byte[] body, HttpServletRequest request) {
         TwinId id = new TwinId(deviceId, moduleId);
         Etags.requireAnyOrAbsent(ifNoneMatch);
@@ -77,10 +88,14 @@ class TwinWriteController {
             desired.remove("$metadata");
             desired.remove("$version");
         }
-        TwinWriteResult result = dispatcher.send(new PutTwin(id.value(),
-                        JsonBodies.object(nullToAbsent(twin.get("tags")), "$.tags"), desired,
-                        Etags.expectedVersion(ifMatch), Etags.isAny(ifNoneMatch)),
-                RequestAudit.of(request, Channel.API));
+        PutTwin command = new PutTwin(id.value(), JsonBodies.object(nullToAbsent(twin.get("tags")), "$.tags"), desired,
+                Etags.expectedVersion(ifMatch), Etags.isAny(ifNoneMatch));
+        AuditMetadata audit = RequestAudit.of(request, Channel.API);
+        if (prefersMinimal(prefer)) {
+            TwinWriteResult result = dispatcher.sendWithoutDocument(command, audit);
+            return minimalResponse(result, result.created() ? HttpStatus.CREATED : HttpStatus.NO_CONTENT);
+        }
+        TwinWriteResult result = dispatcher.send(command, audit);
         return twinResponse(result, result.created() ? HttpStatus.CREATED : HttpStatus.OK);
     }
 
@@ -88,6 +103,8 @@ class TwinWriteController {
     @PatchMapping(path = {"/twins/{deviceId}", "/twins/{deviceId}/modules/{moduleId}"}, consumes = {JSON, MERGE_PATCH})
     ResponseEntity<JsonNode> patch(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
                                    @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
+                                   @Parameter(description = PREFER_MINIMAL)
+                                   @RequestHeader(value = PREFER, required = false) String prefer,
                                    @RequestBody byte[] body, HttpServletRequest request) {
         TwinId id = new TwinId(deviceId, moduleId);
         ObjectNode patch = JsonBodies.parseObject(body);
@@ -114,10 +131,8 @@ class TwinWriteController {
         }
         ObjectNode tags = sectionPatch(patch.get("tags"), "$.tags");
         ObjectNode desired = properties == null ? null : sectionPatch(properties.get("desired"), "$.properties.desired");
-        TwinWriteResult result = dispatcher.send(
-                new PatchTwin(id.value(), tags, desired, Etags.expectedVersion(ifMatch)),
-                RequestAudit.of(request, Channel.API));
-        return twinResponse(result, HttpStatus.OK);
+        return write(new PatchTwin(id.value(), tags, desired, Etags.expectedVersion(ifMatch)),
+                RequestAudit.of(request, Channel.API), prefer);
     }
 
     @Operation(summary = "Delete the twin (204); its events stay")
@@ -136,6 +151,8 @@ class TwinWriteController {
     ResponseEntity<JsonNode> patchReported(@PathVariable String deviceId,
                                            @PathVariable(required = false) String moduleId,
                                            @RequestHeader(value = "Idempotency-Key", required = false) String key,
+                                           @Parameter(description = PREFER_MINIMAL)
+                                           @RequestHeader(value = PREFER, required = false) String prefer,
                                            @RequestBody byte[] body, HttpServletRequest request) {
         TwinId id = new TwinId(deviceId, moduleId);
         // The key goes into the event: the UTF-8 text the client sent, as the audit headers are read.
@@ -145,9 +162,8 @@ class TwinWriteController {
                     "Idempotency-Key must be 1 to 128 characters"));
         }
         ObjectNode patch = JsonBodies.parseObject(body, JsonPath.REPORTED);
-        TwinWriteResult result = dispatcher.send(new PatchReportedProperties(id.value(), patch, key),
-                RequestAudit.of(request, Channel.DEVICE));
-        return twinResponse(result, HttpStatus.OK);
+        return write(new PatchReportedProperties(id.value(), patch, key), RequestAudit.of(request, Channel.DEVICE),
+                prefer);
     }
 
     @Operation(summary = "Enable or disable the twin's device: {\"status\":\"disabled\",\"statusReason\":\"...\"}")
@@ -226,7 +242,46 @@ class TwinWriteController {
         return node == null || node.isNull() ? null : node;
     }
 
+    /** Sends a write that answers 200 with the twin, or 204 without it when the caller prefers minimal. */
+    private ResponseEntity<JsonNode> write(TwinCommands command, AuditMetadata audit, String prefer) {
+        if (prefersMinimal(prefer)) {
+            return minimalResponse(dispatcher.sendWithoutDocument(command, audit), HttpStatus.NO_CONTENT);
+        }
+        return twinResponse(dispatcher.send(command, audit), HttpStatus.OK);
+    }
+
+    /**
+     * Whether {@code Prefer} (RFC 7240: comma-separated preferences, each with optional {@code ;} parameters, a
+     * value optionally quoted) asks for {@code return=minimal}. A preference not understood is ignored, as the RFC
+     * asks, so no {@code Prefer} header is ever refused.
+     */
+    static boolean prefersMinimal(String prefer) {
+        if (prefer == null) {
+            return false;
+        }
+        for (String preference : prefer.split(",")) {
+            String token = preference.split(";", 2)[0];
+            int equals = token.indexOf('=');
+            if (equals < 0 || !token.substring(0, equals).trim().equalsIgnoreCase("return")) {
+                continue;
+            }
+            String value = token.substring(equals + 1).trim();
+            if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+                value = value.substring(1, value.length() - 1);
+            }
+            if (value.equals("minimal")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static ResponseEntity<JsonNode> twinResponse(TwinWriteResult result, HttpStatus status) {
         return ResponseEntity.status(status).eTag(TwinState.etag(result.version())).body(result.twin());
+    }
+
+    private static ResponseEntity<JsonNode> minimalResponse(TwinWriteResult result, HttpStatus status) {
+        return ResponseEntity.status(status).eTag(TwinState.etag(result.version()))
+                .header("Preference-Applied", "return=minimal").build();
     }
 }

@@ -8,10 +8,12 @@ import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.messaging.Message;
 import org.axonframework.messaging.correlation.CorrelationDataProvider;
+import org.axonframework.modelling.command.CommandTargetResolver;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import io.twinplatform.api.device.DeviceStateMachines;
 import io.twinplatform.command.device.DeviceSettings;
+import io.twinplatform.command.twin.TwinCommandTargetResolver;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
@@ -47,6 +49,15 @@ public class TwinCommandConfiguration {
     @Bean
     Cache twinCache(TwinCommandSettings settings) {
         return new BoundedCache(settings.cacheSize());
+    }
+
+    /**
+     * Axon's aggregate configuration takes the one bean of this type for every aggregate (its default is the
+     * annotation resolver).
+     */
+    @Bean
+    CommandTargetResolver commandTargetResolver() {
+        return new TwinCommandTargetResolver();
     }
 
     @Bean

@@ -16,6 +16,7 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.JsonPath;
+import io.twinplatform.api.model.RandomIds;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.FindTwin;
@@ -39,7 +40,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -225,7 +225,7 @@ class DeviceInbound {
     private CompletableFuture<TwinWriteResult> send(TwinTopic topic, TwinCommands command, String clientToken) {
         String twinId = topic.twinId().value();
         AuditMetadata audit = new AuditMetadata("device:" + twinId, Channel.DEVICE, "mqtt",
-                clientToken == null ? UUID.randomUUID().toString() : clientToken, null);
+                clientToken == null ? RandomIds.uuid() : clientToken, null);
         return commands.send(GenericCommandMessage.asCommandMessage(command).andMetaData(audit.toMap()));
     }
 

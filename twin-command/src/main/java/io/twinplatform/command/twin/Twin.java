@@ -41,6 +41,7 @@ import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventhandling.Timestamp;
 import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.messaging.MetaData;
+import org.axonframework.messaging.annotation.MetaDataValue;
 import org.axonframework.modelling.command.AggregateCreationPolicy;
 import org.axonframework.modelling.command.AggregateIdentifier;
 import org.axonframework.modelling.command.CreationPolicy;
@@ -69,6 +70,13 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
         getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 public class Twin {
+
+    /**
+     * Command metadata: {@code true} when the caller wants no twin document in the answer ({@code Prefer:
+     * return=minimal}). The document is still rendered when the command may change desired properties, as
+     * {@code DesiredNotifier} tells the device its desired section from it.
+     */
+    public static final String MINIMAL_ANSWER = "minimalAnswer";
 
     /** How many of the latest idempotency keys a twin remembers; an older key is forgotten. */
     static final int IDEMPOTENCY_KEYS_KEPT = 256;
@@ -125,7 +133,9 @@ public class Twin {
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    public TwinWriteResult handle(PatchTwin command, TwinValidator validator) {
+    public TwinWriteResult handle(PatchTwin command, TwinValidator validator,
+                                  @MetaDataValue(MINIMAL_ANSWER) Boolean minimal) {
+        boolean document = !Boolean.TRUE.equals(minimal) || command.desired() != null;
         requireLive(command.twinId());
         checkVersion(command.expectedVersion());
         validator.checkContent(command.tags(), TAGS);
@@ -142,20 +152,21 @@ public class Twin {
             validator.checkSize(state.desired().preview(desired), validator.limits().maxDesiredBytes(), DESIRED);
         }
         if (tags.isEmpty() && desired.isEmpty()) {
-            return result(false, false);
+            return result(false, false, document);
         }
         apply(new TwinPatched(twinId, tags.isEmpty() ? null : tags, desired.isEmpty() ? null : desired,
                 state.desired().version() + (desired.isEmpty() ? 0 : 1), state.version() + 1));
-        return result(false, true);
+        return result(false, true, document);
     }
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
     public TwinWriteResult handle(PatchReportedProperties command, TwinValidator validator,
-                                  DeviceStateMachines machines) {
+                                  DeviceStateMachines machines, @MetaDataValue(MINIMAL_ANSWER) Boolean minimal) {
         requireLive(command.twinId());
+        boolean document = !Boolean.TRUE.equals(minimal);
         if (command.idempotencyKey() != null && idempotencyKeys.contains(command.idempotencyKey())) {
-            return result(false, false);
+            return result(false, false, document);
         }
         if (command.patch() == null) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "notAnObject", REPORTED,
@@ -165,13 +176,13 @@ public class Twin {
         ObjectNode patch = state.reported().effectivePatch(command.patch());
         validator.checkSize(state.reported().preview(patch), validator.limits().maxReportedBytes(), REPORTED);
         if (patch.isEmpty()) {
-            return result(false, false);
+            return result(false, false, document);
         }
         String stateBefore = state.reportedState();
         apply(new ReportedPropertiesPatched(twinId, patch, state.reported().version() + 1, state.version() + 1,
                 command.idempotencyKey()));
         checkStateTransition(stateBefore, patch, machines);
-        return result(false, true);
+        return result(false, true, document);
     }
 
     @CommandHandler
@@ -411,7 +422,12 @@ public class Twin {
     }
 
     private TwinWriteResult result(boolean created, boolean changed) {
-        return new TwinWriteResult(state.render(), state.version(), created, changed);
+        return result(created, changed, true);
+    }
+
+    /** The answer, with the twin document only if {@code document}: rendering it copies the whole twin. */
+    private TwinWriteResult result(boolean created, boolean changed, boolean document) {
+        return new TwinWriteResult(document ? state.render() : null, state.version(), created, changed);
     }
 
     private static TwinException preconditionFailed(String detail) {

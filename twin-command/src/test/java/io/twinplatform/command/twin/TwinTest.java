@@ -569,6 +569,65 @@ class TwinTest {
         }
     }
 
+    /** {@code Prefer: return=minimal}: the answer carries the version, and the document only if a device needs it. */
+    @Nested
+    class MinimalAnswer {
+
+        private final Map<String, Object> minimal = Map.of(Twin.MINIMAL_ANSWER, true);
+
+        @Test
+        void reportedPatchAnswersItsVersionWithoutTheDocument() {
+            fixture.given(created("{}", "{\"t\":20}"))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"t\":20}"), null), minimal)
+                    .expectEvents(reportedPatched("{\"t\":20}", 2, 2, null))
+                    .expectResultMessagePayloadMatching(result("is changed at version 2, no document", r -> {
+                        assertThat(r.changed()).isTrue();
+                        assertThat(r.version()).isEqualTo(2);
+                        assertThat(r.twin()).isNull();
+                    }));
+        }
+
+        @Test
+        void redeliveredReportedPatchAnswersTheCurrentVersionWithoutTheDocument() {
+            fixture.given(created("{}", "{}"), reportedPatched("{\"t\":20}", 2, 2, "msg-1"))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"t\":21}"), "msg-1"), minimal)
+                    .expectNoEvents()
+                    .expectResultMessagePayloadMatching(result("is unchanged at version 2, no document", r -> {
+                        assertThat(r.changed()).isFalse();
+                        assertThat(r.version()).isEqualTo(2);
+                        assertThat(r.twin()).isNull();
+                    }));
+        }
+
+        @Test
+        void tagsPatchAnswersItsVersionWithoutTheDocument() {
+            fixture.given(created("{\"site\":\"north\"}", "{}"))
+                    .when(new PatchTwin(DEVICE, json("{\"site\":\"south\"}"), null, null), minimal)
+                    .expectEvents(new TwinPatched(DEVICE, json("{\"site\":\"south\"}"), null, 1, 2))
+                    .expectResultMessagePayloadMatching(result("is changed at version 2, no document", r -> {
+                        assertThat(r.version()).isEqualTo(2);
+                        assertThat(r.twin()).isNull();
+                    }));
+        }
+
+        @Test
+        void desiredPatchKeepsTheDocumentTheDeviceIsToldFrom() {
+            fixture.given(created("{}", "{\"t\":20}"))
+                    .when(new PatchTwin(DEVICE, null, json("{\"t\":21}"), null), minimal)
+                    .expectEvents(new TwinPatched(DEVICE, null, json("{\"t\":21}"), 2, 2))
+                    .expectResultMessagePayloadMatching(result("is changed at version 2 with its document", r ->
+                            assertThat(r.twin().at("/properties/desired/t").intValue()).isEqualTo(21)));
+        }
+
+        @Test
+        void putKeepsTheDocumentTheDeviceIsToldFrom() {
+            fixture.given(created("{}", "{\"t\":20}"))
+                    .when(new PutTwin(DEVICE, json("{\"site\":\"north\"}"), json("{\"t\":20}"), null, false), minimal)
+                    .expectResultMessagePayloadMatching(result("is replaced with its document", r ->
+                            assertThat(r.twin().get("tags")).isEqualTo(json("{\"site\":\"north\"}"))));
+        }
+    }
+
     @Nested
     class SetTwinStatusCommand {
 
