@@ -47,6 +47,18 @@ public final class JsonBodies {
      * reported patch) names its faults where the other checks of that section do ({@code $.properties.reported}).
      */
     public static JsonNode parse(byte[] body, String root) {
+        JsonNode node = parseSyntax(body);
+        TextRule.check(node, root);
+        return node;
+    }
+
+    /**
+     * Any JSON value, with every check of {@link #parse(byte[])} but the {@link TextRule} check of its keys and
+     * strings, for a body whose parts are refused one by one: a batch, where a NUL in one item refuses that item
+     * alone. The caller checks each part with {@link TextRule#check} before using it. Bytes that are not UTF-8 are
+     * still refused here: they cannot be placed in one part.
+     */
+    public static JsonNode parseSyntax(byte[] body) {
         if (body == null || body.length == 0) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "emptyBody", "$", "the request body is empty"));
         }
@@ -56,7 +68,6 @@ public final class JsonBodies {
             if (node == null || node.isMissingNode()) {
                 throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "emptyBody", "$", "the request body is empty"));
             }
-            TextRule.check(node, root);
             return node;
         } catch (JsonProcessingException e) {
             // The body is parsed as bytes, so the parser knows the byte offset (the char offset stays -1).
