@@ -107,17 +107,28 @@ class TwinWriteController {
                                    @RequestHeader(value = PREFER, required = false) String prefer,
                                    @RequestBody byte[] body, HttpServletRequest request) {
         TwinId id = new TwinId(deviceId, moduleId);
-        ObjectNode patch = JsonBodies.parseObject(body);
+        return write(patchCommand(id, JsonBodies.parseObject(body), "$", Etags.expectedVersion(ifMatch)),
+                RequestAudit.of(request, Channel.API), prefer);
+    }
+
+    /**
+     * The {@link PatchTwin} a merge patch of tags and desired properties asks for, the patch found at {@code root}
+     * (a request body: {@code $}; a batch item's: {@code $.items[3].patch}); a member it may not hold is refused at
+     * its path below {@code root}. The values themselves are checked by the twin when it handles the command.
+     */
+    static PatchTwin patchCommand(TwinId id, ObjectNode patch, String root, Long expectedVersion) {
         for (Iterator<String> it = patch.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!field.equals("tags") && !field.equals("properties")) {
-                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "readOnlyMember", JsonPath.child("$", field),
-                        "only tags and properties.desired can be patched; $." + field + " cannot"));
+                String path = JsonPath.child(root, field);
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "readOnlyMember", path,
+                        "only tags and properties.desired can be patched; " + path + " cannot"));
             }
         }
-        ObjectNode properties = JsonBodies.object(patch.get("properties"), "$.properties");
+        String propertiesPath = root + ".properties";
+        ObjectNode properties = JsonBodies.object(patch.get("properties"), propertiesPath);
         if (properties != null && properties.has("reported")) {
-            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "readOnlyMember", "$.properties.reported",
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "readOnlyMember", propertiesPath + ".reported",
                     "reported properties are written by the device: PATCH .../properties/reported"));
         }
         if (properties != null) {
@@ -125,14 +136,13 @@ class TwinWriteController {
                 String field = it.next();
                 if (!field.equals("desired")) {
                     throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "unknownMember",
-                            JsonPath.child("$.properties", field), "a twin's properties are desired and reported only"));
+                            JsonPath.child(propertiesPath, field), "a twin's properties are desired and reported only"));
                 }
             }
         }
-        ObjectNode tags = sectionPatch(patch.get("tags"), "$.tags");
-        ObjectNode desired = properties == null ? null : sectionPatch(properties.get("desired"), "$.properties.desired");
-        return write(new PatchTwin(id.value(), tags, desired, Etags.expectedVersion(ifMatch)),
-                RequestAudit.of(request, Channel.API), prefer);
+        ObjectNode tags = sectionPatch(patch.get("tags"), root + ".tags");
+        ObjectNode desired = properties == null ? null : sectionPatch(properties.get("desired"), propertiesPath + ".desired");
+        return new PatchTwin(id.value(), tags, desired, expectedVersion);
     }
 
     @Operation(summary = "Delete the twin (204); its events stay")
@@ -157,13 +167,20 @@ class TwinWriteController {
         TwinId id = new TwinId(deviceId, moduleId);
         // The key goes into the event: the UTF-8 text the client sent, as the audit headers are read.
         key = key == null ? null : TextRule.header("Idempotency-Key", key);
+        ObjectNode patch = JsonBodies.parseObject(body, JsonPath.REPORTED);
+        return write(reportedCommand(id, patch, key), RequestAudit.of(request, Channel.DEVICE), prefer);
+    }
+
+    /**
+     * The {@link PatchReportedProperties} of a device's reported patch and its optional idempotency key (1 to 128
+     * characters, else {@code 400 invalidIdempotencyKey}). The patch's values are checked by the twin.
+     */
+    static PatchReportedProperties reportedCommand(TwinId id, ObjectNode patch, String key) {
         if (key != null && (key.isBlank() || key.length() > 128)) {
             throw new TwinException(TwinError.of(ErrorKind.MALFORMED, "invalidIdempotencyKey",
                     "Idempotency-Key must be 1 to 128 characters"));
         }
-        ObjectNode patch = JsonBodies.parseObject(body, JsonPath.REPORTED);
-        return write(new PatchReportedProperties(id.value(), patch, key), RequestAudit.of(request, Channel.DEVICE),
-                prefer);
+        return new PatchReportedProperties(id.value(), patch, key);
     }
 
     @Operation(summary = "Enable or disable the twin's device: {\"status\":\"disabled\",\"statusReason\":\"...\"}")
