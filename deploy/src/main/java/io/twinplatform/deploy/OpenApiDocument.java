@@ -108,7 +108,8 @@ class OpenApiDocument {
     }
 
     private static void describe(String path, PathItem item) {
-        if (!path.startsWith("/twins/")) {
+        if (!path.startsWith("/twins/") || path.equals("/twins/batch")) {
+            // The batch operation describes itself (TwinBatchController's annotations).
             return;
         }
         boolean shadow = path.endsWith("/shadow");

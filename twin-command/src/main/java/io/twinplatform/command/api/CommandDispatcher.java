@@ -17,6 +17,7 @@ import org.springframework.stereotype.Component;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,6 +56,17 @@ public class CommandDispatcher {
         Map<String, Object> metaData = new HashMap<>(audit.toMap());
         metaData.put(Twin.MINIMAL_ANSWER, Boolean.TRUE);
         return send(command, metaData);
+    }
+
+    /**
+     * Sends a twin command through the gateway's asynchronous API, for a caller that wants the version and not the
+     * document, and does <em>not</em> wait for the read side: the future completes once the command's events are
+     * committed (or it was refused), and a {@code GET} right after may not show it yet. The batch API answers so.
+     */
+    public CompletableFuture<TwinWriteResult> sendCommitted(TwinCommands command, AuditMetadata audit) {
+        Map<String, Object> metaData = new HashMap<>(audit.toMap());
+        metaData.put(Twin.MINIMAL_ANSWER, Boolean.TRUE);
+        return commands.send(GenericCommandMessage.asCommandMessage(command).andMetaData(metaData));
     }
 
     private TwinWriteResult send(TwinCommands command, Map<String, ?> metaData) {

@@ -4,6 +4,8 @@ import io.twinplatform.api.model.TwinLimits;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
+import org.springframework.util.unit.DataSize;
+
 import java.time.Duration;
 
 /**
@@ -14,12 +16,14 @@ import java.time.Duration;
  *                               past it the write still answers, with the twin the write side computed
  * @param cacheSize              how many recently used twins the write side keeps in memory (default 20000)
  * @param limits                 twin size limits, Azure IoT Hub's by default
+ * @param batch                  limits of {@code POST /twins/batch}
  */
 @ConfigurationProperties("twin.command")
 public record TwinCommandSettings(@DefaultValue("100") int snapshotThreshold,
                                   @DefaultValue("5s") Duration readYourWritesTimeout,
                                   @DefaultValue("20000") int cacheSize,
-                                  @DefaultValue Limits limits) {
+                                  @DefaultValue Limits limits,
+                                  @DefaultValue Batch batch) {
 
     /** Each default is Azure IoT Hub's; see {@link TwinLimits#AZURE}. */
     public record Limits(@DefaultValue("8192") int maxTagsBytes,
@@ -34,5 +38,19 @@ public record TwinCommandSettings(@DefaultValue("100") int snapshotThreshold,
             return new TwinLimits(maxTagsBytes, maxDesiredBytes, maxReportedBytes, maxDepth, maxKeyBytes,
                     maxStringBytes, maxSafeInteger);
         }
+    }
+
+    /**
+     * Limits of the batch API, under {@code twin.command.batch}. A request over either is refused whole with
+     * {@code 413}, before any item is sent.
+     *
+     * @param maxItems     items in one request (default 1000)
+     * @param maxBodySize  bytes of one request body (default 16MB: 1000 items of about 16 KB each)
+     * @param maxInFlight  items of all batch requests together being handled at once (default 64); the rest wait
+     *                     their turn, and items of one twin always wait for the one before them
+     */
+    public record Batch(@DefaultValue("1000") int maxItems,
+                        @DefaultValue("16MB") DataSize maxBodySize,
+                        @DefaultValue("64") int maxInFlight) {
     }
 }
