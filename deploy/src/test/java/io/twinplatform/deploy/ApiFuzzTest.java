@@ -37,7 +37,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * headers, and broken, truncated, mistyped, deep, huge and mis-encoded bodies. Every answer must be below 500; every
  * 4xx must be {@code application/problem+json} with {@code status}, {@code code} and a {@code detail} that names no
  * library internals; and a refused request must write nothing (the event store's last global index is unchanged,
- * and no event carries the request's correlation id).
+ * and no event carries the request's correlation id). An accepted batch ({@code POST /twins/batch}) is judged item
+ * by item as its single endpoints would be: an item with NUL or a lone surrogate must be refused in its result, and
+ * only twins of items answered 200 may have been written.
  *
  * <p>Deterministic: the choices come from a {@link Random} with a fixed seed (printed; {@code -Dtwin.fuzz.seed=}
  * replays another), requests run one after another over raw sockets (so any byte can be sent) and the whole run is
@@ -378,6 +380,11 @@ class ApiFuzzTest extends PlatformTestSupport {
             return "{\"twinId\":\"" + device + "\",\"from\":\"2020-01-01T00:00:00Z\",\"to\":\"2030-01-01T00:00:00Z\","
                     + "\"history\":false}";
         }
+        if (path.equals("/twins/batch")) {
+            return "{\"items\":[{\"deviceId\":\"" + device + "\",\"reported\":{\"fuzz\":\"batch\"},"
+                    + "\"idempotencyKey\":\"fuzz-key\"},{\"deviceId\":\"" + device + "\",\"moduleId\":\"" + module
+                    + "\",\"patch\":{\"tags\":{\"fuzz\":\"module\"}},\"ifMatch\":\"*\"}]}";
+        }
         if (path.endsWith("/properties/reported")) {
             return "{\"telemetryInterval\":60,\"firmwareVersion\":\"1.2.3\",\"nested\":{\"a\":[1,2]}}";
         }
@@ -603,6 +610,11 @@ class ApiFuzzTest extends PlatformTestSupport {
                 }
                 backgroundEvents += written.size() - ours.size();
             }
+        } else if (response.status() < 300 && isBatch(request)) {
+            String fault = batchFault(request, response, correlation, before);
+            if (fault != null) {
+                fail(request, fault, response);
+            }
         } else if (response.status() < 300 && request.body() != null && unicodeFault(request.body())) {
             fail(request, "a body with NUL, a lone surrogate or invalid UTF-8 was accepted", response);
         }
@@ -611,6 +623,90 @@ class ApiFuzzTest extends PlatformTestSupport {
             undo(request);
             undone++;
         }
+    }
+
+    private static boolean isBatch(Request request) {
+        return request.operation().template().equals("/twins/batch") && request.operation().method().equals("POST");
+    }
+
+    /**
+     * Why an accepted batch broke the rules, or null. A batch is judged item by item, as its single endpoints
+     * would be: every item with NUL or a lone surrogate is refused in its result with a problem, and the request
+     * wrote events only for twins of items answered 200 (a refused item writes nothing).
+     */
+    private String batchFault(Request request, Response response, String correlation, long before) {
+        JsonNode items;
+        JsonNode results;
+        try {
+            items = TwinHttp.JSON.readTree(request.body()).path("items");
+            results = TwinHttp.JSON.readTree(response.body()).path("results");
+        } catch (IOException e) {
+            return "an accepted batch whose body or answer is not JSON";
+        }
+        if (!items.isArray() || !results.isArray() || items.size() != results.size()) {
+            return "an accepted batch without one result per item";
+        }
+        java.util.Set<String> applied = new java.util.HashSet<>();
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode result = results.get(i);
+            int status = result.path("status").asInt();
+            if (result.path("index").asInt(-1) != i) {
+                return "result " + i + " names index " + result.path("index");
+            }
+            if (status == 200) {
+                if (textFault(items.get(i))) {
+                    return "batch item " + i + " with NUL or a lone surrogate was applied";
+                }
+                JsonNode item = items.get(i);
+                applied.add(item.path("deviceId").asText()
+                        + (item.path("moduleId").isTextual() ? "/" + item.path("moduleId").asText() : ""));
+            } else if (status >= 500) {
+                return "batch item " + i + " answered " + status;
+            } else if (result.path("problem").path("status").asInt() != status
+                    || result.path("problem").path("code").asText().isBlank()) {
+                return "batch item " + i + " refused without its problem";
+            }
+        }
+        for (Map<String, Object> row : jdbc.queryForList("SELECT aggregate_identifier, convert_from(meta_data, 'UTF8')"
+                + " AS meta FROM domain_event_entry WHERE global_index > ?", before)) {
+            if (String.valueOf(row.get("meta")).contains("\"" + correlation + "\"")
+                    && !applied.contains(String.valueOf(row.get("aggregate_identifier")))) {
+                return "a refused batch item wrote to " + row.get("aggregate_identifier");
+            }
+        }
+        return null;
+    }
+
+    /** Whether a key or string below {@code node} holds NUL or an unpaired surrogate. */
+    private static boolean textFault(JsonNode node) {
+        if (node.isTextual()) {
+            return textFault(node.textValue());
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            if (textFault(field.getKey()) || textFault(field.getValue())) {
+                return true;
+            }
+        }
+        if (node.isArray()) {
+            for (JsonNode element : node) {
+                if (textFault(element)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean textFault(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == 0 || Character.isLowSurrogate(c)
+                    || Character.isHighSurrogate(c) && (i + 1 == text.length() || !Character.isLowSurrogate(text.charAt(++i)))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Why a 4xx answer is not a proper problem, or null. */
