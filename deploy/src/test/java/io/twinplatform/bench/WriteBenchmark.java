@@ -41,13 +41,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * Durable reported-patch throughput of the platform, against the raw limit of the same PostgreSQL.
  *
  * <p>Starts the whole platform in this JVM (embedded PostgreSQL in a fresh temporary directory, or the database of
- * {@code SPRING_DATASOURCE_URL}), creates {@code bench.twins} twins, then runs three phases of {@code bench.seconds}
+ * {@code SPRING_DATASOURCE_URL}), creates {@code bench.twins} twins, then runs its phases of {@code bench.seconds}
  * each and prints patches/s, p50/p99 write latency and p99 projection lag:
  * <ol>
  *   <li>command path: {@code bench.threads} threads send {@link PatchReportedProperties} through the command
  *   gateway (each a committed event);</li>
  *   <li>HTTP: {@code bench.http-threads} threads send {@code PATCH /twins/{id}/properties/reported}, each answered
  *   only after the projection shows it (read-your-writes);</li>
+ *   <li>batch: {@code bench.batch-threads} threads send {@code POST /twins/batch} with {@code bench.batch-size}
+ *   reported patches of random twins each (answered once each item committed, without waiting for the projection);
+ *   its writes are twin updates, its latencies those of whole batches ({@code -Dbench.batch-size=0} skips it);</li>
  *   <li>raw baseline: the same number of rows the command phase wrote, inserted with plain JDBC by the same number
  *   of threads, one transaction per row, into a table shaped like the event table.</li>
  * </ol>
@@ -61,6 +64,8 @@ public final class WriteBenchmark {
     private static final int HTTP_THREADS = Integer.getInteger("bench.http-threads", 64);
     /** {@code -Dbench.prefer-minimal=true}: the HTTP phase asks for {@code Prefer: return=minimal} (204, no body). */
     private static final boolean PREFER_MINIMAL = Boolean.getBoolean("bench.prefer-minimal");
+    private static final int BATCH_SIZE = Integer.getInteger("bench.batch-size", 100);
+    private static final int BATCH_THREADS = Integer.getInteger("bench.batch-threads", 8);
 
     private WriteBenchmark() {
     }
@@ -119,13 +124,33 @@ public final class WriteBenchmark {
             }
         });
 
+        List<Result> results = new ArrayList<>(List.of(command, overHttp));
+        if (BATCH_SIZE > 0) {
+            results.add(timed("batch of " + BATCH_SIZE, BATCH_THREADS, BATCH_SIZE, lag, dataSource, sequence -> {
+                StringBuilder body = new StringBuilder("{\"items\":[");
+                for (int i = 0; i < BATCH_SIZE; i++) {
+                    String twin = twins[ThreadLocalRandom.current().nextInt(TWINS)];
+                    body.append(i == 0 ? "" : ",").append("{\"deviceId\":\"").append(twin)
+                            .append("\",\"reported\":").append(reported(sequence * BATCH_SIZE + i)).append('}');
+                }
+                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/twins/batch"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.append("]}").toString())).build();
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200 || response.body().contains("\"problem\"")) {
+                    throw new IllegalStateException("batch answered " + response.statusCode() + ": "
+                            + response.body().substring(0, Math.min(500, response.body().length())));
+                }
+            }));
+        }
         httpExecutor.shutdown();
         Result raw = rawInserts(dataSource, command.count, THREADS);
+        results.add(raw);
 
         System.out.println();
         System.out.println("| path | writes | writes/s | p50 ms | p99 ms | p99 projection lag ms | ratio to raw JDBC |");
         System.out.println("|---|---|---|---|---|---|---|");
-        for (Result r : List.of(command, overHttp, raw)) {
+        for (Result r : results) {
             System.out.printf("| %s | %d | %.0f | %.2f | %.2f | %s | %.2f |%n", r.name, r.count, r.perSecond(),
                     r.p50Millis, r.p99Millis, r.lagP99Millis < 0 ? "-" : String.format("%.1f", r.lagP99Millis),
                     r.perSecond() / raw.perSecond());
@@ -147,6 +172,15 @@ public final class WriteBenchmark {
     /** Runs {@code write} from {@code threads} threads for {@link #SECONDS}, then waits for the projection. */
     private static Result timed(String name, int threads, Timer lag, DataSource dataSource, Write write)
             throws Exception {
+        return timed(name, threads, 1, lag, dataSource, write);
+    }
+
+    /**
+     * As {@link #timed(String, int, Timer, DataSource, Write)} for a write that makes {@code writesPerCall} twin
+     * updates (a batch): the count is of updates, the latencies of calls.
+     */
+    private static Result timed(String name, int threads, int writesPerCall, Timer lag, DataSource dataSource,
+                                Write write) throws Exception {
         AtomicLong sequence = new AtomicLong();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -182,7 +216,7 @@ public final class WriteBenchmark {
                 (System.nanoTime() - drainStart) / 1e9);
         Arrays.sort(all);
         double lagP99 = percentile(lag, 0.99);
-        Result result = new Result(name, all.length, seconds, BenchSupport.at(all, 0.50) / 1e6, BenchSupport.at(all, 0.99) / 1e6, lagP99);
+        Result result = new Result(name, (long) all.length * writesPerCall, seconds, BenchSupport.at(all, 0.50) / 1e6, BenchSupport.at(all, 0.99) / 1e6, lagP99);
         System.out.printf("%s: %d writes in %.1f s = %.0f/s, p50 %.2f ms, p99 %.2f ms, projection lag p99 %.1f ms%n",
                 name, result.count, seconds, result.perSecond(), result.p50Millis, result.p99Millis, lagP99);
         return result;
