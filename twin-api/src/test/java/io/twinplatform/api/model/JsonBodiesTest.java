@@ -33,6 +33,19 @@ class JsonBodiesTest {
     }
 
     @Test
+    void parseSyntaxLeavesTheTextCheckToTheCallerButNotTheUtf8One() {
+        byte[] nul = "{\"items\":[{\"a\":\"x\\u0000y\"}]}".getBytes(StandardCharsets.UTF_8);
+
+        assertThat(JsonBodies.parseSyntax(nul).at("/items/0/a").textValue()).isEqualTo("x\u0000y");
+        assertThat(catchThrowableOfType(() -> JsonBodies.parse(nul), TwinException.class).error().code())
+                .isEqualTo(TextRule.INVALID_TEXT);
+        assertThat(catchThrowableOfType(() -> JsonBodies.parseSyntax(new byte[]{'"', (byte) 0xFF, '"'}),
+                TwinException.class).error().code()).isEqualTo(TextRule.INVALID_UTF8);
+        assertThat(catchThrowableOfType(() -> JsonBodies.parseSyntax(new byte[0]), TwinException.class).error()
+                .code()).isEqualTo("emptyBody");
+    }
+
+    @Test
     void refusesDuplicateKeys() {
         assertThat(refusal("{\"a\": 1, \"a\": 2}").code()).isEqualTo("malformedJson");
     }
