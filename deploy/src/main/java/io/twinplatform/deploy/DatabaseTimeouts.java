@@ -1,5 +1,6 @@
 package io.twinplatform.deploy;
 
+import io.twinplatform.command.api.RequestContextCarrier;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -38,7 +39,7 @@ import java.util.concurrent.Executor;
 class DatabaseTimeouts {
 
     /** The network timeout (ms) for connections taken on this thread; none outside an HTTP request. */
-    private static final ThreadLocal<Integer> REQUEST_TIMEOUT = new ThreadLocal<>();
+    static final ThreadLocal<Integer> REQUEST_TIMEOUT = new ThreadLocal<>();
     /** pgjdbc ignores the executor; the pool's proxy passes it on. */
     private static final Executor DIRECT = Runnable::run;
 
@@ -75,6 +76,35 @@ class DatabaseTimeouts {
                 }
             }
         };
+    }
+
+    /**
+     * The items of a batch request run on the batch API's own threads: each gets the timeout of the request that
+     * handed it over (or of the batch thread that did, for an item that waited on an earlier item of its twin), and
+     * the thread gets its own back afterwards.
+     */
+    @Bean
+    RequestContextCarrier requestTimeoutCarrier() {
+        return task -> {
+            Integer timeout = REQUEST_TIMEOUT.get();
+            return () -> {
+                Integer own = REQUEST_TIMEOUT.get();
+                set(timeout);
+                try {
+                    task.run();
+                } finally {
+                    set(own);
+                }
+            };
+        };
+    }
+
+    private static void set(Integer timeout) {
+        if (timeout == null) {
+            REQUEST_TIMEOUT.remove();
+        } else {
+            REQUEST_TIMEOUT.set(timeout);
+        }
     }
 
     /** The platform's {@code DataSource}: the pool's, with each connection's network timeout set as it is taken. */

@@ -21,6 +21,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.MediaType;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -42,7 +43,8 @@ import java.util.concurrent.CompletableFuture;
  * nothing and fails no other item.
  * <p>
  * Items are sent concurrently, at most {@code twin.command.batch.max-in-flight} of all batches together; items of
- * one twin are sent one after another in their order. The answer comes once every item is committed or refused, and
+ * one twin are sent one after another in their order. The batch threads get the request's context through the
+ * {@link RequestContextCarrier}, if the deployment has one (its database timeout for requests). The answer comes once every item is committed or refused, and
  * does not wait for the read side: a {@code GET} right after may not show an item yet (a caller that needs that
  * reads with the item's version). An item that fails for another reason (the database) is {@code 500} in its
  * result, its outcome unknown, like a single write answered 5xx.
@@ -79,7 +81,8 @@ class TwinBatchController implements DisposableBean {
     private final long maxBodyBytes;
     private final ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
 
-    TwinBatchController(CommandDispatcher dispatcher, TwinCommandSettings settings) {
+    TwinBatchController(CommandDispatcher dispatcher, TwinCommandSettings settings,
+                        ObjectProvider<RequestContextCarrier> carrier) {
         this.dispatcher = dispatcher;
         this.maxItems = settings.batch().maxItems();
         this.maxBodyBytes = settings.batch().maxBodySize().toBytes();
@@ -87,6 +90,7 @@ class TwinBatchController implements DisposableBean {
         executor.setMaxPoolSize(settings.batch().maxInFlight());
         executor.setThreadNamePrefix("twin-batch-");
         executor.setDaemon(true);
+        executor.setTaskDecorator(carrier.getIfAvailable(() -> task -> task)::carry);
         executor.initialize();
     }
 
