@@ -64,6 +64,9 @@ class HistoryController {
         if (pageSize < 1 || pageSize > 1000) {
             throw HistoryFilter.invalid("pageSize", "pageSize is between 1 and 1000");
         }
+        // The parameters are checked before the twin is looked up: a malformed request is 400 whether or not the
+        // twin has history yet.
+        HistoryFilter filter = HistoryFilter.of(id.value(), null, from, to, principal, channel, null, path);
         Boolean known = jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM twin_history_head WHERE twin_id = ?)",
                 Boolean.class, id.value());
         if (!Boolean.TRUE.equals(known)) {
@@ -72,7 +75,7 @@ class HistoryController {
         StringBuilder sql = new StringBuilder("SELECT " + HistoryItems.COLUMNS + ", "
                 + (includeState ? "h.state::text" : "NULL") + " FROM twin_history h WHERE TRUE");
         List<Object> args = new ArrayList<>();
-        HistoryFilter.of(id.value(), null, from, to, principal, channel, null, path).appendTo(sql, args);
+        filter.appendTo(sql, args);
         if (continuationToken != null) {
             long after;
             try {
