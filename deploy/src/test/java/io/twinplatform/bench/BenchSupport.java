@@ -82,6 +82,32 @@ final class BenchSupport {
         System.out.println("warning: projection did not catch up within " + seconds + " s");
     }
 
+    /**
+     * Waits until every streaming processor's tokens (all of {@code token_entry}: the projections, history, the audit
+     * chain, the configuration applier, sagas, Kafka when on) have reached the event store's head as it was when
+     * called, and returns the seconds that took; -1 when they did not within {@code seconds}. A write phase's
+     * sustained rate counts until then: every processor has drained.
+     */
+    static double awaitAllProcessors(DataSource dataSource, int seconds) throws InterruptedException {
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        long start = System.nanoTime();
+        Long head = jdbc.queryForObject("SELECT coalesce(max(global_index), 0) FROM domain_event_entry", Long.class);
+        for (long end = start + seconds * 1_000_000_000L; System.nanoTime() < end; ) {
+            List<Map<String, Object>> processors = jdbc.queryForList(
+                    "SELECT processor_name, bool_and(token IS NOT NULL) AS started,"
+                            + " string_agg(convert_from(token, 'UTF8'), ',') AS tokens"
+                            + " FROM token_entry GROUP BY processor_name");
+            boolean drained = processors.stream().allMatch(row -> Boolean.TRUE.equals(row.get("started"))
+                    && tokensReach((String) row.get("tokens"), head == null ? 0 : head));
+            if (drained) {
+                return (System.nanoTime() - start) / 1e9;
+            }
+            Thread.sleep(100);
+        }
+        System.out.println("warning: not every processor drained within " + seconds + " s");
+        return -1;
+    }
+
     /** Whether every segment's token (Jackson JSON of a gap-aware token) has reached {@code head}. */
     static boolean tokensReach(String tokens, long head) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"index\"\\s*:\\s*(\\d+)").matcher(tokens);

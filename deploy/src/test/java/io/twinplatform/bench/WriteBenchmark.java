@@ -214,11 +214,15 @@ public final class WriteBenchmark {
         BenchSupport.awaitProjection(dataSource, 60);
         System.out.printf("%s: projection caught up %.1f s after the last write%n", name,
                 (System.nanoTime() - drainStart) / 1e9);
+        double drained = BenchSupport.awaitAllProcessors(dataSource, 600);
+        double allDrained = drained < 0 ? Double.NaN : (System.nanoTime() - drainStart) / 1e9;
         Arrays.sort(all);
         double lagP99 = percentile(lag, 0.99);
         Result result = new Result(name, (long) all.length * writesPerCall, seconds, BenchSupport.at(all, 0.50) / 1e6, BenchSupport.at(all, 0.99) / 1e6, lagP99);
-        System.out.printf("%s: %d writes in %.1f s = %.0f/s, p50 %.2f ms, p99 %.2f ms, projection lag p99 %.1f ms%n",
-                name, result.count, seconds, result.perSecond(), result.p50Millis, result.p99Millis, lagP99);
+        System.out.printf("%s: %d writes in %.1f s = %.0f/s, p50 %.2f ms, p99 %.2f ms, projection lag p99 %.1f ms;"
+                        + " every processor drained %.1f s after the last write: sustained %.0f/s%n",
+                name, result.count, seconds, result.perSecond(), result.p50Millis, result.p99Millis, lagP99,
+                allDrained, result.count / (seconds + allDrained));
         return result;
     }
 
