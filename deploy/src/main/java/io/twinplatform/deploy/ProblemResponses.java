@@ -54,9 +54,9 @@ class ProblemResponses {
     private static final MediaType PROBLEM = MediaType.APPLICATION_PROBLEM_JSON;
     private static final String TYPE_BASE = TwinError.TYPE_BASE;
     private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS");
-    private static final String UNKNOWN_OUTCOME = "whether the write was applied is unknown: read what it writes (a"
-            + " twin's version and etag show whether it changed), or send it again with the same If-Match or"
-            + " Idempotency-Key, which keeps a repeat from applying twice";
+    private static final String RETRY_HINT = "read what it writes (a twin's version and etag show whether it"
+            + " changed), or send it again with the same If-Match or Idempotency-Key, which keeps a repeat from"
+            + " applying twice";
 
     private final long retryAfterSeconds;
 
@@ -109,21 +109,15 @@ class ProblemResponses {
         if (databaseUnavailable(failure)) {
             log.warn("the database did not answer {} {}: {}", request.getMethod(), request.getRequestURI(),
                     deepest(failure).toString());
-            ProblemDetail detail = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-                    "the database did not answer in time or is unavailable; try again in " + retryAfterSeconds
-                            + " s. " + (read ? "Nothing was written (a read)." : "If this was a write, " + UNKNOWN_OUTCOME + "."));
-            detail.setType(URI.create(TYPE_BASE + "databaseUnavailable"));
-            detail.setTitle("Service unavailable");
-            detail.setProperty("code", "databaseUnavailable");
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).contentType(PROBLEM)
-                    .header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds)).body(detail);
+            ResponseEntity<ProblemDetail> unavailable = problem(TwinError.of(ErrorKind.UNAVAILABLE,
+                    "databaseUnavailable", "the database did not answer in time or is unavailable; try again in "
+                            + retryAfterSeconds + " s. " + (read ? "Nothing was written (a read)."
+                            : "If this was a write, whether it was applied is unknown: " + RETRY_HINT + ".")));
+            return ResponseEntity.status(unavailable.getStatusCode()).contentType(PROBLEM)
+                    .header(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds)).body(unavailable.getBody());
         }
         log.error("unexpected failure", failure);
-        ProblemDetail detail = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
-                "the platform failed to handle this request; " + (read ? "nothing was written (a read)" : UNKNOWN_OUTCOME));
-        detail.setType(URI.create(TYPE_BASE + "internal"));
-        detail.setProperty("code", "internal");
-        return ResponseEntity.internalServerError().contentType(PROBLEM).body(detail);
+        return problem(TwinError.failed("request", read ? null : RETRY_HINT));
     }
 
     /**

@@ -13,7 +13,11 @@ public enum ErrorKind {
     TOO_LARGE(413, "Payload too large"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     /** Well-formed JSON whose values a twin cannot hold (string too long, integer out of range, null in array). */
-    UNPROCESSABLE(422, "Unprocessable content");
+    UNPROCESSABLE(422, "Unprocessable content"),
+    /** The platform failed to handle the request (a fault, not a refusal); see {@link TwinError#failed}. */
+    INTERNAL(500, "Internal error"),
+    /** Something the request needs (the database, a read side) does not answer now; a retry may succeed. */
+    UNAVAILABLE(503, "Service unavailable");
 
     private final int status;
     private final String title;

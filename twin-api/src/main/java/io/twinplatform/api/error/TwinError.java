@@ -33,6 +33,18 @@ public record TwinError(ErrorKind kind, String code, String detail, String path)
      * {@code status}, {@code detail}, {@code code}, and {@code path} or {@code position} (a {@code path} of the form
      * {@code @n} is the offset of a JSON syntax error). Channels without HTTP (MQTT) send exactly this.
      */
+    /**
+     * The platform failed to handle a request for a reason of its own (code {@code internal}, 500), so whether a
+     * write was applied is unknown unless it was a read. {@code retryHint} names how the caller can find out or
+     * repeat safely on its channel (the If-Match or Idempotency-Key of HTTP, an MQTT clientToken, a batch item's
+     * ifMatch or idempotencyKey); {@code null} for a read, which wrote nothing.
+     */
+    public static TwinError failed(String what, String retryHint) {
+        return of(ErrorKind.INTERNAL, "internal", "the platform failed to handle this " + what + "; "
+                + (retryHint == null ? "nothing was written (a read)"
+                : "whether it was applied is unknown: " + retryHint));
+    }
+
     public ObjectNode toProblem() {
         ObjectNode problem = JsonNodeFactory.instance.objectNode();
         problem.put("type", TYPE_BASE + code);

@@ -72,9 +72,8 @@ class TwinBatchController implements DisposableBean {
                 "type":"urn:twin-platform:problem:etagMismatch","title":"Precondition failed","status":412,
                 "detail":"If-Match \\"3\\" does not match the twin's etag \\"5\\"","code":"etagMismatch"}}
             ]}""";
-    private static final String UNKNOWN_OUTCOME = "the platform failed to handle this item; whether it was applied is"
-            + " unknown: read the twin (its version shows whether it changed), or send the item again with the same"
-            + " ifMatch or idempotencyKey, which keeps a repeat from applying twice";
+    private static final String RETRY_HINT = "read the twin (its version shows whether it changed), or send the item"
+            + " again with the same ifMatch or idempotencyKey, which keeps a repeat from applying twice";
 
     private final CommandDispatcher dispatcher;
     private final int maxItems;
@@ -177,14 +176,7 @@ class TwinBatchController implements DisposableBean {
             return refused(item, item.placed(refusal.error()));
         }
         log.warn("batch item {} for {} failed", item.index(), item.id(), failure);
-        ObjectNode answer = head(item, 500);
-        ObjectNode problem = answer.putObject("problem");
-        problem.put("type", TwinError.TYPE_BASE + "internal");
-        problem.put("title", "Internal Server Error");
-        problem.put("status", 500);
-        problem.put("detail", UNKNOWN_OUTCOME);
-        problem.put("code", "internal");
-        return answer;
+        return refused(item, TwinError.failed("item", RETRY_HINT));
     }
 
     private static ObjectNode refused(TwinBatch.Item item, TwinError error) {

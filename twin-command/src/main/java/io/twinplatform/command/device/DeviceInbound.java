@@ -249,18 +249,13 @@ class DeviceInbound {
         if (refusal != null) {
             return refusal.error().toProblem();
         }
-        ObjectNode problem = JsonNodeFactory.instance.objectNode();
         boolean noReadSide = failure instanceof NoHandlerForQueryException
                 || failure.getCause() instanceof NoHandlerForQueryException;
-        String code = noReadSide ? "readSideUnavailable" : "internal";
-        problem.put("type", TwinError.TYPE_BASE + code);
-        problem.put("title", noReadSide ? "Service unavailable" : "Internal error");
-        problem.put("status", noReadSide ? 503 : 500);
-        problem.put("detail", noReadSide ? "no read side runs with this instance; try again"
-                : "get".equals(topic.kind()) ? "the platform failed to handle this message; nothing was written (a read)"
-                : "the platform failed to handle this message; whether it was applied is unknown: read the twin (…/get)"
-                        + " to see its version, or send it again with the same clientToken, which makes a repeat a no-op");
-        problem.put("code", code);
+        ObjectNode problem = (noReadSide
+                ? TwinError.of(ErrorKind.UNAVAILABLE, "readSideUnavailable", "no read side runs with this instance; try again")
+                : TwinError.failed("message", "get".equals(topic.kind()) ? null : "read the twin (…/get) to see its"
+                        + " version, or send it again with the same clientToken, which makes a repeat a no-op"))
+                .toProblem();
         if (!noReadSide) {
             log.error("device message on {} failed", topic.text(), failure);
         }
