@@ -35,6 +35,7 @@ class PlatformStopTest {
                 Duration took = Duration.ofNanos(System.nanoTime() - stopping);
                 outcomes = load.stop();
 
+                System.out.printf("stop under load: exited %d after %.1f s%n", code, took.toMillis() / 1000.0);
                 assertThat(took).as("stop under load\n%s", platform.logTail()).isLessThan(Duration.ofSeconds(30));
                 assertThat(code).as("exit code after SIGTERM").isIn(0, 143);
                 // the platform stopped its database itself (not the watchdog, which needs a moment more)
