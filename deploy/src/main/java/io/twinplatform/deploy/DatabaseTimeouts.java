@@ -79,23 +79,32 @@ class DatabaseTimeouts {
     }
 
     /**
-     * The items of a batch request run on the batch API's own threads: each gets the timeout of the request that
-     * handed it over (or of the batch thread that did, for an item that waited on an earlier item of its twin), and
-     * the thread gets its own back afterwards.
+     * The items of a batch request run on the batch API's own threads, and twin commands on the group commit's
+     * lanes: each gets the timeout of the request that handed it over (or of the batch thread that did, for an item
+     * that waited on an earlier item of its twin), and the thread gets its own back afterwards. A group commit of
+     * commands from requests and from elsewhere runs with the first request's timeout.
      */
     @Bean
     RequestContextCarrier requestTimeoutCarrier() {
-        return task -> {
-            Integer timeout = REQUEST_TIMEOUT.get();
-            return () -> {
-                Integer own = REQUEST_TIMEOUT.get();
-                set(timeout);
-                try {
-                    task.run();
-                } finally {
-                    set(own);
-                }
-            };
+        return new RequestContextCarrier() {
+            @Override
+            public Runnable carry(Runnable task) {
+                Integer timeout = REQUEST_TIMEOUT.get();
+                return () -> {
+                    Integer own = REQUEST_TIMEOUT.get();
+                    set(timeout);
+                    try {
+                        task.run();
+                    } finally {
+                        set(own);
+                    }
+                };
+            }
+
+            @Override
+            public boolean active() {
+                return REQUEST_TIMEOUT.get() != null;
+            }
         };
     }
 

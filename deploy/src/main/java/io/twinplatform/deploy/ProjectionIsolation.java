@@ -1,5 +1,6 @@
 package io.twinplatform.deploy;
 
+import io.twinplatform.command.config.FailureKinds;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.AbstractEventProcessor;

@@ -1,5 +1,6 @@
 package io.twinplatform.deploy;
 
+import io.twinplatform.command.config.FailureKinds;
 import org.junit.jupiter.api.Test;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.PSQLState;

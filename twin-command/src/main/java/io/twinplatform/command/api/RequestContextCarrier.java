@@ -10,4 +10,12 @@ package io.twinplatform.command.api;
 public interface RequestContextCarrier {
 
     Runnable carry(Runnable task);
+
+    /**
+     * Whether the calling thread holds a request's context at all (it serves an HTTP request), so a carrier can be
+     * left out for a thread that has nothing to carry.
+     */
+    default boolean active() {
+        return true;
+    }
 }

@@ -2,7 +2,13 @@ package io.twinplatform.command.config;
 
 import io.twinplatform.api.model.TwinValidator;
 import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.command.api.RequestContextCarrier;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import org.axonframework.common.caching.Cache;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.messaging.interceptors.CorrelationDataInterceptor;
+import org.springframework.beans.factory.ObjectProvider;
 import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
@@ -30,6 +36,24 @@ import java.util.Map;
 @EnableConfigurationProperties({TwinCommandSettings.class, DeviceSettings.class})
 @ComponentScan("io.twinplatform.command")
 public class TwinCommandConfiguration {
+
+    /**
+     * The command bus: twin commands are grouped into transactions ({@link GroupCommitCommandBus}); everything else
+     * is handled as Axon's default bus would. Replaces Axon's bus, so it registers what Axon registers on its own:
+     * the correlation data providers, which copy who and why from a command to its events.
+     */
+    @Bean(destroyMethod = "close")
+    GroupCommitCommandBus commandBus(TransactionManager transactionManager,
+                                     org.axonframework.config.Configuration axon,
+                                     ObjectProvider<RequestContextCarrier> carrier, TwinCommandSettings settings,
+                                     ObjectProvider<MeterRegistry> meters) {
+        TwinCommandSettings.GroupCommit group = settings.groupCommit();
+        GroupCommitCommandBus bus = new GroupCommitCommandBus(transactionManager, carrier::getIfAvailable,
+                group.workers(), group.maxBatch(), group.queueSize(),
+                meters.getIfAvailable(() -> Metrics.globalRegistry));
+        bus.registerHandlerInterceptor(new CorrelationDataInterceptor<>(axon.correlationDataProviders()));
+        return bus;
+    }
 
     @Bean
     DeviceStateMachines deviceStateMachines(DeviceSettings settings) {

@@ -17,13 +17,15 @@ import java.time.Duration;
  * @param cacheSize              how many recently used twins the write side keeps in memory (default 20000)
  * @param limits                 twin size limits, Azure IoT Hub's by default
  * @param batch                  limits of {@code POST /twins/batch}
+ * @param groupCommit            how twin commands are grouped into transactions ({@link GroupCommitCommandBus})
  */
 @ConfigurationProperties("twin.command")
 public record TwinCommandSettings(@DefaultValue("100") int snapshotThreshold,
                                   @DefaultValue("5s") Duration readYourWritesTimeout,
                                   @DefaultValue("20000") int cacheSize,
                                   @DefaultValue Limits limits,
-                                  @DefaultValue Batch batch) {
+                                  @DefaultValue Batch batch,
+                                  @DefaultValue GroupCommit groupCommit) {
 
     /** Each default is Azure IoT Hub's; see {@link TwinLimits#AZURE}. */
     public record Limits(@DefaultValue("8192") int maxTagsBytes,
@@ -52,5 +54,18 @@ public record TwinCommandSettings(@DefaultValue("100") int snapshotThreshold,
     public record Batch(@DefaultValue("1000") int maxItems,
                         @DefaultValue("16MB") DataSize maxBodySize,
                         @DefaultValue("64") int maxInFlight) {
+    }
+
+    /**
+     * Group commit of twin commands, under {@code twin.command.group-commit}.
+     *
+     * @param workers   lanes: threads that each decide and commit a batch of twin commands at a time, a twin always
+     *                  on the same lane (default 4; a batch mostly waits on PostgreSQL's fsync)
+     * @param maxBatch  twin commands in one transaction at most (default 64)
+     * @param queueSize twin commands waiting per lane (default 4096); a caller waits while its lane's queue is full
+     */
+    public record GroupCommit(@DefaultValue("4") int workers,
+                              @DefaultValue("64") int maxBatch,
+                              @DefaultValue("4096") int queueSize) {
     }
 }

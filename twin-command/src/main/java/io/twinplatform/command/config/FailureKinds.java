@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.command.config;
 
 import org.axonframework.common.AxonTransientException;
 import org.springframework.dao.DataAccessResourceFailureException;
@@ -21,7 +21,7 @@ import java.util.Set;
  * that may pass (the database away, slow or busy: worth retrying), and says what a failure was without the values
  * involved.
  */
-final class FailureKinds {
+public final class FailureKinds {
 
     /**
      * SQLState classes that depend on the data written: data exception (22, such as a NUL character in JSONB),
@@ -40,7 +40,7 @@ final class FailureKinds {
      * database error outside {@link #DATA_CLASSES}. A failure without a database error (an exception of a
      * projection's own code) is deterministic.
      */
-    static boolean mayPass(Throwable failure) {
+    public static boolean mayPass(Throwable failure) {
         for (Throwable t : chain(failure)) {
             if (t instanceof TransientDataAccessException || t instanceof RecoverableDataAccessException
                     || t instanceof DataAccessResourceFailureException || t instanceof TransactionException
@@ -63,7 +63,7 @@ final class FailureKinds {
      * of PostgreSQL's primary message (not its detail, nor the statement, which may hold the values); otherwise the
      * innermost exception's type and the first line of its message.
      */
-    static String describe(Throwable failure) {
+    public static String describe(Throwable failure) {
         SQLException sql = deepestSql(failure);
         String text;
         if (sql != null) {
