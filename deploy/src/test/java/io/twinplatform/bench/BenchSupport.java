@@ -92,19 +92,31 @@ final class BenchSupport {
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
         long start = System.nanoTime();
         Long head = jdbc.queryForObject("SELECT coalesce(max(global_index), 0) FROM domain_event_entry", Long.class);
+        Map<String, Double> drainedAfter = new java.util.TreeMap<>();
         for (long end = start + seconds * 1_000_000_000L; System.nanoTime() < end; ) {
             List<Map<String, Object>> processors = jdbc.queryForList(
                     "SELECT processor_name, bool_and(token IS NOT NULL) AS started,"
                             + " string_agg(convert_from(token, 'UTF8'), ',') AS tokens"
                             + " FROM token_entry GROUP BY processor_name");
-            boolean drained = processors.stream().allMatch(row -> Boolean.TRUE.equals(row.get("started"))
-                    && tokensReach((String) row.get("tokens"), head == null ? 0 : head));
+            double now = (System.nanoTime() - start) / 1e9;
+            boolean drained = true;
+            for (Map<String, Object> row : processors) {
+                boolean reached = Boolean.TRUE.equals(row.get("started"))
+                        && tokensReach((String) row.get("tokens"), head == null ? 0 : head);
+                if (reached) {
+                    drainedAfter.putIfAbsent((String) row.get("processor_name"), now);
+                }
+                drained &= reached;
+            }
             if (drained) {
-                return (System.nanoTime() - start) / 1e9;
+                System.out.println("  each processor drained after (s): " + drainedAfter.entrySet().stream()
+                        .map(e -> e.getKey() + " " + String.format("%.1f", e.getValue()))
+                        .collect(java.util.stream.Collectors.joining(", ")));
+                return now;
             }
             Thread.sleep(100);
         }
-        System.out.println("warning: not every processor drained within " + seconds + " s");
+        System.out.println("warning: not every processor drained within " + seconds + " s; drained: " + drainedAfter);
         return -1;
     }
 

@@ -66,6 +66,9 @@ public final class WriteBenchmark {
     private static final boolean PREFER_MINIMAL = Boolean.getBoolean("bench.prefer-minimal");
     private static final int BATCH_SIZE = Integer.getInteger("bench.batch-size", 100);
     private static final int BATCH_THREADS = Integer.getInteger("bench.batch-threads", 8);
+    /** Which phases run (the raw baseline always does): any of command, http, batch. */
+    private static final List<String> PHASES = List.of(System.getProperty("bench.phases", "command,http,batch")
+            .split(","));
 
     private WriteBenchmark() {
     }
@@ -101,15 +104,16 @@ public final class WriteBenchmark {
         System.out.printf("setup: %d twins created in %.1f s%n", TWINS, (System.nanoTime() - setupStart) / 1e9);
         BenchSupport.awaitProjection(dataSource, 60);
 
-        Result command = timed("command path", THREADS, lag, dataSource, sequence -> {
+        List<Result> results = new ArrayList<>();
+        if (PHASES.contains("command")) results.add(timed("command path", THREADS, lag, dataSource, sequence -> {
             String twin = twins[ThreadLocalRandom.current().nextInt(TWINS)];
             commands.sendAndWait(GenericCommandMessage.asCommandMessage(
                     new PatchReportedProperties(twin, reported(sequence), null)).andMetaData(audit(Channel.DEVICE).toMap()));
-        });
+        }));
 
         ExecutorService httpExecutor = Executors.newFixedThreadPool(4);
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(httpExecutor).build();
-        Result overHttp = timed("HTTP", HTTP_THREADS, lag, dataSource, sequence -> {
+        if (PHASES.contains("http")) results.add(timed("HTTP", HTTP_THREADS, lag, dataSource, sequence -> {
             String twin = twins[ThreadLocalRandom.current().nextInt(TWINS)];
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/twins/"
                             + twin + "/properties/reported"))
@@ -122,10 +126,9 @@ public final class WriteBenchmark {
             if (response.statusCode() != (PREFER_MINIMAL ? 204 : 200)) {
                 throw new IllegalStateException("HTTP " + response.statusCode());
             }
-        });
+        }));
 
-        List<Result> results = new ArrayList<>(List.of(command, overHttp));
-        if (BATCH_SIZE > 0) {
+        if (BATCH_SIZE > 0 && PHASES.contains("batch")) {
             results.add(timed("batch of " + BATCH_SIZE, BATCH_THREADS, BATCH_SIZE, lag, dataSource, sequence -> {
                 StringBuilder body = new StringBuilder("{\"items\":[");
                 for (int i = 0; i < BATCH_SIZE; i++) {
@@ -144,7 +147,7 @@ public final class WriteBenchmark {
             }));
         }
         httpExecutor.shutdown();
-        Result raw = rawInserts(dataSource, command.count, THREADS);
+        Result raw = rawInserts(dataSource, results.isEmpty() ? 100_000 : results.get(0).count, THREADS);
         results.add(raw);
 
         System.out.println();

@@ -12,6 +12,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
+import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.messaging.Message;
 import org.axonframework.messaging.correlation.CorrelationDataProvider;
 import org.axonframework.modelling.command.CommandTargetResolver;
@@ -99,6 +100,13 @@ public class TwinCommandConfiguration {
     }
 
     static Map<String, ?> auditCorrelation(Message<?> message) {
+        if (message instanceof EventMessage<?>) {
+            // An event handled by a processor: every message created while it is handled (each handler's result,
+            // too) asks for this, and reading a stored event's metadata deserializes it, in every processor, for
+            // every event. What a processor sends on names its own audit (the configuration applier, the rollout
+            // saga); it takes only the event as its cause, whose identifier needs no deserialization.
+            return Map.of(AuditMetadata.CAUSATION_ID, message.getIdentifier());
+        }
         Map<String, Object> data = new HashMap<>();
         for (String key : new String[]{AuditMetadata.PRINCIPAL, AuditMetadata.CHANNEL, AuditMetadata.TRANSPORT,
                 AuditMetadata.REASON, AuditMetadata.CORRELATION_ID}) {

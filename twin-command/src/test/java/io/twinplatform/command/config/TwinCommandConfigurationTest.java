@@ -6,8 +6,13 @@ import io.twinplatform.api.twin.DeleteTwin;
 import io.twinplatform.api.twin.PatchTwin;
 import org.axonframework.commandhandling.CommandMessage;
 import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.GenericEventMessage;
+import org.axonframework.messaging.GenericMessage;
+import org.axonframework.messaging.MetaData;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -73,6 +78,20 @@ class TwinCommandConfigurationTest {
                 AuditMetadata.TRANSPORT, "kafka",
                 AuditMetadata.CORRELATION_ID, "rollout-7",
                 AuditMetadata.CAUSATION_ID, command.getIdentifier()));
+    }
+
+    @Test
+    void anEventBeingHandledGivesOnlyItselfAsCauseAndItsMetadataIsNeverRead() {
+        EventMessage<?> event = new GenericEventMessage<>(new GenericMessage<>("payload") {
+            @Override
+            public MetaData getMetaData() {
+                throw new AssertionError("a processor's correlation must not deserialize the event's metadata");
+            }
+        }, Instant::now);
+
+        Map<String, ?> data = TwinCommandConfiguration.auditCorrelation(event);
+
+        assertThat(data).isEqualTo(Map.of(AuditMetadata.CAUSATION_ID, event.getIdentifier()));
     }
 
     @Test
