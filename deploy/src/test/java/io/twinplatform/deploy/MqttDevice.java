@@ -97,6 +97,12 @@ final class MqttDevice implements AutoCloseable {
                 .payload(payload).send().orTimeout(10, TimeUnit.SECONDS).join();
     }
 
+    /** Publishes (QoS 1) without waiting: the future completes with the broker's PUBACK, or fails with its error. */
+    java.util.concurrent.CompletableFuture<Mqtt5PublishResult> publishAsync(String kind, String payload) {
+        return client.publishWith().topic(new TwinTopic(twinId, kind).text()).qos(MqttQos.AT_LEAST_ONCE)
+                .payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+    }
+
     /** The next message of {@code kind}, or an assertion failure after {@code timeout}. */
     JsonNode await(String kind, Duration timeout) {
         try {

@@ -5,6 +5,7 @@ import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
 import com.hivemq.extension.sdk.api.auth.parameter.TopicPermission;
+import com.hivemq.extension.sdk.api.client.parameter.ConnectionInformation;
 import com.hivemq.extension.sdk.api.packets.auth.DefaultAuthorizationBehaviour;
 import com.hivemq.extension.sdk.api.packets.auth.ModifiableDefaultPermissions;
 import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
@@ -34,6 +35,8 @@ import java.security.MessageDigest;
 final class DeviceAuthorisation implements ExtensionMain {
 
     static final String PLATFORM_USER = "twin-platform";
+    /** The connection attribute that marks a connection authenticated as the platform ({@link #isPlatform}). */
+    private static final String USER_ATTRIBUTE = "twin-user";
 
     private final DeviceKeys keys;
     private final byte[] platformPassword;
@@ -64,6 +67,8 @@ final class DeviceAuthorisation implements ExtensionMain {
         }
         if (user.equals(PLATFORM_USER)) {
             if (MessageDigest.isEqual(platformPassword, password)) {
+                input.getConnectionInformation().getConnectionAttributeStore()
+                        .putAsString(USER_ATTRIBUTE, PLATFORM_USER);
                 output.authenticateSuccessfully();
             } else {
                 output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "wrong platform password");
@@ -97,6 +102,12 @@ final class DeviceAuthorisation implements ExtensionMain {
         permissions.add(permission(prefix + "#", TopicPermission.MqttActivity.SUBSCRIBE));
         permissions.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
         output.authenticateSuccessfully();
+    }
+
+    /** Whether this connection authenticated as the platform (known from its authentication on). */
+    static boolean isPlatform(ConnectionInformation connection) {
+        return connection.getConnectionAttributeStore().getAsString(USER_ATTRIBUTE).filter(PLATFORM_USER::equals)
+                .isPresent();
     }
 
     private static TopicPermission permission(String filter, TopicPermission.MqttActivity activity) {

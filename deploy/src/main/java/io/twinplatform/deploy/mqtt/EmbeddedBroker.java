@@ -2,6 +2,11 @@ package io.twinplatform.deploy.mqtt;
 
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import io.twinplatform.api.device.DeviceKeys;
 import io.twinplatform.deploy.SecretFiles;
 import org.slf4j.Logger;
@@ -17,10 +22,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The default run's MQTT broker: HiveMQ Community Edition, embedded, with in-memory persistence and
- * {@link DeviceAuthorisation}. Its files live in {@code <TWIN_DATA_DIR>/mqtt} (0700): {@code device-secret} (mode
- * 0600, made on first start unless {@code twin.mqtt.device-secret} is set) and {@code port}, the port it listens on,
- * which the simulator reads.
+ * The default run's MQTT broker: HiveMQ Community Edition, embedded, with in-memory persistence,
+ * {@link DeviceAuthorisation} and (when the platform reads device topics here) {@link BrokerAdmission}. Its files
+ * live in {@code <TWIN_DATA_DIR>/mqtt} (0700): {@code device-secret} (mode 0600, made on first start unless
+ * {@code twin.mqtt.device-secret} is set) and {@code port}, the port it listens on, which the simulator reads.
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
@@ -52,8 +57,16 @@ public final class EmbeddedBroker implements AutoCloseable {
         this.deviceKeys = deviceKeys;
     }
 
-    /** Starts a broker with its files under {@code dataDir/mqtt} and the platform's device authorisation. */
+    /**
+     * Starts a broker with its files under {@code dataDir/mqtt} and the platform's device authorisation, without
+     * admission control (for a broker no platform reads from, such as the simulator's tests).
+     */
     public static EmbeddedBroker start(MqttSettings settings, Path dataDir) {
+        return start(settings, dataDir, null);
+    }
+
+    /** As {@link #start(MqttSettings, Path)}, with {@code admission} (null: none) at the broker's edge. */
+    static EmbeddedBroker start(MqttSettings settings, Path dataDir, BrokerAdmission admission) {
         try {
             Path home = SecretFiles.privateDirectory(dataDir.resolve("mqtt").toAbsolutePath());
             Path conf = Files.createDirectories(home.resolve("conf"));
@@ -86,7 +99,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                     .withEmbeddedExtension(EmbeddedExtension.builder()
                             .withId("twin-device-authorisation").withName("Twin device authorisation")
                             .withVersion("1").withAuthor("twin platform").withPriority(1000).withStartPriority(1000)
-                            .withExtensionMain(new DeviceAuthorisation(keys, platformPassword))
+                            .withExtensionMain(new Edge(new DeviceAuthorisation(keys, platformPassword), admission))
                             .build())
                     .build();
             hivemq.start().get(60, TimeUnit.SECONDS);
@@ -125,6 +138,26 @@ public final class EmbeddedBroker implements AutoCloseable {
             hivemq.stop().get(10, TimeUnit.SECONDS);
         } finally {
             hivemq.close();
+        }
+    }
+
+    /**
+     * The one embedded extension HiveMQ takes: who may connect and use which topic, then (if any) admission
+     * control.
+     */
+    private record Edge(DeviceAuthorisation authorisation, BrokerAdmission admission) implements ExtensionMain {
+
+        @Override
+        public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
+            authorisation.extensionStart(input, output);
+            if (admission != null) {
+                admission.start();
+            }
+        }
+
+        @Override
+        public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
+            authorisation.extensionStop(input, output);
         }
     }
 

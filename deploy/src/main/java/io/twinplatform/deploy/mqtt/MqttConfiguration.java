@@ -1,6 +1,9 @@
 package io.twinplatform.deploy.mqtt;
 
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -30,8 +33,43 @@ class MqttConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
-    EmbeddedBroker embeddedBroker(MqttSettings settings, @Value("${twin.data-dir:${TWIN_DATA_DIR:./data}}") String dataDir) {
-        return EmbeddedBroker.start(settings, Path.of(dataDir));
+    EmbeddedBroker embeddedBroker(MqttSettings settings,
+                                  @Value("${twin.data-dir:${TWIN_DATA_DIR:./data}}") String dataDir,
+                                  ObjectProvider<BrokerAdmission> admission) {
+        return EmbeddedBroker.start(settings, Path.of(dataDir), admission.getIfAvailable());
+    }
+
+    /**
+     * Admission control at the embedded broker's edge, where the platform reads device topics (the write side is on;
+     * {@code DeviceInbound} releases its places). Its figures: the gauges {@code twin.devices.admission.backlog}
+     * (admitted, not yet handled; at most {@code twin.devices.admission.limit}) and
+     * {@code twin.devices.admission.suspended} (publishes held at the edge now), and the counters
+     * {@code twin.devices.admission.suspensions} (publishes that had to wait), {@code …refused} (refused after
+     * waiting {@code twin.mqtt.admission-timeout}) and {@code …lost} (places given up, see {@link BrokerAdmission}).
+     */
+    @Bean
+    @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
+    @ConditionalOnProperty(name = "twin.command.enabled", havingValue = "true", matchIfMissing = true)
+    BrokerAdmission brokerAdmission(MqttSettings settings, MeterRegistry meters) {
+        BrokerAdmission admission = new BrokerAdmission(settings.maxBacklog(), settings.admissionTimeout());
+        Gauge.builder("twin.devices.admission.backlog", admission, BrokerAdmission::backlog)
+                .description("device messages the embedded broker admitted that the platform has not handled yet")
+                .register(meters);
+        Gauge.builder("twin.devices.admission.limit", admission, BrokerAdmission::limit)
+                .description("the most device messages admitted and not yet handled (twin.mqtt.max-backlog)")
+                .register(meters);
+        Gauge.builder("twin.devices.admission.suspended", admission, BrokerAdmission::suspended)
+                .description("device publishes held unacknowledged at the broker's edge, waiting for a place")
+                .register(meters);
+        FunctionCounter.builder("twin.devices.admission.suspensions", admission, BrokerAdmission::suspensions)
+                .description("device publishes that had to wait for a place").register(meters);
+        FunctionCounter.builder("twin.devices.admission.refused", admission, BrokerAdmission::refused)
+                .description("device publishes refused (PUBACK QUOTA_EXCEEDED) after twin.mqtt.admission-timeout")
+                .register(meters);
+        FunctionCounter.builder("twin.devices.admission.lost", admission, BrokerAdmission::lost)
+                .description("admitted device messages never handled within a minute, whose places were given up")
+                .register(meters);
+        return admission;
     }
 
     @Bean(destroyMethod = "close")

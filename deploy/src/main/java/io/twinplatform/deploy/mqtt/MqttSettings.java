@@ -3,19 +3,30 @@ package io.twinplatform.deploy.mqtt;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
+import java.time.Duration;
+
 /**
  * The device channel's broker ({@code twin.mqtt.*}). With no {@code host} the platform starts an embedded broker on
  * {@code port} ({@code TWIN_MQTT_PORT}, default 1883; a free port when that one is taken, with a log line) and
  * connects to it; with a {@code host} it connects to that broker as {@code username}/{@code password}.
  *
- * @param enabled      false runs the platform without a device channel
- * @param host         an external broker's host; empty starts the embedded broker
- * @param port         the broker's port (0: any free port, for tests)
- * @param username     the platform's user name at an external broker
- * @param password     the platform's password at an external broker
- * @param clientId     the platform's MQTT client id; empty gives a random one per start (several instances)
- * @param deviceSecret the fleet secret device passwords derive from (embedded broker); empty keeps one in
- *                     {@code <TWIN_DATA_DIR>/mqtt/device-secret}, made on first start
+ * @param enabled          false runs the platform without a device channel
+ * @param host             an external broker's host; empty starts the embedded broker
+ * @param port             the broker's port (0: any free port, for tests)
+ * @param username         the platform's user name at an external broker
+ * @param password         the platform's password at an external broker
+ * @param clientId         the platform's MQTT client id; empty gives a random one per start (several instances)
+ * @param deviceSecret     the fleet secret device passwords derive from (embedded broker); empty keeps one in
+ *                         {@code <TWIN_DATA_DIR>/mqtt/device-secret}, made on first start
+ * @param maxBacklog       (embedded broker, write side on) device messages on {@code reported}, {@code get} and
+ *                         {@code connection} the broker holds for the platform, queued or in flight, at most; over
+ *                         it, device publishes wait unacknowledged ({@link BrokerAdmission}). Default 2048, eight
+ *                         times {@code twin.devices.max-in-flight}'s default: enough to keep the platform's reader
+ *                         busy, few enough that the broker's cost per message stays flat. An external broker has no
+ *                         such limit
+ * @param admissionTimeout (embedded broker) how long a device publish may wait for a place before the broker refuses
+ *                         it with PUBACK {@code QUOTA_EXCEEDED} (nothing taken; the device may send it again).
+ *                         Default 10 s
  */
 @ConfigurationProperties("twin.mqtt")
 public record MqttSettings(@DefaultValue("true") boolean enabled,
@@ -24,7 +35,9 @@ public record MqttSettings(@DefaultValue("true") boolean enabled,
                            @DefaultValue("") String username,
                            @DefaultValue("") String password,
                            @DefaultValue("") String clientId,
-                           @DefaultValue("") String deviceSecret) {
+                           @DefaultValue("") String deviceSecret,
+                           @DefaultValue("2048") int maxBacklog,
+                           @DefaultValue("10s") Duration admissionTimeout) {
 
     boolean embedded() {
         return host == null || host.isBlank();

@@ -61,7 +61,8 @@ class DeviceSimulatorBrokerTest {
             rootLevel = context.getLogger(Logger.ROOT_LOGGER_NAME).getLevel();
             context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
         }
-        broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, "", "", "", SECRET), home);
+        broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, "", "", "", SECRET, 2048,
+                Duration.ofSeconds(10)), home);
         port = broker.port();
 
         platform = MqttClient.builder().useMqttVersion5().identifier(PLATFORM).serverHost("127.0.0.1")

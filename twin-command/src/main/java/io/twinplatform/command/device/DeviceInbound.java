@@ -60,9 +60,10 @@ import java.util.concurrent.TimeUnit;
 class DeviceInbound {
 
     private static final Logger log = LoggerFactory.getLogger(DeviceInbound.class);
-    private static final List<String> KINDS = List.of("reported", "get", "connection");
+    private static final List<String> KINDS = DeviceAdmission.KINDS;
 
     private final ObjectProvider<Mqtt5AsyncClient> clients;
+    private final DeviceAdmission admission;
     private final CommandGateway commands;
     private final QueryGateway queries;
     private final String sharedGroup;
@@ -78,8 +79,10 @@ class DeviceInbound {
     private Mqtt5AsyncClient client;
 
     DeviceInbound(ObjectProvider<Mqtt5AsyncClient> clients, CommandGateway commands, QueryGateway queries,
-                  DeviceSettings settings, @Value("${twin.mqtt.shared-group:twin-platform}") String sharedGroup) {
+                  DeviceSettings settings, @Value("${twin.mqtt.shared-group:twin-platform}") String sharedGroup,
+                  ObjectProvider<DeviceAdmission> admission) {
         this.clients = clients;
+        this.admission = admission.getIfAvailable(() -> DeviceAdmission.NONE);
         this.commands = commands;
         this.queries = queries;
         this.sharedGroup = sharedGroup;
@@ -182,6 +185,8 @@ class DeviceInbound {
         handled.whenComplete((done, failure) -> {
             inFlight.release();
             publish.acknowledge();
+            // Frees the message's place in the broker's admission count (embedded broker), letting the next in.
+            admission.handled(publish);
         });
     }
 
