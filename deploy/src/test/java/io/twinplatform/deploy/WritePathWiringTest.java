@@ -6,7 +6,9 @@ import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.RandomIds;
+import io.twinplatform.command.twin.Twin;
 import io.twinplatform.command.twin.TwinCommandTargetResolver;
+import io.twinplatform.command.twin.TwinRepository;
 import org.axonframework.commandhandling.CommandMessage;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.IntervalRetryScheduler;
@@ -68,6 +70,11 @@ class WritePathWiringTest extends PlatformTestSupport {
         assertThat(timer("PUT", "/twins/{deviceId}")).isNull();
         assertThat(timer("PATCH", "/twins/{deviceId}")).isNull();
         assertThat(timer("PATCH", "/twins/{deviceId}/properties/reported")).isNull();
+    }
+
+    @Test
+    void twinsAreLoadedThroughTheRepositoryThatChecksTheCacheAgainstTheStore() {
+        assertThat(axon.repository(Twin.class)).isInstanceOf(TwinRepository.class);
     }
 
     @Test
