@@ -5,9 +5,12 @@ import org.axonframework.commandhandling.CommandBus;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
 import org.axonframework.commandhandling.gateway.IntervalRetryScheduler;
+import org.axonframework.common.jdbc.PersistenceExceptionResolver;
 import org.axonframework.common.transaction.NoTransactionManager;
 import org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
+import org.axonframework.eventsourcing.eventstore.jpa.SQLStateResolver;
+import org.axonframework.modelling.command.AggregateStreamCreationException;
 import org.axonframework.modelling.command.ConcurrencyException;
 import org.axonframework.modelling.saga.repository.jdbc.GenericSagaSqlSchema;
 import org.axonframework.modelling.saga.repository.jdbc.SagaSqlSchema;
@@ -22,6 +25,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 
+import java.sql.SQLException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -31,6 +35,8 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 @Configuration(proxyBeanMethods = false)
 class AxonStorageConfiguration {
+
+    private static final String UNIQUE_VIOLATION = "23505";
 
     @Bean
     @Primary
@@ -123,8 +129,22 @@ class AxonStorageConfiguration {
     }
 
     /**
+     * Tells the event store that an append lost a race on (aggregate id, sequence number) with a writer in another
+     * process: PostgreSQL's {@code unique_violation} (SQLState {@value #UNIQUE_VIOLATION}), which the store then
+     * throws as a {@link ConcurrencyException} that {@link #commandGateway} retries. Axon's default for JDBC
+     * ({@code JdbcSQLErrorCodesResolver}) knows only {@link java.sql.SQLIntegrityConstraintViolationException},
+     * which the PostgreSQL driver never throws: a lost race was an {@code EventStoreException}, never retried and
+     * answered 500. A duplicate snapshot is ignored by the store once it is recognised so.
+     */
+    @Bean
+    PersistenceExceptionResolver persistenceExceptionResolver() {
+        return new SQLStateResolver(UNIQUE_VIOLATION);
+    }
+
+    /**
      * Retries a command that lost a race on (aggregate id, sequence number) with a writer in another process: up to
-     * 5 times, 20 ms apart. Every other failure (a refusal above all) is final and reaches the caller at once.
+     * 5 times, 20 ms apart, each time on the twin as the store then holds it (the failed attempt's rollback dropped
+     * it from the cache). Every other failure (a refusal above all) is final and reaches the caller at once.
      */
     @Bean
     CommandGateway commandGateway(CommandBus commandBus, ScheduledExecutorService commandRetryExecutor) {
@@ -134,8 +154,18 @@ class AxonStorageConfiguration {
                         .retryExecutor(commandRetryExecutor)
                         .retryInterval(20)
                         .maxRetryCount(5)
-                        .nonTransientFailurePredicate(failure -> !(failure instanceof ConcurrencyException))
+                        .nonTransientFailurePredicate(AxonStorageConfiguration::finalFailure)
                         .build())
                 .build();
+    }
+
+    /**
+     * Whether a command's failure, or one of its causes, is final. Axon's retry scheduler asks this of the failure
+     * and of each of its causes in turn and retries only when none is final, so neither the lost race (on a later
+     * event, or on the first: two processes creating the same twin) nor the database error it wraps may be.
+     */
+    static boolean finalFailure(Throwable failure) {
+        return !(failure instanceof ConcurrencyException) && !(failure instanceof AggregateStreamCreationException)
+                && !(failure instanceof SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState()));
     }
 }

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,6 +40,15 @@ final class PlatformProcess implements AutoCloseable {
 
     /** Starts a platform on {@code dataDir} and waits (up to {@code timeout}) until its health says UP. */
     static PlatformProcess start(Path dataDir, Duration timeout) {
+        return start(dataDir, timeout, List.of(), Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, Duration)}, with more command-line {@code arguments} (after the defaults above, so they
+     * win) and {@code environment} variables (for a secret, which any local user could read on a command line).
+     */
+    static PlatformProcess start(Path dataDir, Duration timeout, List<String> arguments,
+                                 Map<String, String> environment) {
         try {
             Path argFile = dataDir.resolveSibling(dataDir.getFileName() + "-java.args");
             Files.writeString(argFile, "-cp " + quoted(System.getProperty("java.class.path")) + "\n");
@@ -54,8 +65,10 @@ final class PlatformProcess implements AutoCloseable {
                     "--twin.mqtt.enabled=true",
                     "--twin.mqtt.port=0",
                     "--twin.embedded.shared-buffers=64MB"));
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
+            command.addAll(arguments);
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(environment);
+            Process process = builder.start();
             PlatformProcess platform = new PlatformProcess(process, log, dataDir);
             platform.awaitUp(timeout);
             return platform;
@@ -75,6 +88,17 @@ final class PlatformProcess implements AutoCloseable {
     /** The pid of the PostgreSQL running on this platform's data directory, from its pid file. */
     Optional<Long> postmasterPid() {
         return postmasterPid(dataDir);
+    }
+
+    /** The port the PostgreSQL running on this platform's data directory listens on, from its pid file. */
+    OptionalInt postgresPort() {
+        try {
+            List<String> lines = Files.readAllLines(dataDir.resolve("postgres").resolve("postmaster.pid"));
+            // the pid file's fourth line is the port
+            return lines.size() < 4 ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(lines.get(3).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return OptionalInt.empty();
+        }
     }
 
     static Optional<Long> postmasterPid(Path dataDir) {

@@ -2,13 +2,31 @@ package io.twinplatform.deploy;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.RandomIds;
+import io.twinplatform.command.twin.Twin;
 import io.twinplatform.command.twin.TwinCommandTargetResolver;
+import io.twinplatform.command.twin.TwinRepository;
+import org.axonframework.commandhandling.CommandMessage;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.IntervalRetryScheduler;
+import org.axonframework.commandhandling.gateway.RetryScheduler;
 import org.axonframework.common.IdentifierFactory;
+import org.axonframework.common.jdbc.PersistenceExceptionResolver;
 import org.axonframework.config.Configuration;
+import org.axonframework.modelling.command.AggregateStreamCreationException;
 import org.axonframework.modelling.command.CommandTargetResolver;
+import org.axonframework.modelling.command.ConcurrencyException;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+
+import java.sql.BatchUpdateException;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 import static io.twinplatform.deploy.TwinHttp.q;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,6 +39,9 @@ class WritePathWiringTest extends PlatformTestSupport {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    PersistenceExceptionResolver persistenceExceptions;
 
     @Test
     void aggregatesFindTheirTargetThroughTheTwinResolver() {
@@ -49,6 +70,37 @@ class WritePathWiringTest extends PlatformTestSupport {
         assertThat(timer("PUT", "/twins/{deviceId}")).isNull();
         assertThat(timer("PATCH", "/twins/{deviceId}")).isNull();
         assertThat(timer("PATCH", "/twins/{deviceId}/properties/reported")).isNull();
+    }
+
+    @Test
+    void twinsAreLoadedThroughTheRepositoryThatChecksTheCacheAgainstTheStore() {
+        assertThat(axon.repository(Twin.class)).isInstanceOf(TwinRepository.class);
+    }
+
+    @Test
+    void aLostRaceOnTheEventStoreIsRetriedAndARefusalIsNot() {
+        // as the PostgreSQL driver reports a duplicate (aggregate id, sequence number) in a batch of INSERTs
+        SQLException duplicate = new BatchUpdateException("duplicate key value", "23505", 0, new int[0],
+                new SQLException("duplicate key value violates unique constraint", "23505"));
+        assertThat(persistenceExceptions.isDuplicateKeyViolation(new RuntimeException(duplicate))).isTrue();
+        assertThat(persistenceExceptions.isDuplicateKeyViolation(
+                new RuntimeException(new SQLException("null value in column", "23502")))).isFalse();
+
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+        try {
+            // the gateway's scheduler, which Axon asks about the failure and each of its causes
+            RetryScheduler retries = IntervalRetryScheduler.builder().retryExecutor(executor).retryInterval(20)
+                    .maxRetryCount(5).nonTransientFailurePredicate(AxonStorageConfiguration::finalFailure).build();
+            CommandMessage<String> command = GenericCommandMessage.asCommandMessage("a command");
+            assertThat(retries.scheduleRetry(command, new ConcurrencyException("lost race", duplicate), List.of(),
+                    () -> { })).as("a lost race on a later event").isTrue();
+            assertThat(retries.scheduleRetry(command, new AggregateStreamCreationException("lost race", duplicate),
+                    List.of(), () -> { })).as("a lost race on the first event").isTrue();
+            assertThat(retries.scheduleRetry(command, new TwinException(TwinError.of(ErrorKind.PRECONDITION_FAILED,
+                    "etagMismatch", "stale")), List.of(), () -> { })).as("a refusal").isFalse();
+        } finally {
+            executor.shutdownNow();
+        }
     }
 
     private Timer timer(String method, String uri) {

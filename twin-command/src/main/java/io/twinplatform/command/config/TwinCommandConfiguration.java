@@ -21,6 +21,9 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import io.twinplatform.api.device.DeviceStateMachines;
 import io.twinplatform.command.device.DeviceSettings;
 import io.twinplatform.command.twin.TwinCommandTargetResolver;
+import io.twinplatform.command.twin.TwinRepository;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
@@ -68,12 +71,24 @@ public class TwinCommandConfiguration {
 
     /**
      * Keeps the {@code twin.command.cache-size} most recently used twins in memory, so a command does not re-read
-     * the twin's events. Safe with several writers: a write that lost the race on (aggregate id, sequence number)
-     * rolls back, which evicts the cached twin, and the retry reloads it from the store.
+     * the twin's events. Safe with several writers: {@link TwinRepository} uses a cached twin only while no other
+     * process has appended to it, and a write that lost the race on (aggregate id, sequence number) rolls back,
+     * which evicts the cached twin, and the retry reloads it from the store.
      */
     @Bean
     Cache twinCache(TwinCommandSettings settings) {
         return new BoundedCache(settings.cacheSize());
+    }
+
+    /**
+     * The repository {@code Twin} names. Lazy: Axon asks for it while its configuration starts, after the
+     * configuration it is built from exists.
+     */
+    @Bean
+    @Lazy
+    TwinRepository twinRepository(org.axonframework.config.Configuration axon, EventStore eventStore,
+                                  Cache twinCache, SnapshotTriggerDefinition twinSnapshotTrigger) {
+        return TwinRepository.create(axon, eventStore, twinCache, twinSnapshotTrigger);
     }
 
     /**

@@ -66,7 +66,7 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
  * is written. A deleted twin keeps its events and its version count: a later {@link PutTwin} creates it again at
  * the next version, so an etag of the old twin can never match the new one.
  */
-@Aggregate(snapshotTriggerDefinition = "twinSnapshotTrigger", cache = "twinCache")
+@Aggregate(repository = "twinRepository")
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY,
         getterVisibility = JsonAutoDetect.Visibility.NONE, isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 public class Twin {
