@@ -31,6 +31,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import static org.axonframework.commandhandling.GenericCommandResultMessage.asCommandResultMessage;
@@ -68,6 +69,8 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
     private final List<MessageDispatchInterceptor<? super CommandMessage<?>>> dispatchInterceptors =
             new CopyOnWriteArrayList<>();
     private final Lane[] lanes;
+    private volatile Consumer<List<CommandMessage<?>>> preparation = commands -> {
+    };
     private final int maxBatch;
     private final DistributionSummary committedSizes;
     private final Counter reruns;
@@ -152,6 +155,15 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
         Context context = new Context();
         context.carried = requestContext.carry(context);
         return context;
+    }
+
+    /**
+     * Runs {@code preparation} with each batch's commands in its unit of work and transaction, before the first
+     * command is decided (to read what the whole batch needs in one query). If it fails, the batch fails as a
+     * failed commit does.
+     */
+    public void beforeEachBatch(Consumer<List<CommandMessage<?>>> preparation) {
+        this.preparation = preparation;
     }
 
     @Override
@@ -311,6 +323,13 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
         try {
             unitOfWork.start();
             unitOfWork.attachTransaction(transactions);
+            try {
+                preparation.accept(messages);
+            } catch (RuntimeException | Error e) {
+                unitOfWork.rollback(e);
+                attempt.failure = e;
+                return attempt;
+            }
             int[] index = {0};
             unitOfWork.executeWithResult(() -> {
                 int i = index[0]++;

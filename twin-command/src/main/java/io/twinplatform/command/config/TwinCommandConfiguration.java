@@ -1,32 +1,34 @@
 package io.twinplatform.command.config;
 
-import io.twinplatform.api.model.TwinValidator;
-import io.twinplatform.api.twin.AuditMetadata;
-import io.twinplatform.command.api.RequestContextCarrier;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import org.axonframework.common.caching.Cache;
-import org.axonframework.common.transaction.TransactionManager;
-import org.axonframework.messaging.interceptors.CorrelationDataInterceptor;
-import org.springframework.beans.factory.ObjectProvider;
-import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
-import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
-import org.axonframework.eventsourcing.Snapshotter;
-import org.axonframework.eventhandling.EventMessage;
-import org.axonframework.messaging.Message;
-import org.axonframework.messaging.correlation.CorrelationDataProvider;
-import org.axonframework.modelling.command.CommandTargetResolver;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import io.twinplatform.api.device.DeviceStateMachines;
+import io.twinplatform.api.model.TwinValidator;
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.api.twin.TwinCommands;
+import io.twinplatform.command.api.RequestContextCarrier;
 import io.twinplatform.command.device.DeviceSettings;
 import io.twinplatform.command.twin.TwinCommandTargetResolver;
 import io.twinplatform.command.twin.TwinRepository;
+import org.axonframework.common.caching.Cache;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.eventsourcing.eventstore.EventStore;
-import org.springframework.context.annotation.Lazy;
+import org.axonframework.messaging.Message;
+import org.axonframework.messaging.correlation.CorrelationDataProvider;
+import org.axonframework.messaging.interceptors.CorrelationDataInterceptor;
+import org.axonframework.modelling.command.CommandTargetResolver;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -50,12 +52,16 @@ public class TwinCommandConfiguration {
     GroupCommitCommandBus commandBus(TransactionManager transactionManager,
                                      org.axonframework.config.Configuration axon,
                                      ObjectProvider<RequestContextCarrier> carrier, TwinCommandSettings settings,
-                                     ObjectProvider<MeterRegistry> meters) {
+                                     ObjectProvider<MeterRegistry> meters, ObjectProvider<TwinRepository> twins,
+                                     JdbcTemplate jdbc) {
         TwinCommandSettings.GroupCommit group = settings.groupCommit();
         GroupCommitCommandBus bus = new GroupCommitCommandBus(transactionManager, carrier::getIfAvailable,
                 group.workers(), group.maxBatch(), group.queueSize(),
                 meters.getIfAvailable(() -> Metrics.globalRegistry));
         bus.registerHandlerInterceptor(new CorrelationDataInterceptor<>(axon.correlationDataProviders()));
+        // the cached twins of a batch are checked against the store in one query, not one each
+        bus.beforeEachBatch(commands -> twins.getObject().readStoredVersions(commands.stream()
+                .map(command -> ((TwinCommands) command.getPayload()).twinId()).toList(), jdbc));
         return bus;
     }
 
