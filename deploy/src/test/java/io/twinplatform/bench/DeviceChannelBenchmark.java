@@ -62,6 +62,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * its settings can be given as system properties ({@code -Dtwin.mqtt.max-backlog=…},
  * {@code -Dtwin.mqtt.admission-timeout=…}).
  * <p>
+ * {@code -Dbench.warmup-seconds=N} (at {@code bench.warmup-rate}, default 1,000 msg/s) runs a phase first that is
+ * printed but not used, so the measured phases run on a warm JVM.
+ * <p>
  * Run: {@code ./mvnw -Pbench -Dbench.main=io.twinplatform.bench.DeviceChannelBenchmark -DskipTests -pl deploy -am verify}.
  */
 public final class DeviceChannelBenchmark {
@@ -73,6 +76,9 @@ public final class DeviceChannelBenchmark {
     private static final int RAW_SECONDS = Integer.getInteger("bench.raw-seconds", 10);
     private static final double OVERLOAD = Double.parseDouble(System.getProperty("bench.overload", "0"));
     private static final int MEASURE_SECONDS = Integer.getInteger("bench.measure-seconds", 20);
+    /** A first phase, not counted, so the measured ones run on a warm JVM (0: none). */
+    private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup-seconds", 0);
+    private static final int WARMUP_RATE = Integer.getInteger("bench.warmup-rate", 1000);
     /** The longest the benchmark waits for a phase's messages to be answered or refused after its load ends. */
     private static final long SETTLE_NANOS = 120_000_000_000L;
     private static final byte ACKED = 1;
@@ -105,7 +111,8 @@ public final class DeviceChannelBenchmark {
             BenchSupport.awaitProjection(dataSource, 300);
 
             // Room for every phase: the overload phase's rate is a multiple of the saturated rate, far below RATE.
-            int capacity = RATE * (SECONDS + (OVERLOAD > 0 ? MEASURE_SECONDS : 0)) + RATE;
+            int capacity = RATE * (SECONDS + (OVERLOAD > 0 ? MEASURE_SECONDS : 0)) + RATE
+                    + WARMUP_RATE * WARMUP_SECONDS;
             Traffic traffic = new Traffic(capacity);
             AtomicLong rawAcks = new AtomicLong();
             ConcurrentLinkedQueue<long[]> toWatch = new ConcurrentLinkedQueue<>();
@@ -119,8 +126,14 @@ public final class DeviceChannelBenchmark {
                 watchers.submit(() -> watchVisible(dataSource, toWatch, traffic.sentAt, visible, running));
             }
 
+            int first = 0;
+            if (WARMUP_SECONDS > 0) {
+                Phase warmup = Phase.run("warm-up", clients, traffic, meters, 0, WARMUP_RATE, WARMUP_SECONDS);
+                warmup.print();
+                first = warmup.to;
+            }
             if (OVERLOAD > 0) {
-                Phase saturate = Phase.run("saturate", clients, traffic, meters, 0, RATE, MEASURE_SECONDS);
+                Phase saturate = Phase.run("saturate", clients, traffic, meters, first, RATE, MEASURE_SECONDS);
                 double saturated = saturate.acceptedPerSecond(0.5, 1.0);
                 saturate.print();
                 System.out.printf("saturated rate: %.0f accepted/s (second half of the saturate phase)%n", saturated);
@@ -129,7 +142,7 @@ public final class DeviceChannelBenchmark {
                         SECONDS);
                 Phase.run("overload", clients, traffic, meters, saturate.to, rate, SECONDS).print();
             } else {
-                Phase.run("load", clients, traffic, meters, 0, RATE, SECONDS).print();
+                Phase.run("load", clients, traffic, meters, first, RATE, SECONDS).print();
             }
             running.set(0);
             watchers.shutdown();
