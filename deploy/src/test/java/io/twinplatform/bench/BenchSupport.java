@@ -186,4 +186,34 @@ final class BenchSupport {
         insert.setString(6, "raw-" + i);
         insert.setLong(7, 0);
     }
+
+    /**
+     * CPU time used so far by this JVM (the platform and, in the benchmarks, the load generator) and by the
+     * PostgreSQL server the data source reaches when it runs on this machine (the postmaster of a backend and all its
+     * processes; 0 when it cannot be seen, such as a remote server).
+     */
+    record Cpu(long javaNanos, long postgresNanos) {
+
+        static Cpu now(DataSource dataSource) {
+            long jvm = ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+            long postgres = 0;
+            try {
+                Integer backend = new JdbcTemplate(dataSource).queryForObject("SELECT pg_backend_pid()", Integer.class);
+                java.util.Optional<ProcessHandle> postmaster = ProcessHandle.of(backend).flatMap(ProcessHandle::parent);
+                if (postmaster.isPresent()) {
+                    postgres = java.util.stream.Stream.concat(java.util.stream.Stream.of(postmaster.get()),
+                                    postmaster.get().descendants())
+                            .mapToLong(p -> p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L))
+                            .sum();
+                }
+            } catch (RuntimeException e) {
+                postgres = 0;
+            }
+            return new Cpu(jvm, postgres);
+        }
+
+        Cpu minus(Cpu before) {
+            return new Cpu(javaNanos - before.javaNanos, postgresNanos - before.postgresNanos);
+        }
+    }
 }

@@ -185,6 +185,7 @@ public final class WriteBenchmark {
     private static Result timed(String name, int threads, int writesPerCall, Timer lag, DataSource dataSource,
                                 Write write) throws Exception {
         AtomicLong sequence = new AtomicLong();
+        BenchSupport.Cpu cpuBefore = BenchSupport.Cpu.now(dataSource);
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         List<Future<long[]>> futures = new ArrayList<>();
@@ -219,6 +220,7 @@ public final class WriteBenchmark {
                 (System.nanoTime() - drainStart) / 1e9);
         double drained = BenchSupport.awaitAllProcessors(dataSource, 600);
         double allDrained = drained < 0 ? Double.NaN : (System.nanoTime() - drainStart) / 1e9;
+        BenchSupport.Cpu cpu = BenchSupport.Cpu.now(dataSource).minus(cpuBefore);
         Arrays.sort(all);
         double lagP99 = percentile(lag, 0.99);
         Result result = new Result(name, (long) all.length * writesPerCall, seconds, BenchSupport.at(all, 0.50) / 1e6, BenchSupport.at(all, 0.99) / 1e6, lagP99);
@@ -226,6 +228,10 @@ public final class WriteBenchmark {
                         + " every processor drained %.1f s after the last write: sustained %.0f/s%n",
                 name, result.count, seconds, result.perSecond(), result.p50Millis, result.p99Millis, lagP99,
                 allDrained, result.count / (seconds + allDrained));
+        System.out.printf("%s: CPU per write, phase and drain: %.0f µs (Java %.0f, of which the load generator's part is"
+                        + " not separated; PostgreSQL %.0f)%n", name,
+                (cpu.javaNanos() + cpu.postgresNanos()) / 1e3 / result.count, cpu.javaNanos() / 1e3 / result.count,
+                cpu.postgresNanos() / 1e3 / result.count);
         return result;
     }
 
