@@ -70,19 +70,31 @@ class GroupCommitCommandBusTest {
         return answer;
     }
 
-    @Test
-    void concurrentCommandsShareOneTransactionAndAreAnsweredAfterItsCommit() throws Exception {
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch running = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    /** One lane, whose "blocker" command holds it until {@link #release} is counted down; the rest go to {@code then}. */
+    private void startOneBlockableLane(MessageHandler<? super CommandMessage<?>> then) {
         start(1, message -> {
             if (((ReportConnection) message.getPayload()).connectionState().equals("blocker")) {
                 running.countDown();
                 release.await();
             }
-            return record(message);
+            return then.handle(message);
         });
+    }
+
+    /** Occupies the lane with the blocker, so that what is sent next queues up behind it and forms one batch. */
+    private CompletableFuture<CommandResultMessage<?>> blockTheLane() throws InterruptedException {
         CompletableFuture<CommandResultMessage<?>> blocker = send("twin-0", "blocker");
         assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+        return blocker;
+    }
+
+    @Test
+    void concurrentCommandsShareOneTransactionAndAreAnsweredAfterItsCommit() throws Exception {
+        startOneBlockableLane(this::record);
+        CompletableFuture<CommandResultMessage<?>> blocker = blockTheLane();
         List<CompletableFuture<CommandResultMessage<?>>> answers = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             answers.add(send("twin-" + (i % 3), "s" + i));
@@ -108,22 +120,14 @@ class GroupCommitCommandBusTest {
 
     @Test
     void aRefusedCommandFailsAloneAndTheRestCommitWithoutIt() throws Exception {
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        start(1, message -> {
-            String state = ((ReportConnection) message.getPayload()).connectionState();
-            if (state.equals("blocker")) {
-                running.countDown();
-                release.await();
-            }
-            if (state.equals("refused")) {
+        startOneBlockableLane(message -> {
+            if (((ReportConnection) message.getPayload()).connectionState().equals("refused")) {
                 log.add("handle:refused");
                 throw new TwinException(TwinError.of(ErrorKind.PRECONDITION_FAILED, "versionMismatch", "stale"));
             }
             return record(message);
         });
-        send("twin-0", "blocker");
-        assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+        blockTheLane();
         CompletableFuture<CommandResultMessage<?>> a = send("twin-1", "a");
         CompletableFuture<CommandResultMessage<?>> refused = send("twin-1", "refused");
         CompletableFuture<CommandResultMessage<?>> b = send("twin-1", "b");
@@ -164,21 +168,12 @@ class GroupCommitCommandBusTest {
 
     @Test
     void aCommitThatFailsOnTheDataRetriesEachCommandAloneSoOnlyTheCulpritFails() throws Exception {
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        start(1, message -> {
-            if (((ReportConnection) message.getPayload()).connectionState().equals("blocker")) {
-                running.countDown();
-                release.await();
-            }
-            return record(message);
-        });
+        startOneBlockableLane(this::record);
         // PostgreSQL refuses what "poison" wrote, when it is committed (a deferred constraint, a value it cannot hold)
         transactions.failCommitWhen = held -> held.contains("poison")
                 ? new DataIntegrityViolationException("duplicate key", new SQLException("duplicate key", "23505"))
                 : null;
-        send("twin-0", "blocker");
-        assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+        blockTheLane();
         CompletableFuture<CommandResultMessage<?>> a = send("twin-1", "a");
         CompletableFuture<CommandResultMessage<?>> poison = send("twin-2", "poison");
         CompletableFuture<CommandResultMessage<?>> b = send("twin-3", "b");
@@ -194,17 +189,8 @@ class GroupCommitCommandBusTest {
 
     @Test
     void aDatabaseOutageFailsTheBatchOnceWithoutTryingEachCommandAgain() throws Exception {
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        start(1, message -> {
-            if (((ReportConnection) message.getPayload()).connectionState().equals("blocker")) {
-                running.countDown();
-                release.await();
-            }
-            return record(message);
-        });
-        send("twin-0", "blocker");
-        assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+        startOneBlockableLane(this::record);
+        blockTheLane();
         transactions.failStart = true;
         List<CompletableFuture<CommandResultMessage<?>>> answers = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
