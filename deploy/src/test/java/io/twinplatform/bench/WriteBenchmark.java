@@ -66,6 +66,8 @@ public final class WriteBenchmark {
     private static final boolean PREFER_MINIMAL = Boolean.getBoolean("bench.prefer-minimal");
     private static final int BATCH_SIZE = Integer.getInteger("bench.batch-size", 100);
     private static final int BATCH_THREADS = Integer.getInteger("bench.batch-threads", 8);
+    /** Writer threads of the floor program ({@link FloorWriter}), as the group commit's lanes. */
+    private static final int FLOOR_WRITERS = Integer.getInteger("bench.floor-writers", 4);
     /** Which phases run (the raw baseline always does): any of command, http, batch. */
     private static final List<String> PHASES = List.of(System.getProperty("bench.phases", "command,http,batch")
             .split(","));
@@ -149,6 +151,16 @@ public final class WriteBenchmark {
         httpExecutor.shutdown();
         Result raw = rawInserts(dataSource, results.isEmpty() ? 100_000 : results.get(0).count, THREADS);
         results.add(raw);
+        long[] floor = FloorWriter.run(dataSource, Math.max(100_000, results.get(0).count), FLOOR_WRITERS);
+        double floorPerSecond = floor[0] / (floor[1] / 1e9);
+        System.out.printf("floor (plain JDBC: event, document, history row, head, chain link; %d events per commit,"
+                        + " %d writers): %d events in %.1f s = %.0f/s, p50 %.2f ms, p99 %.2f ms per commit%n",
+                FloorWriter.PER_COMMIT, FLOOR_WRITERS, floor[0], floor[1] / 1e9, floorPerSecond, floor[2] / 1e6,
+                floor[3] / 1e6);
+        for (Result r : results.subList(0, results.size() - 1)) {
+            System.out.printf("ratio to the floor, %s: %.2f while writing, %.2f sustained%n", r.name,
+                    r.perSecond() / floorPerSecond, r.sustained / floorPerSecond);
+        }
 
         System.out.println();
         System.out.println("| path | writes | writes/s | p50 ms | p99 ms | p99 projection lag ms | ratio to raw JDBC |");
@@ -161,7 +173,7 @@ public final class WriteBenchmark {
     }
 
     private record Result(String name, long count, double seconds, double p50Millis, double p99Millis,
-                          double lagP99Millis) {
+                          double lagP99Millis, double sustained) {
         double perSecond() {
             return count / seconds;
         }
@@ -223,7 +235,9 @@ public final class WriteBenchmark {
         BenchSupport.Cpu cpu = BenchSupport.Cpu.now(dataSource).minus(cpuBefore);
         Arrays.sort(all);
         double lagP99 = percentile(lag, 0.99);
-        Result result = new Result(name, (long) all.length * writesPerCall, seconds, BenchSupport.at(all, 0.50) / 1e6, BenchSupport.at(all, 0.99) / 1e6, lagP99);
+        long writes = (long) all.length * writesPerCall;
+        Result result = new Result(name, writes, seconds, BenchSupport.at(all, 0.50) / 1e6,
+                BenchSupport.at(all, 0.99) / 1e6, lagP99, writes / (seconds + allDrained));
         System.out.printf("%s: %d writes in %.1f s = %.0f/s, p50 %.2f ms, p99 %.2f ms, projection lag p99 %.1f ms;"
                         + " every processor drained %.1f s after the last write: sustained %.0f/s%n",
                 name, result.count, seconds, result.perSecond(), result.p50Millis, result.p99Millis, lagP99,
@@ -274,7 +288,7 @@ public final class WriteBenchmark {
         pool.shutdown();
         long[] all = parts.stream().flatMapToLong(Arrays::stream).sorted().toArray();
         jdbc.execute("DROP TABLE bench_raw_insert");
-        Result result = new Result("raw JDBC insert", all.length, seconds, BenchSupport.at(all, 0.50) / 1e6, BenchSupport.at(all, 0.99) / 1e6, -1);
+        Result result = new Result("raw JDBC insert", all.length, seconds, BenchSupport.at(all, 0.50) / 1e6, BenchSupport.at(all, 0.99) / 1e6, -1, all.length / seconds);
         System.out.printf("raw JDBC: %d rows in %.1f s = %.0f/s, p50 %.2f ms, p99 %.2f ms%n", result.count, seconds,
                 result.perSecond(), result.p50Millis, result.p99Millis);
         return result;
