@@ -121,12 +121,11 @@ public final class TelemetryBenchmark {
         TelemetrySettings telemetry = platform.getBean(TelemetrySettings.class);
         int httpPort = ((WebServerApplicationContext) platform).getWebServer().getPort();
         System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; PostgreSQL %s, fsync %s, synchronous_commit %s;"
-                        + " telemetry writer: batches of %d samples or %d ms%n",
+                        + " telemetry writer: batches of up to %d samples, written as soon as the writer is free%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 jdbc.queryForObject("SHOW server_version", String.class),
                 jdbc.queryForObject("SHOW fsync", String.class),
-                jdbc.queryForObject("SHOW synchronous_commit", String.class), telemetry.batchSize(),
-                telemetry.flushInterval().toMillis());
+                jdbc.queryForObject("SHOW synchronous_commit", String.class), telemetry.batchSize());
         System.out.printf(Locale.ROOT, "devices %,d in their own process; offered %,d samples/s as %,.0f msg/s of %d"
                         + " samples for %d s (warm-up: %d s at %,d samples/s)%n", DEVICES, RATE,
                 (double) RATE / SAMPLES, SAMPLES, SECONDS, WARMUP_SECONDS, WARMUP_RATE);

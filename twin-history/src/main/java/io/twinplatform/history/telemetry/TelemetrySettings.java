@@ -13,9 +13,8 @@ import java.time.Duration;
  *                        past it, TimescaleDB's retention policy drops its chunks; a message whose {@code ts} is
  *                        already past it is rejected
  * @param partitionsAhead native dialect: how many days of partitions exist ahead of today (default 7)
- * @param flushInterval   the longest a received sample waits before it is written (default 200 ms)
- * @param batchSize       samples per write: a batch is written once it holds this many (default 1000); a message's
- *                        samples are never split
+ * @param batchSize       samples per write at most (default 1000): a batch takes what arrived while the writer was
+ *                        busy, up to this many; a message's samples are never split
  * @param twinCacheSize   how many twins the ingest remembers as existing (default 100000, least recently used leave
  *                        first), so that it does not ask the database per message
  * @param twinCacheTtl    how long it remembers one (default 10 minutes): a twin deleted meanwhile has its telemetry
@@ -24,22 +23,20 @@ import java.time.Duration;
 @ConfigurationProperties("twin.telemetry")
 public record TelemetrySettings(@DefaultValue("90d") Duration retention,
                                 @DefaultValue("7") int partitionsAhead,
-                                @DefaultValue("200ms") Duration flushInterval,
                                 @DefaultValue("1000") int batchSize,
                                 @DefaultValue("100000") int twinCacheSize,
                                 @DefaultValue("10m") Duration twinCacheTtl) {
 
     public TelemetrySettings {
-        if (retention.isNegative() || retention.isZero() || partitionsAhead < 1 || flushInterval.isNegative()
-                || flushInterval.isZero() || batchSize < 1 || twinCacheSize < 1 || twinCacheTtl.isNegative()) {
-            throw new IllegalArgumentException("twin.telemetry: retention, flush-interval, batch-size, "
+        if (retention.isNegative() || retention.isZero() || partitionsAhead < 1 || batchSize < 1
+                || twinCacheSize < 1 || twinCacheTtl.isNegative()) {
+            throw new IllegalArgumentException("twin.telemetry: retention, batch-size, "
                     + "partitions-ahead and twin-cache-size are positive, twin-cache-ttl is not negative");
         }
     }
 
     /** The defaults, as the platform runs without {@code twin.telemetry.*} set. */
     static TelemetrySettings defaults() {
-        return new TelemetrySettings(Duration.ofDays(90), 7, Duration.ofMillis(200), 1000, 100_000,
-                Duration.ofMinutes(10));
+        return new TelemetrySettings(Duration.ofDays(90), 7, 1000, 100_000, Duration.ofMinutes(10));
     }
 }

@@ -62,11 +62,10 @@ class TelemetryConfigurationTest {
     @Test
     void takesItsSettingsFromTwinTelemetry() {
         runner.withPropertyValues("twin.telemetry.retention=3d", "twin.telemetry.partitions-ahead=1",
-                "twin.telemetry.batch-size=500", "twin.telemetry.flush-interval=50ms").run(context -> {
+                "twin.telemetry.batch-size=500").run(context -> {
             TelemetrySettings settings = context.getBean(TelemetrySettings.class);
             assertThat(settings.retention()).isEqualTo(Duration.ofDays(3));
             assertThat(settings.batchSize()).isEqualTo(500);
-            assertThat(settings.flushInterval()).isEqualTo(Duration.ofMillis(50));
             assertThat(db.partitions()).hasSize(5);
         });
     }

@@ -118,8 +118,12 @@ class TelemetryWriterTest {
         assertThat(rejected.keySet()).containsExactly("d1");
     }
 
+    /**
+     * A lone message is written at once, not held for company: the broker sends no more until it is acknowledged,
+     * after its commit (a 200 ms wait for more capped the stream near 2,000 samples/s).
+     */
     @Test
-    void aMessageWaitsAtMostTheFlushInterval() throws Exception {
+    void aLoneMessageIsWrittenWithoutWaitingForMore() throws Exception {
         db.event("d1", "TwinCreated");
         writer = writer(Duration.ofMinutes(10));
         writer.start();
@@ -130,8 +134,7 @@ class TelemetryWriterTest {
                 "t", 1)), done::countDown));
 
         assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(190))
-                .isLessThan(Duration.ofSeconds(2));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(190));
     }
 
     @Test
@@ -152,8 +155,7 @@ class TelemetryWriterTest {
     }
 
     private TelemetryWriter writer(Duration cacheTtl) {
-        TelemetrySettings settings = new TelemetrySettings(Duration.ofDays(90), 7, Duration.ofMillis(200), 1000, 100,
-                cacheTtl);
+        TelemetrySettings settings = new TelemetrySettings(Duration.ofDays(90), 7, 1000, 100, cacheTtl);
         return new TelemetryWriter(store, new KnownTwins(db.jdbc, settings.twinCacheSize(), settings.twinCacheTtl()),
                 settings, (delivery, error) -> rejected.put(delivery.twinId(), error));
     }
