@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import static io.twinplatform.deploy.TwinHttp.assertProblem;
@@ -53,8 +55,7 @@ class DatabaseStallTest {
                 assertThat(connection.getNetworkTimeout()).isEqualTo((int) Duration.ofMinutes(10).toMillis());
             }
 
-            List<Long> server = serverProcesses(dataDir);
-            signal("STOP", server);
+            List<Long> server = freeze(dataDir);
             try {
                 Timed<Reply> write = timed(() -> http.patch(twin, q("{'properties':{'desired':{'fan':2}}}")));
                 assertUnavailable(write, "PATCH");
@@ -125,6 +126,26 @@ class DatabaseStallTest {
         handle.descendants().forEach(child -> pids.add(child.pid()));
         assertThat(pids).as("postmaster and its backends").hasSizeGreaterThan(2);
         return pids;
+    }
+
+    /**
+     * Stops the postmaster first, so that it forks no backend meanwhile, then every process under it, again until no
+     * new one appears (a backend forked just before the postmaster stopped would otherwise go on serving its
+     * connection); returns them all, to be continued.
+     */
+    static List<Long> freeze(Path dataDir) throws IOException, InterruptedException {
+        List<Long> all = serverProcesses(dataDir);
+        signal("STOP", List.of(all.get(0)));
+        Set<Long> stopped = new LinkedHashSet<>(List.of(all.get(0)));
+        for (int round = 0; round < 5; round++) {
+            List<Long> fresh = serverProcesses(dataDir).stream().filter(pid -> !stopped.contains(pid)).toList();
+            if (fresh.isEmpty()) {
+                break;
+            }
+            signal("STOP", fresh);
+            stopped.addAll(fresh);
+        }
+        return new ArrayList<>(stopped);
     }
 
     /** {@code kill -<signal>} to each process; one already gone is not an error. */
