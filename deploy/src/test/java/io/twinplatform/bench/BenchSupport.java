@@ -161,10 +161,14 @@ final class BenchSupport {
 
     /** A fresh {@code bench_raw_insert}, shaped like Axon's event table: the raw limit's target. */
     static void createRawEventTable(org.springframework.jdbc.core.JdbcTemplate jdbc) {
-        jdbc.execute("DROP TABLE IF EXISTS bench_raw_insert");
-        jdbc.execute("""
-                CREATE TABLE bench_raw_insert (
-                    global_index BIGSERIAL PRIMARY KEY, event_identifier VARCHAR(255) NOT NULL UNIQUE,
+        createEventShapedTable(jdbc, "bench_raw_insert");
+    }
+
+    /** Drops and creates {@code table}, shaped like the event table (its columns, keys and unique constraints). */
+    static void createEventShapedTable(org.springframework.jdbc.core.JdbcTemplate jdbc, String table) {
+        jdbc.execute("DROP TABLE IF EXISTS " + table);
+        jdbc.execute("CREATE TABLE " + table + """
+                 (global_index BIGSERIAL PRIMARY KEY, event_identifier VARCHAR(255) NOT NULL UNIQUE,
                     meta_data BYTEA, payload BYTEA NOT NULL, payload_type VARCHAR(255) NOT NULL,
                     time_stamp VARCHAR(255) NOT NULL, aggregate_identifier VARCHAR(255) NOT NULL,
                     sequence_number BIGINT NOT NULL, UNIQUE (aggregate_identifier, sequence_number))""");

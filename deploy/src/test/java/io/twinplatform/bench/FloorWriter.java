@@ -207,12 +207,7 @@ final class FloorWriter {
         for (String table : List.of("event", "document", "history", "head", "chain")) {
             jdbc.execute("DROP TABLE IF EXISTS bench_floor_" + table);
         }
-        jdbc.execute("""
-                CREATE TABLE bench_floor_event (
-                    global_index BIGSERIAL PRIMARY KEY, event_identifier VARCHAR(255) NOT NULL UNIQUE,
-                    meta_data BYTEA, payload BYTEA NOT NULL, payload_type VARCHAR(255) NOT NULL,
-                    time_stamp VARCHAR(255) NOT NULL, aggregate_identifier VARCHAR(255) NOT NULL,
-                    sequence_number BIGINT NOT NULL, UNIQUE (aggregate_identifier, sequence_number))""");
+        BenchSupport.createEventShapedTable(jdbc, "bench_floor_event");
         jdbc.execute("""
                 CREATE TABLE bench_floor_document (twin_id VARCHAR(260) PRIMARY KEY, device_id VARCHAR(128) NOT NULL,
                     module_id VARCHAR(128), version BIGINT NOT NULL, deleted BOOLEAN NOT NULL, document JSONB NOT NULL,
