@@ -1,6 +1,7 @@
 package io.twinplatform.deploy;
 
 import io.twinplatform.api.model.TwinJson;
+import io.twinplatform.command.config.FailureKinds;
 import org.axonframework.commandhandling.CommandBus;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
@@ -10,7 +11,6 @@ import org.axonframework.common.transaction.NoTransactionManager;
 import org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
 import org.axonframework.eventsourcing.eventstore.jpa.SQLStateResolver;
-import org.axonframework.modelling.command.AggregateStreamCreationException;
 import org.axonframework.modelling.command.ConcurrencyException;
 import org.axonframework.modelling.saga.repository.jdbc.GenericSagaSqlSchema;
 import org.axonframework.modelling.saga.repository.jdbc.SagaSqlSchema;
@@ -25,7 +25,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
 
-import java.sql.SQLException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -35,8 +34,6 @@ import java.util.concurrent.ScheduledExecutorService;
  */
 @Configuration(proxyBeanMethods = false)
 class AxonStorageConfiguration {
-
-    private static final String UNIQUE_VIOLATION = "23505";
 
     @Bean
     @Primary
@@ -130,15 +127,15 @@ class AxonStorageConfiguration {
 
     /**
      * Tells the event store that an append lost a race on (aggregate id, sequence number) with a writer in another
-     * process: PostgreSQL's {@code unique_violation} (SQLState {@value #UNIQUE_VIOLATION}), which the store then
-     * throws as a {@link ConcurrencyException} that {@link #commandGateway} retries. Axon's default for JDBC
+     * process: PostgreSQL's {@code unique_violation} (SQLState {@value FailureKinds#UNIQUE_VIOLATION}), which the
+     * store then throws as a {@link ConcurrencyException} that {@link #commandGateway} retries. Axon's default for JDBC
      * ({@code JdbcSQLErrorCodesResolver}) knows only {@link java.sql.SQLIntegrityConstraintViolationException},
      * which the PostgreSQL driver never throws: a lost race was an {@code EventStoreException}, never retried and
      * answered 500. A duplicate snapshot is ignored by the store once it is recognised so.
      */
     @Bean
     PersistenceExceptionResolver persistenceExceptionResolver() {
-        return new SQLStateResolver(UNIQUE_VIOLATION);
+        return new SQLStateResolver(FailureKinds.UNIQUE_VIOLATION);
     }
 
     /**
@@ -165,7 +162,6 @@ class AxonStorageConfiguration {
      * event, or on the first: two processes creating the same twin) nor the database error it wraps may be.
      */
     static boolean finalFailure(Throwable failure) {
-        return !(failure instanceof ConcurrencyException) && !(failure instanceof AggregateStreamCreationException)
-                && !(failure instanceof SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState()));
+        return !FailureKinds.lostRace(failure);
     }
 }

@@ -1,6 +1,8 @@
 package io.twinplatform.deploy;
 
 import io.twinplatform.command.config.FailureKinds;
+import org.axonframework.modelling.command.AggregateStreamCreationException;
+import org.axonframework.modelling.command.ConcurrencyException;
 import org.junit.jupiter.api.Test;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.PSQLState;
@@ -75,5 +77,18 @@ class FailureKindsTest {
                 new IllegalStateException("no live state\nsecond line " + "x".repeat(1000))));
         assertThat(described).isEqualTo("IllegalStateException: no live state");
         assertThat(FailureKinds.describe(new IllegalStateException("y".repeat(1000)))).hasSize(300);
+    }
+
+    @Test
+    void aLostRaceIsTheStoreConflictItsCreationVariantOrTheUniqueViolationTheyWrap() {
+        SQLException unique = new SQLException("duplicate key value violates unique constraint", "23505");
+        assertThat(FailureKinds.lostRace(new ConcurrencyException("version 3 taken"))).isTrue();
+        assertThat(FailureKinds.lostRace(new AggregateStreamCreationException("dev-1 created twice"))).isTrue();
+        assertThat(FailureKinds.lostRace(unique)).isTrue();
+        assertThat(FailureKinds.lostRace(new SQLException("foreign key", "23503"))).isFalse();
+        assertThat(FailureKinds.lostRace(new UncategorizedSQLException("append", "INSERT", unique)))
+                .as("only the failure itself, not its causes").isFalse();
+        assertThat(FailureKinds.lostRaceAnywhere(new UncategorizedSQLException("append", "INSERT", unique))).isTrue();
+        assertThat(FailureKinds.lostRaceAnywhere(new IllegalStateException("a refusal"))).isFalse();
     }
 }

@@ -97,9 +97,9 @@ class GroupCommitTest extends PlatformTestSupport {
         assertThat(twin.path("properties").path("reported").path("n").asInt()).isEqualTo(BURST);
         assertThat(twin.path("properties").path("desired").has("x")).isFalse();
 
-        // batched indeed: fewer transactions than commands, at least one with several
+        // batched indeed: this burst's 62 commands (61 committed, the refused one rerun without) took fewer
+        // transactions than commands; one each would be at least 61
         long batches = (long) meters.summary("twin.command.group.size").count() - batchesBefore;
         assertThat(batches).isLessThan(BURST);
-        assertThat(meters.summary("twin.command.group.size").max()).isGreaterThan(1);
     }
 }

@@ -1,6 +1,8 @@
 package io.twinplatform.command.config;
 
 import org.axonframework.common.AxonTransientException;
+import org.axonframework.modelling.command.AggregateStreamCreationException;
+import org.axonframework.modelling.command.ConcurrencyException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.RecoverableDataAccessException;
 import org.springframework.dao.TransientDataAccessException;
@@ -56,6 +58,25 @@ public final class FailureKinds {
         }
         String state = sql.getSQLState();
         return state == null || state.length() < 2 || !DATA_CLASSES.contains(state.substring(0, 2));
+    }
+
+    /** PostgreSQL's {@code unique_violation}: on the event table, an append that lost a race on a twin's version. */
+    public static final String UNIQUE_VIOLATION = "23505";
+
+    /**
+     * Whether this failure itself (not its causes) is a write that lost a race with another writer on (aggregate id,
+     * sequence number): Axon's {@link ConcurrencyException}, its {@link AggregateStreamCreationException} (two
+     * writers creating the same twin), or the database's {@value #UNIQUE_VIOLATION} they wrap. Trying the command
+     * again, on the twin as the store then holds it, is the answer.
+     */
+    public static boolean lostRace(Throwable failure) {
+        return failure instanceof ConcurrencyException || failure instanceof AggregateStreamCreationException
+                || failure instanceof SQLException sql && UNIQUE_VIOLATION.equals(sql.getSQLState());
+    }
+
+    /** Whether the failure or any of its causes {@linkplain #lostRace lost a race}. */
+    public static boolean lostRaceAnywhere(Throwable failure) {
+        return chain(failure).stream().anyMatch(FailureKinds::lostRace);
     }
 
     /**

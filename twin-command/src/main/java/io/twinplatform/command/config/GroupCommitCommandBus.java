@@ -16,7 +16,6 @@ import org.axonframework.messaging.MessageHandler;
 import org.axonframework.messaging.MessageHandlerInterceptor;
 import org.axonframework.messaging.unitofwork.BatchingUnitOfWork;
 import org.axonframework.messaging.unitofwork.RollbackConfigurationType;
-import org.axonframework.modelling.command.ConcurrencyException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -307,12 +306,7 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
 
     /** Whether each command should be tried alone: the failure may be one command's own, not the database's. */
     private static boolean alone(Throwable failure) {
-        for (Throwable t = failure; t != null && t != t.getCause(); t = t.getCause()) {
-            if (t instanceof ConcurrencyException) {
-                return true;
-            }
-        }
-        return !FailureKinds.mayPass(failure);
+        return FailureKinds.lostRaceAnywhere(failure) || !FailureKinds.mayPass(failure);
     }
 
     private Attempt attempt(List<Pending> pending) {
