@@ -55,10 +55,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * per second over the second half of that window), every message of that phase is left to settle, then the load is
  * offered at that multiple of the saturated rate for {@code bench.seconds}. For each phase it prints accepted/s,
  * p50/p99 publish → PUBACK (the wait at the broker's edge) and publish → accepted, the publishes refused at the edge
- * (PUBACK {@code QUOTA_EXCEEDED}: the device knows and may resend), the messages <em>lost</em> (acknowledged by the
- * broker, never answered: must be 0), the admission gauges' peaks, and whether throughput stayed flat: accepted/s in
- * the last third of the phase against the first third. Without the embedded broker's admission control the backlog
- * builds in the broker's shared-subscription queue and the last third falls behind. The platform runs in this JVM, so
+ * (PUBACK {@code QUOTA_EXCEEDED}: the device knows and may resend), the messages <em>lost</em> (acknowledged, never
+ * answered: must be 0), the admission gauges' peaks, and whether throughput stayed flat: accepted/s in the last third
+ * of the phase against the first third. With an external broker (no edge of ours) the backlog builds in the broker's
+ * shared-subscription queue and the last third falls behind. The platform runs in this JVM, so
  * its settings can be given as system properties ({@code -Dtwin.mqtt.max-backlog=…},
  * {@code -Dtwin.mqtt.admission-timeout=…}).
  * <p>
@@ -377,7 +377,7 @@ public final class DeviceChannelBenchmark {
         private final AtomicLong backlog = new AtomicLong();
         private final AtomicLong suspended = new AtomicLong();
         private final double refusedBefore;
-        private final double lostBefore;
+        private final double unansweredBefore;
         private volatile boolean sampling = true;
         private final Thread sampler;
         private String summary;
@@ -385,7 +385,7 @@ public final class DeviceChannelBenchmark {
         AdmissionPeaks(MeterRegistry meters) {
             this.meters = meters;
             refusedBefore = count("twin.devices.admission.refused");
-            lostBefore = count("twin.devices.admission.lost");
+            unansweredBefore = count("twin.devices.admission.unanswered");
             sampler = new Thread(() -> {
                 while (sampling) {
                     backlog.accumulateAndGet((long) value("twin.devices.admission.backlog"), Math::max);
@@ -409,10 +409,10 @@ public final class DeviceChannelBenchmark {
                 Thread.currentThread().interrupt();
             }
             summary = meters.find("twin.devices.admission.limit").gauge() == null ? "no admission control"
-                    : String.format("admission: backlog peak %d of %.0f, suspended peak %d, refused %.0f, places"
-                            + " given up as lost %.0f", backlog.get(), value("twin.devices.admission.limit"),
+                    : String.format("admission: in hand peak %d of %.0f, suspended peak %d, refused %.0f, messages"
+                            + " taken and not answered %.0f", backlog.get(), value("twin.devices.admission.limit"),
                     suspended.get(), count("twin.devices.admission.refused") - refusedBefore,
-                    count("twin.devices.admission.lost") - lostBefore);
+                    count("twin.devices.admission.unanswered") - unansweredBefore);
             return this;
         }
 

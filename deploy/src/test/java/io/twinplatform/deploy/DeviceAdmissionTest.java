@@ -31,10 +31,10 @@ import static io.twinplatform.deploy.TwinHttp.q;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Admission control at the embedded broker's edge, with a backlog of {@value #LIMIT}: a real broker, the device a
- * real MQTT 5 client, the platform's own reader. The broker lets at most that many device messages in for the
- * platform; the rest wait unacknowledged at the edge and come in as the platform handles earlier ones, or are
- * refused with {@code QUOTA_EXCEEDED} after {@code twin.mqtt.admission-timeout}. Its own platform (the limit is a
+ * The embedded broker's edge, with at most {@value #LIMIT} device messages in the platform's hands: a real broker,
+ * devices as real MQTT 5 clients. A device's publish is answered (PUBACK) only once the platform committed and
+ * answered it; publishes over the limit wait unacknowledged at the edge and come in as earlier ones are answered, or
+ * are refused with {@code QUOTA_EXCEEDED} after {@code twin.mqtt.admission-timeout}. Its own platform (the limit is a
  * start-up setting).
  */
 @SpringBootTest(classes = TwinPlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -74,123 +74,135 @@ class DeviceAdmissionTest {
     }
 
     @Test
-    void aBurstOverTheLimitIsAllAppliedInOrderWhileTheBrokerHoldsAtMostTheLimit() throws Exception {
-        String id = createDevice();
-        try (MqttDevice device = device(id)) {
-            int burst = 6 * LIMIT;
+    void aBurstFromManyDevicesOverTheLimitIsAllAppliedInOrderWithAtMostTheLimitInHand() throws Exception {
+        int devices = 4 * LIMIT;
+        int each = 3;
+        List<String> ids = new ArrayList<>();
+        List<MqttDevice> connected = new ArrayList<>();
+        try {
+            for (int d = 0; d < devices; d++) {
+                ids.add(createDevice());
+                connected.add(device(ids.get(d)));
+            }
             double suspensionsBefore = counter("twin.devices.admission.suspensions");
-            AtomicInteger acknowledged = new AtomicInteger();
-            AtomicInteger mostAdmitted = new AtomicInteger();
-            AtomicInteger mostSuspended = new AtomicInteger();
-            AtomicInteger mostAcknowledgedUnanswered = new AtomicInteger();
+            AtomicInteger mostInHand = new AtomicInteger();
             AtomicBoolean sampling = new AtomicBoolean(true);
             Thread sampler = new Thread(() -> {
                 while (sampling.get()) {
-                    mostAdmitted.accumulateAndGet((int) gauge("twin.devices.admission.backlog"), Math::max);
-                    mostSuspended.accumulateAndGet((int) gauge("twin.devices.admission.suspended"), Math::max);
-                    mostAcknowledgedUnanswered.accumulateAndGet(
-                            acknowledged.get() - device.queue("reported/accepted").size(), Math::max);
+                    mostInHand.accumulateAndGet((int) gauge("twin.devices.admission.backlog"), Math::max);
                     LockSupport.parkNanos(100_000);
                 }
             }, "admission-sampler");
             sampler.start();
 
             List<CompletableFuture<Mqtt5PublishResult>> sent = new ArrayList<>();
-            for (int i = 0; i < burst; i++) {
-                sent.add(device.publishAsync("reported", q("{'seq':" + i + ",'clientToken':'b" + i + "'}"))
-                        .whenComplete((result, failure) -> acknowledged.incrementAndGet()));
+            for (int i = 0; i < each; i++) {
+                for (MqttDevice device : connected) {
+                    sent.add(device.publishAsync("reported", q("{'seq':" + i + ",'clientToken':'b" + i + "'}")));
+                }
             }
             for (CompletableFuture<Mqtt5PublishResult> publish : sent) {
                 Mqtt5PublishResult result = publish.get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 assertThat(((Mqtt5PublishResult.Mqtt5Qos1Result) result).getPubAck().getReasonCode())
                         .as("every report is taken, none refused or dropped").isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
             }
-            // Every answer in before the sampler stops (reading them below empties the queue it looks at).
-            long end = System.nanoTime() + WAIT.toNanos();
-            while (device.queue("reported/accepted").size() < burst && System.nanoTime() < end) {
-                Thread.sleep(10);
-            }
             sampling.set(false);
             sampler.join();
-            long lastVersion = 0;
-            for (int i = 0; i < burst; i++) {
-                JsonNode accepted = device.await("reported/accepted", WAIT);
-                assertThat(accepted.get("clientToken").asText()).as("answers in the order sent").isEqualTo("b" + i);
-                assertThat(accepted.get("version").asLong()).isGreaterThan(lastVersion);
-                lastVersion = accepted.get("version").asLong();
+            for (int d = 0; d < devices; d++) {
+                long lastVersion = 0;
+                for (int i = 0; i < each; i++) {
+                    JsonNode accepted = connected.get(d).await("reported/accepted", WAIT);
+                    assertThat(accepted.get("clientToken").asText()).as("answers in the order sent").isEqualTo("b" + i);
+                    assertThat(accepted.get("version").asLong()).isGreaterThan(lastVersion);
+                    lastVersion = accepted.get("version").asLong();
+                }
+                JsonNode twin = http.awaitJson("/twins/" + ids.get(d), t -> t.get("version").asLong() >= 1 + each, WAIT);
+                assertThat(twin.at("/properties/reported/seq").asInt()).as("the last report is the twin's state")
+                        .isEqualTo(each - 1);
             }
-
-            assertThat(mostAdmitted.get()).as("the broker's backlog for the platform").isBetween(1, LIMIT);
+            assertThat(mostInHand.get()).as("messages in the platform's hands at once").isBetween(1, LIMIT);
             assertThat(counter("twin.devices.admission.suspensions") - suspensionsBefore)
                     .as("publishes over the limit waited at the edge").isPositive();
-            assertThat(mostSuspended.get()).as("one device: one publish held at a time, the rest behind it")
-                    .isLessThanOrEqualTo(1);
-            // Seen from the device: acknowledged (taken by the broker) but not yet answered. Without admission control
-            // the broker acknowledges the whole burst at once; with it, about the limit (plus answers on their way).
-            assertThat(mostAcknowledgedUnanswered.get()).isLessThanOrEqualTo(2 * LIMIT);
-            JsonNode twin = http.awaitJson("/twins/" + id, t -> t.get("version").asLong() >= 1 + burst, WAIT);
-            assertThat(twin.at("/properties/reported/seq").asInt()).isEqualTo(burst - 1);
             awaitGauge("twin.devices.admission.backlog", 0);
             awaitGauge("twin.devices.admission.suspended", 0);
             assertThat(http.get("/actuator/metrics/twin.devices.admission.limit").json()
                     .at("/measurements/0/value").asInt()).isEqualTo(LIMIT);
+        } finally {
+            connected.forEach(MqttDevice::close);
         }
     }
 
     /**
-     * The platform is held up (its event table locked, so every write waits): the first {@value #LIMIT} reports are
-     * taken, the next waits at the edge and is refused with {@code QUOTA_EXCEEDED} after the timeout; nothing the
-     * broker acknowledged is lost once the platform moves again, and the refused report goes through when sent again.
+     * The platform is held up (its event table locked, so no write commits): {@value #LIMIT} devices' reports are
+     * taken but none is acknowledged while nothing is committed; the next device's report waits at the edge and is
+     * refused with {@code QUOTA_EXCEEDED} after the timeout. Once the platform moves again every taken report is
+     * acknowledged and applied, and the refused one goes through when sent again.
      */
     @Test
-    void aPublishThatWaitsOutTheTimeoutIsRefusedWithQuotaExceededAndNothingAcknowledgedIsLost() throws Exception {
-        String id = createDevice();
+    void aDeviceIsAcknowledgedOnlyAfterItsReportIsCommittedAndAPublishOverTheLimitIsRefusedAfterTheTimeout()
+            throws Exception {
+        List<String> ids = new ArrayList<>();
+        List<MqttDevice> connected = new ArrayList<>();
+        for (int d = 0; d <= LIMIT; d++) {
+            ids.add(createDevice());
+            connected.add(device(ids.get(d)));
+        }
         double refusedBefore = counter("twin.devices.admission.refused");
-        try (MqttDevice device = device(id); Connection lock = dataSource.getConnection()) {
+        try (Connection lock = dataSource.getConnection()) {
             lock.setAutoCommit(false);
             try (Statement statement = lock.createStatement()) {
                 statement.execute("LOCK TABLE domain_event_entry IN EXCLUSIVE MODE");
             }
+            List<CompletableFuture<Mqtt5PublishResult>> taken = new ArrayList<>();
             long refusedAfterMillis;
             try {
-                for (int i = 0; i < LIMIT; i++) {
-                    Mqtt5PublishResult taken = device.publishAsync("reported", q("{'seq':" + i + ",'clientToken':'t" + i
-                            + "'}")).get(WAIT.toSeconds(), TimeUnit.SECONDS);
-                    assertThat(((Mqtt5PublishResult.Mqtt5Qos1Result) taken).getPubAck().getReasonCode())
-                            .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+                for (int d = 0; d < LIMIT; d++) {
+                    taken.add(connected.get(d).publishAsync("reported", q("{'seq':1,'clientToken':'t" + d + "'}")));
                 }
+                awaitGauge("twin.devices.admission.backlog", LIMIT);
                 long start = System.nanoTime();
-                CompletableFuture<Mqtt5PublishResult> over = device.publishAsync("reported",
-                        q("{'seq':" + LIMIT + ",'clientToken':'t" + LIMIT + "'}"));
+                CompletableFuture<Mqtt5PublishResult> over = connected.get(LIMIT).publishAsync("reported",
+                        q("{'seq':1,'clientToken':'over'}"));
                 awaitGauge("twin.devices.admission.suspended", 1);
-                assertThat(gauge("twin.devices.admission.backlog")).isEqualTo(LIMIT);
                 Throwable refusal = over.handle((result, failure) -> failure).get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 refusedAfterMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
                 assertThat(refusal).as("the broker's answer to the publish over the limit")
                         .isInstanceOf(Mqtt5PubAckException.class);
                 assertThat(((Mqtt5PubAckException) refusal).getMqttMessage().getReasonCode())
                         .isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED);
-                assertThat(device.poll("reported/accepted", Duration.ZERO)).as("the platform is held up").isNull();
+                assertThat(taken).as("no device holds a PUBACK for a report that is not committed")
+                        .noneMatch(CompletableFuture::isDone);
+                assertThat(connected.get(0).poll("reported/accepted", Duration.ZERO)).as("the platform is held up")
+                        .isNull();
             } finally {
                 lock.rollback();
             }
             assertThat(refusedAfterMillis).as("refused after waiting the timeout")
                     .isGreaterThanOrEqualTo(ADMISSION_TIMEOUT.toMillis() - 100);
-            for (int i = 0; i < LIMIT; i++) {
-                assertThat(device.await("reported/accepted", WAIT).get("clientToken").asText()).isEqualTo("t" + i);
+            for (int d = 0; d < LIMIT; d++) {
+                Mqtt5PublishResult result = taken.get(d).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                assertThat(((Mqtt5PublishResult.Mqtt5Qos1Result) result).getPubAck().getReasonCode())
+                        .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+                assertThat(connected.get(d).await("reported/accepted", WAIT).get("clientToken").asText())
+                        .isEqualTo("t" + d);
+                assertThat(http.awaitJson("/twins/" + ids.get(d), t -> t.get("version").asLong() >= 2, WAIT)
+                        .at("/properties/reported/seq").asInt()).isEqualTo(1);
             }
-            JsonNode twin = http.awaitJson("/twins/" + id, t -> t.get("version").asLong() >= 1 + LIMIT, WAIT);
-            assertThat(twin.at("/properties/reported/seq").asInt()).as("the refused report was not applied")
-                    .isEqualTo(LIMIT - 1);
+            String refusedId = ids.get(LIMIT);
+            assertThat(http.get("/twins/" + refusedId).json().at("/properties/reported/seq").isMissingNode())
+                    .as("the refused report was not applied").isTrue();
             assertThat(counter("twin.devices.admission.refused") - refusedBefore).isEqualTo(1);
 
-            device.publish("reported", q("{'seq':" + LIMIT + ",'clientToken':'t" + LIMIT + "'}"));
-            JsonNode again = device.await("reported/accepted", WAIT);
-            assertThat(again.get("clientToken").asText()).isEqualTo("t" + LIMIT);
+            connected.get(LIMIT).publish("reported", q("{'seq':1,'clientToken':'over'}"));
+            JsonNode again = connected.get(LIMIT).await("reported/accepted", WAIT);
+            assertThat(again.get("clientToken").asText()).isEqualTo("over");
             // The answer comes when the event is stored; the read side shows it a moment later.
-            assertThat(http.awaitJson("/twins/" + id, t -> t.get("version").asLong() >= again.get("version").asLong(),
-                    WAIT).at("/properties/reported/seq").asInt()).isEqualTo(LIMIT);
+            assertThat(http.awaitJson("/twins/" + refusedId,
+                    t -> t.get("version").asLong() >= again.get("version").asLong(), WAIT)
+                    .at("/properties/reported/seq").asInt()).isEqualTo(1);
             awaitGauge("twin.devices.admission.backlog", 0);
+        } finally {
+            connected.forEach(MqttDevice::close);
         }
     }
 

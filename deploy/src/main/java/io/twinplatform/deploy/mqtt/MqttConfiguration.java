@@ -40,12 +40,13 @@ class MqttConfiguration {
     }
 
     /**
-     * Admission control at the embedded broker's edge, where the platform reads device topics (the write side is on;
-     * {@code DeviceInbound} releases its places). Its figures: the gauges {@code twin.devices.admission.backlog}
-     * (admitted, not yet handled; at most {@code twin.devices.admission.limit}) and
-     * {@code twin.devices.admission.suspended} (publishes held at the edge now), and the counters
-     * {@code twin.devices.admission.suspensions} (publishes that had to wait), {@code …refused} (refused after
-     * waiting {@code twin.mqtt.admission-timeout}) and {@code …lost} (places given up, see {@link BrokerAdmission}).
+     * The embedded broker's edge, where the platform takes device messages and the device gets its PUBACK once the
+     * platform answered (the write side is on; {@code DeviceInbound} opens it). Its figures: the gauges
+     * {@code twin.devices.admission.backlog} (messages in the platform's hands; at most
+     * {@code twin.devices.admission.limit}) and {@code twin.devices.admission.suspended} (publishes waiting at the edge
+     * now), and the counters {@code twin.devices.admission.suspensions} (publishes that had to wait), {@code …refused}
+     * (refused after waiting {@code twin.mqtt.admission-timeout}) and {@code …unanswered} (taken but not answered: the
+     * device was told to send again).
      */
     @Bean
     @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
@@ -53,10 +54,10 @@ class MqttConfiguration {
     BrokerAdmission brokerAdmission(MqttSettings settings, MeterRegistry meters) {
         BrokerAdmission admission = new BrokerAdmission(settings.maxBacklog(), settings.admissionTimeout());
         Gauge.builder("twin.devices.admission.backlog", admission, BrokerAdmission::backlog)
-                .description("device messages the embedded broker admitted that the platform has not handled yet")
+                .description("device messages handed to the platform at the broker's edge and not answered yet")
                 .register(meters);
         Gauge.builder("twin.devices.admission.limit", admission, BrokerAdmission::limit)
-                .description("the most device messages admitted and not yet handled (twin.mqtt.max-backlog)")
+                .description("the most device messages in the platform's hands at once (twin.mqtt.max-backlog)")
                 .register(meters);
         Gauge.builder("twin.devices.admission.suspended", admission, BrokerAdmission::suspended)
                 .description("device publishes held unacknowledged at the broker's edge, waiting for a place")
@@ -66,8 +67,9 @@ class MqttConfiguration {
         FunctionCounter.builder("twin.devices.admission.refused", admission, BrokerAdmission::refused)
                 .description("device publishes refused (PUBACK QUOTA_EXCEEDED) after twin.mqtt.admission-timeout")
                 .register(meters);
-        FunctionCounter.builder("twin.devices.admission.lost", admission, BrokerAdmission::lost)
-                .description("admitted device messages never handled within a minute, whose places were given up")
+        FunctionCounter.builder("twin.devices.admission.unanswered", admission, BrokerAdmission::unanswered)
+                .description("device messages taken at the edge that the platform could not answer (PUBACK"
+                        + " UNSPECIFIED_ERROR: send again)")
                 .register(meters);
         return admission;
     }

@@ -19,11 +19,10 @@ import java.time.Duration;
  * @param deviceSecret     the fleet secret device passwords derive from (embedded broker); empty keeps one in
  *                         {@code <TWIN_DATA_DIR>/mqtt/device-secret}, made on first start
  * @param maxBacklog       (embedded broker, write side on) device messages on {@code reported}, {@code get} and
- *                         {@code connection} the broker holds for the platform, queued or in flight, at most; over
- *                         it, device publishes wait unacknowledged ({@link BrokerAdmission}). Default 2048, eight
- *                         times {@code twin.devices.max-in-flight}'s default: enough to keep the platform's reader
- *                         busy, few enough that the broker's cost per message stays flat. An external broker has no
- *                         such limit
+ *                         {@code connection} in the platform's hands at once (taken at the broker's edge, not yet
+ *                         answered); over it, device publishes wait unacknowledged ({@link BrokerAdmission}). Default
+ *                         2048: enough to fill every group-commit batch, few enough that the memory they hold stays
+ *                         small. An external broker has no such limit
  * @param admissionTimeout (embedded broker) how long a device publish may wait for a place before the broker refuses
  *                         it with PUBACK {@code QUOTA_EXCEEDED} (nothing taken; the device may send it again).
  *                         Default 10 s

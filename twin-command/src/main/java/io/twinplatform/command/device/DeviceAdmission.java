@@ -1,31 +1,44 @@
 package io.twinplatform.command.device;
 
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.twinplatform.api.device.TwinTopic;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * The reader's side of admission control at the broker's edge. A broker that has it (the embedded one) counts the
- * device messages on {@link #KINDS} topics it lets through to the platform and holds back device publishes, still
- * unacknowledged, while that count is at its limit; the platform's part is to say when it is done with a message, so
- * that the broker lets the next one in. An external broker has no admission control: {@link #NONE}.
+ * A broker that hands device messages to the platform itself, at its edge, instead of queueing them for the
+ * platform's subscription (the embedded one does). Such a broker answers a device's publish (its PUBACK) only once
+ * the platform answered the message, that is after the command it carried was committed, and it bounds how many
+ * messages the platform has in hand at once. An external broker queues device messages for the platform's shared
+ * subscription and acknowledges them itself: {@link #NONE}.
  */
 public interface DeviceAdmission {
 
     /**
      * The kinds of device topic ({@code twins/{id}/<kind>} and {@code twins/{id}/modules/{m}/<kind>}) that the
-     * platform reads here, and so the ones a broker counts. Telemetry has its own reader and is not counted.
+     * platform reads here. Telemetry has its own reader and is not handed in.
      */
     List<String> KINDS = List.of("reported", "get", "connection");
 
-    /** No admission control: every call does nothing. */
-    DeviceAdmission NONE = publish -> {
+    /** No broker edge: messages come only through the platform's subscription. */
+    DeviceAdmission NONE = ingest -> {
     };
 
     /**
-     * The platform is done with this delivery (answered and acknowledged, or refused and acknowledged). Called once
-     * per delivery, from any thread; a delivery the broker did not count, or a repeated delivery of one, changes
-     * nothing.
+     * The platform is ready to take device messages: from now on the broker hands those on {@link #KINDS} topics to
+     * {@code ingest}. Called once, when the device channel has started.
      */
-    void handled(Mqtt5Publish publish);
+    void open(Ingest ingest);
+
+    /** The platform's side: takes one device message. */
+    @FunctionalInterface
+    interface Ingest {
+
+        /**
+         * Decides the message, commits what it changes and publishes the answer ({@code …/accepted} or
+         * {@code …/rejected}). Completes normally once the answer was published (a refusal is an answer), and
+         * exceptionally when no answer could be given (the device should send the message again). Never blocks.
+         */
+        CompletableFuture<?> ingest(TwinTopic topic, byte[] payload);
+    }
 }

@@ -48,13 +48,18 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads what devices publish, through a shared subscription so that several platform instances split the fleet:
- * {@code …/reported} (a merge patch of reported properties; a top-level {@code clientToken} is not a property but
- * makes a redelivery a no-op) answered on {@code …/reported/accepted} or {@code …/reported/rejected};
- * {@code …/get} answered with the full twin on {@code …/get/accepted}; {@code …/connection} (birth and last will)
- * recorded as the twin's {@code connectionState}. A refusal is answered with the problem document HTTP would give,
- * never dropped. A message is acknowledged (QoS 1) only after it was handled, so one the platform did not finish is
- * delivered again. Every message counts as the device's activity, recorded once a second without an event.
+ * Reads what devices publish: {@code …/reported} (a merge patch of reported properties; a top-level
+ * {@code clientToken} is not a property but makes a redelivery a no-op) answered on {@code …/reported/accepted} or
+ * {@code …/reported/rejected}; {@code …/get} answered with the full twin on {@code …/get/accepted};
+ * {@code …/connection} (birth and last will) recorded as the twin's {@code connectionState}. A refusal is answered
+ * with the problem document HTTP would give, never dropped. Every message counts as the device's activity, recorded
+ * once a second without an event.
+ * <p>
+ * Messages come two ways. A broker with an edge of its own ({@link DeviceAdmission}, the embedded one) hands a
+ * device's publish in directly and sends its PUBACK only once the answer is out, so a device never holds an
+ * acknowledgement for a report that is not committed. Otherwise, and for what the broker publishes itself (a last
+ * will), a shared subscription reads them, so that several platform instances split the fleet; a message is
+ * acknowledged (QoS 1) only after it was handled, so one the platform did not finish is delivered again.
  */
 @Component
 class DeviceInbound {
@@ -125,6 +130,7 @@ class DeviceInbound {
         }
         log.info("device channel reads {} through {}", KINDS,
                 sharedGroup.isBlank() ? "plain subscriptions" : "shared group " + sharedGroup);
+        admission.open(this::ingest);
     }
 
     private String shared(String filter) {
@@ -157,37 +163,56 @@ class DeviceInbound {
         }
         activity.seen(topic.twinId().value(), clock.instant());
         inFlight.acquireUninterruptibly();
-        workers[Math.floorMod(topic.twinId().value().hashCode(), workers.length)].execute(() -> handle(publish, topic));
+        worker(topic).execute(() -> answer(topic, publish.getPayloadAsBytes()).whenComplete((done, failure) -> {
+            inFlight.release();
+            publish.acknowledge();
+        }));
     }
 
     /**
-     * On the device's worker: the command runs on this thread (the command bus is synchronous), so a device's
-     * messages are applied in the order they came; the message is acknowledged once it is answered.
+     * A device message handed in at the broker's edge ({@link DeviceAdmission.Ingest}): handled on its device's
+     * worker, as one read through the subscription is. The broker holds the device's later publishes until this one
+     * completes, so a device's messages are still applied in the order it sent them; how many are in hand at once
+     * is the broker's limit, so nothing here waits.
      */
-    private void handle(Mqtt5Publish publish, TwinTopic topic) {
-        CompletableFuture<Object> handled;
+    private CompletableFuture<?> ingest(TwinTopic topic, byte[] payload) {
+        activity.seen(topic.twinId().value(), clock.instant());
+        CompletableFuture<Object> answered = new CompletableFuture<>();
+        worker(topic).execute(() -> answer(topic, payload).whenComplete((done, failure) -> {
+            if (failure == null) {
+                answered.complete(done);
+            } else {
+                answered.completeExceptionally(failure);
+            }
+        }));
+        return answered;
+    }
+
+    /** One thread per shard of devices: the command is dispatched on it, so a device's messages keep their order. */
+    private ExecutorService worker(TwinTopic topic) {
+        return workers[Math.floorMod(topic.twinId().value().hashCode(), workers.length)];
+    }
+
+    /**
+     * On the device's worker: decides the message and publishes its answer. Completes once the answer was published
+     * (the command, if any, committed before); exceptionally only when not even a refusal could be published.
+     */
+    private CompletableFuture<Object> answer(TwinTopic topic, byte[] payload) {
         String clientToken = null;
         try {
-            byte[] payload = publish.getPayloadAsBytes();
             ObjectNode body = payload.length == 0 && topic.kind().equals("get") ? JsonNodeFactory.instance.objectNode()
                     // A reported message is the reported patch (with its clientToken), named as HTTP names it.
                     : JsonBodies.parseObject(payload, topic.kind().equals("reported") ? JsonPath.REPORTED : "$");
             clientToken = JsonBodies.clientToken(body);
             body.remove("clientToken");
-            handled = switch (topic.kind()) {
+            return switch (topic.kind()) {
                 case "reported" -> reported(topic, body, clientToken);
                 case "get" -> get(topic, clientToken);
                 default -> connection(topic, body, clientToken);
             };
         } catch (RuntimeException e) {
-            handled = reject(topic, e, clientToken);
+            return reject(topic, e, clientToken);
         }
-        handled.whenComplete((done, failure) -> {
-            inFlight.release();
-            publish.acknowledge();
-            // Frees the message's place in the broker's admission count (embedded broker), letting the next in.
-            admission.handled(publish);
-        });
     }
 
     private CompletableFuture<Object> reported(TwinTopic topic, ObjectNode patch, String clientToken) {
