@@ -14,19 +14,28 @@ import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.IntervalRetryScheduler;
 import org.axonframework.commandhandling.gateway.RetryScheduler;
 import org.axonframework.common.IdentifierFactory;
+import org.axonframework.common.DateTimeUtils;
 import org.axonframework.common.jdbc.PersistenceExceptionResolver;
 import org.axonframework.config.Configuration;
+import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventhandling.TrackedEventMessage;
+import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.modelling.command.AggregateStreamCreationException;
 import org.axonframework.modelling.command.CommandTargetResolver;
 import org.axonframework.modelling.command.ConcurrencyException;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
+import javax.sql.DataSource;
 import java.sql.BatchUpdateException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Stream;
 
 import static io.twinplatform.deploy.TwinHttp.q;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,6 +51,12 @@ class WritePathWiringTest extends PlatformTestSupport {
 
     @Autowired
     PersistenceExceptionResolver persistenceExceptions;
+
+    @Autowired
+    EventStorageEngine storageEngine;
+
+    @Autowired
+    DataSource dataSource;
 
     @Test
     void aggregatesFindTheirTargetThroughTheTwinResolver() {
@@ -100,6 +115,30 @@ class WritePathWiringTest extends PlatformTestSupport {
                     "etagMismatch", "stale")), List.of(), () -> { })).as("a refusal").isFalse();
         } finally {
             executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void eventsAreReadThroughTheEngineThatReadsEachStoredTimeOnce() throws Exception {
+        assertThat(storageEngine).isInstanceOf(TwinEventStorageEngine.class);
+        String id = createDevice("{}");
+        List<? extends DomainEventMessage<?>> events = storageEngine.readEvents(id).asStream().toList();
+        assertThat(events).isNotEmpty();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement read = connection.prepareStatement(
+                     "SELECT time_stamp FROM domain_event_entry WHERE aggregate_identifier = ? ORDER BY sequence_number")) {
+            read.setString(1, id);
+            try (ResultSet stored = read.executeQuery()) {
+                for (DomainEventMessage<?> event : events) {
+                    assertThat(stored.next()).isTrue();
+                    assertThat(event.getTimestamp()).isEqualTo(DateTimeUtils.parseInstant(stored.getString(1)));
+                }
+            }
+        }
+        try (Stream<? extends TrackedEventMessage<?>> stream = storageEngine.readEvents(null, false)) {
+            TrackedEventMessage<?> tracked = stream.filter(event -> event instanceof DomainEventMessage<?> domain
+                    && id.equals(domain.getAggregateIdentifier())).findFirst().orElseThrow();
+            assertThat(tracked.getTimestamp()).as("as a processor reads it").isEqualTo(events.get(0).getTimestamp());
         }
     }
 
