@@ -44,6 +44,40 @@ final class BenchSupport {
     }
 
     /** The tags of the benchmarks' twins: one fleet, 50 buildings. */
+    /** The platform on a fresh embedded PostgreSQL under a new temporary directory, with its embedded broker. */
+    static ConfigurableApplicationContext startWithBroker(String directoryPrefix) throws java.io.IOException {
+        return start(java.nio.file.Files.createTempDirectory(directoryPrefix),
+                Map.of("twin.mqtt.enabled", "true", "twin.mqtt.port", "0"));
+    }
+
+    /** The machine and the database's durability settings, as every device benchmark prints them first. */
+    static String machine(DataSource dataSource) {
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        return String.format(java.util.Locale.ROOT, "machine: %d cores, Java %s; PostgreSQL %s, fsync %s,"
+                        + " synchronous_commit %s", Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), jdbc.queryForObject("SHOW server_version", String.class),
+                jdbc.queryForObject("SHOW fsync", String.class),
+                jdbc.queryForObject("SHOW synchronous_commit", String.class));
+    }
+
+    /**
+     * Creates {@code count} device twins ({@code prefix-00000}, ...) through the command gateway, 32 at a time, prints
+     * how long that took, waits until the current-state projection shows them, and returns their ids.
+     */
+    static List<String> createDevices(org.axonframework.commandhandling.gateway.CommandGateway commands,
+                                      DataSource dataSource, String prefix, int count) throws Exception {
+        List<String> ids = java.util.stream.IntStream.range(0, count)
+                .mapToObj(i -> String.format(java.util.Locale.ROOT, "%s-%05d", prefix, i)).toList();
+        long start = System.nanoTime();
+        parallel(32, count, i -> commands.sendAndWait(org.axonframework.commandhandling.GenericCommandMessage
+                .asCommandMessage(new io.twinplatform.api.twin.PutTwin(ids.get(i), tags(i), null, null, false))
+                .andMetaData(audit(Channel.API).toMap())));
+        System.out.printf(java.util.Locale.ROOT, "created %,d twins in %.1f s%n", count,
+                (System.nanoTime() - start) / 1e9);
+        awaitProjection(dataSource, 300);
+        return ids;
+    }
+
     static ObjectNode tags(int i) {
         ObjectNode tags = JsonNodeFactory.instance.objectNode();
         tags.put("fleet", "bench");

@@ -2,12 +2,9 @@ package io.twinplatform.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.twinplatform.api.device.DeviceKeys;
-import io.twinplatform.api.twin.Channel;
-import io.twinplatform.api.twin.PutTwin;
+import io.twinplatform.bench.DeviceLoadProcess.Watch;
 import io.twinplatform.deploy.mqtt.EmbeddedBroker;
 import io.twinplatform.history.telemetry.TelemetrySettings;
-import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -16,21 +13,11 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import javax.sql.DataSource;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -41,16 +28,13 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -60,7 +44,7 @@ import java.util.stream.IntStream;
  * the devices in a process of their own, against a raw {@code COPY} into the same PostgreSQL in the same run.
  * <p>
  * Starts the platform in this JVM (embedded PostgreSQL and embedded broker, as {@link DeviceChannelBenchmark} does),
- * creates {@code bench.devices} twins (default 2,000) through the command gateway, then starts {@link TelemetryLoad}
+ * creates {@code bench.devices} twins (default 2,000) through the command gateway, then starts {@link DeviceLoad}
  * in a child JVM (this JVM's {@code java}, this benchmark's class path). The child connects every device with its
  * derived key, which it reads on standard input with the broker's port (never on the command line), and publishes
  * telemetry at QoS 1: {@code bench.rate} samples/s in all (default 40,000), as messages of
@@ -106,9 +90,7 @@ public final class TelemetryBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Path dataDir = Files.createTempDirectory("twin-bench-telemetry");
-        try (ConfigurableApplicationContext platform = BenchSupport.start(dataDir, Map.of(
-                "twin.mqtt.enabled", "true", "twin.mqtt.port", "0"))) {
+        try (ConfigurableApplicationContext platform = BenchSupport.startWithBroker("twin-bench-telemetry")) {
             run(platform);
         }
     }
@@ -120,31 +102,21 @@ public final class TelemetryBenchmark {
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
         TelemetrySettings telemetry = platform.getBean(TelemetrySettings.class);
         int httpPort = ((WebServerApplicationContext) platform).getWebServer().getPort();
-        System.out.printf(Locale.ROOT, "machine: %d cores, Java %s; PostgreSQL %s, fsync %s, synchronous_commit %s;"
-                        + " telemetry writer: batches of up to %d samples, written as soon as the writer is free%n",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-                jdbc.queryForObject("SHOW server_version", String.class),
-                jdbc.queryForObject("SHOW fsync", String.class),
-                jdbc.queryForObject("SHOW synchronous_commit", String.class), telemetry.batchSize());
+        System.out.printf(Locale.ROOT, "%s; telemetry writer: batches of up to %d samples, written as soon as the"
+                + " writer is free%n", BenchSupport.machine(dataSource), telemetry.batchSize());
         System.out.printf(Locale.ROOT, "devices %,d in their own process; offered %,d samples/s as %,.0f msg/s of %d"
                         + " samples for %d s (warm-up: %d s at %,d samples/s)%n", DEVICES, RATE,
                 (double) RATE / SAMPLES, SAMPLES, SECONDS, WARMUP_SECONDS, WARMUP_RATE);
 
-        List<String> ids = IntStream.range(0, DEVICES).mapToObj(TelemetryBenchmark::id).toList();
-        long createStart = System.nanoTime();
-        BenchSupport.parallel(32, DEVICES, i -> commands.sendAndWait(GenericCommandMessage.asCommandMessage(
-                new PutTwin(ids.get(i), BenchSupport.tags(i), null, null, false))
-                .andMetaData(BenchSupport.audit(Channel.API).toMap())));
-        System.out.printf(Locale.ROOT, "created %,d twins in %.1f s%n", DEVICES, (System.nanoTime() - createStart) / 1e9);
-        BenchSupport.awaitProjection(dataSource, 300);
+        List<String> ids = BenchSupport.createDevices(commands, dataSource, "bench-tel", DEVICES);
         BenchSupport.awaitAllProcessors(dataSource, 300);
 
-        try (Load load = Load.start(broker.port(), broker.deviceKeys(), ids)) {
+        try (DeviceLoadProcess load = DeviceLoadProcess.start(broker.port(), broker.deviceKeys(), ids)) {
             System.out.println(load.expect("ready", 300));
             if (WARMUP_SECONDS > 0) {
                 load.send("run " + WARMUP_RATE + " " + WARMUP_SECONDS + " " + SAMPLES + " 0 " + WARMUP);
                 load.expect("loaded", WARMUP_SECONDS + 120L);
-                Map<String, String> done = fields(load.expect("done", 180));
+                Map<String, String> done = DeviceLoadProcess.fields(load.expect("done", 180));
                 long acked = Long.parseLong(done.get("acked_samples"));
                 long start = System.nanoTime();
                 long stored = settle(jdbc, WARMUP, acked);
@@ -152,11 +124,12 @@ public final class TelemetryBenchmark {
                                 + " drained %.1f s after the last PUBACK%n", done.get("samples"), done.get("seconds"),
                         acked, stored, (System.nanoTime() - start) / 1e9);
             }
-            measure(load, dataSource, jdbc, httpPort);
+            measure(load, dataSource, jdbc, httpPort, ids);
         }
     }
 
-    private static void measure(Load load, DataSource dataSource, JdbcTemplate jdbc, int httpPort) throws Exception {
+    private static void measure(DeviceLoadProcess load, DataSource dataSource, JdbcTemplate jdbc, int httpPort,
+                                List<String> ids) throws Exception {
         double messageRate = (double) RATE / SAMPLES;
         int watchEvery = Math.max(1, (int) Math.round(messageRate / WATCH_RATE));
         Watcher watcher = new Watcher(dataSource, load.watches);
@@ -171,7 +144,7 @@ public final class TelemetryBenchmark {
         String[] loaded = load.expect("loaded", SECONDS + 120L).split(" ");
         long loadEnd = System.nanoTime();
         long storedWhileLoaded = count(jdbc, MEASURED);
-        Map<String, String> done = fields(load.expect("done", 180));
+        Map<String, String> done = DeviceLoadProcess.fields(load.expect("done", 180));
         long acked = Long.parseLong(done.get("acked_samples"));
         long sentSamples = Long.parseLong(done.get("samples"));
 
@@ -221,14 +194,10 @@ public final class TelemetryBenchmark {
                 cpu.javaNanos() * perSample, loadCpu * perSample, cpu.postgresNanos() * perSample,
                 (cpu.javaNanos() + loadCpu + cpu.postgresNanos()) * perSample,
                 (cpu.javaNanos() + loadCpu + cpu.postgresNanos()) / 1e9 / drainSeconds, drainSeconds);
-        double raw = rawCopy(dataSource, jdbc, stored, startedAt.toEpochMilli());
+        double raw = rawCopy(dataSource, jdbc, ids, stored, startedAt.toEpochMilli());
         System.out.printf(Locale.ROOT, "platform sustained / raw COPY: %.2f; verdict: %,.0f samples/s stored and"
                 + " queryable, target >= 20,000: %s%n", sustained / raw, sustained,
                 sustained >= 20_000 && lost == 0 ? "met" : "NOT met");
-    }
-
-    private static String id(int i) {
-        return String.format(Locale.ROOT, "bench-tel-%05d", i);
     }
 
     /** Rows of the phase whose measurement names start with {@code prefix}. */
@@ -307,7 +276,8 @@ public final class TelemetryBenchmark {
      * The raw limit: {@code rows} rows like the phase's (its twins, {@code ts} from its start, {@code m0}...
      * names) in one {@code COPY ... FROM STDIN} into a fresh table of the telemetry table's definition. Returns rows/s.
      */
-    private static double rawCopy(DataSource dataSource, JdbcTemplate jdbc, long rows, long baseMillis)
+    private static double rawCopy(DataSource dataSource, JdbcTemplate jdbc, List<String> ids, long rows,
+                                  long baseMillis)
             throws Exception {
         jdbc.execute("DROP TABLE IF EXISTS bench_telemetry_copy");
         jdbc.execute("CREATE TABLE bench_telemetry_copy (LIKE telemetry INCLUDING ALL) PARTITION BY RANGE (ts)");
@@ -323,7 +293,7 @@ public final class TelemetryBenchmark {
         }
         String key = jdbc.queryForObject("SELECT pg_get_constraintdef(oid) FROM pg_constraint"
                 + " WHERE conrelid = 'bench_telemetry_copy'::regclass AND contype = 'p'", String.class);
-        String[] twins = IntStream.range(0, DEVICES).mapToObj(TelemetryBenchmark::id).toArray(String[]::new);
+        String[] twins = ids.toArray(String[]::new);
         BenchSupport.Cpu cpuBefore = BenchSupport.Cpu.now(dataSource);
         long start = System.nanoTime();
         try (Connection connection = dataSource.getConnection()) {
@@ -355,22 +325,6 @@ public final class TelemetryBenchmark {
             jdbc.execute("DROP TABLE bench_telemetry_copy");
             return copied / seconds;
         }
-    }
-
-    /** {@code key=value} words after the first. */
-    private static Map<String, String> fields(String line) {
-        Map<String, String> fields = new HashMap<>();
-        for (String word : line.split(" ")) {
-            int equals = word.indexOf('=');
-            if (equals > 0) {
-                fields.put(word.substring(0, equals), word.substring(equals + 1));
-            }
-        }
-        return fields;
-    }
-
-    /** A sampled message: its device, its {@code ts} (epoch ms), and when it was published (epoch µs). */
-    private record Watch(String twinId, long ts, long publishedMicros) {
     }
 
     /**
@@ -460,108 +414,6 @@ public final class TelemetryBenchmark {
                     }
                     return false;
                 });
-            }
-        }
-    }
-
-    /**
-     * The load generator's process: {@link TelemetryLoad} in a child JVM on this benchmark's class path, its input
-     * the broker's port and the devices' keys, its output read on a thread of this JVM ({@code watch} lines go to
-     * {@link #watches}, the rest to {@link #expect}).
-     */
-    private static final class Load implements AutoCloseable {
-
-        final ConcurrentLinkedQueue<Watch> watches = new ConcurrentLinkedQueue<>();
-        private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        private final Process process;
-        private final Writer input;
-
-        private Load(Process process) {
-            this.process = process;
-            this.input = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-            Thread reader = new Thread(this::read, "bench-telemetry-load-output");
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        static Load start(int port, DeviceKeys keys, List<String> ids) throws Exception {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder builder = new ProcessBuilder(java, "-Xms256m", "-Xmx1g", TelemetryLoad.class.getName())
-                    .redirectError(ProcessBuilder.Redirect.INHERIT);
-            // The class path in the environment: long, and no business of the command line.
-            builder.environment().put("CLASSPATH", classPath());
-            Load load = new Load(builder.start());
-            load.send("port " + port);
-            for (String id : ids) {
-                load.input.write("device " + id + " " + keys.password(id) + "\n");
-            }
-            load.send("start");
-            return load;
-        }
-
-        /**
-         * This benchmark's class path: the URLs of the loader that loaded it (Maven's {@code exec:java} runs it in a
-         * class loader of its own, while {@code java.class.path} names Maven's), else {@code java.class.path}.
-         */
-        private static String classPath() throws URISyntaxException {
-            if (TelemetryBenchmark.class.getClassLoader() instanceof URLClassLoader loader
-                    && loader.getURLs().length > 0) {
-                List<String> entries = new ArrayList<>();
-                for (URL url : loader.getURLs()) {
-                    entries.add(Path.of(url.toURI()).toString());
-                }
-                return String.join(File.pathSeparator, entries);
-            }
-            return System.getProperty("java.class.path");
-        }
-
-        void send(String line) throws Exception {
-            input.write(line + "\n");
-            input.flush();
-        }
-
-        /** The next line that starts with {@code word}; others are printed. Fails after {@code seconds}. */
-        String expect(String word, long seconds) throws Exception {
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            while (true) {
-                String line = lines.poll(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
-                if (line == null) {
-                    throw new IllegalStateException("the load generator did not say '" + word + "' within " + seconds
-                            + " s" + (process.isAlive() ? "" : "; it exited with " + process.exitValue()));
-                }
-                if (line.startsWith(word + " ")) {
-                    return line;
-                }
-                System.out.println("  [load] " + line);
-            }
-        }
-
-        private void read() {
-            try (BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = output.readLine()) != null; ) {
-                    if (line.startsWith("watch ")) {
-                        String[] words = line.split(" ");
-                        watches.add(new Watch(words[1], Long.parseLong(words[2]), Long.parseLong(words[3])));
-                    } else {
-                        lines.add(line);
-                    }
-                }
-            } catch (Exception e) {
-                lines.add("output ended: " + e);
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            try {
-                send("exit");
-                input.close();
-            } catch (Exception e) {
-                // already gone
-            }
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroy();
             }
         }
     }

@@ -28,26 +28,32 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The telemetry benchmark's load generator, in a JVM of its own ({@link TelemetryBenchmark} starts it): MQTT 5
- * devices, each its own connection with its derived key, publishing telemetry (QoS 1) as the device protocol has it.
+ * The device benchmarks' load generator, in a JVM of its own ({@link DeviceLoadProcess} starts it): MQTT 5 devices,
+ * each its own connection with its derived key, publishing (QoS 1) as the device protocol has it: telemetry
+ * ({@link TelemetryBenchmark}) or reported properties ({@link DeviceReportBenchmark}).
  * <p>
  * Everything it needs comes on standard input, never on the command line (which {@code ps} shows): {@code port N},
  * one {@code device ID PASSWORD} line per device, then {@code start}. It connects every device (each also subscribes
- * to its {@code telemetry/rejected}), prints {@code ready N}, then runs what it is told, one line each:
+ * to its {@code telemetry/rejected} and {@code reported/rejected}), prints {@code ready N}, then runs what it is told,
+ * one line each:
  * <ul>
- *   <li>{@code run RATE SECONDS SAMPLES WATCH PREFIX}: offers {@code RATE} samples/s for {@code SECONDS}, as messages
- *   of {@code SAMPLES} measurements ({@code PREFIX0} to {@code PREFIXn}) and a {@code ts} in epoch milliseconds,
- *   round-robin over the devices; a device's {@code ts} always rises, so every sample is a row of its own. Every
- *   {@code WATCH}th message (0: none) is printed as {@code watch ID TS PUBLISHED_EPOCH_MICROS} when it goes out. At the
- *   end of the load it prints {@code loaded SENT ID TS} (the messages sent and the last one), waits (at most two minutes) for every PUBACK, then prints one
- *   {@code done key=value ...} line: what was sent, acknowledged, refused or rejected, publish → PUBACK, the first
- *   device's acknowledged samples, and this process's CPU time over the phase.</li>
- *   <li>{@code rejected}: prints {@code rejected N}, the {@code telemetry/rejected} answers received so far (they
- *   come once the platform has written a batch, after {@code done}).</li>
+ *   <li>{@code run RATE SECONDS SAMPLES WATCH PREFIX [KIND]}: offers {@code RATE} samples/s for {@code SECONDS},
+ *   round-robin over the devices. KIND {@code telemetry} (the default): messages of {@code SAMPLES} measurements
+ *   ({@code PREFIX0} to {@code PREFIXn}) and a {@code ts} in epoch milliseconds; a device's {@code ts} always rises, so
+ *   every sample is a row of its own. KIND {@code reported}: one reported patch per message ({@code PREFIX0} set to a
+ *   value that differs from the device's previous one, and a {@code clientToken}), {@code SAMPLES} must be 1; the
+ *   embedded broker's PUBACK comes only once the report is committed and answered. Every {@code WATCH}th message (0:
+ *   none) is printed as {@code watch ID TS PUBLISHED_EPOCH_MICROS} when it goes out. At the end of the load it prints
+ *   {@code loaded SENT ID TS} (the messages sent and the last one), waits (at most two minutes) for every PUBACK, then
+ *   prints one {@code done key=value ...} line: what was sent, acknowledged, refused or rejected, publish → PUBACK,
+ *   the PUBACKs in the first and the last third of the load, the first device's acknowledged samples, and this
+ *   process's CPU time over the phase.</li>
+ *   <li>{@code rejected}: prints {@code rejected N}, the {@code …/rejected} answers received so far (telemetry's come
+ *   once the platform has written a batch, after {@code done}).</li>
  *   <li>{@code exit} (or the end of input): disconnects and ends.</li>
  * </ul>
  */
-public final class TelemetryLoad {
+public final class DeviceLoad {
 
     private static final byte ACKED = 1;
     private static final byte FAILED = 2;
@@ -59,7 +65,7 @@ public final class TelemetryLoad {
     private final PrintStream out;
     private long[] lastTs;
 
-    private TelemetryLoad(PrintStream out) {
+    private DeviceLoad(PrintStream out) {
         this.out = out;
     }
 
@@ -69,7 +75,7 @@ public final class TelemetryLoad {
         }
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        TelemetryLoad load = new TelemetryLoad(out);
+        DeviceLoad load = new DeviceLoad(out);
         int port = 0;
         List<String> passwords = new ArrayList<>();
         for (String line; (line = in.readLine()) != null && !line.equals("start"); ) {
@@ -92,7 +98,7 @@ public final class TelemetryLoad {
                 out.flush();
             } else if (words[0].equals("run")) {
                 load.run(Double.parseDouble(words[1]), Integer.parseInt(words[2]), Integer.parseInt(words[3]),
-                        Integer.parseInt(words[4]), words[5]);
+                        Integer.parseInt(words[4]), words[5], words.length > 6 ? words[6] : "telemetry");
             } else {
                 throw new IllegalArgumentException("unexpected command: " + words[0]);
             }
@@ -113,7 +119,9 @@ public final class TelemetryLoad {
                     .applySimpleAuth().buildAsync();
             client.publishes(MqttGlobalPublishFilter.SUBSCRIBED, publish -> rejected.incrementAndGet());
             pending.add(client.connect().thenCompose(ack -> client.subscribeWith()
-                    .topicFilter("twins/" + id + "/telemetry/rejected").qos(MqttQos.AT_LEAST_ONCE).send()));
+                    .topicFilter("twins/" + id + "/telemetry/rejected").qos(MqttQos.AT_LEAST_ONCE)
+                    .addSubscription().topicFilter("twins/" + id + "/reported/rejected").qos(MqttQos.AT_LEAST_ONCE)
+                    .applySubscription().send()));
             clients.add(client);
             if (pending.size() >= 200) {
                 CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
@@ -127,7 +135,12 @@ public final class TelemetryLoad {
     }
 
     /** One phase: the load, then every PUBACK; prints {@code loaded} and {@code done}. */
-    private void run(double rate, int seconds, int samples, int watchEvery, String prefix) throws Exception {
+    private void run(double rate, int seconds, int samples, int watchEvery, String prefix, String kind)
+            throws Exception {
+        boolean reported = kind.equals("reported");
+        if (!reported && !kind.equals("telemetry") || reported && samples != 1) {
+            throw new IllegalArgumentException("run: KIND is telemetry or reported (with SAMPLES 1), not " + kind);
+        }
         double messageRate = rate / samples;
         int capacity = (int) Math.ceil(messageRate * seconds) + 16;
         long[] sentAt = new long[capacity];
@@ -147,12 +160,18 @@ public final class TelemetryLoad {
                 long ts = Math.max(System.currentTimeMillis(), lastTs[device] + 1);
                 lastTs[device] = ts;
                 payload.setLength(0);
-                payload.append("{\"ts\":").append(ts);
-                for (int m = 0; m < samples; m++) {
-                    payload.append(",\"").append(prefix).append(m).append("\":")
-                            .append(15 + ((seq + m * 7) % 1000) / 100.0);
+                if (reported) {
+                    // The value is the message's number: a device's next report always changes it.
+                    payload.append("{\"").append(prefix).append("0\":").append(seq)
+                            .append(",\"clientToken\":\"").append(prefix).append(seq).append("\"}");
+                } else {
+                    payload.append("{\"ts\":").append(ts);
+                    for (int m = 0; m < samples; m++) {
+                        payload.append(",\"").append(prefix).append(m).append("\":")
+                                .append(15 + ((seq + m * 7) % 1000) / 100.0);
+                    }
+                    payload.append('}');
                 }
-                payload.append('}');
                 int at = seq;
                 if (watchEvery > 0 && seq % watchEvery == 0) {
                     Instant now = Instant.now();
@@ -160,7 +179,7 @@ public final class TelemetryLoad {
                             + (now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000));
                 }
                 sentAt[at] = System.nanoTime();
-                clients.get(device).publishWith().topic("twins/" + ids.get(device) + "/telemetry")
+                clients.get(device).publishWith().topic("twins/" + ids.get(device) + "/" + kind)
                         .qos(MqttQos.AT_LEAST_ONCE).payload(payload.toString().getBytes(StandardCharsets.UTF_8))
                         .send().whenComplete((result, failure) -> {
                             ackedAt[at] = System.nanoTime();
@@ -192,9 +211,17 @@ public final class TelemetryLoad {
         long failed = 0;
         long firstDeviceAcked = 0;
         long[] toPuback = new long[sent];
+        long third = (loaded - start) / 3;
+        long firstThird = 0;
+        long lastThird = 0;
         for (int i = 0; i < sent; i++) {
             int s = state.get(i);
             if (s == ACKED) {
+                if (ackedAt[i] < start + third) {
+                    firstThird++;
+                } else if (ackedAt[i] >= loaded - third && ackedAt[i] < loaded) {
+                    lastThird++;
+                }
                 toPuback[(int) acked++] = ackedAt[i] - sentAt[i];
                 if (i % ids.size() == 0) {
                     firstDeviceAcked += samples;
@@ -208,10 +235,12 @@ public final class TelemetryLoad {
         double loadSeconds = (loaded - start) / 1e9;
         out.printf(Locale.ROOT, "done seconds=%.2f messages=%d samples=%d acked_samples=%d failed_samples=%d"
                         + " unacked_samples=%d rejected_messages=%d puback_p50_ms=%.2f puback_p99_ms=%.2f"
+                        + " acked_first_third=%d acked_last_third=%d"
                         + " first_device=%s first_device_samples=%d cpu_ms=%d first_failure=%s%n",
                 loadSeconds, sent, (long) sent * samples, acked * samples, failed * samples,
                 (sent - acked - failed) * samples, rejected.get() - rejectedBefore,
-                BenchSupport.at(sorted, 0.5) / 1e6, BenchSupport.at(sorted, 0.99) / 1e6, ids.get(0),
+                BenchSupport.at(sorted, 0.5) / 1e6, BenchSupport.at(sorted, 0.99) / 1e6, firstThird * samples,
+                lastThird * samples, ids.get(0),
                 firstDeviceAcked, cpu / 1_000_000,
                 firstFailure.get() == null ? "none" : firstFailure.get().replace(' ', '_'));
         out.flush();

@@ -1,0 +1,121 @@
+package io.twinplatform.bench;
+
+import io.twinplatform.deploy.mqtt.EmbeddedBroker;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import javax.sql.DataSource;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Device reports end to end with the devices in a process of their own, as the write-path issue measures them:
+ * every report an event, a current-state row, a history row and a chain link, counted as <b>sustained</b> (until
+ * every processor has drained), beside the issue's floor program ({@link FloorWriter}) run in the same JVM against
+ * the same PostgreSQL.
+ * <p>
+ * Starts the platform in this JVM (embedded PostgreSQL and embedded broker), creates {@code bench.devices} twins
+ * (default 5,000), then starts {@link DeviceLoad} in a child JVM, which connects every device with its derived key and
+ * publishes reported patches (QoS 1, each with a {@code clientToken}) round-robin over the devices. The embedded
+ * broker answers a device's PUBACK only once its report is committed and answered, so publish → PUBACK is publish →
+ * committed. Phases, each left to drain before the next:
+ * <ol>
+ *   <li>a warm-up at {@code bench.warmup-rate} reports/s (default 1,000) for {@code bench.warmup-seconds} (20);</li>
+ *   <li>{@code load}: {@code bench.rate} reports/s (default 6,000, above what two cores take) for {@code bench.seconds}
+ *   (30); its sustained rate is the platform's capacity here;</li>
+ *   <li>{@code 80%}: 0.8 times that capacity, for the latency the issue asks at 80% (publish → committed p99);</li>
+ *   <li>{@code 2x}: twice that capacity, to see it degrade without collapse or loss (PUBACKs in the last third of
+ *   the load against the first).</li>
+ * </ol>
+ * Each phase prints reports sent, acknowledged (committed), refused at the edge ({@code QUOTA_EXCEEDED}), and
+ * rejected; the rate while loaded and sustained; publish → PUBACK p50/p99; the CPU per report of the platform's JVM,
+ * the load generator and PostgreSQL. Then the floor program, and each phase's ratio to it.
+ * <p>
+ * Run: {@code ./mvnw -Pbench -Dbench.main=io.twinplatform.bench.DeviceReportBenchmark -DskipTests -pl deploy -am verify}.
+ */
+public final class DeviceReportBenchmark {
+
+    private static final int DEVICES = Integer.getInteger("bench.devices", 5_000);
+    private static final int RATE = Integer.getInteger("bench.rate", 6_000);
+    private static final int SECONDS = Integer.getInteger("bench.seconds", 30);
+    private static final int WARMUP_SECONDS = Integer.getInteger("bench.warmup-seconds", 20);
+    private static final int WARMUP_RATE = Integer.getInteger("bench.warmup-rate", 1_000);
+    private static final int FLOOR_WRITERS = Integer.getInteger("bench.floor-writers", 4);
+
+    private DeviceReportBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try (ConfigurableApplicationContext platform = BenchSupport.startWithBroker("twin-bench-reports")) {
+            run(platform);
+        }
+    }
+
+    private static void run(ConfigurableApplicationContext platform) throws Exception {
+        EmbeddedBroker broker = platform.getBean(EmbeddedBroker.class);
+        CommandGateway commands = platform.getBean(CommandGateway.class);
+        DataSource dataSource = platform.getBean(DataSource.class);
+        System.out.printf(Locale.ROOT, "%s; %,d devices in their own process%n", BenchSupport.machine(dataSource),
+                DEVICES);
+        List<String> ids = BenchSupport.createDevices(commands, dataSource, "bench-dev", DEVICES);
+        BenchSupport.awaitAllProcessors(dataSource, 300);
+
+        try (DeviceLoadProcess load = DeviceLoadProcess.start(broker.port(), broker.deviceKeys(), ids)) {
+            System.out.println(load.expect("ready", 300));
+            if (WARMUP_SECONDS > 0) {
+                phase(load, dataSource, "warm-up", WARMUP_RATE, WARMUP_SECONDS, "w");
+            }
+            double capacity = phase(load, dataSource, "load", RATE, SECONDS, "l");
+            double eighty = phase(load, dataSource, "80%", (int) Math.round(0.8 * capacity), SECONDS, "e");
+            double twice = phase(load, dataSource, "2x", (int) Math.round(2 * capacity), SECONDS, "o");
+
+            long[] floor = FloorWriter.run(dataSource, 100_000, FLOOR_WRITERS);
+            double floorPerSecond = floor[0] / (floor[1] / 1e9);
+            System.out.printf(Locale.ROOT, "floor (plain JDBC: event, document, history row, head, chain link; %d"
+                            + " events per commit, %d writers): %,d events in %.1f s = %,.0f/s%n",
+                    FloorWriter.PER_COMMIT, FLOOR_WRITERS, floor[0], floor[1] / 1e9, floorPerSecond);
+            System.out.printf(Locale.ROOT, "ratio to the floor, sustained: load %.2f, 80%% %.2f, 2x %.2f%n",
+                    capacity / floorPerSecond, eighty / floorPerSecond, twice / floorPerSecond);
+            System.out.printf(Locale.ROOT, "verdict: %,.0f device reports/s sustained, target >= 4,500: %s%n", capacity,
+                    capacity >= 4_500 ? "met" : "NOT met");
+        }
+    }
+
+    /** One phase, until every processor drained; returns its sustained rate (reports per second). */
+    private static double phase(DeviceLoadProcess load, DataSource dataSource, String name, int rate, int seconds,
+                                String prefix) throws Exception {
+        BenchSupport.Cpu cpuBefore = BenchSupport.Cpu.now(dataSource);
+        long start = System.nanoTime();
+        load.send("run " + rate + " " + seconds + " 1 0 " + prefix + " reported");
+        load.expect("loaded", seconds + 120L);
+        double loadSeconds = (System.nanoTime() - start) / 1e9;
+        Map<String, String> done = DeviceLoadProcess.fields(load.expect("done", 180));
+        double drained = BenchSupport.awaitAllProcessors(dataSource, 900);
+        double total = (System.nanoTime() - start) / 1e9;
+        BenchSupport.Cpu cpu = BenchSupport.Cpu.now(dataSource).minus(cpuBefore);
+        load.send("rejected");
+        long rejected = Long.parseLong(load.expect("rejected", 30).split(" ")[1]);
+
+        long acked = Long.parseLong(done.get("acked_samples"));
+        long first = Long.parseLong(done.get("acked_first_third"));
+        long last = Long.parseLong(done.get("acked_last_third"));
+        double sustained = drained < 0 ? Double.NaN : acked / total;
+        double perReport = acked == 0 ? 0 : 1.0 / acked / 1e3;
+        long loadCpu = Long.parseLong(done.get("cpu_ms")) * 1_000_000;
+        System.out.printf(Locale.ROOT, "[%s] offered %,d reports/s: sent %s in %s s, acknowledged (committed) %,d,"
+                        + " refused or failed at PUBACK %s, no PUBACK %s; rejected answers so far %,d%n", name, rate,
+                done.get("messages"), done.get("seconds"), acked, done.get("failed_samples"),
+                done.get("unacked_samples"), rejected);
+        System.out.printf(Locale.ROOT, "[%s] acknowledged while loaded %,.0f/s; every processor drained %.1f s after"
+                        + " the last PUBACK: sustained %,.0f reports/s; PUBACKs first / last third of the load: %,d /"
+                        + " %,d (%.0f%%)%n", name, acked / loadSeconds, drained, sustained, first, last,
+                first == 0 ? 0 : 100.0 * last / first);
+        System.out.printf(Locale.ROOT, "[%s] publish -> PUBACK (committed and answered): p50 %s ms, p99 %s ms%n", name,
+                done.get("puback_p50_ms"), done.get("puback_p99_ms"));
+        System.out.printf(Locale.ROOT, "[%s] CPU per report (phase and drain): platform JVM %.0f µs, PostgreSQL %.0f µs,"
+                        + " load generator %.0f µs%n", name, cpu.javaNanos() * perReport,
+                cpu.postgresNanos() * perReport, loadCpu * perReport);
+        return sustained;
+    }
+}
