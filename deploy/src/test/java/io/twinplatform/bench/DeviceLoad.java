@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 /**
  * The device benchmarks' load generator, in a JVM of its own ({@link DeviceLoadProcess} starts it): MQTT 5 devices,
@@ -46,8 +47,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   none) is printed as {@code watch ID TS PUBLISHED_EPOCH_MICROS} when it goes out. At the end of the load it prints
  *   {@code loaded SENT ID TS} (the messages sent and the last one), waits (at most two minutes) for every PUBACK, then
  *   prints one {@code done key=value ...} line: what was sent, acknowledged, refused or rejected, publish → PUBACK,
- *   the PUBACKs in the first and the last third of the load, the first device's acknowledged samples, and this
- *   process's CPU time over the phase.</li>
+ *   the PUBACKs in the first and the last third of the load and while it ran, when the last came, the PUBACKs per
+ *   5 s, the first device's acknowledged samples, and this process's CPU time over the phase.</li>
  *   <li>{@code rejected}: prints {@code rejected N}, the {@code …/rejected} answers received so far (telemetry's come
  *   once the platform has written a batch, after {@code done}).</li>
  *   <li>{@code exit} (or the end of input): disconnects and ends.</li>
@@ -58,6 +59,7 @@ public final class DeviceLoad {
     private static final byte ACKED = 1;
     private static final byte FAILED = 2;
     private static final long SETTLE_NANOS = TimeUnit.MINUTES.toNanos(2);
+    private static final long FIVE_SECONDS = TimeUnit.SECONDS.toNanos(5);
 
     private final List<String> ids = new ArrayList<>();
     private final List<Mqtt5AsyncClient> clients = new ArrayList<>();
@@ -214,9 +216,16 @@ public final class DeviceLoad {
         long third = (loaded - start) / 3;
         long firstThird = 0;
         long lastThird = 0;
+        long whileLoaded = 0;
+        long lastAck = start;
+        // PUBACKs per 5 s from the start of the load to the last one: the phase's shape.
+        int[] timeline = new int[1 + (int) ((SETTLE_NANOS + (loaded - start)) / FIVE_SECONDS)];
         for (int i = 0; i < sent; i++) {
             int s = state.get(i);
             if (s == ACKED) {
+                whileLoaded += ackedAt[i] < loaded ? 1 : 0;
+                lastAck = Math.max(lastAck, ackedAt[i]);
+                timeline[(int) Math.min(timeline.length - 1, Math.max(0, ackedAt[i] - start) / FIVE_SECONDS)]++;
                 if (ackedAt[i] < start + third) {
                     firstThird++;
                 } else if (ackedAt[i] >= loaded - third && ackedAt[i] < loaded) {
@@ -235,12 +244,15 @@ public final class DeviceLoad {
         double loadSeconds = (loaded - start) / 1e9;
         out.printf(Locale.ROOT, "done seconds=%.2f messages=%d samples=%d acked_samples=%d failed_samples=%d"
                         + " unacked_samples=%d rejected_messages=%d puback_p50_ms=%.2f puback_p99_ms=%.2f"
-                        + " acked_first_third=%d acked_last_third=%d"
+                        + " acked_first_third=%d acked_last_third=%d acked_while_loaded=%d last_ack_seconds=%.2f"
+                        + " acked_per_5s=%s"
                         + " first_device=%s first_device_samples=%d cpu_ms=%d first_failure=%s%n",
                 loadSeconds, sent, (long) sent * samples, acked * samples, failed * samples,
                 (sent - acked - failed) * samples, rejected.get() - rejectedBefore,
                 BenchSupport.at(sorted, 0.5) / 1e6, BenchSupport.at(sorted, 0.99) / 1e6, firstThird * samples,
-                lastThird * samples, ids.get(0),
+                lastThird * samples, whileLoaded * samples, (lastAck - start) / 1e9,
+                Arrays.stream(timeline, 0, 1 + (int) ((lastAck - start) / FIVE_SECONDS))
+                        .mapToObj(Integer::toString).collect(Collectors.joining(",")), ids.get(0),
                 firstDeviceAcked, cpu / 1_000_000,
                 firstFailure.get() == null ? "none" : firstFailure.get().replace(' ', '_'));
         out.flush();

@@ -107,10 +107,13 @@ public final class DeviceReportBenchmark {
                         + " refused or failed at PUBACK %s, no PUBACK %s; rejected answers so far %,d%n", name, rate,
                 done.get("messages"), done.get("seconds"), acked, done.get("failed_samples"),
                 done.get("unacked_samples"), rejected);
-        System.out.printf(Locale.ROOT, "[%s] acknowledged while loaded %,.0f/s; every processor drained %.1f s after"
-                        + " the last PUBACK: sustained %,.0f reports/s; PUBACKs first / last third of the load: %,d /"
-                        + " %,d (%.0f%%)%n", name, acked / loadSeconds, drained, sustained, first, last,
-                first == 0 ? 0 : 100.0 * last / first);
+        double lastAck = Double.parseDouble(done.get("last_ack_seconds"));
+        System.out.printf(Locale.ROOT, "[%s] committed: %,.0f/s while loaded, %,.0f/s until the last PUBACK (%.1f s);"
+                        + " every processor drained %.1f s after that: sustained %,.0f reports/s%n", name,
+                Long.parseLong(done.get("acked_while_loaded")) / loadSeconds, acked / lastAck, lastAck, drained,
+                sustained);
+        System.out.printf(Locale.ROOT, "[%s] PUBACKs first / last third of the load: %,d / %,d (%.0f%%); per 5 s: %s%n",
+                name, first, last, first == 0 ? 0 : 100.0 * last / first, done.get("acked_per_5s"));
         System.out.printf(Locale.ROOT, "[%s] publish -> PUBACK (committed and answered): p50 %s ms, p99 %s ms%n", name,
                 done.get("puback_p50_ms"), done.get("puback_p99_ms"));
         System.out.printf(Locale.ROOT, "[%s] CPU per report (phase and drain): platform JVM %.0f µs, PostgreSQL %.0f µs,"
