@@ -43,8 +43,15 @@ final class DeviceLoadProcess implements AutoCloseable {
 
     static DeviceLoadProcess start(int port, DeviceKeys keys, List<String> ids) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xms256m", "-Xmx1g", DeviceLoad.class.getName())
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        List<String> command = new ArrayList<>(List.of(java, "-Xms256m",
+                "-Xmx" + System.getProperty("bench.load-heap", "1g")));
+        // -Dbench.load-gc-log=FILE: the load generator's own GC log, to tell its pauses from the platform's.
+        String gcLog = System.getProperty("bench.load-gc-log", "");
+        if (!gcLog.isBlank()) {
+            command.add("-Xlog:gc:file=" + gcLog);
+        }
+        command.add(DeviceLoad.class.getName());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
         // The class path in the environment: long, and no business of the command line.
         builder.environment().put("CLASSPATH", classPath());
         DeviceLoadProcess load = new DeviceLoadProcess(builder.start());

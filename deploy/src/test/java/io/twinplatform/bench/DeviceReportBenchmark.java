@@ -3,6 +3,7 @@ package io.twinplatform.bench;
 import io.twinplatform.deploy.mqtt.EmbeddedBroker;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import javax.sql.DataSource;
 import java.util.List;
@@ -82,10 +83,70 @@ public final class DeviceReportBenchmark {
         }
     }
 
+    /**
+     * What PostgreSQL does in the background while a phase runs, per 5 s from its start: checkpoints started (timed or
+     * requested) and the tables autovacuum was seen working on, as {@code checkpoints/tables} words ({@code -}: none).
+     */
+    private static final class DatabaseWatch {
+
+        private final JdbcTemplate jdbc;
+        private final StringBuilder shape = new StringBuilder();
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        private DatabaseWatch(DataSource dataSource) {
+            this.jdbc = new JdbcTemplate(dataSource);
+            this.thread = new Thread(this::watch, "bench-database-watch");
+            thread.setDaemon(true);
+        }
+
+        static DatabaseWatch start(DataSource dataSource) {
+            DatabaseWatch watch = new DatabaseWatch(dataSource);
+            watch.thread.start();
+            return watch;
+        }
+
+        private void watch() {
+            long checkpoints = checkpoints();
+            while (running) {
+                java.util.Set<String> vacuuming = new java.util.TreeSet<>();
+                for (int i = 0; i < 10 && running; i++) {
+                    vacuuming.addAll(jdbc.queryForList("SELECT p.relid::regclass::text FROM pg_stat_progress_vacuum p"
+                            + " JOIN pg_stat_activity a ON a.pid = p.pid WHERE a.backend_type = 'autovacuum worker'",
+                            String.class));
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                long now = checkpoints();
+                synchronized (shape) {
+                    shape.append(shape.isEmpty() ? "" : ",").append(now - checkpoints).append('/')
+                            .append(vacuuming.isEmpty() ? "-" : String.join("+", vacuuming));
+                }
+                checkpoints = now;
+            }
+        }
+
+        private long checkpoints() {
+            return jdbc.queryForObject("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter", Long.class);
+        }
+
+        String stop() throws InterruptedException {
+            running = false;
+            thread.join(10_000);
+            synchronized (shape) {
+                return shape.toString();
+            }
+        }
+    }
+
     /** One phase, until every processor drained; returns its sustained rate (reports per second). */
     private static double phase(DeviceLoadProcess load, DataSource dataSource, String name, int rate, int seconds,
                                 String prefix) throws Exception {
         BenchSupport.Cpu cpuBefore = BenchSupport.Cpu.now(dataSource);
+        DatabaseWatch database = DatabaseWatch.start(dataSource);
         long start = System.nanoTime();
         load.send("run " + rate + " " + seconds + " 1 0 " + prefix + " reported");
         load.expect("loaded", seconds + 120L);
@@ -93,6 +154,7 @@ public final class DeviceReportBenchmark {
         Map<String, String> done = DeviceLoadProcess.fields(load.expect("done", 180));
         double drained = BenchSupport.awaitAllProcessors(dataSource, 900);
         double total = (System.nanoTime() - start) / 1e9;
+        String databaseShape = database.stop();
         BenchSupport.Cpu cpu = BenchSupport.Cpu.now(dataSource).minus(cpuBefore);
         load.send("rejected");
         long rejected = Long.parseLong(load.expect("rejected", 30).split(" ")[1]);
@@ -114,6 +176,8 @@ public final class DeviceReportBenchmark {
                 sustained);
         System.out.printf(Locale.ROOT, "[%s] PUBACKs first / last third of the load: %,d / %,d (%.0f%%); per 5 s: %s%n",
                 name, first, last, first == 0 ? 0 : 100.0 * last / first, done.get("acked_per_5s"));
+        System.out.printf(Locale.ROOT, "[%s] database per 5 s (checkpoints started / tables autovacuum worked on): %s%n",
+                name, databaseShape);
         System.out.printf(Locale.ROOT, "[%s] publish -> PUBACK (committed and answered): p50 %s ms, p99 %s ms%n", name,
                 done.get("puback_p50_ms"), done.get("puback_p99_ms"));
         System.out.printf(Locale.ROOT, "[%s] CPU per report (phase and drain): platform JVM %.0f µs, PostgreSQL %.0f µs,"
