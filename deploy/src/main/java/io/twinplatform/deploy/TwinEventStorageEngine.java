@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.YearMonth;
 import java.util.Collections;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -45,16 +46,9 @@ final class TwinEventStorageEngine extends JdbcEventStorageEngine {
     @Override
     protected TrackedEventData<?> getTrackedEventData(ResultSet resultSet, GapAwareTrackingToken previousToken)
             throws SQLException {
-        EventSchema schema = schema();
-        long globalIndex = resultSet.getLong(schema.globalIndexColumn());
-        String aggregateId = resultSet.getString(schema.aggregateIdentifierColumn());
-        String eventId = resultSet.getString(schema.eventIdentifierColumn());
+        long globalIndex = resultSet.getLong(schema().globalIndexColumn());
         // An event not applied by an aggregate is stored with its own id as aggregate id, and read back without one.
-        Row row = new Row(resultSet.getString(schema.typeColumn()), eventId.equals(aggregateId) ? null : aggregateId,
-                resultSet.getLong(schema.sequenceNumberColumn()), eventId,
-                resultSet.getString(schema.timestampColumn()), resultSet.getString(schema.payloadTypeColumn()),
-                resultSet.getString(schema.payloadRevisionColumn()),
-                readPayload(resultSet, schema.payloadColumn()), readPayload(resultSet, schema.metaDataColumn()));
+        Row row = row(resultSet, true);
         boolean mayLeaveGaps = row.getTimestamp()
                 .isAfter(GenericEventMessage.clock.instant().minusMillis(GAP_TIMEOUT_MILLIS));
         GapAwareTrackingToken token;
@@ -71,10 +65,20 @@ final class TwinEventStorageEngine extends JdbcEventStorageEngine {
 
     @Override
     protected DomainEventData<?> getDomainEventData(ResultSet resultSet) throws SQLException {
+        return row(resultSet, false);
+    }
+
+    /**
+     * The row the result set is on; with {@code tracked}, an aggregate id equal to the event id (an event no
+     * aggregate applied) is read as none, as Axon reads it in a tracked stream.
+     */
+    private Row row(ResultSet resultSet, boolean tracked) throws SQLException {
         EventSchema schema = schema();
+        String aggregateId = resultSet.getString(schema.aggregateIdentifierColumn());
+        String eventId = resultSet.getString(schema.eventIdentifierColumn());
         return new Row(resultSet.getString(schema.typeColumn()),
-                resultSet.getString(schema.aggregateIdentifierColumn()),
-                resultSet.getLong(schema.sequenceNumberColumn()), resultSet.getString(schema.eventIdentifierColumn()),
+                tracked && eventId.equals(aggregateId) ? null : aggregateId,
+                resultSet.getLong(schema.sequenceNumberColumn()), eventId,
                 resultSet.getString(schema.timestampColumn()), resultSet.getString(schema.payloadTypeColumn()),
                 resultSet.getString(schema.payloadRevisionColumn()),
                 readPayload(resultSet, schema.payloadColumn()), readPayload(resultSet, schema.metaDataColumn()));
@@ -95,9 +99,8 @@ final class TwinEventStorageEngine extends JdbcEventStorageEngine {
             int minute = digits(text, 14, 2);
             int second = digits(text, 17, 2);
             int millis = digits(text, 20, 3);
-            if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= LocalDate.of(year, month, 1)
-                    .lengthOfMonth() && hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0
-                    && second < 60 && millis >= 0) {
+            if (year >= 0 && month >= 1 && month <= 12 && YearMonth.of(year, month).isValidDay(day) && hour >= 0
+                    && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60 && millis >= 0) {
                 long days = LocalDate.of(year, month, day).toEpochDay();
                 return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second,
                         millis * 1_000_000L);

@@ -9,6 +9,8 @@ import javax.sql.DataSource;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Device reports end to end with the devices in a process of their own, as the write-path issue measures them:
@@ -109,7 +111,7 @@ public final class DeviceReportBenchmark {
         private void watch() {
             long checkpoints = checkpoints();
             while (running) {
-                java.util.Set<String> vacuuming = new java.util.TreeSet<>();
+                Set<String> vacuuming = new TreeSet<>();
                 for (int i = 0; i < 10 && running; i++) {
                     vacuuming.addAll(jdbc.queryForList("SELECT p.relid::regclass::text FROM pg_stat_progress_vacuum p"
                             + " JOIN pg_stat_activity a ON a.pid = p.pid WHERE a.backend_type = 'autovacuum worker'",

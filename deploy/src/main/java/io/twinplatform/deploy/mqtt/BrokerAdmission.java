@@ -73,8 +73,9 @@ final class BrokerAdmission implements DeviceAdmission {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong unanswered = new AtomicLong();
 
+    /** Set once, by {@link #open}; until then every publish waits. */
+    private volatile Ingest ingest;
     // Guarded by this.
-    private Ingest ingest;
     private int inHand;
     private final ArrayDeque<Message> waiting = new ArrayDeque<>();
 
@@ -187,13 +188,9 @@ final class BrokerAdmission implements DeviceAdmission {
 
     /** Hands a counted message to the platform; its answer resumes the publish and lets the next one in. */
     private void hand(Message message) {
-        Ingest to;
-        synchronized (this) {
-            to = ingest;
-        }
         CompletableFuture<?> answered;
         try {
-            answered = to.ingest(message.topic, message.payload);
+            answered = ingest.ingest(message.topic, message.payload);
         } catch (RuntimeException e) {
             answered = CompletableFuture.failedFuture(e);
         }
@@ -247,22 +244,21 @@ final class BrokerAdmission implements DeviceAdmission {
         return next;
     }
 
-    /** Every 100 ms: refuses the publishes that waited longer than the timeout. */
+    /**
+     * Every 100 ms: refuses the publishes that waited longer than the timeout. They wait in the order they came, so
+     * the expired ones are at the head of the queue and the walk stops at the first that is not.
+     */
     private void sweep() {
         try {
             long now = System.nanoTime();
             List<Message> expired = new ArrayList<>();
             synchronized (this) {
-                waiting.removeIf(message -> {
-                    if (message.async.getStatus() != Async.Status.RUNNING) {
-                        return true;
+                while (!waiting.isEmpty() && now - waiting.peek().since >= timeout.toNanos()) {
+                    Message message = waiting.poll();
+                    if (message.async.getStatus() == Async.Status.RUNNING) {
+                        expired.add(message);
                     }
-                    if (now - message.since < timeout.toNanos()) {
-                        return false;
-                    }
-                    expired.add(message);
-                    return true;
-                });
+                }
             }
             for (Message message : expired) {
                 refused.incrementAndGet();

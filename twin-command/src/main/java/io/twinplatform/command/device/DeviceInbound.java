@@ -177,15 +177,8 @@ class DeviceInbound {
      */
     private CompletableFuture<?> ingest(TwinTopic topic, byte[] payload) {
         activity.seen(topic.twinId().value(), clock.instant());
-        CompletableFuture<Object> answered = new CompletableFuture<>();
-        worker(topic).execute(() -> answer(topic, payload).whenComplete((done, failure) -> {
-            if (failure == null) {
-                answered.complete(done);
-            } else {
-                answered.completeExceptionally(failure);
-            }
-        }));
-        return answered;
+        return CompletableFuture.supplyAsync(() -> answer(topic, payload), worker(topic))
+                .thenCompose(answered -> answered);
     }
 
     /** One thread per shard of devices: the command is dispatched on it, so a device's messages keep their order. */
