@@ -1,0 +1,135 @@
+package io.twinplatform.deploy.mqtt;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import io.twinplatform.api.device.TwinTopic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The embedded broker's edge when the platform cannot answer a device message: the device's publish is refused with
+ * PUBACK {@code UNSPECIFIED_ERROR} (send it again), it is counted as unanswered, its place among the messages in hand
+ * is given back, and it is routed to no subscriber. A real broker and a real MQTT 5 device; the platform's side is a
+ * stand-in {@link io.twinplatform.command.device.DeviceAdmission.Ingest} that fails on the messages it is told to.
+ */
+class BrokerAdmissionTest {
+
+    private static final String SECRET = "admission-test-secret-0123456789";
+    private static final String DEVICE = "edge-device-1";
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    static Path home;
+    private static BrokerAdmission admission;
+    private static EmbeddedBroker broker;
+    private static Mqtt5AsyncClient device;
+    private static Mqtt5AsyncClient platform;
+    private static final List<String> handedIn = new CopyOnWriteArrayList<>();
+    private static final List<String> routed = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        // One message in hand at a time: a place not given back after a failure would hold up every later publish,
+        // which would then be refused with QUOTA_EXCEEDED after the timeout.
+        admission = new BrokerAdmission(1, Duration.ofSeconds(2));
+        broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, "", "", "", SECRET, 1, Duration.ofSeconds(2)),
+                home, admission);
+        admission.open(BrokerAdmissionTest::ingest);
+        platform = MqttClient.builder().useMqttVersion5().identifier("platform-stand-in").serverHost("127.0.0.1")
+                .serverPort(broker.port()).simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
+                .password(broker.platformPassword().getBytes(StandardCharsets.UTF_8)).applySimpleAuth().buildAsync();
+        platform.connect().get(10, TimeUnit.SECONDS);
+        for (String kind : List.of("reported", "telemetry")) {
+            platform.subscribeWith().topicFilter("twins/+/" + kind).qos(MqttQos.AT_LEAST_ONCE)
+                    .callback(publish -> routed.add(kind + " " + new String(publish.getPayloadAsBytes(),
+                            StandardCharsets.UTF_8)))
+                    .send().get(10, TimeUnit.SECONDS);
+        }
+        device = MqttClient.builder().useMqttVersion5().identifier(DEVICE).serverHost("127.0.0.1")
+                .serverPort(broker.port()).simpleAuth().username(DEVICE)
+                .password(broker.deviceKeys().password(DEVICE).getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
+                .buildAsync();
+        device.connect().get(10, TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        device.disconnect().get(10, TimeUnit.SECONDS);
+        platform.disconnect().get(10, TimeUnit.SECONDS);
+        broker.close();
+    }
+
+    /** The stand-in platform: answers, fails its answer, or throws, as the payload says. */
+    private static CompletableFuture<?> ingest(TwinTopic topic, byte[] payload) {
+        String text = new String(payload, StandardCharsets.UTF_8);
+        handedIn.add(text);
+        if (text.contains("fail-later")) {
+            return CompletableFuture.supplyAsync(() -> {
+                throw new IllegalStateException("the answer could not be published");
+            });
+        }
+        if (text.contains("fail-now")) {
+            throw new IllegalStateException("the platform refused the message before deciding it");
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Test
+    void aMessageThePlatformCannotAnswerIsRefusedWithUnspecifiedErrorAndTheNextOneStillGoesThrough() throws Exception {
+        long unansweredBefore = admission.unanswered();
+
+        assertThat(reasonFor("{\"n\":1,\"mode\":\"fail-later\"}")).as("an answer that failed")
+                .isEqualTo(Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR);
+        assertThat(reasonFor("{\"n\":2,\"mode\":\"fail-now\"}")).as("an ingest that threw")
+                .isEqualTo(Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR);
+        assertThat(admission.unanswered() - unansweredBefore).isEqualTo(2);
+
+        long refusedBefore = admission.refused();
+        assertThat(reasonFor("{\"n\":3}")).as("the next message, with the one place in hand given back")
+                .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+        assertThat(admission.refused()).as("nothing waited out the timeout").isEqualTo(refusedBefore);
+        assertThat(admission.backlog()).isZero();
+        assertThat(admission.suspended()).isZero();
+        assertThat(handedIn).as("each message handed to the platform once, in order").containsExactly(
+                "{\"n\":1,\"mode\":\"fail-later\"}", "{\"n\":2,\"mode\":\"fail-now\"}", "{\"n\":3}");
+
+        // A publish on the device's telemetry topic is not the edge's: it is routed as the broker routes any.
+        device.publishWith().topic("twins/" + DEVICE + "/telemetry").qos(MqttQos.AT_LEAST_ONCE)
+                .payload("{}".getBytes(StandardCharsets.UTF_8)).send().get(10, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (routed.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(routed).as("the edge's messages, answered or not, reach no subscriber; telemetry does")
+                .containsExactly("telemetry {}");
+    }
+
+    private static Mqtt5PubAckReasonCode reasonFor(String payload) throws Exception {
+        CompletableFuture<Mqtt5PublishResult> sent = device.publishWith().topic("twins/" + DEVICE + "/reported")
+                .qos(MqttQos.AT_LEAST_ONCE).payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+        try {
+            Mqtt5PublishResult result = sent.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            return ((Mqtt5PublishResult.Mqtt5Qos1Result) result).getPubAck().getReasonCode();
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(Mqtt5PubAckException.class);
+            return ((Mqtt5PubAckException) e.getCause()).getMqttMessage().getReasonCode();
+        }
+    }
+}
