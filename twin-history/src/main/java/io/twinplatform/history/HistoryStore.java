@@ -45,7 +45,7 @@ class HistoryStore {
     Map<String, Head> heads(Collection<String> twinIds) {
         Map<String, Head> heads = new HashMap<>();
         jdbc.query(connection -> {
-            PreparedStatement select = connection.prepareStatement("""
+            PreparedStatement select = PlannedPerCall.prepare(connection, """
                     SELECT p.twin_id, p.version, p.time, s.state::text FROM twin_history_head p
                     JOIN LATERAL (
                         (SELECT h.state FROM twin_history h
@@ -119,7 +119,7 @@ class HistoryStore {
     Map<String, Long> globalIndexes(Collection<String> eventIds) {
         Map<String, Long> indexes = new HashMap<>();
         jdbc.query(connection -> {
-            PreparedStatement select = connection.prepareStatement(
+            PreparedStatement select = PlannedPerCall.prepare(connection,
                     "SELECT event_identifier, global_index FROM domain_event_entry WHERE event_identifier = ANY (?)");
             select.setArray(1, connection.createArrayOf("varchar", eventIds.toArray()));
             return select;

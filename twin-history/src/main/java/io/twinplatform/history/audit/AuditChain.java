@@ -1,5 +1,6 @@
 package io.twinplatform.history.audit;
 
+import io.twinplatform.history.PlannedPerCall;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
@@ -53,7 +54,7 @@ class AuditChain {
         jdbc.execute("SET LOCAL synchronous_commit = off");
         Map<String, StoredEvent> events = new HashMap<>();
         jdbc.query(connection -> {
-            PreparedStatement select = connection.prepareStatement("SELECT " + StoredEvent.COLUMNS
+            PreparedStatement select = PlannedPerCall.prepare(connection, "SELECT " + StoredEvent.COLUMNS
                     + " FROM domain_event_entry e WHERE event_identifier = ANY (?)"
                     + " AND NOT EXISTS (SELECT 1 FROM event_chain c WHERE c.event_id = e.event_identifier)");
             select.setArray(1, connection.createArrayOf("varchar", eventIds.toArray()));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.model.TwinState;
+import org.postgresql.PGStatement;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
@@ -57,6 +58,11 @@ class TwinDocumentStore {
                     SELECT twin_id, version, deleted,
                            CASE WHEN twin_id = ANY (?) THEN NULL ELSE document::text END
                     FROM twin_document WHERE twin_id = ANY (?)""");
+            // Planned per call, with the table's size then: a generic plan cached while the table was small keeps a
+            // sequential scan (see PlannedPerCall in twin-history).
+            if (select.isWrapperFor(PGStatement.class)) {
+                select.unwrap(PGStatement.class).setPrepareThreshold(0);
+            }
             select.setArray(1, connection.createArrayOf("varchar", withoutDocument.toArray()));
             select.setArray(2, connection.createArrayOf("varchar", twinIds.toArray()));
             return select;
