@@ -1,5 +1,9 @@
 package io.twinplatform.bench;
 
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.deploy.mqtt.EmbeddedBroker;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -32,7 +36,8 @@ import java.util.TreeSet;
  *   the load against the first).</li>
  * </ol>
  * Each phase prints reports sent, acknowledged (committed), refused at the edge ({@code QUOTA_EXCEEDED}), and
- * rejected; the rate while loaded and sustained; publish → PUBACK p50/p99; the CPU per report of the platform's JVM,
+ * rejected; the rate while loaded and sustained; publish → PUBACK p50/p99; per 5 s, PUBACKs, checkpoints and
+ * autovacuum, and the broker's edge against the commits ({@code EdgeWatch}); the CPU per report of the platform's JVM,
  * the load generator and PostgreSQL. Then the floor program, and each phase's ratio to it.
  * <p>
  * Run: {@code ./mvnw -Pbench -Dbench.main=io.twinplatform.bench.DeviceReportBenchmark -DskipTests -pl deploy -am verify}.
@@ -59,6 +64,7 @@ public final class DeviceReportBenchmark {
         EmbeddedBroker broker = platform.getBean(EmbeddedBroker.class);
         CommandGateway commands = platform.getBean(CommandGateway.class);
         DataSource dataSource = platform.getBean(DataSource.class);
+        MeterRegistry meters = platform.getBean(MeterRegistry.class);
         System.out.printf(Locale.ROOT, "%s; %,d devices in their own process%n", BenchSupport.machine(dataSource),
                 DEVICES);
         List<String> ids = BenchSupport.createDevices(commands, dataSource, "bench-dev", DEVICES);
@@ -67,11 +73,11 @@ public final class DeviceReportBenchmark {
         try (DeviceLoadProcess load = DeviceLoadProcess.start(broker.port(), broker.deviceKeys(), ids)) {
             System.out.println(load.expect("ready", 300));
             if (WARMUP_SECONDS > 0) {
-                phase(load, dataSource, "warm-up", WARMUP_RATE, WARMUP_SECONDS, "w");
+                phase(load, dataSource, meters, "warm-up", WARMUP_RATE, WARMUP_SECONDS, "w");
             }
-            double capacity = phase(load, dataSource, "load", RATE, SECONDS, "l");
-            double eighty = phase(load, dataSource, "80%", (int) Math.round(0.8 * capacity), SECONDS, "e");
-            double twice = phase(load, dataSource, "2x", (int) Math.round(2 * capacity), SECONDS, "o");
+            double capacity = phase(load, dataSource, meters, "load", RATE, SECONDS, "l");
+            double eighty = phase(load, dataSource, meters, "80%", (int) Math.round(0.8 * capacity), SECONDS, "e");
+            double twice = phase(load, dataSource, meters, "2x", (int) Math.round(2 * capacity), SECONDS, "o");
 
             long[] floor = FloorWriter.run(dataSource, 100_000, FLOOR_WRITERS);
             double floorPerSecond = floor[0] / (floor[1] / 1e9);
@@ -144,11 +150,87 @@ public final class DeviceReportBenchmark {
         }
     }
 
+    /**
+     * Where device messages are, per 5 s from a phase's start, read off the platform's meters every 100 ms: the most
+     * in the platform's hands and the most waiting at the broker's edge, the publishes refused after waiting, and the
+     * twin commands committed, as {@code inHand/waiting/refused/committed} words. Tells a stall of the commit path
+     * (messages in hand, few commits) from one at the edge (few in hand, many waiting).
+     */
+    private static final class EdgeWatch {
+
+        private final MeterRegistry meters;
+        private final StringBuilder shape = new StringBuilder();
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        private EdgeWatch(MeterRegistry meters) {
+            this.meters = meters;
+            this.thread = new Thread(this::watch, "bench-edge-watch");
+            thread.setDaemon(true);
+        }
+
+        static EdgeWatch start(MeterRegistry meters) {
+            EdgeWatch watch = new EdgeWatch(meters);
+            watch.thread.start();
+            return watch;
+        }
+
+        private void watch() {
+            double refused = counter("twin.devices.admission.refused");
+            double committed = committed();
+            while (running) {
+                double inHand = 0;
+                double waiting = 0;
+                for (int i = 0; i < 50 && running; i++) {
+                    inHand = Math.max(inHand, gauge("twin.devices.admission.backlog"));
+                    waiting = Math.max(waiting, gauge("twin.devices.admission.suspended"));
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                double refusedNow = counter("twin.devices.admission.refused");
+                double committedNow = committed();
+                synchronized (shape) {
+                    shape.append(shape.isEmpty() ? "" : ",").append(String.format(Locale.ROOT, "%.0f/%.0f/%.0f/%.0f",
+                            inHand, waiting, refusedNow - refused, committedNow - committed));
+                }
+                refused = refusedNow;
+                committed = committedNow;
+            }
+        }
+
+        private double gauge(String name) {
+            Gauge gauge = meters.find(name).gauge();
+            return gauge == null ? Double.NaN : gauge.value();
+        }
+
+        private double counter(String name) {
+            FunctionCounter counter = meters.find(name).functionCounter();
+            return counter == null ? Double.NaN : counter.count();
+        }
+
+        private double committed() {
+            DistributionSummary sizes = meters.find("twin.command.group.size").summary();
+            return sizes == null ? Double.NaN : sizes.totalAmount();
+        }
+
+        String stop() throws InterruptedException {
+            running = false;
+            thread.join(10_000);
+            synchronized (shape) {
+                return shape.toString();
+            }
+        }
+    }
+
     /** One phase, until every processor drained; returns its sustained rate (reports per second). */
-    private static double phase(DeviceLoadProcess load, DataSource dataSource, String name, int rate, int seconds,
-                                String prefix) throws Exception {
+    private static double phase(DeviceLoadProcess load, DataSource dataSource, MeterRegistry meters, String name,
+                                int rate, int seconds, String prefix) throws Exception {
         BenchSupport.Cpu cpuBefore = BenchSupport.Cpu.now(dataSource);
         DatabaseWatch database = DatabaseWatch.start(dataSource);
+        EdgeWatch edge = EdgeWatch.start(meters);
         long start = System.nanoTime();
         load.send("run " + rate + " " + seconds + " 1 0 " + prefix + " reported");
         load.expect("loaded", seconds + 120L);
@@ -157,6 +239,7 @@ public final class DeviceReportBenchmark {
         double drained = BenchSupport.awaitAllProcessors(dataSource, 900);
         double total = (System.nanoTime() - start) / 1e9;
         String databaseShape = database.stop();
+        String edgeShape = edge.stop();
         BenchSupport.Cpu cpu = BenchSupport.Cpu.now(dataSource).minus(cpuBefore);
         load.send("rejected");
         long rejected = Long.parseLong(load.expect("rejected", 30).split(" ")[1]);
@@ -180,6 +263,8 @@ public final class DeviceReportBenchmark {
                 name, first, last, first == 0 ? 0 : 100.0 * last / first, done.get("acked_per_5s"));
         System.out.printf(Locale.ROOT, "[%s] database per 5 s (checkpoints started / tables autovacuum worked on): %s%n",
                 name, databaseShape);
+        System.out.printf(Locale.ROOT, "[%s] edge and commits per 5 s (most in the platform's hands / most waiting at"
+                + " the edge / refused / twin commands committed): %s%n", name, edgeShape);
         System.out.printf(Locale.ROOT, "[%s] publish -> PUBACK (committed and answered): p50 %s ms, p99 %s ms%n", name,
                 done.get("puback_p50_ms"), done.get("puback_p99_ms"));
         System.out.printf(Locale.ROOT, "[%s] CPU per report (phase and drain): platform JVM %.0f µs, PostgreSQL %.0f µs,"
