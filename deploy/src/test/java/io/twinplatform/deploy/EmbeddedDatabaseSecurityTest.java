@@ -115,7 +115,7 @@ class EmbeddedDatabaseSecurityTest {
     void theDeviceSecretIsReadableByItsOwnerOnlyAndAWiderOneIsTightened() throws Exception {
         Path fresh = TestDataDirs.fresh();
         Path older = TestDataDirs.fresh();
-        MqttSettings settings = new MqttSettings(true, "", 0, "", "", "", "", 2048, Duration.ofSeconds(10));
+        MqttSettings settings = new MqttSettings(true, "", 0, "", "", "", "", 2048, Duration.ofSeconds(10), 256);
         try {
             EmbeddedBroker broker = EmbeddedBroker.start(settings, fresh);
             broker.close();

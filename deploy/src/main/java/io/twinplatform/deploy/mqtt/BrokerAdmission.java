@@ -44,13 +44,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * window slows down; waiting publishes are let in first come, first served as answers go out. One that waits longer
  * than {@code timeout} ({@code twin.mqtt.admission-timeout}) is refused: PUBACK {@code QUOTA_EXCEEDED} (an MQTT 3
  * device is disconnected, MQTT 3 having no such code), and the device knows that nothing was taken and it may send
- * again. Until the platform is ready ({@link #open}), device publishes wait the same way. No broker queue ever grows
+ * again. At most {@code maxWaiting} publishes ({@code twin.mqtt.max-waiting}) wait at once; over that, a publish is
+ * refused the same way at once. Until the platform is ready ({@link #open}), device publishes wait the same way. No broker queue ever grows
  * with the overload: HiveMQ CE keeps a shared subscription's messages in one list and walks it on every
  * acknowledgement, which made throughput collapse under a backlog before messages were taken at the edge.
  * <p>
  * <b>Cost.</b> Every device publish passes through HiveMQ's extension task queue; a suspended one keeps its device's
- * queue busy, and HiveMQ's task thread visits each busy queue whenever it looks for work, so that cost grows with the
- * number of devices waiting (bounded by the fleet), not with a backlog.
+ * queue busy, and HiveMQ's task threads visit every busy queue each time a task is added or finished. That cost grows
+ * with the number of suspended publishes: with 5,000 devices each holding one (2,048 in hand and the rest waiting),
+ * those visits took half of all CPU samples and the commits fell to a tenth. So suspended publishes are bounded by
+ * {@code limit + maxWaiting}, whatever the fleet's size.
  */
 final class BrokerAdmission implements DeviceAdmission {
 
@@ -68,6 +71,7 @@ final class BrokerAdmission implements DeviceAdmission {
 
     private final int limit;
     private final Duration timeout;
+    private final int maxWaiting;
     private final PublishInboundInterceptor devicePublishes = this::admit;
     private final AtomicLong suspensions = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
@@ -82,16 +86,21 @@ final class BrokerAdmission implements DeviceAdmission {
     /**
      * @param limit   device messages in the platform's hands at once, at most (at least 1)
      * @param timeout how long a publish may wait at the edge before it is refused with {@code QUOTA_EXCEEDED}
+     * @param maxWaiting publishes that may wait at the edge at once (at least 0); more are refused at once
      */
-    BrokerAdmission(int limit, Duration timeout) {
+    BrokerAdmission(int limit, Duration timeout, int maxWaiting) {
         if (limit < 1) {
             throw new IllegalArgumentException("twin.mqtt.max-backlog must be at least 1, not " + limit);
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("twin.mqtt.admission-timeout must be positive, not " + timeout);
         }
+        if (maxWaiting < 0) {
+            throw new IllegalArgumentException("twin.mqtt.max-waiting must be at least 0, not " + maxWaiting);
+        }
         this.limit = limit;
         this.timeout = timeout;
+        this.maxWaiting = maxWaiting;
     }
 
     /** Registers with the broker; called from the embedded extension's start. */
@@ -156,18 +165,33 @@ final class BrokerAdmission implements DeviceAdmission {
             return;
         }
         byte[] payload = input.getPublishPacket().getPayload().map(BrokerAdmission::bytes).orElse(new byte[0]);
-        Message message = new Message(topic, payload, System.nanoTime(),
-                output.async(timeout.plus(ANSWER_WITHIN), TimeoutFallback.FAILURE, AckReasonCode.UNSPECIFIED_ERROR,
-                        NOT_ANSWERED));
+        Message taken;
         synchronized (this) {
-            if (!waiting.isEmpty() || ingest == null || inHand >= limit) {
-                waiting.add(message);
+            if (waiting.isEmpty() && ingest != null && inHand < limit) {
+                inHand++;
+                taken = suspend(topic, payload, output);
+            } else if (waiting.size() < maxWaiting) {
+                waiting.add(suspend(topic, payload, output));
                 suspensions.incrementAndGet();
                 return;
+            } else {
+                taken = null;
             }
-            inHand++;
         }
-        hand(message);
+        if (taken == null) {
+            // Refused without suspending it: nothing more waits at the edge (see Cost above).
+            refused.incrementAndGet();
+            output.preventPublishDelivery(AckReasonCode.QUOTA_EXCEEDED, REFUSAL);
+            return;
+        }
+        hand(taken);
+    }
+
+    /** Suspends the publish (its PUBACK waits for {@link #finish}); the broker gives up on it after a while. */
+    private Message suspend(TwinTopic topic, byte[] payload, PublishInboundOutput output) {
+        return new Message(topic, payload, System.nanoTime(),
+                output.async(timeout.plus(ANSWER_WITHIN), TimeoutFallback.FAILURE,
+                        AckReasonCode.UNSPECIFIED_ERROR, NOT_ANSWERED));
     }
 
     /**

@@ -45,14 +45,16 @@ class MqttConfiguration {
      * {@code twin.devices.admission.backlog} (messages in the platform's hands; at most
      * {@code twin.devices.admission.limit}) and {@code twin.devices.admission.suspended} (publishes waiting at the edge
      * now), and the counters {@code twin.devices.admission.suspensions} (publishes that had to wait), {@code …refused}
-     * (refused after waiting {@code twin.mqtt.admission-timeout}) and {@code …unanswered} (taken but not answered: the
+     * (refused after waiting {@code twin.mqtt.admission-timeout}, or at once when {@code twin.mqtt.max-waiting} wait
+     * already) and {@code …unanswered} (taken but not answered: the
      * device was told to send again).
      */
     @Bean
     @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
     @ConditionalOnProperty(name = "twin.command.enabled", havingValue = "true", matchIfMissing = true)
     BrokerAdmission brokerAdmission(MqttSettings settings, MeterRegistry meters) {
-        BrokerAdmission admission = new BrokerAdmission(settings.maxBacklog(), settings.admissionTimeout());
+        BrokerAdmission admission = new BrokerAdmission(settings.maxBacklog(), settings.admissionTimeout(),
+                settings.maxWaiting());
         Gauge.builder("twin.devices.admission.backlog", admission, BrokerAdmission::backlog)
                 .description("device messages handed to the platform at the broker's edge and not answered yet")
                 .register(meters);
@@ -65,7 +67,8 @@ class MqttConfiguration {
         FunctionCounter.builder("twin.devices.admission.suspensions", admission, BrokerAdmission::suspensions)
                 .description("device publishes that had to wait for a place").register(meters);
         FunctionCounter.builder("twin.devices.admission.refused", admission, BrokerAdmission::refused)
-                .description("device publishes refused (PUBACK QUOTA_EXCEEDED) after twin.mqtt.admission-timeout")
+                .description("device publishes refused (PUBACK QUOTA_EXCEEDED) after twin.mqtt.admission-timeout, or at"
+                        + " once with twin.mqtt.max-waiting waiting already")
                 .register(meters);
         FunctionCounter.builder("twin.devices.admission.unanswered", admission, BrokerAdmission::unanswered)
                 .description("device messages taken at the edge that the platform could not answer (PUBACK"

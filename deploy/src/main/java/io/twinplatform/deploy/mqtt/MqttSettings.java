@@ -26,6 +26,11 @@ import java.time.Duration;
  * @param admissionTimeout (embedded broker) how long a device publish may wait for a place before the broker refuses
  *                         it with PUBACK {@code QUOTA_EXCEEDED} (nothing taken; the device may send it again).
  *                         Default 10 s
+ * @param maxWaiting       (embedded broker) device publishes that may wait for a place at once; over it, a publish is
+ *                         refused at once with PUBACK {@code QUOTA_EXCEEDED}. Each waiting publish costs HiveMQ's
+ *                         extension threads a visit whenever they look for work, so waiting publishes must stay few:
+ *                         5,000 of them took half the CPU and the commits fell tenfold (docs/performance.md).
+ *                         Default 256
  */
 @ConfigurationProperties("twin.mqtt")
 public record MqttSettings(@DefaultValue("true") boolean enabled,
@@ -36,7 +41,8 @@ public record MqttSettings(@DefaultValue("true") boolean enabled,
                            @DefaultValue("") String clientId,
                            @DefaultValue("") String deviceSecret,
                            @DefaultValue("2048") int maxBacklog,
-                           @DefaultValue("10s") Duration admissionTimeout) {
+                           @DefaultValue("10s") Duration admissionTimeout,
+                           @DefaultValue("256") int maxWaiting) {
 
     boolean embedded() {
         return host == null || host.isBlank();

@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The embedded broker's edge when the platform cannot answer a device message: the device's publish is refused with
@@ -48,8 +49,8 @@ class BrokerAdmissionTest {
     static void start() throws Exception {
         // One message in hand at a time: a place not given back after a failure would hold up every later publish,
         // which would then be refused with QUOTA_EXCEEDED after the timeout.
-        admission = new BrokerAdmission(1, Duration.ofSeconds(2));
-        broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, "", "", "", SECRET, 1, Duration.ofSeconds(2)),
+        admission = new BrokerAdmission(1, Duration.ofSeconds(2), 1);
+        broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, "", "", "", SECRET, 1, Duration.ofSeconds(2), 1),
                 home, admission);
         admission.open(BrokerAdmissionTest::ingest);
         platform = MqttClient.builder().useMqttVersion5().identifier("platform-stand-in").serverHost("127.0.0.1")
@@ -62,11 +63,16 @@ class BrokerAdmissionTest {
                             StandardCharsets.UTF_8)))
                     .send().get(10, TimeUnit.SECONDS);
         }
-        device = MqttClient.builder().useMqttVersion5().identifier(DEVICE).serverHost("127.0.0.1")
-                .serverPort(broker.port()).simpleAuth().username(DEVICE)
-                .password(broker.deviceKeys().password(DEVICE).getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
+        device = connect(DEVICE);
+    }
+
+    private static Mqtt5AsyncClient connect(String deviceId) throws Exception {
+        Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier(deviceId).serverHost("127.0.0.1")
+                .serverPort(broker.port()).simpleAuth().username(deviceId)
+                .password(broker.deviceKeys().password(deviceId).getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
                 .buildAsync();
-        device.connect().get(10, TimeUnit.SECONDS);
+        client.connect().get(10, TimeUnit.SECONDS);
+        return client;
     }
 
     @AfterAll
@@ -76,10 +82,18 @@ class BrokerAdmissionTest {
         broker.close();
     }
 
-    /** The stand-in platform: answers, fails its answer, or throws, as the payload says. */
+    /** Answers to messages that said {@code hold}: the platform answers them when the test completes them. */
+    private static final List<CompletableFuture<Object>> held = new CopyOnWriteArrayList<>();
+
+    /** The stand-in platform: answers, holds its answer, fails its answer, or throws, as the payload says. */
     private static CompletableFuture<?> ingest(TwinTopic topic, byte[] payload) {
         String text = new String(payload, StandardCharsets.UTF_8);
         handedIn.add(text);
+        if (text.contains("hold")) {
+            CompletableFuture<Object> answer = new CompletableFuture<>();
+            held.add(answer);
+            return answer;
+        }
         if (text.contains("fail-later")) {
             return CompletableFuture.supplyAsync(() -> {
                 throw new IllegalStateException("the answer could not be published");
@@ -91,9 +105,73 @@ class BrokerAdmissionTest {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * One message in hand and one place to wait: a third device's publish is refused with {@code QUOTA_EXCEEDED} at
+     * once instead of being held (every held publish costs the broker's extension threads), and the waiting one goes
+     * in when the one in hand is answered.
+     */
+    @Test
+    void overTheWaitingPlacesAPublishIsRefusedAtOnceAndTheWaitingOneGoesInWhenThereIsRoom() throws Exception {
+        Mqtt5AsyncClient second = connect("edge-device-2");
+        Mqtt5AsyncClient third = connect("edge-device-3");
+        try {
+            long refusedBefore = admission.refused();
+            CompletableFuture<Mqtt5PublishResult> inHand = send(device, DEVICE, "{\"n\":10,\"mode\":\"hold\"}");
+            await(() -> !held.isEmpty());
+            CompletableFuture<Mqtt5PublishResult> waiting = send(second, "edge-device-2", "{\"n\":11}");
+            await(() -> admission.suspended() == 1);
+
+            long start = System.nanoTime();
+            Mqtt5PubAckReasonCode overflow = reason(send(third, "edge-device-3", "{\"n\":12}"));
+            long refusedAfterMillis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+            assertThat(overflow).isEqualTo(Mqtt5PubAckReasonCode.QUOTA_EXCEEDED);
+            assertThat(refusedAfterMillis).as("refused at once, not after the 2 s a waiting publish may wait")
+                    .isLessThan(1_500);
+            assertThat(admission.refused() - refusedBefore).isEqualTo(1);
+            assertThat(inHand).as("the held message has no PUBACK before its answer").isNotDone();
+            assertThat(waiting).isNotDone();
+
+            held.get(0).complete(null);
+            assertThat(reason(inHand)).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+            assertThat(reason(waiting)).as("the waiting publish, let in once there was room")
+                    .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+            assertThat(handedIn).as("the refused publish never reached the platform")
+                    .doesNotContain("{\"n\":12}").contains("{\"n\":11}");
+        } finally {
+            held.forEach(answer -> answer.complete(null));
+            second.disconnect().get(10, TimeUnit.SECONDS);
+            third.disconnect().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static CompletableFuture<Mqtt5PublishResult> send(Mqtt5AsyncClient client, String deviceId,
+                                                              String payload) {
+        return client.publishWith().topic("twins/" + deviceId + "/reported").qos(MqttQos.AT_LEAST_ONCE)
+                .payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waited too long").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void settingsOutOfRangeStopTheStartWithTheSettingNamed() {
+        assertThatThrownBy(() -> new BrokerAdmission(0, Duration.ofSeconds(1), 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twin.mqtt.max-backlog");
+        assertThatThrownBy(() -> new BrokerAdmission(1, Duration.ZERO, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twin.mqtt.admission-timeout");
+        assertThatThrownBy(() -> new BrokerAdmission(1, Duration.ofSeconds(1), -1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twin.mqtt.max-waiting");
+    }
+
     @Test
     void aMessageThePlatformCannotAnswerIsRefusedWithUnspecifiedErrorAndTheNextOneStillGoesThrough() throws Exception {
         long unansweredBefore = admission.unanswered();
+        int handedBefore = handedIn.size();
 
         assertThat(reasonFor("{\"n\":1,\"mode\":\"fail-later\"}")).as("an answer that failed")
                 .isEqualTo(Mqtt5PubAckReasonCode.UNSPECIFIED_ERROR);
@@ -107,7 +185,8 @@ class BrokerAdmissionTest {
         assertThat(admission.refused()).as("nothing waited out the timeout").isEqualTo(refusedBefore);
         assertThat(admission.backlog()).isZero();
         assertThat(admission.suspended()).isZero();
-        assertThat(handedIn).as("each message handed to the platform once, in order").containsExactly(
+        assertThat(handedIn.subList(handedBefore, handedIn.size()))
+                .as("each message handed to the platform once, in order").containsExactly(
                 "{\"n\":1,\"mode\":\"fail-later\"}", "{\"n\":2,\"mode\":\"fail-now\"}", "{\"n\":3}");
 
         // A publish on the device's telemetry topic is not the edge's: it is routed as the broker routes any.
@@ -122,8 +201,10 @@ class BrokerAdmissionTest {
     }
 
     private static Mqtt5PubAckReasonCode reasonFor(String payload) throws Exception {
-        CompletableFuture<Mqtt5PublishResult> sent = device.publishWith().topic("twins/" + DEVICE + "/reported")
-                .qos(MqttQos.AT_LEAST_ONCE).payload(payload.getBytes(StandardCharsets.UTF_8)).send();
+        return reason(send(device, DEVICE, payload));
+    }
+
+    private static Mqtt5PubAckReasonCode reason(CompletableFuture<Mqtt5PublishResult> sent) throws Exception {
         try {
             Mqtt5PublishResult result = sent.get(WAIT.toSeconds(), TimeUnit.SECONDS);
             return ((Mqtt5PublishResult.Mqtt5Qos1Result) result).getPubAck().getReasonCode();

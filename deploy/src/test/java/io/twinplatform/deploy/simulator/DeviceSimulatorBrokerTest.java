@@ -62,7 +62,7 @@ class DeviceSimulatorBrokerTest {
             context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
         }
         broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, "", "", "", SECRET, 2048,
-                Duration.ofSeconds(10)), home);
+                Duration.ofSeconds(10), 256), home);
         port = broker.port();
 
         platform = MqttClient.builder().useMqttVersion5().identifier(PLATFORM).serverHost("127.0.0.1")
