@@ -53,7 +53,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * queue busy, and HiveMQ's task threads visit every busy queue each time a task is added or finished. That cost grows
  * with the number of suspended publishes: with 5,000 devices each holding one (2,048 in hand and the rest waiting),
  * those visits took half of all CPU samples and the commits fell to a tenth. So suspended publishes are bounded by
- * {@code limit + maxWaiting}, whatever the fleet's size.
+ * {@code limit + maxWaiting} (768 by default), whatever the fleet's size.
  */
 final class BrokerAdmission implements DeviceAdmission {
 

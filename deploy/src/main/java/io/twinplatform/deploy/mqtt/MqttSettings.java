@@ -21,8 +21,9 @@ import java.time.Duration;
  * @param maxBacklog       (embedded broker, write side on) device messages on {@code reported}, {@code get} and
  *                         {@code connection} in the platform's hands at once (taken at the broker's edge, not yet
  *                         answered); over it, device publishes wait unacknowledged ({@link BrokerAdmission}). Default
- *                         2048: enough to fill every group-commit batch, few enough that the memory they hold stays
- *                         small. An external broker has no such limit
+ *                         512: enough to fill every group-commit batch, and each one in hand is held at the broker as
+ *                         a waiting one is (see {@code maxWaiting}); at 2048 the commits fell under a long overload
+ *                         (docs/performance.md). An external broker has no such limit
  * @param admissionTimeout (embedded broker) how long a device publish may wait for a place before the broker refuses
  *                         it with PUBACK {@code QUOTA_EXCEEDED} (nothing taken; the device may send it again).
  *                         Default 10 s
@@ -40,7 +41,7 @@ public record MqttSettings(@DefaultValue("true") boolean enabled,
                            @DefaultValue("") String password,
                            @DefaultValue("") String clientId,
                            @DefaultValue("") String deviceSecret,
-                           @DefaultValue("2048") int maxBacklog,
+                           @DefaultValue("512") int maxBacklog,
                            @DefaultValue("10s") Duration admissionTimeout,
                            @DefaultValue("256") int maxWaiting) {
 
