@@ -92,56 +92,57 @@ public final class DeviceReportBenchmark {
     }
 
     /**
-     * What PostgreSQL does in the background while a phase runs, per 5 s from its start: checkpoints started (timed or
-     * requested) and the tables autovacuum was seen working on, as {@code checkpoints/tables} words ({@code -}: none).
+     * A thread that samples something through a phase and adds one word per 5 s from its start; {@link #stop} ends
+     * it and returns the words, comma-separated.
      */
-    private static final class DatabaseWatch {
+    private abstract static class Watch {
 
-        private final JdbcTemplate jdbc;
         private final StringBuilder shape = new StringBuilder();
         private final Thread thread;
         private volatile boolean running = true;
 
-        private DatabaseWatch(DataSource dataSource) {
-            this.jdbc = new JdbcTemplate(dataSource);
-            this.thread = new Thread(this::watch, "bench-database-watch");
+        Watch(String name) {
+            this.thread = new Thread(this::run, name);
             thread.setDaemon(true);
         }
 
-        static DatabaseWatch start(DataSource dataSource) {
-            DatabaseWatch watch = new DatabaseWatch(dataSource);
-            watch.thread.start();
-            return watch;
+        final Watch start() {
+            thread.start();
+            return this;
         }
 
-        private void watch() {
-            long checkpoints = checkpoints();
+        /** Until stopped: a sample every {@link #periodMillis}, and after 5 s of them the period's word. */
+        private void run() {
+            int periodMillis = periodMillis();
+            begin();
             while (running) {
-                Set<String> vacuuming = new TreeSet<>();
-                for (int i = 0; i < 10 && running; i++) {
-                    vacuuming.addAll(jdbc.queryForList("SELECT p.relid::regclass::text FROM pg_stat_progress_vacuum p"
-                            + " JOIN pg_stat_activity a ON a.pid = p.pid WHERE a.backend_type = 'autovacuum worker'",
-                            String.class));
+                for (int i = 0; i < 5_000 / periodMillis && running; i++) {
+                    sample();
                     try {
-                        Thread.sleep(500);
+                        Thread.sleep(periodMillis);
                     } catch (InterruptedException e) {
                         return;
                     }
                 }
-                long now = checkpoints();
+                String word = word();
                 synchronized (shape) {
-                    shape.append(shape.isEmpty() ? "" : ",").append(now - checkpoints).append('/')
-                            .append(vacuuming.isEmpty() ? "-" : String.join("+", vacuuming));
+                    shape.append(shape.isEmpty() ? "" : ",").append(word);
                 }
-                checkpoints = now;
             }
         }
 
-        private long checkpoints() {
-            return jdbc.queryForObject("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter", Long.class);
-        }
+        abstract int periodMillis();
 
-        String stop() throws InterruptedException {
+        /** Reads the starting counts. */
+        abstract void begin();
+
+        /** One sample within a 5 s period. */
+        abstract void sample();
+
+        /** The period's word; resets what {@link #sample} gathered. */
+        abstract String word();
+
+        final String stop() throws InterruptedException {
             running = false;
             thread.join(10_000);
             synchronized (shape) {
@@ -151,54 +152,98 @@ public final class DeviceReportBenchmark {
     }
 
     /**
-     * Where device messages are, per 5 s from a phase's start, read off the platform's meters every 100 ms: the most
-     * in the platform's hands and the most waiting at the broker's edge, the publishes refused after waiting, and the
-     * twin commands committed, as {@code inHand/waiting/refused/committed} words. Tells a stall of the commit path
-     * (messages in hand, few commits) from one at the edge (few in hand, many waiting).
+     * What PostgreSQL does in the background while a phase runs, per 5 s from its start: checkpoints started (timed or
+     * requested) and the tables autovacuum was seen working on, as {@code checkpoints/tables} words ({@code -}: none).
      */
-    private static final class EdgeWatch {
+    private static final class DatabaseWatch extends Watch {
+
+        private final JdbcTemplate jdbc;
+        private final Set<String> vacuuming = new TreeSet<>();
+        private long checkpoints;
+
+        DatabaseWatch(DataSource dataSource) {
+            super("bench-database-watch");
+            this.jdbc = new JdbcTemplate(dataSource);
+        }
+
+        @Override
+        int periodMillis() {
+            return 500;
+        }
+
+        @Override
+        void begin() {
+            checkpoints = checkpoints();
+        }
+
+        @Override
+        void sample() {
+            vacuuming.addAll(jdbc.queryForList("SELECT p.relid::regclass::text FROM pg_stat_progress_vacuum p"
+                    + " JOIN pg_stat_activity a ON a.pid = p.pid WHERE a.backend_type = 'autovacuum worker'",
+                    String.class));
+        }
+
+        @Override
+        String word() {
+            long now = checkpoints();
+            String word = (now - checkpoints) + "/" + (vacuuming.isEmpty() ? "-" : String.join("+", vacuuming));
+            checkpoints = now;
+            vacuuming.clear();
+            return word;
+        }
+
+        private long checkpoints() {
+            return jdbc.queryForObject("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter", Long.class);
+        }
+    }
+
+    /**
+     * Where device messages are, per 5 s from a phase's start, read off the platform's meters every 100 ms: the most
+     * in the platform's hands and the most waiting at the broker's edge, the publishes refused, and the twin commands
+     * committed, as {@code inHand/waiting/refused/committed} words. Tells a stall of the commit path (messages in
+     * hand, few commits) from one at the edge (few in hand, many waiting).
+     */
+    private static final class EdgeWatch extends Watch {
 
         private final MeterRegistry meters;
-        private final StringBuilder shape = new StringBuilder();
-        private final Thread thread;
-        private volatile boolean running = true;
+        private double inHand;
+        private double waiting;
+        private double refused;
+        private double committed;
 
-        private EdgeWatch(MeterRegistry meters) {
+        EdgeWatch(MeterRegistry meters) {
+            super("bench-edge-watch");
             this.meters = meters;
-            this.thread = new Thread(this::watch, "bench-edge-watch");
-            thread.setDaemon(true);
         }
 
-        static EdgeWatch start(MeterRegistry meters) {
-            EdgeWatch watch = new EdgeWatch(meters);
-            watch.thread.start();
-            return watch;
+        @Override
+        int periodMillis() {
+            return 100;
         }
 
-        private void watch() {
-            double refused = counter("twin.devices.admission.refused");
-            double committed = committed();
-            while (running) {
-                double inHand = 0;
-                double waiting = 0;
-                for (int i = 0; i < 50 && running; i++) {
-                    inHand = Math.max(inHand, gauge("twin.devices.admission.backlog"));
-                    waiting = Math.max(waiting, gauge("twin.devices.admission.suspended"));
-                    try {
-                        Thread.sleep(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                double refusedNow = counter("twin.devices.admission.refused");
-                double committedNow = committed();
-                synchronized (shape) {
-                    shape.append(shape.isEmpty() ? "" : ",").append(String.format(Locale.ROOT, "%.0f/%.0f/%.0f/%.0f",
-                            inHand, waiting, refusedNow - refused, committedNow - committed));
-                }
-                refused = refusedNow;
-                committed = committedNow;
-            }
+        @Override
+        void begin() {
+            refused = counter("twin.devices.admission.refused");
+            committed = committed();
+        }
+
+        @Override
+        void sample() {
+            inHand = Math.max(inHand, gauge("twin.devices.admission.backlog"));
+            waiting = Math.max(waiting, gauge("twin.devices.admission.suspended"));
+        }
+
+        @Override
+        String word() {
+            double refusedNow = counter("twin.devices.admission.refused");
+            double committedNow = committed();
+            String word = String.format(Locale.ROOT, "%.0f/%.0f/%.0f/%.0f", inHand, waiting, refusedNow - refused,
+                    committedNow - committed);
+            inHand = 0;
+            waiting = 0;
+            refused = refusedNow;
+            committed = committedNow;
+            return word;
         }
 
         private double gauge(String name) {
@@ -215,22 +260,14 @@ public final class DeviceReportBenchmark {
             DistributionSummary sizes = meters.find("twin.command.group.size").summary();
             return sizes == null ? Double.NaN : sizes.totalAmount();
         }
-
-        String stop() throws InterruptedException {
-            running = false;
-            thread.join(10_000);
-            synchronized (shape) {
-                return shape.toString();
-            }
-        }
     }
 
     /** One phase, until every processor drained; returns its sustained rate (reports per second). */
     private static double phase(DeviceLoadProcess load, DataSource dataSource, MeterRegistry meters, String name,
                                 int rate, int seconds, String prefix) throws Exception {
         BenchSupport.Cpu cpuBefore = BenchSupport.Cpu.now(dataSource);
-        DatabaseWatch database = DatabaseWatch.start(dataSource);
-        EdgeWatch edge = EdgeWatch.start(meters);
+        Watch database = new DatabaseWatch(dataSource).start();
+        Watch edge = new EdgeWatch(meters).start();
         long start = System.nanoTime();
         load.send("run " + rate + " " + seconds + " 1 0 " + prefix + " reported");
         load.expect("loaded", seconds + 120L);
