@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -831,18 +832,53 @@ class ApiFuzzTest extends PlatformTestSupport {
         head.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(60_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(head.toByteArray());
-            if (request.body() != null) {
-                out.write(request.body());
+            // Written while the answer is read, as an HTTP client should: a server may answer a request whose body it
+            // will not read (a 3 MB one, say) and close after swallowing server.tomcat.max-swallow-size of it, so the
+            // rest of the write fails while the answer is already there.
+            CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
+                try {
+                    OutputStream out = socket.getOutputStream();
+                    out.write(head.toByteArray());
+                    if (request.body() != null) {
+                        out.write(request.body());
+                    }
+                    out.flush();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            try {
+                return parse(readUntilClosed(socket.getInputStream()));
+            } catch (IOException e) {
+                Throwable writeFailure = written.handle((done, failure) -> failure).join();
+                if (writeFailure != null) {
+                    e.addSuppressed(writeFailure);
+                }
+                throw e;
             }
-            out.flush();
-            return parse(socket.getInputStream());
         }
     }
 
-    private static Response parse(InputStream in) throws IOException {
-        byte[] all = in.readAllBytes();
+    /**
+     * What the server sent until it closed the connection. A reset after part of an answer keeps that part: a server
+     * that closes with some of the request unread resets the connection once it has answered.
+     */
+    private static byte[] readUntilClosed(InputStream in) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                all.write(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            if (all.size() == 0) {
+                throw e;
+            }
+        }
+        return all.toByteArray();
+    }
+
+    private static Response parse(byte[] all) throws IOException {
         String text = new String(all, StandardCharsets.ISO_8859_1);
         int end = text.indexOf("\r\n\r\n");
         if (end < 0 || !text.startsWith("HTTP/1.1 ")) {
