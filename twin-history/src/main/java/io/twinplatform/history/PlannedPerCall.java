@@ -14,7 +14,9 @@ import java.sql.SQLException;
  * ({@code = ANY (?)}) first prepared while its table was small (a new database, the first minutes of a platform) kept
  * a sequential scan: measured, it read the whole event table on every batch of the history and audit-chain
  * projections, each batch slower as the table grew. Planned per call, it uses the index once the table is large.
- * Planning such a lookup costs tens of microseconds, once per batch.
+ * Planning such a lookup costs tens of microseconds, once per batch. The other sides, which cannot call this class,
+ * do the same in place: twin-query's {@code TwinDocumentStore.findAll} and twin-command's
+ * {@code TwinRepository.readStoredVersions}.
  */
 public final class PlannedPerCall {
 
