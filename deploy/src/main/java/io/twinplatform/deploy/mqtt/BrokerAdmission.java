@@ -45,9 +45,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * than {@code timeout} ({@code twin.mqtt.admission-timeout}) is refused: PUBACK {@code QUOTA_EXCEEDED} (an MQTT 3
  * device is disconnected, MQTT 3 having no such code), and the device knows that nothing was taken and it may send
  * again. At most {@code maxWaiting} publishes ({@code twin.mqtt.max-waiting}) wait at once; over that, a publish is
- * refused the same way at once. Until the platform is ready ({@link #open}), device publishes wait the same way. No broker queue ever grows
- * with the overload: HiveMQ CE keeps a shared subscription's messages in one list and walks it on every
- * acknowledgement, which made throughput collapse under a backlog before messages were taken at the edge.
+ * refused the same way at once. Until the platform is ready ({@link #open}), device publishes wait the same way. No
+ * broker queue ever grows with the overload: HiveMQ CE keeps a shared subscription's messages in one list and walks
+ * it on every acknowledgement, which made throughput collapse under a backlog before messages were taken at the
+ * edge.
  * <p>
  * <b>Cost.</b> Every device publish passes through HiveMQ's extension task queue; a suspended one keeps its device's
  * queue busy, and HiveMQ's task threads visit every busy queue each time a task is added or finished. That cost grows
@@ -167,22 +168,19 @@ final class BrokerAdmission implements DeviceAdmission {
         byte[] payload = input.getPublishPacket().getPayload().map(BrokerAdmission::bytes).orElse(new byte[0]);
         Message taken;
         synchronized (this) {
-            if (waiting.isEmpty() && ingest != null && inHand < limit) {
-                inHand++;
-                taken = suspend(topic, payload, output);
-            } else if (waiting.size() < maxWaiting) {
-                waiting.add(suspend(topic, payload, output));
-                suspensions.incrementAndGet();
+            if (!waiting.isEmpty() || ingest == null || inHand >= limit) {
+                if (waiting.size() < maxWaiting) {
+                    waiting.add(suspend(topic, payload, output));
+                    suspensions.incrementAndGet();
+                } else {
+                    // Refused without suspending it: nothing more is held at the edge (see Cost above).
+                    refused.incrementAndGet();
+                    output.preventPublishDelivery(AckReasonCode.QUOTA_EXCEEDED, REFUSAL);
+                }
                 return;
-            } else {
-                taken = null;
             }
-        }
-        if (taken == null) {
-            // Refused without suspending it: nothing more waits at the edge (see Cost above).
-            refused.incrementAndGet();
-            output.preventPublishDelivery(AckReasonCode.QUOTA_EXCEEDED, REFUSAL);
-            return;
+            inHand++;
+            taken = suspend(topic, payload, output);
         }
         hand(taken);
     }
