@@ -4,16 +4,22 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
+import io.twinplatform.api.twin.PutTwin;
 import io.twinplatform.deploy.TwinPlatformApplication;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import javax.sql.DataSource;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 
 /** What the benchmarks share: waiting for the projection, percentiles, a parallel loop, audit metadata. */
 final class BenchSupport {
@@ -43,17 +50,19 @@ final class BenchSupport {
         return new SpringApplicationBuilder(TwinPlatformApplication.class).run(arguments);
     }
 
-    /** The tags of the benchmarks' twins: one fleet, 50 buildings. */
-    /** The platform on a fresh embedded PostgreSQL under a new temporary directory, with its embedded broker. */
-    static ConfigurableApplicationContext startWithBroker(String directoryPrefix) throws java.io.IOException {
-        return start(java.nio.file.Files.createTempDirectory(directoryPrefix),
+    /**
+     * The platform with its embedded broker on any free port, its data under a new temporary directory (embedded
+     * PostgreSQL unless a JDBC URL is set).
+     */
+    static ConfigurableApplicationContext startWithBroker(String directoryPrefix) throws IOException {
+        return start(Files.createTempDirectory(directoryPrefix),
                 Map.of("twin.mqtt.enabled", "true", "twin.mqtt.port", "0"));
     }
 
     /** The machine and the database's durability settings, as every device benchmark prints them first. */
     static String machine(DataSource dataSource) {
         JdbcTemplate jdbc = new JdbcTemplate(dataSource);
-        return String.format(java.util.Locale.ROOT, "machine: %d cores, Java %s; PostgreSQL %s, fsync %s,"
+        return String.format(Locale.ROOT, "machine: %d cores, Java %s; PostgreSQL %s, fsync %s,"
                         + " synchronous_commit %s", Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), jdbc.queryForObject("SHOW server_version", String.class),
                 jdbc.queryForObject("SHOW fsync", String.class),
@@ -64,20 +73,21 @@ final class BenchSupport {
      * Creates {@code count} device twins ({@code prefix-00000}, ...) through the command gateway, 32 at a time, prints
      * how long that took, waits until the current-state projection shows them, and returns their ids.
      */
-    static List<String> createDevices(org.axonframework.commandhandling.gateway.CommandGateway commands,
-                                      DataSource dataSource, String prefix, int count) throws Exception {
-        List<String> ids = java.util.stream.IntStream.range(0, count)
-                .mapToObj(i -> String.format(java.util.Locale.ROOT, "%s-%05d", prefix, i)).toList();
+    static List<String> createDevices(CommandGateway commands, DataSource dataSource, String prefix, int count)
+            throws Exception {
+        List<String> ids = IntStream.range(0, count)
+                .mapToObj(i -> String.format(Locale.ROOT, "%s-%05d", prefix, i)).toList();
         long start = System.nanoTime();
-        parallel(32, count, i -> commands.sendAndWait(org.axonframework.commandhandling.GenericCommandMessage
-                .asCommandMessage(new io.twinplatform.api.twin.PutTwin(ids.get(i), tags(i), null, null, false))
+        parallel(32, count, i -> commands.sendAndWait(GenericCommandMessage
+                .asCommandMessage(new PutTwin(ids.get(i), tags(i), null, null, false))
                 .andMetaData(audit(Channel.API).toMap())));
-        System.out.printf(java.util.Locale.ROOT, "created %,d twins in %.1f s%n", count,
+        System.out.printf(Locale.ROOT, "created %,d twins in %.1f s%n", count,
                 (System.nanoTime() - start) / 1e9);
         awaitProjection(dataSource, 300);
         return ids;
     }
 
+    /** The tags of the benchmarks' twins: one fleet, 50 buildings. */
     static ObjectNode tags(int i) {
         ObjectNode tags = JsonNodeFactory.instance.objectNode();
         tags.put("fleet", "bench");

@@ -9,11 +9,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.device.DeviceKeys;
 import io.twinplatform.api.device.TwinTopic;
-import io.twinplatform.api.twin.Channel;
-import io.twinplatform.api.twin.PutTwin;
 import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.deploy.mqtt.EmbeddedBroker;
-import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -27,6 +24,7 @@ import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -86,6 +84,9 @@ public final class DeviceChannelBenchmark {
     private static final byte ACCEPTED = 1;
     private static final byte REJECTED = 2;
 
+    /** The devices' twin ids: {@code bench-dev-00000} and on, as {@link BenchSupport#createDevices} names them. */
+    private static final String PREFIX = "bench-dev";
+
     private DeviceChannelBenchmark() {
     }
 
@@ -103,12 +104,7 @@ public final class DeviceChannelBenchmark {
                             OVERLOAD, RATE, MEASURE_SECONDS) : RATE + " msg/s",
                     SECONDS, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
 
-            long createStart = System.nanoTime();
-            BenchSupport.parallel(32, DEVICES, i -> commands.sendAndWait(GenericCommandMessage.asCommandMessage(
-                    new PutTwin(id(i), BenchSupport.tags(i), null, null, false))
-                    .andMetaData(BenchSupport.audit(Channel.API).toMap())));
-            System.out.printf("created %d twins in %.1f s%n", DEVICES, (System.nanoTime() - createStart) / 1e9);
-            BenchSupport.awaitProjection(dataSource, 300);
+            BenchSupport.createDevices(commands, dataSource, PREFIX, DEVICES);
 
             // Room for every phase: the overload phase's rate is a multiple of the saturated rate, far below RATE.
             int capacity = RATE * (SECONDS + (OVERLOAD > 0 ? MEASURE_SECONDS : 0)) + RATE
@@ -168,7 +164,7 @@ public final class DeviceChannelBenchmark {
     }
 
     private static String id(int i) {
-        return String.format("bench-dev-%05d", i);
+        return String.format(Locale.ROOT, "%s-%05d", PREFIX, i);
     }
 
     private static List<Mqtt5AsyncClient> connect(EmbeddedBroker broker, Traffic traffic,

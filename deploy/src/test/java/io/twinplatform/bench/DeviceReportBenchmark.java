@@ -99,9 +99,12 @@ public final class DeviceReportBenchmark {
 
         private final StringBuilder shape = new StringBuilder();
         private final Thread thread;
+        private final int periodMillis;
         private volatile boolean running = true;
 
-        Watch(String name) {
+        /** {@code periodMillis}: how often {@link #sample} runs (a divisor of 5,000). */
+        Watch(String name, int periodMillis) {
+            this.periodMillis = periodMillis;
             this.thread = new Thread(this::run, name);
             thread.setDaemon(true);
         }
@@ -111,9 +114,8 @@ public final class DeviceReportBenchmark {
             return this;
         }
 
-        /** Until stopped: a sample every {@link #periodMillis}, and after 5 s of them the period's word. */
+        /** Until stopped: a sample every {@code periodMillis}, and after 5 s of them the period's word. */
         private void run() {
-            int periodMillis = periodMillis();
             begin();
             while (running) {
                 for (int i = 0; i < 5_000 / periodMillis && running; i++) {
@@ -130,8 +132,6 @@ public final class DeviceReportBenchmark {
                 }
             }
         }
-
-        abstract int periodMillis();
 
         /** Reads the starting counts. */
         abstract void begin();
@@ -162,13 +162,8 @@ public final class DeviceReportBenchmark {
         private long checkpoints;
 
         DatabaseWatch(DataSource dataSource) {
-            super("bench-database-watch");
+            super("bench-database-watch", 500);
             this.jdbc = new JdbcTemplate(dataSource);
-        }
-
-        @Override
-        int periodMillis() {
-            return 500;
         }
 
         @Override
@@ -212,13 +207,8 @@ public final class DeviceReportBenchmark {
         private double committed;
 
         EdgeWatch(MeterRegistry meters) {
-            super("bench-edge-watch");
+            super("bench-edge-watch", 100);
             this.meters = meters;
-        }
-
-        @Override
-        int periodMillis() {
-            return 100;
         }
 
         @Override
