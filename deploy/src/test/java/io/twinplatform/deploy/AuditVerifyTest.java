@@ -2,26 +2,44 @@ package io.twinplatform.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.twinplatform.deploy.TwinHttp.Reply;
+import org.axonframework.config.EventProcessingConfiguration;
+import org.axonframework.eventhandling.EventProcessor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.UUID;
 
 import static io.twinplatform.deploy.TwinHttp.q;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tamper evidence: the hash chain and the history verify as valid, and editing, deleting or reordering a stored
- * event, or editing or deleting a history row, by SQL is detected at the first broken place. Every test puts the
+ * Tamper evidence: the hash chain and the history verify as valid, and editing, deleting, reordering or inserting a
+ * stored event, or editing or deleting a history row, by SQL is detected at the first broken place; an event that
+ * committed late, behind one already chained, is not taken for an inserted one. Every test puts the
  * rows back as they were, so the store verifies again afterwards.
  */
 class AuditVerifyTest extends PlatformTestSupport {
 
     @Autowired
     JdbcTemplate jdbc;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    EventProcessingConfiguration processing;
 
     String device;
     List<Long> indexes;
@@ -110,6 +128,57 @@ class AuditVerifyTest extends PlatformTestSupport {
     }
 
     @Test
+    void anEventCommittedAfterALaterOneWasChainedIsPendingNotInserted() throws SQLException {
+        try (Connection late = dataSource.getConnection()) {
+            late.setAutoCommit(false);
+            // This transaction draws its global index first and commits last, as a slow writer's can.
+            long pending = insertEvent(late, null, Instant.now());
+            http.patch("/twins/" + device, q("{'tags':{'site':'c'}}"));
+            long later = jdbc.queryForObject("SELECT max(global_index) FROM domain_event_entry"
+                    + " WHERE aggregate_identifier = ?", Long.class, device);
+            assertThat(later).isGreaterThan(pending);
+            awaitChained(later);
+            EventProcessor chain = processing.eventProcessor("audit-chain").orElseThrow();
+            chain.shutDown();
+            try {
+                late.commit();
+                JsonNode result = verify("{}");
+                assertThat(chained(pending)).as("chained while its processor is stopped").isFalse();
+                assertThat(result.get("valid").asBoolean()).as("%s", result).isTrue();
+            } finally {
+                chain.start();
+            }
+            awaitChained(pending);
+        }
+        assertThat(verify("{}").get("valid").asBoolean()).isTrue();
+    }
+
+    @Test
+    void anEventInsertedBelowTheChainsHeadIsFound() throws SQLException {
+        long hole = jdbc.queryForObject("SELECT nextval(pg_get_serial_sequence('domain_event_entry', 'global_index'))",
+                Long.class);
+        long closing;
+        try (Connection connection = dataSource.getConnection()) {
+            // An event older than Axon's gap timeout closes the gaps behind it: nothing may commit there any more.
+            closing = insertEvent(connection, null, Instant.now().minus(2, ChronoUnit.MINUTES));
+        }
+        awaitChained(closing);
+        long inserted;
+        try (Connection connection = dataSource.getConnection()) {
+            inserted = insertEvent(connection, hole, Instant.now());
+        }
+        try {
+            JsonNode result = verify("{}");
+            assertThat(result.get("valid").asBoolean()).as("%s", result).isFalse();
+            assertThat(result.at("/firstBrokenAt/globalIndex").asLong()).isEqualTo(inserted);
+            assertThat(result.at("/firstBrokenAt/reason").asText()).contains("inserted");
+        } finally {
+            asOwner("DELETE FROM domain_event_entry WHERE global_index = " + inserted);
+        }
+        assertThat(verify("{}").get("valid").asBoolean()).isTrue();
+    }
+
+    @Test
     void anEditedOrDeletedHistoryRowIsFound() {
         jdbc.update("UPDATE twin_history SET principal = 'mallory' WHERE twin_id = ? AND version = 2", device);
         JsonNode edited = verify("{'twinId':'" + device + "'}");
@@ -184,13 +253,57 @@ class AuditVerifyTest extends PlatformTestSupport {
         }
     }
 
+    /**
+     * Stores an event no aggregate applied (a text payload no projection handles), at {@code globalIndex} or the
+     * next index, stamped {@code at}, on {@code connection} (committed only if it commits by itself); returns its
+     * global index.
+     */
+    private static long insertEvent(Connection connection, Long globalIndex, Instant at) throws SQLException {
+        String eventId = UUID.randomUUID().toString();
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO domain_event_entry (global_index,"
+                + " event_identifier, meta_data, payload, payload_type, time_stamp, aggregate_identifier,"
+                + " sequence_number) VALUES (coalesce(?, nextval(pg_get_serial_sequence('domain_event_entry',"
+                + " 'global_index'))), ?, ?, ?, 'java.lang.String', ?, ?, 0) RETURNING global_index")) {
+            insert.setObject(1, globalIndex, java.sql.Types.BIGINT);
+            insert.setString(2, eventId);
+            insert.setBytes(3, "{}".getBytes(StandardCharsets.UTF_8));
+            insert.setBytes(4, "\"audit test\"".getBytes(StandardCharsets.UTF_8));
+            insert.setString(5, at.truncatedTo(ChronoUnit.MILLIS).toString());
+            insert.setString(6, eventId);
+            try (ResultSet rs = insert.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private boolean chained(long globalIndex) {
+        Long links = jdbc.queryForObject("SELECT count(*) FROM event_chain WHERE global_index = ?", Long.class,
+                globalIndex);
+        return links != null && links == 1;
+    }
+
+    private void awaitChained(long globalIndex) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!chained(globalIndex)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("event " + globalIndex + " was not chained");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+    }
+
     private void awaitChainAndHistory() {
         long last = indexes.get(indexes.size() - 1);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            Long chained = jdbc.queryForObject("SELECT count(*) FROM event_chain WHERE global_index = ?", Long.class, last);
             Long rows = jdbc.queryForObject("SELECT count(*) FROM twin_history WHERE twin_id = ?", Long.class, device);
-            if (chained != null && chained == 1 && rows != null && rows == indexes.size()) {
+            if (chained(last) && rows != null && rows == indexes.size()) {
                 return;
             }
             try {
