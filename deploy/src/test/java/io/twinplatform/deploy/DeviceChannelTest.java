@@ -324,6 +324,37 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
     }
 
     @Test
+    void everyReportIsActivityWhetherItChangedTheTwinOrNot() throws Exception {
+        String id = createDevice("{}");
+        try (MqttDevice device = device(id)) {
+            device.publish("reported", q("{'fan':1,'clientToken':'r1'}"));
+            device.await("reported/accepted");
+            JsonNode changed = http.awaitJson("/twins/" + id,
+                    t -> t.path("properties").path("reported").has("fan"), WAIT);
+            long version = changed.get("version").asLong();
+            String changedAt = changed.get("lastActivityTime").asText();
+            assertThat(changedAt).as("the report's event carries its activity").isNotEmpty();
+
+            Thread.sleep(20);
+            // The same report again (a redelivery): no event, but the device was active.
+            device.publish("reported", q("{'fan':1,'clientToken':'r1'}"));
+            device.await("reported/accepted");
+            JsonNode repeated = http.awaitJson("/twins/" + id,
+                    t -> t.get("lastActivityTime").asText().compareTo(changedAt) > 0, WAIT);
+            assertThat(repeated.get("version").asLong()).as("a redelivery is not an event").isEqualTo(version);
+
+            String repeatedAt = repeated.get("lastActivityTime").asText();
+            Thread.sleep(20);
+            device.publish("reported", q("{'fan':2}"));
+            device.await("reported/accepted");
+            JsonNode raised = http.awaitJson("/twins/" + id,
+                    t -> t.path("properties").path("reported").path("fan").asInt() == 2, WAIT);
+            assertThat(raised.get("version").asLong()).isEqualTo(version + 1);
+            assertThat(raised.get("lastActivityTime").asText()).isGreaterThan(repeatedAt);
+        }
+    }
+
+    @Test
     void aConfigurationReachesTheDeviceOverMqtt() {
         String id = createDevice("{'deviceType':'cfg-mqtt-" + System.nanoTime() + "'}");
         String type = http.get("/twins/" + id).json().get("tags").get("deviceType").asText();

@@ -38,6 +38,7 @@ import org.springframework.stereotype.Component;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -52,8 +53,9 @@ import java.util.concurrent.TimeUnit;
  * {@code clientToken} is not a property but makes a redelivery a no-op) answered on {@code …/reported/accepted} or
  * {@code …/reported/rejected}; {@code …/get} answered with the full twin on {@code …/get/accepted};
  * {@code …/connection} (birth and last will) recorded as the twin's {@code connectionState}. A refusal is answered
- * with the problem document HTTP would give, never dropped. Every message counts as the device's activity, recorded
- * once a second without an event.
+ * with the problem document HTTP would give, never dropped. Every message counts as the device's activity. A report or
+ * connection message that changed the twin carries it in its event (the projection writes {@code lastActivityTime}
+ * with the rest of the twin); any other message's time is recorded once a second without an event.
  * <p>
  * Messages come two ways. A broker with an edge of its own ({@link DeviceAdmission}, the embedded one) hands a
  * device's publish in directly and sends its PUBACK only once the answer is out, so a device never holds an
@@ -161,9 +163,9 @@ class DeviceInbound {
             publish.acknowledge();
             return;
         }
-        activity.seen(topic.twinId().value(), clock.instant());
+        Instant received = clock.instant();
         inFlight.acquireUninterruptibly();
-        worker(topic).execute(() -> answer(topic, publish.getPayloadAsBytes()).whenComplete((done, failure) -> {
+        worker(topic).execute(() -> answer(topic, publish.getPayloadAsBytes(), received).whenComplete((done, failure) -> {
             inFlight.release();
             publish.acknowledge();
         }));
@@ -176,8 +178,8 @@ class DeviceInbound {
      * is the broker's limit, so nothing here waits.
      */
     private CompletableFuture<?> ingest(TwinTopic topic, byte[] payload) {
-        activity.seen(topic.twinId().value(), clock.instant());
-        return CompletableFuture.supplyAsync(() -> answer(topic, payload), worker(topic))
+        Instant received = clock.instant();
+        return CompletableFuture.supplyAsync(() -> answer(topic, payload, received), worker(topic))
                 .thenCompose(answered -> answered);
     }
 
@@ -188,9 +190,10 @@ class DeviceInbound {
 
     /**
      * On the device's worker: decides the message and publishes its answer. Completes once the answer was published
-     * (the command, if any, committed before); exceptionally only when not even a refusal could be published.
+     * (the command, if any, committed before); exceptionally only when not even a refusal could be published. The
+     * message's time, {@code received}, is recorded as the device's activity unless the event it caused holds it.
      */
-    private CompletableFuture<Object> answer(TwinTopic topic, byte[] payload) {
+    private CompletableFuture<Object> answer(TwinTopic topic, byte[] payload, Instant received) {
         String clientToken = null;
         try {
             ObjectNode body = payload.length == 0 && topic.kind().equals("get") ? JsonNodeFactory.instance.objectNode()
@@ -199,17 +202,21 @@ class DeviceInbound {
             clientToken = JsonBodies.clientToken(body);
             body.remove("clientToken");
             return switch (topic.kind()) {
-                case "reported" -> reported(topic, body, clientToken);
-                case "get" -> get(topic, clientToken);
-                default -> connection(topic, body, clientToken);
+                case "reported" -> reported(topic, body, clientToken, received);
+                case "get" -> {
+                    activity.seen(topic.twinId().value(), received);
+                    yield get(topic, clientToken);
+                }
+                default -> connection(topic, body, clientToken, received);
             };
         } catch (RuntimeException e) {
+            activity.seen(topic.twinId().value(), received);
             return reject(topic, e, clientToken);
         }
     }
 
-    private CompletableFuture<Object> reported(TwinTopic topic, ObjectNode patch, String clientToken) {
-        return send(topic, new PatchReportedProperties(topic.twinId().value(), patch, clientToken), clientToken)
+    private CompletableFuture<Object> reported(TwinTopic topic, ObjectNode patch, String clientToken, Instant received) {
+        return send(topic, new PatchReportedProperties(topic.twinId().value(), patch, clientToken), clientToken, received)
                 .<Object>thenCompose(result -> {
                     ObjectNode accepted = withToken(clientToken);
                     accepted.put("version", result.version());
@@ -234,22 +241,34 @@ class DeviceInbound {
                 .exceptionallyCompose(failure -> reject(topic, failure, clientToken));
     }
 
-    private CompletableFuture<Object> connection(TwinTopic topic, ObjectNode body, String clientToken) {
+    private CompletableFuture<Object> connection(TwinTopic topic, ObjectNode body, String clientToken,
+                                                 Instant received) {
         JsonNode state = body.get("state");
         if (state == null || !state.isTextual()) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidConnectionState", "$.state",
                     "a connection message is {\"state\":\"Connected\"} or {\"state\":\"Disconnected\"}"));
         }
-        return send(topic, new ReportConnection(topic.twinId().value(), state.asText()), clientToken)
+        return send(topic, new ReportConnection(topic.twinId().value(), state.asText()), clientToken, received)
                 .<Object>thenApply(result -> result)
                 .exceptionallyCompose(failure -> reject(topic, failure, clientToken));
     }
 
-    private CompletableFuture<TwinWriteResult> send(TwinTopic topic, TwinCommands command, String clientToken) {
+    /**
+     * Sends a device's command. Its event, if it changed the twin, holds the device's activity (a later time than
+     * {@code received}); a no-op or a refusal leaves only {@code received} to record.
+     */
+    private CompletableFuture<TwinWriteResult> send(TwinTopic topic, TwinCommands command, String clientToken,
+                                                    Instant received) {
         String twinId = topic.twinId().value();
         AuditMetadata audit = new AuditMetadata("device:" + twinId, Channel.DEVICE, "mqtt",
                 clientToken == null ? RandomIds.uuid() : clientToken, null);
-        return commands.send(GenericCommandMessage.asCommandMessage(command).andMetaData(audit.toMap()));
+        CompletableFuture<TwinWriteResult> sent =
+                commands.send(GenericCommandMessage.asCommandMessage(command).andMetaData(audit.toMap()));
+        return sent.whenComplete((result, failure) -> {
+            if (failure != null || result == null || !result.changed()) {
+                activity.seen(twinId, received);
+            }
+        });
     }
 
     /**

@@ -96,10 +96,10 @@ class TwinDocumentStore {
                              ?::jsonb AS doc, ?::timestamptz AS u) r
                 ON CONFLICT (twin_id) DO UPDATE SET version = EXCLUDED.version, deleted = EXCLUDED.deleted,
                     document = CASE WHEN %1$s
-                        THEN jsonb_set(EXCLUDED.document, '{lastActivityTime}', twin_document.document -> 'lastActivityTime')
+                        THEN jsonb_set(EXCLUDED.document, '{lastActivityTime}', twin_document.fields -> 'lastActivityTime')
                         ELSE EXCLUDED.document END,
                     fields = CASE WHEN %1$s
-                        THEN jsonb_set(EXCLUDED.fields, '{lastActivityTime}', twin_document.document -> 'lastActivityTime')
+                        THEN jsonb_set(EXCLUDED.fields, '{lastActivityTime}', twin_document.fields -> 'lastActivityTime')
                         ELSE EXCLUDED.fields END,
                     updated_at = EXCLUDED.updated_at""".formatted(ACTIVITY_NEWER), args);
     }
@@ -107,10 +107,11 @@ class TwinDocumentStore {
     /**
      * Whether the stored row shows later device activity than the one being written: activity is recorded on the row
      * alone ({@link #recordActivity}), so a write of a state folded from events keeps the later time. A twin deleted
-     * and created again starts without activity.
+     * and created again starts without activity. The time is read from {@code fields}, kept in the row, not from
+     * {@code document}, which is stored out of line once large.
      */
     private static final String ACTIVITY_NEWER = "NOT twin_document.deleted AND NOT EXCLUDED.deleted"
-            + " AND (twin_document.document ->> 'lastActivityTime')::timestamptz"
+            + " AND (twin_document.fields ->> 'lastActivityTime')::timestamptz"
             + " > COALESCE((EXCLUDED.document ->> 'lastActivityTime')::timestamptz, '-infinity')";
 
     /** Raises each live twin's {@code lastActivityTime} to the given time where it shows an earlier one. */
@@ -125,7 +126,7 @@ class TwinDocumentStore {
                 UPDATE twin_document SET document = jsonb_set(document, '{lastActivityTime}', to_jsonb(?::text)),
                     fields = jsonb_set(fields, '{lastActivityTime}', to_jsonb(?::text))
                 WHERE twin_id = ? AND NOT deleted
-                  AND COALESCE((document ->> 'lastActivityTime')::timestamptz, '-infinity') < ?::timestamptz""", args);
+                  AND COALESCE((fields ->> 'lastActivityTime')::timestamptz, '-infinity') < ?::timestamptz""", args);
     }
 
     void deleteAll() {
