@@ -5,12 +5,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twinplatform.history.EventFold;
 import io.twinplatform.history.HistoryRetention;
+import org.postgresql.PGStatement;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,19 +81,16 @@ public class AuditVerifier {
         });
     }
 
-    private final JdbcTemplate streaming;
     private final JdbcTemplate jdbc;
     private final TransactionTemplate readOnly;
     private final ObjectMapper mapper = new ObjectMapper();
     private final HistoryRetention retention;
     private final EventFold fold;
 
-    AuditVerifier(DataSource dataSource, JdbcTemplate jdbc, PlatformTransactionManager transactions,
+    AuditVerifier(JdbcTemplate jdbc, PlatformTransactionManager transactions,
                   HistoryRetention retention, EventFold fold) {
         this.retention = retention;
         this.fold = fold;
-        this.streaming = new JdbcTemplate(dataSource);
-        this.streaming.setFetchSize(2000);
         this.jdbc = jdbc;
         this.readOnly = new TransactionTemplate(transactions);
         this.readOnly.setReadOnly(true);
@@ -105,10 +106,13 @@ public class AuditVerifier {
             long[] checked = {0};
             long[] lastPosition = {0};
             Break[] broken = {null};
-            StringBuilder sql = new StringBuilder("SELECT c.position, c.global_index, c.event_id, c.hash, p.hash, "
+            // The whole chain streams in position order, so each link's predecessor is the row before it; a part of
+            // it (one twin, a time range) is not contiguous and looks each predecessor up.
+            StringBuilder sql = new StringBuilder("SELECT c.position, c.global_index, c.event_id, c.hash, "
+                    + (whole ? "NULL, " : "p.hash, ")
                     + "e.global_index, e.event_identifier, e.aggregate_identifier, e.sequence_number, e.type, "
-                    + "e.payload_type, e.payload_revision, e.time_stamp, e.payload, e.meta_data "
-                    + "FROM event_chain c LEFT JOIN event_chain p ON p.position = c.position - 1 "
+                    + "e.payload_type, e.payload_revision, e.time_stamp, e.payload, e.meta_data FROM event_chain c "
+                    + (whole ? "" : "LEFT JOIN event_chain p ON p.position = c.position - 1 ")
                     + "LEFT JOIN domain_event_entry e ON e.global_index = c.global_index WHERE TRUE");
             Scope chainScope = Scope.of("c.twin_id", "e.time_stamp::timestamptz", twinId, from, to);
             sql.append(chainScope.sql()).append(" ORDER BY c.position");
@@ -119,9 +123,10 @@ public class AuditVerifier {
             List<Future<Break>> hashed = new ArrayList<>();
             List<Link> chunk = new ArrayList<>(CHUNK);
             long[] ordinal = {0};
+            String[] lastHash = {null};
             ExecutorService hashing = Executors.newFixedThreadPool(THREADS);
             try {
-                streaming.query(sql.toString(), rs -> {
+                jdbc.query(connection -> stream(connection, sql.toString(), args), rs -> {
                     if (broken[0] != null) {
                         return;
                     }
@@ -129,7 +134,8 @@ public class AuditVerifier {
                     long globalIndex = rs.getLong(2);
                     String eventId = rs.getString(3);
                     String hash = rs.getString(4);
-                    String previous = position == 1 ? StoredEvent.ZERO : rs.getString(5);
+                    String previous = position == 1 ? StoredEvent.ZERO : whole ? lastHash[0] : rs.getString(5);
+                    lastHash[0] = hash;
                     ordinal[0]++;
                     if (whole && position != lastPosition[0] + 1) {
                         broken[0] = new Break(lastPosition[0] + 1, null, null, "chain link missing");
@@ -153,7 +159,7 @@ public class AuditVerifier {
                         hashed.add(submit(hashing, List.copyOf(chunk), hashed));
                         chunk.clear();
                     }
-                }, args);
+                });
                 if (!chunk.isEmpty()) {
                     hashed.add(submit(hashing, List.copyOf(chunk), hashed));
                 }
@@ -188,6 +194,24 @@ public class AuditVerifier {
             }
             return new Result(broken[0] == null, checked[0], rows[0], broken[0]);
         });
+    }
+
+    /**
+     * The chain's rows as a forward-only stream, fetched in pages, in the binary format: the payload and metadata
+     * columns ({@code bytea}) then come as their bytes instead of twice as many hex digits to decode.
+     */
+    private static PreparedStatement stream(Connection connection, String sql, Object[] args) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY,
+                ResultSet.CONCUR_READ_ONLY);
+        statement.setFetchSize(2000);
+        if (statement.isWrapperFor(PGStatement.class)) {
+            // Below zero: results in the binary format from the first execution (the driver's documented switch).
+            statement.unwrap(PGStatement.class).setPrepareThreshold(-1);
+        }
+        for (int i = 0; i < args.length; i++) {
+            statement.setObject(i + 1, args[i]);
+        }
+        return statement;
     }
 
     /**

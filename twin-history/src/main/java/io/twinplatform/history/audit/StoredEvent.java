@@ -2,6 +2,7 @@ package io.twinplatform.history.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -12,7 +13,6 @@ import java.security.NoSuchAlgorithmException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.TreeMap;
 
 /**
@@ -29,7 +29,26 @@ record StoredEvent(long globalIndex, String eventId, String aggregateId, long se
 
     static final String ZERO = "0".repeat(64);
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Builds every JSON object with its keys in sorted order (a {@link TreeMap}, so by {@link String#compareTo}) as it
+     * is parsed: written back, a tree is canonical without a sorted copy of it.
+     */
+    private static final JsonNodeFactory SORTED = new JsonNodeFactory() {
+        @Override
+        public ObjectNode objectNode() {
+            return new ObjectNode(this, new TreeMap<>());
+        }
+    };
+
+    private static final ObjectMapper JSON = JsonMapper.builder().nodeFactory(SORTED).build();
+
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    });
 
     static StoredEvent read(ResultSet rs) throws SQLException {
         return new StoredEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5),
@@ -37,12 +56,12 @@ record StoredEvent(long globalIndex, String eventId, String aggregateId, long se
     }
 
     String canonicalJson() {
-        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        ObjectNode node = SORTED.objectNode();
         node.put("aggregateIdentifier", aggregateId);
         node.put("eventIdentifier", eventId);
         node.put("globalIndex", globalIndex);
-        node.set("metaData", sorted(parse(metaData)));
-        node.set("payload", sorted(parse(payload)));
+        node.set("metaData", parse(metaData));
+        node.set("payload", parse(payload));
         node.put("payloadRevision", payloadRevision);
         node.put("payloadType", payloadType);
         node.put("sequenceNumber", sequenceNumber);
@@ -53,14 +72,11 @@ record StoredEvent(long globalIndex, String eventId, String aggregateId, long se
 
     /** SHA-256 over the previous link's hash and this event's canonical JSON, hex. */
     String chain(String previousHash) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(previousHash.getBytes(StandardCharsets.US_ASCII));
-            digest.update(canonicalJson().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        MessageDigest digest = SHA_256.get();
+        digest.reset();
+        digest.update(previousHash.getBytes(StandardCharsets.US_ASCII));
+        digest.update(canonicalJson().getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     private static JsonNode parse(byte[] bytes) {
@@ -73,24 +89,5 @@ record StoredEvent(long globalIndex, String eventId, String aggregateId, long se
             // Not JSON (edited by hand, or another serializer): hash the bytes as they are.
             return JsonNodeFactory.instance.textNode(HexFormat.of().formatHex(bytes));
         }
-    }
-
-    private static JsonNode sorted(JsonNode node) {
-        if (node.isObject()) {
-            TreeMap<String, JsonNode> fields = new TreeMap<>();
-            for (Iterator<java.util.Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                java.util.Map.Entry<String, JsonNode> field = it.next();
-                fields.put(field.getKey(), sorted(field.getValue()));
-            }
-            ObjectNode copy = JsonNodeFactory.instance.objectNode();
-            fields.forEach(copy::set);
-            return copy;
-        }
-        if (node.isArray()) {
-            var copy = JsonNodeFactory.instance.arrayNode();
-            node.forEach(element -> copy.add(sorted(element)));
-            return copy;
-        }
-        return node;
     }
 }
