@@ -23,9 +23,9 @@ import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.eventhandling.tokenstore.TokenStore;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.serialization.Serializer;
+import org.postgresql.PGStatement;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.postgresql.PGStatement;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import javax.sql.DataSource;
