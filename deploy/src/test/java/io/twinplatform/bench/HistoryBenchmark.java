@@ -680,8 +680,8 @@ public final class HistoryBenchmark {
             try (PreparedStatement select = connection.prepareStatement("SELECT c.position, c.global_index,"
                     + " c.event_id, c.hash, e.global_index, e.event_identifier, e.aggregate_identifier,"
                     + " e.sequence_number, e.type, e.payload_type, e.payload_revision, e.time_stamp, e.payload,"
-                    + " e.meta_data FROM event_chain c LEFT JOIN domain_event_entry e ON e.global_index = c.global_index"
-                    + " ORDER BY c.position")) {
+                    + " e.meta_data FROM event_chain c"
+                    + " LEFT JOIN domain_event_entry e ON e.global_index = c.global_index ORDER BY c.position")) {
                 select.setFetchSize(2000);
                 select.unwrap(PGStatement.class).setPrepareThreshold(-1);
                 try (ResultSet rs = select.executeQuery()) {

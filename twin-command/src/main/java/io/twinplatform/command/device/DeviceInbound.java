@@ -165,10 +165,11 @@ class DeviceInbound {
         }
         Instant received = clock.instant();
         inFlight.acquireUninterruptibly();
-        worker(topic).execute(() -> answer(topic, publish.getPayloadAsBytes(), received).whenComplete((done, failure) -> {
-            inFlight.release();
-            publish.acknowledge();
-        }));
+        worker(topic).execute(() -> answer(topic, publish.getPayloadAsBytes(), received)
+                .whenComplete((done, failure) -> {
+                    inFlight.release();
+                    publish.acknowledge();
+                }));
     }
 
     /**
@@ -215,8 +216,10 @@ class DeviceInbound {
         }
     }
 
-    private CompletableFuture<Object> reported(TwinTopic topic, ObjectNode patch, String clientToken, Instant received) {
-        return send(topic, new PatchReportedProperties(topic.twinId().value(), patch, clientToken), clientToken, received)
+    private CompletableFuture<Object> reported(TwinTopic topic, ObjectNode patch, String clientToken,
+                                               Instant received) {
+        return send(topic, new PatchReportedProperties(topic.twinId().value(), patch, clientToken), clientToken,
+                received)
                 .<Object>thenCompose(result -> {
                     ObjectNode accepted = withToken(clientToken);
                     accepted.put("version", result.version());
