@@ -24,7 +24,6 @@ import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -84,8 +83,10 @@ public final class DeviceChannelBenchmark {
     private static final byte ACCEPTED = 1;
     private static final byte REJECTED = 2;
 
-    /** The devices' twin ids: {@code bench-dev-00000} and on, as {@link BenchSupport#createDevices} names them. */
-    private static final String PREFIX = "bench-dev";
+    /**
+     * The devices' twin ids, as {@link BenchSupport#createDevices} made them: device {@code i} is {@code ids.get(i)}.
+     */
+    private static List<String> ids = List.of();
 
     private DeviceChannelBenchmark() {
     }
@@ -104,7 +105,7 @@ public final class DeviceChannelBenchmark {
                             OVERLOAD, RATE, MEASURE_SECONDS) : RATE + " msg/s",
                     SECONDS, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
 
-            BenchSupport.createDevices(commands, dataSource, PREFIX, DEVICES);
+            ids = BenchSupport.createDevices(commands, dataSource, "bench-dev", DEVICES);
 
             // Room for every phase: the overload phase's rate is a multiple of the saturated rate, far below RATE.
             int capacity = RATE * (SECONDS + (OVERLOAD > 0 ? MEASURE_SECONDS : 0)) + RATE
@@ -164,7 +165,7 @@ public final class DeviceChannelBenchmark {
     }
 
     private static String id(int i) {
-        return String.format(Locale.ROOT, "%s-%05d", PREFIX, i);
+        return ids.get(i);
     }
 
     private static List<Mqtt5AsyncClient> connect(EmbeddedBroker broker, Traffic traffic,

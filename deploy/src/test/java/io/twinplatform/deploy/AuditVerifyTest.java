@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -23,6 +24,7 @@ import java.util.UUID;
 
 import static io.twinplatform.deploy.TwinHttp.q;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Tamper evidence: the hash chain and the history verify as valid, and editing, deleting, reordering or inserting a
@@ -31,6 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * rows back as they were, so the store verifies again afterwards.
  */
 class AuditVerifyTest extends PlatformTestSupport {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(20);
 
     @Autowired
     JdbcTemplate jdbc;
@@ -264,7 +269,7 @@ class AuditVerifyTest extends PlatformTestSupport {
                 + " event_identifier, meta_data, payload, payload_type, time_stamp, aggregate_identifier,"
                 + " sequence_number) VALUES (coalesce(?, nextval(pg_get_serial_sequence('domain_event_entry',"
                 + " 'global_index'))), ?, ?, ?, 'java.lang.String', ?, ?, 0) RETURNING global_index")) {
-            insert.setObject(1, globalIndex, java.sql.Types.BIGINT);
+            insert.setObject(1, globalIndex, Types.BIGINT);
             insert.setString(2, eventId);
             insert.setBytes(3, "{}".getBytes(StandardCharsets.UTF_8));
             insert.setBytes(4, "\"audit test\"".getBytes(StandardCharsets.UTF_8));
@@ -284,35 +289,13 @@ class AuditVerifyTest extends PlatformTestSupport {
     }
 
     private void awaitChained(long globalIndex) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!chained(globalIndex)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("event " + globalIndex + " was not chained");
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
+        await("event " + globalIndex + " chained").atMost(WAIT).pollInterval(POLL).until(() -> chained(globalIndex));
     }
 
     private void awaitChainAndHistory() {
         long last = indexes.get(indexes.size() - 1);
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            Long rows = jdbc.queryForObject("SELECT count(*) FROM twin_history WHERE twin_id = ?", Long.class, device);
-            if (chained(last) && rows != null && rows == indexes.size()) {
-                return;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        throw new AssertionError("the chain and the history did not reach global index " + last);
+        await("the chain and the history at global index " + last).atMost(WAIT).pollInterval(POLL)
+                .until(() -> chained(last) && jdbc.queryForObject("SELECT count(*) FROM twin_history WHERE twin_id = ?",
+                        Long.class, device) == indexes.size());
     }
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The embedded broker's edge when the platform cannot answer a device message: the device's publish is refused with
@@ -120,9 +121,9 @@ class BrokerAdmissionTest {
             long refusedBefore = admission.refused();
             long suspensionsBefore = admission.suspensions();
             CompletableFuture<Mqtt5PublishResult> inHand = send(device, DEVICE, "{\"n\":10,\"mode\":\"hold\"}");
-            await(() -> !held.isEmpty());
+            await().atMost(WAIT).until(() -> !held.isEmpty());
             CompletableFuture<Mqtt5PublishResult> waiting = send(second, "edge-device-2", "{\"n\":11}");
-            await(() -> admission.suspended() == 1);
+            await().atMost(WAIT).until(() -> admission.suspended() == 1);
 
             long start = System.nanoTime();
             Mqtt5PubAckReasonCode overflow = reason(send(third, "edge-device-3", "{\"n\":12}"));
@@ -153,14 +154,6 @@ class BrokerAdmissionTest {
                                                               String payload) {
         return client.publishWith().topic("twins/" + deviceId + "/reported").qos(MqttQos.AT_LEAST_ONCE)
                 .payload(payload.getBytes(StandardCharsets.UTF_8)).send();
-    }
-
-    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waited too long").isLessThan(deadline);
-            Thread.sleep(10);
-        }
     }
 
     @Test

@@ -27,9 +27,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The simulator's MQTT side against the platform's own embedded broker (HiveMQ CE in this JVM, with its rule that a
@@ -91,7 +91,7 @@ class DeviceSimulatorBrokerTest {
         List<String> ids = fleet.twinIds();
         try {
             assertThat(fleet.awaitConnected(WAIT)).isTrue();
-            await(() -> ids.stream().allMatch(id -> count(id, "telemetry") >= 5 && count(id, "reported") >= 4));
+            await().atMost(WAIT).until(() -> ids.stream().allMatch(id -> count(id, "telemetry") >= 5 && count(id, "reported") >= 4));
 
             SimulatorStats stats = fleet.stats();
             assertThat(stats.connected()).isEqualTo(20);
@@ -115,7 +115,7 @@ class DeviceSimulatorBrokerTest {
         }
 
         for (String id : ids) {
-            await(() -> connectionStates(id).size() == 2);
+            await().atMost(WAIT).until(() -> connectionStates(id).size() == 2);
             assertThat(connectionStates(id)).containsExactly("Connected", "Disconnected");
         }
         assertThat(fleet.stats().connected()).isZero();
@@ -128,9 +128,9 @@ class DeviceSimulatorBrokerTest {
             String id = fleet.twinIds().get(0);
 
             publish(id, "desired", "{'firmwareVersion':'2.0.0','telemetryInterval':0.2,'$version':3}");
-            await(() -> firmwareStatuses(id).contains("Current:2.0.0"));
+            await().atMost(WAIT).until(() -> firmwareStatuses(id).contains("Current:2.0.0"));
             publish(id, "desired", "{'firmwareVersion':'3.0.0','telemetryInterval':0.2,'$version':2}");
-            await(() -> fleet.stats().desiredStale() == 1);
+            await().atMost(WAIT).until(() -> fleet.stats().desiredStale() == 1);
 
             assertThat(firmwareStatuses(id)).containsSubsequence("Current:1.0.0", "Downloading:2.0.0",
                     "Applying:2.0.0", "Current:2.0.0");
@@ -146,7 +146,7 @@ class DeviceSimulatorBrokerTest {
             String id = fleet.twinIds().get(0);
 
             fleet.connections().get(0).drop();
-            await(() -> fleet.stats().getAccepted() == 2 && count(id, "reported") == 2);
+            await().atMost(WAIT).until(() -> fleet.stats().getAccepted() == 2 && count(id, "reported") == 2);
 
             // The last will, then the birth message of the new connection.
             assertThat(connectionStates(id)).containsExactly("Connected", "Disconnected", "Connected");
@@ -203,14 +203,6 @@ class DeviceSimulatorBrokerTest {
                 .map(m -> m.body().get("firmware").get("status").asText() + ":"
                         + m.body().get("firmware").get("version").asText())
                 .toList();
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("condition met within " + WAIT).isLessThan(deadline);
-            Thread.sleep(20);
-        }
     }
 
     private static <T extends JsonNode> T json(String text) {
