@@ -15,6 +15,8 @@ import io.swagger.v3.oas.models.media.StringSchema;
 import io.swagger.v3.oas.models.parameters.RequestBody;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.responses.ApiResponses;
+import io.swagger.v3.oas.models.security.SecurityRequirement;
+import io.swagger.v3.oas.models.security.SecurityScheme;
 import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -39,6 +41,11 @@ class OpenApiDocument {
                             + "every change is an event kept for audit. Errors are application/problem+json."));
             Components components = api.getComponents() == null ? new Components() : api.getComponents();
             api.components(components);
+            components.addSecuritySchemes("bearer", new SecurityScheme().type(SecurityScheme.Type.HTTP)
+                    .scheme("bearer").description("an API key (POST /admin/keys; the first one is in"
+                            + " <TWIN_DATA_DIR>/admin-key) or, where configured, an OAuth2/OIDC JWT; what each role may"
+                            + " call is in docs/security.md"));
+            api.addSecurityItem(new SecurityRequirement().addList("bearer"));
             components.addSchemas("Twin", twinSchema());
             components.addSchemas("TwinWrite", new ObjectSchema()
                     .description("PUT replaces tags and desired whole; PATCH merge-patches them (RFC 7396: null removes)")
@@ -103,6 +110,15 @@ class OpenApiDocument {
             }
             if (api.getPaths() != null) {
                 api.getPaths().forEach(OpenApiDocument::describe);
+                api.getPaths().values().forEach(item -> item.readOperations().forEach(operation -> {
+                    ApiResponses responses = operation.getResponses() == null ? new ApiResponses()
+                            : operation.getResponses();
+                    operation.responses(responses
+                            .addApiResponse("401", problem("no credentials, or credentials not accepted (unknown,"
+                                    + " revoked, expired, badly signed); with WWW-Authenticate"))
+                            .addApiResponse("403", problem("the caller's roles do not allow this operation"
+                                    + " (docs/security.md)")));
+                }));
             }
         };
     }

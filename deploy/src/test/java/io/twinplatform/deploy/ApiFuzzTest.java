@@ -51,7 +51,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ApiFuzzTest extends PlatformTestSupport {
 
     private static final long SEED = Long.getLong("twin.fuzz.seed", 16_2026L);
-    private static final String PRINCIPAL = "fuzz";
     private static final List<String> METHODS = List.of("get", "put", "post", "patch", "delete");
     private static final Pattern VARIABLE = Pattern.compile("\\{([^}]+)}");
     /** Words a problem's detail must not contain: they name the libraries or the JVM behind the API. */
@@ -233,8 +232,8 @@ class ApiFuzzTest extends PlatformTestSupport {
             new String("\"é\"".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1), "\"\u0000\"",
             "\"\u00ff\"", "\"%00\"");
 
-    private static final List<String> OTHER_HEADERS = List.of("X-Principal", "X-Change-Reason", "X-Correlation-Id",
-            "Idempotency-Key");
+    private static final List<String> OTHER_HEADERS = List.of("Authorization", "X-Principal", "X-Change-Reason",
+            "X-Correlation-Id", "Idempotency-Key");
 
     private static final List<String> HEADER_VALUES = List.of("", " ", "x".repeat(300), "y".repeat(5000),
             "a\u0000b", "\u00ff\u00fe", new String("é✓".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1),
@@ -809,7 +808,7 @@ class ApiFuzzTest extends PlatformTestSupport {
         headers.put("Host", "127.0.0.1:" + port);
         headers.put("Connection", "close");
         headers.put("X-Correlation-Id", correlation);
-        headers.put("X-Principal", PRINCIPAL);
+        headers.put("Authorization", http.authorization());
         boolean contentType = false;
         for (String[] header : request.headers()) {
             headers.remove(header[0]);

@@ -47,15 +47,14 @@ class AuditMetadataTest extends PlatformTestSupport {
     @Test
     void anOperatorWriteRecordsWhoThroughWhatAndWhy() {
         String id = newDeviceId();
-        Reply created = http.put("/twins/" + id, q("{'tags':{'site':'a'}}"),
-                "X-Principal", "alice", "X-Correlation-Id", "corr-1", "X-Change-Reason", "ticket 42");
+        Reply created = http.as("alice").http().put("/twins/" + id, q("{'tags':{'site':'a'}}"), "X-Correlation-Id", "corr-1", "X-Change-Reason", "ticket 42");
         assertThat(created.status()).isEqualTo(201);
 
         List<StoredEvent> events = events(id);
         assertThat(events).hasSize(1);
         assertThat(events.get(0).payloadType()).isEqualTo("io.twinplatform.api.twin.TwinCreated");
         JsonNode meta = events.get(0).metaData();
-        assertThat(meta.path("principal").asText()).as("%s", meta).isEqualTo("alice");
+        assertThat(meta.path("principal").asText()).as("%s", meta).isEqualTo(http.as("alice").principal());
         assertThat(meta.path("channel").asText()).isEqualTo("api");
         assertThat(meta.path("transport").asText()).isEqualTo("http");
         assertThat(meta.path("correlationId").asText()).isEqualTo("corr-1");
@@ -64,7 +63,7 @@ class AuditMetadataTest extends PlatformTestSupport {
 
         // A device's reported patch is recorded as coming through the device channel, with a fresh correlation id.
         http.patch("/twins/" + id + "/properties/reported", q("{'temp':20}"));
-        // An operator without a principal header is anonymous.
+        // Any other caller is named by its own key: here the bootstrap admin key.
         http.patch("/twins/" + id, q("{'tags':{'site':'b'}}"), "X-Correlation-Id", "corr-2");
 
         events = events(id);
@@ -75,28 +74,28 @@ class AuditMetadataTest extends PlatformTestSupport {
         JsonNode reported = events.get(1).metaData();
         assertThat(reported.path("channel").asText()).as("%s", reported).isEqualTo("device");
         assertThat(reported.path("transport").asText()).isEqualTo("http");
-        assertThat(reported.path("principal").asText()).isEqualTo("anonymous");
+        assertThat(reported.path("principal").asText()).isEqualTo(http.principal());
         assertThat(reported.path("correlationId").asText()).isNotBlank().isNotEqualTo("corr-1");
         assertThat(reported.path("causationId").asText()).isNotBlank()
                 .isNotEqualTo(meta.path("causationId").asText());
         assertThat(reported.has("reason")).isFalse();
         JsonNode patched = events.get(2).metaData();
         assertThat(patched.path("channel").asText()).isEqualTo("api");
-        assertThat(patched.path("principal").asText()).isEqualTo("anonymous");
+        assertThat(patched.path("principal").asText()).isEqualTo(http.principal());
         assertThat(patched.path("correlationId").asText()).isEqualTo("corr-2");
     }
 
     @Test
     void aShadowUpdateRecordsItsChannel() {
         String id = createDevice("{}");
-        http.post("/twins/" + id + "/shadow", q("{'state':{'reported':{'color':'red'}}}"), "X-Principal", "lamp-1");
-        http.post("/twins/" + id + "/shadow", q("{'state':{'desired':{'color':'blue'}}}"), "X-Principal", "bob");
+        http.as("lamp-1").http().post("/twins/" + id + "/shadow", q("{'state':{'reported':{'color':'red'}}}"));
+        http.as("bob").http().post("/twins/" + id + "/shadow", q("{'state':{'desired':{'color':'blue'}}}"));
         List<StoredEvent> events = events(id);
         assertThat(events).hasSize(3);
         assertThat(events.get(1).metaData().path("channel").asText()).isEqualTo("device");
-        assertThat(events.get(1).metaData().path("principal").asText()).isEqualTo("lamp-1");
+        assertThat(events.get(1).metaData().path("principal").asText()).isEqualTo(http.as("lamp-1").principal());
         assertThat(events.get(2).metaData().path("channel").asText()).isEqualTo("api");
-        assertThat(events.get(2).metaData().path("principal").asText()).isEqualTo("bob");
+        assertThat(events.get(2).metaData().path("principal").asText()).isEqualTo(http.as("bob").principal());
     }
 
     @Test

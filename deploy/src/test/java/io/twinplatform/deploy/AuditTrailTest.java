@@ -19,17 +19,18 @@ class AuditTrailTest extends PlatformTestSupport {
 
     @Test
     void selectsChangesAcrossTwinsAndExportsTheSameRows() throws Exception {
-        String principal = "auditor-" + newDeviceId();
+        TwinHttp.Keyed auditor = http.as("auditor-" + newDeviceId());
+        String principal = auditor.principal();
         String ticket = "ticket-" + newDeviceId();
         String first = newDeviceId();
         String second = newDeviceId();
-        assertThat(http.put("/twins/" + first, q("{'tags':{'site':'a, b'}}"), "X-Principal", principal,
+        assertThat(auditor.http().put("/twins/" + first, q("{'tags':{'site':'a, b'}}"),
                 "X-Correlation-Id", ticket, "X-Change-Reason", "per ticket, \"urgent\"").status()).isEqualTo(201);
-        http.put("/twins/" + second, q("{'properties':{'desired':{'fan':1}}}"), "X-Principal", principal,
+        auditor.http().put("/twins/" + second, q("{'properties':{'desired':{'fan':1}}}"),
                 "X-Correlation-Id", ticket);
-        http.put("/twins/" + second + "/modules/m", q("{}"), "X-Principal", principal);
-        http.patch("/twins/" + second + "/properties/reported", q("{'fan':1}"), "X-Principal", principal);
-        http.patch("/twins/" + first, q("{'tags':{'site':'b'}}"), "X-Principal", "someone-else");
+        auditor.http().put("/twins/" + second + "/modules/m", q("{}"));
+        auditor.http().patch("/twins/" + second + "/properties/reported", q("{'fan':1}"));
+        http.as("someone-else").http().patch("/twins/" + first, q("{'tags':{'site':'b'}}"));
 
         List<JsonNode> mine = awaitAll("/audit?principal=" + principal, 4);
         assertThat(mine).extracting(item -> item.get("twinId").asText())

@@ -52,7 +52,7 @@ class AuditVerifyTest extends PlatformTestSupport {
     @BeforeEach
     void aTwinWithAFewEvents() {
         device = createDevice("{'tags':{'site':'a'}}");
-        http.patch("/twins/" + device, q("{'tags':{'site':'b'}}"), "X-Principal", "alice");
+        http.as("alice").http().patch("/twins/" + device, q("{'tags':{'site':'b'}}"));
         http.patch("/twins/" + device + "/properties/reported", q("{'fan':1}"));
         indexes = jdbc.queryForList("SELECT global_index FROM domain_event_entry WHERE aggregate_identifier = ?"
                 + " ORDER BY sequence_number", Long.class, device);
@@ -193,7 +193,8 @@ class AuditVerifyTest extends PlatformTestSupport {
         JsonNode chainOnly = verify("{'twinId':'" + device + "','history':false}");
         assertThat(chainOnly.get("valid").asBoolean()).isTrue();
         assertThat(chainOnly.get("historyRowsChecked").asLong()).isZero();
-        jdbc.update("UPDATE twin_history SET principal = 'alice' WHERE twin_id = ? AND version = 2", device);
+        jdbc.update("UPDATE twin_history SET principal = ? WHERE twin_id = ? AND version = 2", http.as("alice").principal(),
+                device);
         assertThat(verify("{'twinId':'" + device + "'}").get("valid").asBoolean()).isTrue();
 
         jdbc.execute("CREATE TABLE saved_row AS SELECT * FROM twin_history WHERE twin_id = '" + device

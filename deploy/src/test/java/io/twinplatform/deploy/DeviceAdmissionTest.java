@@ -70,7 +70,7 @@ class DeviceAdmissionTest {
 
     @BeforeEach
     void client() {
-        http = new TwinHttp(port);
+        http = new TwinHttp(port, DATA_DIR);
     }
 
     @Test

@@ -36,7 +36,7 @@ abstract class DeviceChannelTestSupport {
 
     @BeforeEach
     void client() {
-        http = new TwinHttp(port);
+        http = new TwinHttp(port, DATA_DIR);
     }
 
     /** A device with its derived key, subscribed to everything under its twin. */

@@ -242,7 +242,7 @@ class FleetQueryIntegrationTest extends PlatformTestSupport {
 
     @BeforeAll
     void createTheFleet() throws Exception {
-        api = new TwinHttp(port);
+        api = new TwinHttp(port, DATA_DIR);
         List<Dev> all = generate(new Random(SEED));
         devices = List.copyOf(all.subList(0, DEVICES));
         doomed = List.copyOf(all.subList(DEVICES, all.size()));

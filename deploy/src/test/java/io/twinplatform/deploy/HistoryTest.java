@@ -94,19 +94,18 @@ class HistoryTest extends PlatformTestSupport {
     void listsChangesWithWhoWhyAndWhatFilteredAndPaged() {
         String device = newDeviceId();
         String path = "/twins/" + device;
-        assertThat(http.put(path, q("{'tags':{'site':'a'},'properties':{'desired':{'fan':1}}}"),
-                "X-Principal", "alice", "X-Change-Reason", "installation").status()).isEqualTo(201);
-        http.patch(path + "/properties/reported", q("{'fan':1,'fw':{'version':'2'}}"), "X-Principal", "dev-1");
-        http.patch(path, q("{'tags':{'site':'b'}}"), "X-Principal", "bob");
-        http.put(path + "/status", q("{'status':'disabled'}"), "X-Principal", "bob");
-        assertThat(http.delete(path, "X-Principal", "carol").status()).isEqualTo(204);
+        assertThat(http.as("alice").http().put(path, q("{'tags':{'site':'a'},'properties':{'desired':{'fan':1}}}"), "X-Change-Reason", "installation").status()).isEqualTo(201);
+        http.as("dev-1").http().patch(path + "/properties/reported", q("{'fan':1,'fw':{'version':'2'}}"));
+        http.as("bob").http().patch(path, q("{'tags':{'site':'b'}}"));
+        http.as("bob").http().put(path + "/status", q("{'status':'disabled'}"));
+        assertThat(http.as("carol").http().delete(path).status()).isEqualTo(204);
 
         JsonNode all = http.awaitHistory(path + "/history", 5);
         assertThat(all.get("items")).extracting(item -> item.get("version").asLong()).containsExactly(5L, 4L, 3L, 2L, 1L);
         assertThat(all.get("items")).extracting(item -> item.get("eventType").asText()).containsExactly(
                 "TwinDeleted", "TwinStatusChanged", "TwinPatched", "ReportedPropertiesPatched", "TwinCreated");
         JsonNode created = all.get("items").get(4);
-        assertThat(created.get("principal").asText()).isEqualTo("alice");
+        assertThat(created.get("principal").asText()).isEqualTo(http.as("alice").principal());
         assertThat(created.get("reason").asText()).isEqualTo("installation");
         assertThat(created.get("channel").asText()).isEqualTo("api");
         assertThat(all.get("items").get(3).get("channel").asText()).isEqualTo("device");
@@ -118,7 +117,7 @@ class HistoryTest extends PlatformTestSupport {
                 + oldest.get("continuationToken").asText()).json();
         assertThat(next.get("items")).extracting(item -> item.get("version").asLong()).containsExactly(3L, 4L);
 
-        assertThat(versions(path + "/history?principal=bob")).containsExactly(4L, 3L);
+        assertThat(versions(path + "/history?principal=" + http.as("bob").principal())).containsExactly(4L, 3L);
         assertThat(versions(path + "/history?channel=device")).containsExactly(2L);
         assertThat(versions(path + "/history?path=tags.site")).containsExactly(3L, 1L);
         assertThat(versions(path + "/history?path=tags")).containsExactly(3L, 1L);
@@ -171,7 +170,7 @@ class HistoryTest extends PlatformTestSupport {
     void countsTheFleetsChangesPerTimeBucket() throws Exception {
         Instant start = Instant.now();
         String device = createDevice("{'tags':{'n':1}}");
-        http.patch("/twins/" + device, q("{'tags':{'n':2}}"), "X-Principal", "counter");
+        http.as("counter").http().patch("/twins/" + device, q("{'tags':{'n':2}}"));
         http.patch("/twins/" + device + "/properties/reported", q("{'n':2}"));
         http.awaitHistory("/twins/" + device + "/history", 3);
         Instant end = Instant.now().plusSeconds(1);
@@ -208,7 +207,7 @@ class HistoryTest extends PlatformTestSupport {
     @Test
     void aReplayRebuildsTheSameHistory() throws Exception {
         String device = createDevice("{'tags':{'n':1}}");
-        http.patch("/twins/" + device, q("{'tags':{'n':2}}"), "X-Principal", "replayer");
+        http.as("replayer").http().patch("/twins/" + device, q("{'tags':{'n':2}}"));
         JsonNode before = http.awaitHistory("/twins/" + device + "/history?includeState=true", 2);
 
         StreamingEventProcessor history = processing.eventProcessor("twin-history", StreamingEventProcessor.class)
@@ -251,7 +250,7 @@ class HistoryTest extends PlatformTestSupport {
     void replayStepsThroughEachEventWithTheTwinAfterIt() {
         String device = createDevice("{'tags':{'n':1}}");
         String path = "/twins/" + device;
-        http.patch(path, q("{'tags':{'n':2}}"), "X-Principal", "stepper", "X-Change-Reason", "second");
+        http.as("stepper").http().patch(path, q("{'tags':{'n':2}}"), "X-Change-Reason", "second");
         http.patch(path, q("{'tags':{'n':3}}"));
         assertThat(http.delete(path).status()).isEqualTo(204);
 
@@ -261,7 +260,7 @@ class HistoryTest extends PlatformTestSupport {
         assertThat(all).extracting(item -> item.path("twin").path("tags").path("n").asInt(-1))
                 .containsExactly(1, 2, 3, -1);
         assertThat(all.get(3).get("twin").isNull()).isTrue();
-        assertThat(all.get(1).get("principal").asText()).isEqualTo("stepper");
+        assertThat(all.get(1).get("principal").asText()).isEqualTo(http.as("stepper").principal());
         assertThat(all.get(1).get("reason").asText()).isEqualTo("second");
 
         JsonNode middle = http.get(path + "/replay?fromVersion=2&toVersion=3").json().get("items");

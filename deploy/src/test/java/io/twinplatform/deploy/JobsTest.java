@@ -54,9 +54,8 @@ class JobsTest extends PlatformTestSupport {
         }
         String jobId = newJobId();
 
-        Reply scheduled = http.put("/jobs/" + jobId, job("tags.batch = '" + batch + "' AND tags.group = 'in'",
-                        "{'tags':{'ring':'early'},'properties':{'desired':{'interval':30}}}"),
-                "X-Principal", "operator-jo", "X-Change-Reason", "early ring, ticket CHG-7");
+        Reply scheduled = http.as("operator-jo").http().put("/jobs/" + jobId, job("tags.batch = '" + batch + "' AND tags.group = 'in'",
+                        "{'tags':{'ring':'early'},'properties':{'desired':{'interval':30}}}"), "X-Change-Reason", "early ring, ticket CHG-7");
 
         assertThat(scheduled.status()).as("%s", scheduled).isEqualTo(201);
         assertThat(scheduled.json().path("jobId").asText()).isEqualTo(jobId);
@@ -127,7 +126,7 @@ class JobsTest extends PlatformTestSupport {
         assertThat(scheduled.status()).as("%s", scheduled).isEqualTo(201);
         assertThat(scheduled.json().path("status").asText()).isEqualTo("scheduled");
         assertThat(scheduled.json().path("deviceJobStatistics").path("deviceCount").asInt()).isZero();
-        Reply cancelled = http.post("/jobs/" + jobId + "/cancel", null, "X-Principal", "operator-jo");
+        Reply cancelled = http.as("operator-jo").http().post("/jobs/" + jobId + "/cancel", null);
         assertThat(cancelled.status()).as("%s", cancelled).isEqualTo(200);
         assertThat(cancelled.json().path("status").asText()).isEqualTo("cancelled");
         assertThat(cancelled.json().path("endTime").isTextual()).isTrue();

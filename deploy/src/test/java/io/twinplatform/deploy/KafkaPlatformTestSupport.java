@@ -64,7 +64,7 @@ abstract class KafkaPlatformTestSupport {
 
     @BeforeEach
     void client() {
-        http = new TwinHttp(port);
+        http = new TwinHttp(port, DATA_DIR);
     }
 
     /** One stored event of a twin: what every record about it must match. */

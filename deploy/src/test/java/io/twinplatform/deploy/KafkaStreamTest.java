@@ -72,8 +72,7 @@ class KafkaStreamTest extends KafkaPlatformTestSupport {
     void eachRecordIsAStructuredCloudEventWithTheEventItsMetadataAndVersions() {
         String twin = "ce-" + UUID.randomUUID();
         assertCreated(http.put("/twins/" + twin, q("{}")));
-        assertCreated(http.put("/twins/" + twin + "/modules/m1", q("{'properties':{'desired':{'interval':30}}}"),
-                "X-Principal", "alice", "X-Correlation-Id", "corr-42", "X-Change-Reason", "commissioning"));
+        assertCreated(http.as("alice").http().put("/twins/" + twin + "/modules/m1", q("{'properties':{'desired':{'interval':30}}}"), "X-Correlation-Id", "corr-42", "X-Change-Reason", "commissioning"));
         http.patch("/twins/" + twin + "/modules/m1/properties/reported", q("{'interval':30,'fw':'1.0'}"));
         String key = twin + "/m1";
         List<StoredEvent> stored = storedEvents(key);
@@ -97,7 +96,7 @@ class KafkaStreamTest extends KafkaPlatformTestSupport {
         assertThat(data.path("moduleId").asText()).isEqualTo("m1");
         assertThat(data.path("version").asLong()).isEqualTo(1);
         assertThat(data.path("event").path("desired").path("interval").asInt()).isEqualTo(30);
-        assertThat(data.path("metadata").path("principal").asText()).isEqualTo("alice");
+        assertThat(data.path("metadata").path("principal").asText()).isEqualTo(http.as("alice").principal());
         assertThat(data.path("metadata").path("correlationId").asText()).isEqualTo("corr-42");
         assertThat(data.path("metadata").path("reason").asText()).isEqualTo("commissioning");
         assertThat(data.path("metadata").path("channel").asText()).isEqualTo("api");

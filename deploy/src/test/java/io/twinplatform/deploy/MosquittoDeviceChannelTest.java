@@ -58,7 +58,7 @@ class MosquittoDeviceChannelTest {
 
     @BeforeEach
     void client() {
-        http = new TwinHttp(port);
+        http = new TwinHttp(port, DATA_DIR);
     }
 
     @Test

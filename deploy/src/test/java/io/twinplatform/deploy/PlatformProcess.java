@@ -78,7 +78,7 @@ final class PlatformProcess implements AutoCloseable {
     }
 
     TwinHttp http() {
-        return new TwinHttp(port);
+        return new TwinHttp(port, dataDir);
     }
 
     Process process() {

@@ -13,16 +13,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The one Spring context every HTTP test class shares (the same configuration in each, so Spring's test context
  * cache starts the platform once): the whole platform on a random port, with its embedded PostgreSQL in a fresh
- * directory. Tests never share twins: each names its own with {@link #newDeviceId()}.
+ * directory, accepting the tokens of a {@link TestIssuer} besides its API keys. Tests never share twins: each names its own with {@link #newDeviceId()}.
  */
 @SpringBootTest(classes = TwinPlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 abstract class PlatformTestSupport {
 
     static final Path DATA_DIR = TestDataDirs.fresh();
+    /** The identity provider whose tokens the platform accepts besides its own API keys. */
+    static final TestIssuer ISSUER = TestIssuer.start();
 
     @DynamicPropertySource
     static void platformProperties(DynamicPropertyRegistry registry) {
         registry.add("twin.data-dir", DATA_DIR::toString);
+        registry.add("twin.security.jwt.issuer-uri", ISSUER::issuer);
+        registry.add("twin.security.jwt.jwk-set-uri", ISSUER::jwkSetUri);
+        registry.add("twin.security.jwt.audience", () -> TestIssuer.AUDIENCE);
     }
 
     @LocalServerPort
@@ -32,7 +37,7 @@ abstract class PlatformTestSupport {
 
     @BeforeEach
     void client() {
-        http = new TwinHttp(port);
+        http = new TwinHttp(port, DATA_DIR);
     }
 
     static String newDeviceId() {

@@ -29,7 +29,8 @@ class RestartKeepsTwinsTest {
     }
 
     static TwinHttp client(ConfigurableApplicationContext app) {
-        return new TwinHttp(app.getEnvironment().getRequiredProperty("local.server.port", Integer.class));
+        return new TwinHttp(app.getEnvironment().getRequiredProperty("local.server.port", Integer.class),
+                Path.of(app.getEnvironment().getRequiredProperty("twin.data-dir")));
     }
 
     @Test

@@ -13,14 +13,21 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A plain HTTP client for the platform's API, as any user would call it (java.net.http: it can send PATCH).
- * Extra headers are given as name/value pairs; a {@code Content-Type} among them replaces the JSON default.
+ * Extra headers are given as name/value pairs; a {@code Content-Type} among them replaces the JSON default. It
+ * authenticates as a client does: {@code Authorization: Bearer} with the key it was given (the bootstrap admin key
+ * the platform wrote to its data directory, or one made with {@link #as}); an {@code Authorization} among the extra
+ * headers replaces it.
  */
 final class TwinHttp {
 
@@ -31,14 +38,79 @@ final class TwinHttp {
             .connectTimeout(Duration.ofSeconds(10))
             .build();
 
-    private final String base;
+    /** Keys made by {@link #as}, by platform and name: a name is made once per platform. */
+    private static final Map<String, Keyed> KEYS = new ConcurrentHashMap<>();
 
-    TwinHttp(int port) {
-        this("http://127.0.0.1:" + port);
+    private final String base;
+    private final String authorization;
+
+    /** A client of the platform on {@code port} that uses the admin key in {@code dataDir}. */
+    TwinHttp(int port, Path dataDir) {
+        this("http://127.0.0.1:" + port, "Bearer " + adminKey(dataDir));
     }
 
-    TwinHttp(String base) {
+    /** {@code authorization}: the whole {@code Authorization} header value, or null to send none. */
+    TwinHttp(String base, String authorization) {
         this.base = base;
+        this.authorization = authorization;
+    }
+
+    /** The bootstrap admin key the platform wrote to {@code <dataDir>/admin-key} on its first start. */
+    static String adminKey(Path dataDir) {
+        try {
+            return Files.readString(dataDir.resolve("admin-key"), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the platform wrote no admin key to " + dataDir, e);
+        }
+    }
+
+    /** The same platform, with another key (null: no credentials). */
+    TwinHttp withKey(String key) {
+        return new TwinHttp(base, key == null ? null : "Bearer " + key);
+    }
+
+    /** The same platform, without credentials. */
+    TwinHttp anonymous() {
+        return new TwinHttp(base, null);
+    }
+
+    /** The {@code Authorization} header value this client sends, null if none. */
+    String authorization() {
+        return authorization;
+    }
+
+    /** The principal this client's own key puts in events (this client must be an admin's: it lists the keys). */
+    String principal() {
+        String id = authorization.substring("Bearer twk_".length(), "Bearer twk_".length() + 12);
+        for (JsonNode key : get("/admin/keys").json().get("keys")) {
+            if (key.get("id").asText().equals(id)) {
+                return key.get("principal").asText();
+            }
+        }
+        throw new AssertionError("no key " + id + " in /admin/keys");
+    }
+
+    /** An API key made by an admin: its client, its id, the principal its events name, the key itself. */
+    record Keyed(TwinHttp http, String id, String principal, String key) {
+    }
+
+    /**
+     * A client that authenticates with a key named {@code name} (roles {@code operator} and {@code auditor}
+     * unless given), made with this client (an admin's) the first time the name is asked for on this platform.
+     */
+    Keyed as(String name, String... roles) {
+        return KEYS.computeIfAbsent(base + " " + name, k -> {
+            ObjectNode body = JSON.createObjectNode().put("name", name);
+            var array = body.putArray("roles");
+            for (String role : roles.length == 0 ? new String[]{"operator", "auditor"} : roles) {
+                array.add(role);
+            }
+            Reply created = post("/admin/keys", body);
+            assertThat(created.status()).as("POST /admin/keys %s: %s", name, created).isEqualTo(201);
+            JsonNode key = created.json();
+            return new Keyed(withKey(key.get("key").asText()), key.get("id").asText(), key.get("principal").asText(),
+                    key.get("key").asText());
+        });
     }
 
     /** A response as the user sees it. */
@@ -97,9 +169,14 @@ final class TwinHttp {
         }
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60));
         boolean contentType = false;
+        boolean authorized = false;
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
             contentType |= headers[i].equalsIgnoreCase("Content-Type");
+            authorized |= headers[i].equalsIgnoreCase("Authorization");
+        }
+        if (!authorized && authorization != null) {
+            request.header("Authorization", authorization);
         }
         byte[] bytes = body == null ? null
                 : body instanceof byte[] b ? b

@@ -7,6 +7,10 @@ package io.twinplatform.api.error;
 public enum ErrorKind {
     /** Malformed JSON, a section of the wrong JSON type, an invalid key or too deep a document. */
     MALFORMED(400, "Malformed request"),
+    /** No credentials, or credentials the platform does not accept (unknown, revoked, expired, badly signed). */
+    UNAUTHORIZED(401, "Unauthorized"),
+    /** Authenticated, but the caller's roles do not allow the operation. */
+    FORBIDDEN(403, "Forbidden"),
     NOT_FOUND(404, "Not found"),
     CONFLICT(409, "Conflict"),
     PRECONDITION_FAILED(412, "Precondition failed"),

@@ -1,0 +1,153 @@
+package io.twinplatform.deploy.security;
+
+import org.springframework.http.server.PathContainer;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which roles may call which operation: one rule per operation of the served OpenAPI document (method and path
+ * template as the document writes them), and the same table in docs/security.md. A request that matches no rule is
+ * for {@code admin} alone, so an operation added without a rule is closed, not open; a test walks the OpenAPI
+ * document and fails on any operation missing here.
+ */
+public final class AccessMatrix {
+
+    /** What an operation needs. */
+    public enum Access {
+        /** Reading twins, the fleet, configurations, jobs, rollouts, telemetry: viewer, operator, admin. */
+        READ(EnumSet.of(Role.viewer, Role.operator, Role.admin)),
+        /** Changing twins, configurations, rollouts, jobs: operator, admin. */
+        WRITE(EnumSet.of(Role.operator, Role.admin)),
+        /** The past: history, diff, replay, the audit trail and its verification: auditor, admin. */
+        AUDIT(EnumSet.of(Role.auditor, Role.admin)),
+        /** Running the platform: projections, the Kafka stream, keys, the actuator: admin. */
+        ADMIN(EnumSet.of(Role.admin)),
+        /** Any authenticated caller, whatever its roles (the API description). */
+        ANY(EnumSet.allOf(Role.class));
+
+        private final Set<Role> roles;
+
+        Access(Set<Role> roles) {
+            this.roles = roles;
+        }
+
+        /** The roles that may. */
+        public Set<Role> roles() {
+            return roles;
+        }
+
+        /** Whether a caller holding {@code held} (as {@link Role#effective} gives them) may. */
+        public boolean allows(Set<Role> held) {
+            for (Role role : roles) {
+                if (held.contains(role)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** One operation: an HTTP method and a path template with {@code {variables}}. */
+    public record Rule(String method, String path, Access access) {
+    }
+
+    private record Compiled(Rule rule, PathPattern pattern) {
+    }
+
+    private static final String TWIN = "/twins/{deviceId}";
+    private static final String MODULE = "/twins/{deviceId}/modules/{moduleId}";
+
+    private static final List<Rule> RULES;
+
+    static {
+        List<Rule> rules = new ArrayList<>();
+        for (String twin : List.of(TWIN, MODULE)) {
+            rules.add(new Rule("GET", twin, Access.READ));
+            rules.add(new Rule("GET", twin + "/shadow", Access.READ));
+            rules.add(new Rule("PUT", twin, Access.WRITE));
+            rules.add(new Rule("PATCH", twin, Access.WRITE));
+            rules.add(new Rule("DELETE", twin, Access.WRITE));
+            rules.add(new Rule("PATCH", twin + "/properties/reported", Access.WRITE));
+            rules.add(new Rule("PUT", twin + "/status", Access.WRITE));
+            rules.add(new Rule("POST", twin + "/shadow", Access.WRITE));
+            rules.add(new Rule("GET", twin + "/history", Access.AUDIT));
+            rules.add(new Rule("GET", twin + "/replay", Access.AUDIT));
+            rules.add(new Rule("GET", twin + "/diff", Access.AUDIT));
+        }
+        rules.add(new Rule("GET", TWIN + "/telemetry", Access.READ));
+        rules.add(new Rule("POST", "/twins/batch", Access.WRITE));
+        rules.add(new Rule("POST", "/query", Access.READ));
+        rules.add(new Rule("GET", "/fleet/views", Access.READ));
+        rules.add(new Rule("GET", "/fleet/views/{name}", Access.READ));
+        rules.add(new Rule("GET", "/fleet/activity", Access.READ));
+        rules.add(new Rule("GET", "/configurations", Access.READ));
+        rules.add(new Rule("GET", "/configurations/{id}", Access.READ));
+        rules.add(new Rule("GET", "/configurations/{id}/metrics/{name}", Access.READ));
+        rules.add(new Rule("PUT", "/configurations/{id}", Access.WRITE));
+        rules.add(new Rule("DELETE", "/configurations/{id}", Access.WRITE));
+        rules.add(new Rule("POST", "/rollouts", Access.WRITE));
+        rules.add(new Rule("GET", "/rollouts/{id}", Access.READ));
+        rules.add(new Rule("POST", "/rollouts/{id}/{action}", Access.WRITE));
+        rules.add(new Rule("GET", "/jobs", Access.READ));
+        rules.add(new Rule("GET", "/jobs/{jobId}", Access.READ));
+        rules.add(new Rule("PUT", "/jobs/{jobId}", Access.WRITE));
+        rules.add(new Rule("POST", "/jobs/{jobId}/cancel", Access.WRITE));
+        rules.add(new Rule("GET", "/audit", Access.AUDIT));
+        rules.add(new Rule("GET", "/audit/export", Access.AUDIT));
+        rules.add(new Rule("GET", "/audit/head", Access.AUDIT));
+        rules.add(new Rule("POST", "/audit/verify", Access.AUDIT));
+        rules.add(new Rule("GET", "/admin/projections", Access.ADMIN));
+        rules.add(new Rule("POST", "/admin/projections/{name}/replay", Access.ADMIN));
+        rules.add(new Rule("POST", "/admin/projections/{name}/faults/{twinId}/retry", Access.ADMIN));
+        rules.add(new Rule("GET", "/admin/kafka", Access.ADMIN));
+        rules.add(new Rule("POST", "/admin/kafka/replay", Access.ADMIN));
+        rules.add(new Rule("GET", "/admin/keys", Access.ADMIN));
+        rules.add(new Rule("POST", "/admin/keys", Access.ADMIN));
+        rules.add(new Rule("DELETE", "/admin/keys/{id}", Access.ADMIN));
+        rules.add(new Rule("GET", "/v3/api-docs", Access.ANY));
+        RULES = List.copyOf(rules);
+    }
+
+    private static final List<Compiled> COMPILED;
+
+    static {
+        PathPatternParser parser = new PathPatternParser();
+        List<Compiled> compiled = new ArrayList<>();
+        for (Rule rule : RULES) {
+            compiled.add(new Compiled(rule, parser.parse(rule.path())));
+        }
+        // A literal segment wins over a variable: /twins/batch before /twins/{deviceId}.
+        compiled.sort(Comparator.comparing(Compiled::pattern, PathPattern.SPECIFICITY_COMPARATOR));
+        COMPILED = List.copyOf(compiled);
+    }
+
+    private AccessMatrix() {
+    }
+
+    /** Every rule, in the order docs/security.md lists them. */
+    public static List<Rule> rules() {
+        return RULES;
+    }
+
+    /**
+     * What a request needs: the rule of its operation ({@code HEAD} as {@code GET}), else {@link Access#ADMIN}.
+     *
+     * @param path the request's path within the application, still percent-encoded
+     */
+    public static Access required(String method, String path) {
+        String asked = method.equals("HEAD") ? "GET" : method;
+        PathContainer container = PathContainer.parsePath(path);
+        for (Compiled compiled : COMPILED) {
+            if (compiled.rule().method().equals(asked) && compiled.pattern().matches(container)) {
+                return compiled.rule().access();
+            }
+        }
+        return Access.ADMIN;
+    }
+}

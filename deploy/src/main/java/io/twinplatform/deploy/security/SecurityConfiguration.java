@@ -1,0 +1,278 @@
+package io.twinplatform.deploy.security;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authorization.AuthorizationDecision;
+import org.springframework.security.authorization.AuthorizationManager;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
+import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidatorResult;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtDecoders;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
+import org.springframework.security.oauth2.server.resource.InvalidBearerTokenException;
+import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
+import org.springframework.security.web.firewall.StrictHttpFirewall;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Every request authenticates with {@code Authorization: Bearer}: an API key ({@link ApiKeys}) or, when an issuer or
+ * JWK set is configured, an OAuth2/OIDC JWT. What each role may call is {@link AccessMatrix}; only
+ * {@code /actuator/health/liveness} and {@code /readiness} answer without credentials. A refusal is
+ * {@code application/problem+json}: {@code 401} with {@code WWW-Authenticate} for no or bad credentials, {@code 403}
+ * for roles that do not allow the operation; each is counted ({@code twin.security.denied}) and logged with the
+ * principal and the operation, never with the credentials. No session, no cookie: so no CSRF token either.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebSecurity
+@EnableConfigurationProperties(SecuritySettings.class)
+class SecurityConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Bean
+    SecurityFilterChain securityFilterChain(HttpSecurity http, ApiKeys keys, SecuritySettings settings,
+                                            MeterRegistry meters) throws Exception {
+        Counter unauthenticated = Counter.builder("twin.security.denied").tag("reason", "unauthenticated")
+                .description("requests refused for missing or bad credentials, or roles that do not allow them")
+                .register(meters);
+        Counter forbidden = Counter.builder("twin.security.denied").tag("reason", "forbidden")
+                .description("requests refused for missing or bad credentials, or roles that do not allow them")
+                .register(meters);
+        AuthenticationManager manager = manager(keys, settings.jwt());
+        AuthenticationEntryPoint entryPoint = entryPoint(unauthenticated);
+        AccessDeniedHandler denied = (request, response, failure) -> {
+            forbidden.increment();
+            Authentication caller = org.springframework.security.core.context.SecurityContextHolder.getContext()
+                    .getAuthentication();
+            String principal = caller == null ? "anonymous" : caller.getName();
+            log.info("denied {} {} to {}: its roles do not allow it", request.getMethod(), request.getRequestURI(),
+                    principal);
+            AccessMatrix.Access needed = AccessMatrix.required(request.getMethod(), path(request));
+            write(response, TwinError.of(ErrorKind.FORBIDDEN, "forbidden", principal + " may not "
+                    + request.getMethod() + " this resource: it needs one of the roles "
+                    + needed.roles() + " (docs/security.md)"), null);
+        };
+        http.csrf(AbstractHttpConfigurer::disable)
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(AbstractHttpConfigurer::disable)
+                .logout(AbstractHttpConfigurer::disable)
+                .formLogin(AbstractHttpConfigurer::disable)
+                .httpBasic(AbstractHttpConfigurer::disable)
+                .authorizeHttpRequests(requests -> requests
+                        .dispatcherTypeMatchers(DispatcherType.ERROR, DispatcherType.ASYNC).permitAll()
+                        .requestMatchers("/actuator/health/liveness", "/actuator/health/readiness").permitAll()
+                        .anyRequest().access(matrix()))
+                .oauth2ResourceServer(server -> server
+                        .authenticationManagerResolver(request -> manager)
+                        .authenticationEntryPoint(entryPoint)
+                        .accessDeniedHandler(denied))
+                .exceptionHandling(handling -> handling
+                        .authenticationEntryPoint(entryPoint)
+                        .accessDeniedHandler(denied));
+        return http.build();
+    }
+
+    /**
+     * Spring Security's firewall, opened where the platform's own checks already answer with a problem: device and
+     * operator ids may hold {@code %} and {@code ;} (Azure's rules), and header and parameter values are checked
+     * by {@code TextRule} (400 with the header's name) rather than refused without a word.
+     */
+    @Bean
+    StrictHttpFirewall httpFirewall() {
+        StrictHttpFirewall firewall = new StrictHttpFirewall();
+        firewall.setAllowUrlEncodedPercent(true);
+        firewall.setAllowSemicolon(true);
+        firewall.setAllowUrlEncodedPeriod(true);
+        firewall.setAllowedHeaderNames(name -> true);
+        firewall.setAllowedHeaderValues(value -> true);
+        firewall.setAllowedParameterNames(name -> true);
+        firewall.setAllowedParameterValues(value -> true);
+        return firewall;
+    }
+
+    /** What the firewall still refuses (a path that normalises differently, a blocked method) is a 400 problem. */
+    @Bean
+    RequestRejectedHandler requestRejectedHandler() {
+        return (request, response, rejected) -> write(response, TwinError.of(ErrorKind.MALFORMED, "rejectedRequest",
+                "the request's path or method is not one the platform accepts"), null);
+    }
+
+    private static AuthorizationManager<RequestAuthorizationContext> matrix() {
+        return new AuthorizationManager<>() {
+            @Override
+            public AuthorizationDecision check(Supplier<Authentication> authentication,
+                                               RequestAuthorizationContext context) {
+                if (!(authentication.get() instanceof TwinIdentity identity)) {
+                    return new AuthorizationDecision(false);
+                }
+                HttpServletRequest request = context.getRequest();
+                AccessMatrix.Access needed = AccessMatrix.required(request.getMethod(), path(request));
+                return new AuthorizationDecision(needed.allows(Role.effective(identity.roles())));
+            }
+        };
+    }
+
+    private static String path(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        String context = request.getContextPath();
+        return context != null && !context.isEmpty() && uri.startsWith(context) ? uri.substring(context.length()) : uri;
+    }
+
+    /** An API key ({@code twk_…}) to {@link ApiKeys}; anything else to the JWT decoder, if one is configured. */
+    private static AuthenticationManager manager(ApiKeys keys, SecuritySettings.Jwt jwt) {
+        JwtAuthenticationProvider tokens = null;
+        if (jwt.enabled()) {
+            tokens = new JwtAuthenticationProvider(decoder(jwt));
+            tokens.setJwtAuthenticationConverter(token -> identity(token, jwt));
+        }
+        JwtAuthenticationProvider provider = tokens;
+        return authentication -> {
+            String token = ((BearerTokenAuthenticationToken) authentication).getToken();
+            if (token.startsWith(ApiKeys.PREFIX)) {
+                return keys.authenticate(token).orElseThrow(() ->
+                        new InvalidBearerTokenException("unknown or revoked API key"));
+            }
+            if (provider == null) {
+                throw new InvalidBearerTokenException("not an API key, and this platform takes no other bearer tokens");
+            }
+            return provider.authenticate(authentication);
+        };
+    }
+
+    private static JwtDecoder decoder(SecuritySettings.Jwt jwt) {
+        List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
+        validators.add(jwt.issuerUri() != null ? JwtValidators.createDefaultWithIssuer(jwt.issuerUri())
+                : JwtValidators.createDefault());
+        if (jwt.audience() != null) {
+            validators.add(token -> token.getAudience() != null && token.getAudience().contains(jwt.audience())
+                    ? OAuth2TokenValidatorResult.success()
+                    : OAuth2TokenValidatorResult.failure(new OAuth2Error("invalid_token",
+                    "the token is not for this audience", null)));
+        }
+        OAuth2TokenValidator<Jwt> validator = new DelegatingOAuth2TokenValidator<>(validators);
+        // Built on first use: the issuer need not answer while the platform starts.
+        return new SupplierJwtDecoder(() -> {
+            NimbusJwtDecoder decoder = jwt.jwkSetUri() != null
+                    ? NimbusJwtDecoder.withJwkSetUri(jwt.jwkSetUri()).build()
+                    : (NimbusJwtDecoder) JwtDecoders.fromIssuerLocation(jwt.issuerUri());
+            decoder.setJwtValidator(validator);
+            return decoder;
+        });
+    }
+
+    /**
+     * A token's identity: {@code <iss>:<sub>} and the roles its roles claim names (others ignored). A token that
+     * carries a scope gets no role: scopes are not enforced yet, and a scoped caller must not see the whole fleet.
+     */
+    static TwinIdentity identity(Jwt token, SecuritySettings.Jwt settings) {
+        String issuer = token.getIssuer() == null ? null : token.getIssuer().toString();
+        String subject = token.getSubject();
+        if (subject == null || subject.isBlank()) {
+            throw new InvalidBearerTokenException("the token names no subject (sub)");
+        }
+        String principal = issuer == null ? subject : issuer + ":" + subject;
+        EnumSet<Role> roles = EnumSet.noneOf(Role.class);
+        if (claim(token.getClaims(), settings.scopeClaim()) == null) {
+            Object claimed = claim(token.getClaims(), settings.rolesClaim());
+            Collection<?> names = claimed instanceof Collection<?> list ? list
+                    : claimed instanceof String text ? List.of(text.trim().split("\\s+")) : List.of();
+            for (Object name : names) {
+                if (name instanceof String text) {
+                    Role.named(text).ifPresent(roles::add);
+                }
+            }
+        }
+        return new TwinIdentity(principal, roles);
+    }
+
+    private static Object claim(Map<String, Object> claims, String name) {
+        Object value = claims;
+        for (String part : name.split("\\.")) {
+            if (!(value instanceof Map<?, ?> map)) {
+                return null;
+            }
+            value = map.get(part);
+        }
+        return value;
+    }
+
+    private static AuthenticationEntryPoint entryPoint(Counter unauthenticated) {
+        BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
+        return (request, response, failure) -> {
+            unauthenticated.increment();
+            bearer.commence(request, response, failure);
+            boolean presented = request.getHeader(HttpHeaders.AUTHORIZATION) != null;
+            log.info("denied {} {}: {}", request.getMethod(), request.getRequestURI(),
+                    presented ? "credentials not accepted" : "no credentials");
+            write(response, TwinError.of(ErrorKind.UNAUTHORIZED, "unauthorized", presented
+                    ? "the credentials were not accepted: " + reason(failure)
+                    : "this operation needs credentials: send Authorization: Bearer <API key or token>"
+                    + " (docs/security.md)"), response.getHeader(HttpHeaders.WWW_AUTHENTICATE));
+        };
+    }
+
+    /** Why a presented credential failed, in words that never repeat the credential. */
+    private static String reason(AuthenticationException failure) {
+        if (failure instanceof InvalidBearerTokenException || failure instanceof BadCredentialsException) {
+            String message = failure.getMessage();
+            return message == null ? "unknown credentials" : message;
+        }
+        return "the Authorization header is not 'Bearer <credentials>'";
+    }
+
+    private static void write(HttpServletResponse response, TwinError error, String authenticate) throws IOException {
+        if (response.isCommitted()) {
+            return;
+        }
+        response.setStatus(error.kind().status());
+        if (authenticate != null) {
+            response.setHeader(HttpHeaders.WWW_AUTHENTICATE, authenticate);
+        }
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        ObjectNode problem = error.toProblem();
+        response.getOutputStream().write(JSON.writeValueAsBytes(problem));
+    }
+}

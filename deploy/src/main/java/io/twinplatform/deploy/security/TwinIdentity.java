@@ -1,0 +1,46 @@
+package io.twinplatform.deploy.security;
+
+import org.springframework.security.authentication.AbstractAuthenticationToken;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * An authenticated caller: the principal recorded in every event it causes ({@code key:<id>:<name>} for an API key,
+ * {@code <issuer>:<subject>} for a token, {@code <subject>} for a token without an issuer) and the roles it holds.
+ * It carries no secret.
+ */
+public final class TwinIdentity extends AbstractAuthenticationToken {
+
+    private final String principal;
+    private final Set<Role> roles;
+
+    public TwinIdentity(String principal, Set<Role> roles) {
+        super(roles.stream().map(role -> new SimpleGrantedAuthority("ROLE_" + role.name())).toList());
+        this.principal = principal;
+        this.roles = Collections.unmodifiableSet(roles.isEmpty() ? EnumSet.noneOf(Role.class) : EnumSet.copyOf(roles));
+        setAuthenticated(true);
+    }
+
+    /** The roles as given, without the ones they include. */
+    public Set<Role> roles() {
+        return roles;
+    }
+
+    @Override
+    public Object getCredentials() {
+        return "";
+    }
+
+    @Override
+    public Object getPrincipal() {
+        return principal;
+    }
+
+    @Override
+    public String getName() {
+        return principal;
+    }
+}
