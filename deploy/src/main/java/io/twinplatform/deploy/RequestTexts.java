@@ -38,8 +38,11 @@ import java.util.Map;
 @Component
 class RequestTexts implements HandlerInterceptor, WebMvcConfigurer {
 
-    /** The request headers whose values reach events, the audit trail or SQL. */
-    static final List<String> HEADERS = List.of("X-Principal", "X-Correlation-Id", "X-Change-Reason",
+    /**
+     * The request headers whose values reach events, the audit trail or SQL ({@code X-Principal} does only from a
+     * gateway, and is checked where it is read: {@code GatewayPrincipalFilter}).
+     */
+    static final List<String> HEADERS = List.of("X-Correlation-Id", "X-Change-Reason",
             "Idempotency-Key", HttpHeaders.IF_MATCH, HttpHeaders.IF_NONE_MATCH);
 
     private final ObjectMapper mapper;

@@ -47,7 +47,34 @@ final class BenchSupport {
         all.putAll(properties);
         String[] arguments = all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
                 .toArray(String[]::new);
-        return new SpringApplicationBuilder(TwinPlatformApplication.class).run(arguments);
+        ConfigurableApplicationContext app = new SpringApplicationBuilder(TwinPlatformApplication.class).run(arguments);
+        try {
+            authorization = "Bearer " + Files.readString(dataDir.resolve("admin-key")).trim();
+        } catch (IOException e) {
+            app.close();
+            throw new java.io.UncheckedIOException("the platform wrote no admin key to " + dataDir, e);
+        }
+        return app;
+    }
+
+    /** Deletes a benchmark's data directory and everything in it, if it exists. */
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /** The bootstrap admin key of the platform started last, as the Authorization header a client sends. */
+    private static volatile String authorization;
+
+    /** A request to the platform started last, authenticated as a client is: with its admin key. */
+    static java.net.http.HttpRequest.Builder request(java.net.URI uri) {
+        return java.net.http.HttpRequest.newBuilder(uri).header("Authorization", authorization);
     }
 
     /**

@@ -473,7 +473,7 @@ public final class HistoryBenchmark {
     private void replay() throws Exception {
         long head = count("SELECT coalesce(max(global_index), 0) FROM domain_event_entry");
         long start = System.nanoTime();
-        HttpResponse<String> started = send(HttpRequest.newBuilder(URI.create(base + "/admin/projections/" + HISTORY
+        HttpResponse<String> started = send(BenchSupport.request(URI.create(base + "/admin/projections/" + HISTORY
                 + "/replay")).POST(HttpRequest.BodyPublishers.noBody()).build(), Duration.ofMinutes(2));
         if (started.statusCode() != 202) {
             note("replay of " + HISTORY + ": HTTP " + started.statusCode() + " " + started.body());
@@ -591,7 +591,7 @@ public final class HistoryBenchmark {
 
     /** Times {@code runs} GETs from {@link #THREADS} threads after a warm-up; each must answer 200. */
     private String measure(String name, String target, int runs, PathFor path) throws Exception {
-        IntFunction<HttpRequest> request = i -> HttpRequest.newBuilder(URI.create(base
+        IntFunction<HttpRequest> request = i -> BenchSupport.request(URI.create(base
                 + path.path(i, new SplittableRandom(SEED * 31 + i)))).timeout(Duration.ofSeconds(60)).GET().build();
         return row(name, target, timed(runs, request));
     }
@@ -711,7 +711,7 @@ public final class HistoryBenchmark {
     private void verify(String body, String note) throws Exception {
         long events = count("SELECT count(*) FROM domain_event_entry");
         long start = System.nanoTime();
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + "/audit/verify"))
+        HttpResponse<String> response = send(BenchSupport.request(URI.create(base + "/audit/verify"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 Duration.ofHours(2));
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -734,7 +734,7 @@ public final class HistoryBenchmark {
     private void fleetQueryAsOf() throws Exception {
         Instant asOf = Instant.now().minus(DAYS / 2, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
         String query = "SELECT deviceId FROM devices WHERE properties.reported.temperature > 30";
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/query"))
+        HttpRequest request = BenchSupport.request(URI.create(base + "/query"))
                 .header("Content-Type", "application/json").timeout(Duration.ofMinutes(30))
                 .POST(HttpRequest.BodyPublishers.ofString(json.createObjectNode().put("query", query)
                         .put("asOf", asOf.toString()).toString())).build();
@@ -849,7 +849,7 @@ public final class HistoryBenchmark {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), Duration.ofSeconds(60));
+        return send(BenchSupport.request(URI.create(base + path)).GET().build(), Duration.ofSeconds(60));
     }
 
     private HttpResponse<String> send(HttpRequest request, Duration timeout) throws Exception {

@@ -73,7 +73,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 
 /**
  * The Kafka publisher ({@value KafkaPublisher#PROCESSOR}) against the issue's target: keeps up with at least 5,000
@@ -193,7 +192,7 @@ public final class KafkaBenchmark {
                 app.close();
             }
             broker.close();
-            deleteRecursively(dataDir);
+            BenchSupport.deleteRecursively(dataDir);
             System.out.printf("closed the platform and the broker; deleted %s; load average at the end: %s%n",
                     dataDir, loadAverage());
         }
@@ -1458,17 +1457,6 @@ public final class KafkaBenchmark {
             return "machine CPU busy " + machine + " of " + cores + " cores, this JVM used " + jvm + " cores (threads: "
                     + byGroup + "; the rest is GC, JIT and other JVM threads; GC time " + (end.gcMillis - gcMillis)
                     + " ms, JIT time " + (end.jitMillis - jitMillis) + " ms, both wall clock)";
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 }

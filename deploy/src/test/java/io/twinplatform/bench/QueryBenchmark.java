@@ -205,7 +205,7 @@ public final class QueryBenchmark {
                                String token) throws Exception {
         ObjectNode body = json.createObjectNode().put("query", text).put("pageSize", pageSize)
                 .put("continuationToken", token);
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/query"))
+        HttpRequest request = BenchSupport.request(URI.create("http://127.0.0.1:" + port + "/query"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());

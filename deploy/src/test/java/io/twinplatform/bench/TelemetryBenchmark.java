@@ -254,7 +254,7 @@ public final class TelemetryBenchmark {
                 + startedAt.minusSeconds(3600) + "&to=" + Instant.now().plusSeconds(3600) + "&bucket=1d&name=" + names);
         HttpClient http = HttpClient.newHttpClient();
         long start = System.nanoTime();
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).GET().build(),
+        HttpResponse<String> response = http.send(BenchSupport.request(uri).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         double millis = (System.nanoTime() - start) / 1e6;
         long total = 0;

@@ -117,7 +117,7 @@ public final class WriteBenchmark {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(httpExecutor).build();
         if (PHASES.contains("http")) results.add(timed("HTTP", HTTP_THREADS, lag, dataSource, sequence -> {
             String twin = twins[ThreadLocalRandom.current().nextInt(TWINS)];
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/twins/"
+            HttpRequest.Builder request = BenchSupport.request(URI.create("http://127.0.0.1:" + port + "/twins/"
                             + twin + "/properties/reported"))
                     .header("Content-Type", "application/json")
                     .method("PATCH", HttpRequest.BodyPublishers.ofString(reported(sequence).toString()));
@@ -138,7 +138,7 @@ public final class WriteBenchmark {
                     body.append(i == 0 ? "" : ",").append("{\"deviceId\":\"").append(twin)
                             .append("\",\"reported\":").append(reported(sequence * BATCH_SIZE + i)).append('}');
                 }
-                HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/twins/batch"))
+                HttpRequest request = BenchSupport.request(URI.create("http://127.0.0.1:" + port + "/twins/batch"))
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body.append("]}").toString())).build();
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());

@@ -112,6 +112,9 @@ class AccessControlTest extends PlatformTestSupport {
                 TestIssuer.AUDIENCE, "mallory", Map.of("roles", List.of("admin")), soon)), Set.of(), false));
         callers.add(new Caller("token for another audience", http.withKey(ISSUER.token(ISSUER.issuer(),
                 "another-service", "mallory", Map.of("roles", List.of("admin")), soon)), Set.of(), false));
+        callers.add(new Caller("token whose principal the audit trail cannot hold", http.withKey(ISSUER.token(
+                ISSUER.issuer(), TestIssuer.AUDIENCE, "s".repeat(300), Map.of("roles", List.of("admin")), soon)),
+                Set.of(), false));
         callers.add(new Caller("token signed by another key",
                 http.withKey(TestIssuer.foreignToken(ISSUER.issuer(), "mallory")), Set.of(), false));
         String suffix = newDeviceId().substring(4, 12);
@@ -175,6 +178,27 @@ class AccessControlTest extends PlatformTestSupport {
         Reply export = http.get("/audit/export?format=ndjson&twinId=" + id);
         assertThat(export.status()).isEqualTo(200);
         assertThat(export.body()).contains(operator.principal()).doesNotContain(forged);
+    }
+
+    @Test
+    void aGatewayNamesTheUserItActsForBesideItsOwnIdentity() {
+        TwinHttp.Keyed gateway = http.as("edge-gw-" + newDeviceId().substring(4, 12), "gateway", "operator");
+        String id = newDeviceId();
+        assertThat(gateway.http().put("/twins/" + id, q("{}"), "X-Principal", "alice@example.com").status())
+                .isEqualTo(201);
+        assertThat(gateway.http().patch("/twins/" + id, q("{'tags':{'a':1}}"), "X-Principal", "x".repeat(300))
+                .status()).isEqualTo(200);
+        assertThat(gateway.http().patch("/twins/" + id, q("{'tags':{'a':2}}")).status()).isEqualTo(200);
+
+        JsonNode items = http.awaitHistory("/twins/" + id + "/history?order=oldest", 3).get("items");
+        assertThat(items.get(0).get("principal").asText()).isEqualTo(gateway.principal() + " for alice@example.com");
+        assertThat(items.get(1).get("principal").asText()).as("cut to what the audit trail holds")
+                .isEqualTo(gateway.principal() + " for " + "x".repeat(256 - gateway.principal().length() - 5));
+        assertThat(items.get(2).get("principal").asText()).as("no name asserted").isEqualTo(gateway.principal());
+
+        // The role allows nothing by itself.
+        TwinHttp.Keyed bare = http.as("bare-gw-" + newDeviceId().substring(4, 12), "gateway");
+        assertProblem(bare.http().get("/twins/" + id, "X-Principal", "admin"), 403, "forbidden");
     }
 
     @Test

@@ -73,7 +73,10 @@ class DatabaseStallTest {
                     assertThat(health.took()).as("%s answers promptly", path).isLessThan(HEALTH_BOUND);
                     assertThat(health.value().status()).as("%s", health.value()).isEqualTo(503);
                     assertThat(health.value().json().path("status").asText()).isEqualTo("DOWN");
-                    assertThat(health.value().json().at("/components/db/status").asText()).isEqualTo("DOWN");
+                    if (path.equals("/actuator/health")) {
+                        // the probes say no more than UP or DOWN; the admin's view names the component
+                        assertThat(health.value().json().at("/components/db/status").asText()).isEqualTo("DOWN");
+                    }
                 }
                 Timed<Reply> liveness = timed(() -> http.get("/actuator/health/liveness"));
                 assertThat(liveness.took()).isLessThan(HEALTH_BOUND);

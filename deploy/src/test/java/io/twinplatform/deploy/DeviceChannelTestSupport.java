@@ -11,8 +11,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import java.nio.file.Path;
 
 /**
- * The platform with its device channel on: the embedded MQTT broker on a free port, its own embedded PostgreSQL.
- * One context for every device test class (the same configuration in each).
+ * The platform with its device channel on: the embedded MQTT broker on a free port, its own embedded PostgreSQL,
+ * lower rate limits. One context for every device test class (the same configuration in each).
  */
 @SpringBootTest(classes = TwinPlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 abstract class DeviceChannelTestSupport {
@@ -24,6 +24,11 @@ abstract class DeviceChannelTestSupport {
         registry.add("twin.data-dir", DATA_DIR::toString);
         registry.add("twin.mqtt.enabled", () -> "true");
         registry.add("twin.mqtt.port", () -> "0");
+        // Lower than the defaults, so that ThrottleTest reaches them quickly; the other tests stay well below.
+        registry.add("twin.security.rate-limit.requests-per-second", () -> "200");
+        registry.add("twin.security.rate-limit.burst", () -> "400");
+        registry.add("twin.devices.rate-limit.messages-per-second", () -> "20");
+        registry.add("twin.devices.rate-limit.burst", () -> "40");
     }
 
     @LocalServerPort

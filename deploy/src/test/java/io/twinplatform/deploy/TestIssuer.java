@@ -29,9 +29,9 @@ import java.util.Map;
  * An OAuth2 issuer for tests, as an identity provider is to the platform: an RSA key it made itself, its public half
  * served as a JWK set over HTTP, and tokens signed with the private half.
  */
-final class TestIssuer {
+public final class TestIssuer {
 
-    static final String AUDIENCE = "twin-platform";
+    public static final String AUDIENCE = "twin-platform";
 
     private final RSAKey key;
     private final HttpServer server;
@@ -41,7 +41,7 @@ final class TestIssuer {
         this.server = server;
     }
 
-    static TestIssuer start() {
+    public static TestIssuer start() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);
@@ -65,16 +65,16 @@ final class TestIssuer {
         }
     }
 
-    String issuer() {
+    public String issuer() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/realms/test";
     }
 
-    String jwkSetUri() {
+    public String jwkSetUri() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
     }
 
     /** A token for {@code subject} with these roles, valid for five minutes. */
-    String token(String subject, List<String> roles) {
+    public String token(String subject, List<String> roles) {
         return token(issuer(), AUDIENCE, subject, Map.of("roles", roles), Instant.now().plus(Duration.ofMinutes(5)));
     }
 

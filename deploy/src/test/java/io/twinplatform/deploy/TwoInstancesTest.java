@@ -121,6 +121,9 @@ class TwoInstancesTest {
         List<String> pointed = new ArrayList<>(SPLIT_SEGMENTS);
         pointed.add("--spring.datasource.url=" + url);
         pointed.add("--spring.datasource.username=" + EmbeddedDatabase.USER);
+        // The database's keys hold on every instance of it: the second is called with the first's admin key.
+        Files.createDirectories(secondDir);
+        Files.copy(firstDir.resolve("admin-key"), secondDir.resolve("admin-key"));
         second = PlatformProcess.start(secondDir, START, pointed, Map.of("SPRING_DATASOURCE_PASSWORD", password));
         assertThat(second.logText()).as("the second instance starts no database of its own")
                 .doesNotContain("embedded PostgreSQL started");

@@ -7,10 +7,12 @@ import java.util.Set;
 
 /**
  * The roles a key or token may hold (docs/security.md has the matrix). {@code operator} includes everything
- * {@code viewer} may do; {@code admin} everything the others may do.
+ * {@code viewer} may do; {@code admin} everything the others may do. {@code gateway} allows no operation by itself:
+ * it lets a caller in front of the platform name, in {@code X-Principal}, the user it acts for, which is recorded
+ * beside the gateway's own identity.
  */
 public enum Role {
-    viewer, operator, auditor, admin;
+    viewer, operator, auditor, admin, gateway;
 
     /** The role named, if any (names are lower case, as written in keys and tokens). */
     public static Optional<Role> named(String name) {
@@ -29,7 +31,7 @@ public enum Role {
             roles.add(role);
             switch (role) {
                 case operator -> roles.add(viewer);
-                case admin -> roles.addAll(EnumSet.allOf(Role.class));
+                case admin -> roles.addAll(EnumSet.of(viewer, operator, auditor));
                 default -> { }
             }
         }

@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.model.TextRule;
+import io.twinplatform.api.twin.AuditMetadata;
+import io.twinplatform.command.config.Throttle;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -40,6 +43,7 @@ import org.springframework.security.oauth2.server.resource.InvalidBearerTokenExc
 import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
@@ -111,7 +115,12 @@ class SecurityConfiguration {
                         .accessDeniedHandler(denied))
                 .exceptionHandling(handling -> handling
                         .authenticationEntryPoint(entryPoint)
-                        .accessDeniedHandler(denied));
+                        .accessDeniedHandler(denied))
+                .addFilterAfter(new ThrottleFilter(new Throttle(settings.rateLimit().requestsPerSecond(),
+                        settings.rateLimit().burst()), Counter.builder("twin.security.throttled")
+                        .description("requests refused for going over the caller's rate limit").register(meters)),
+                        BearerTokenAuthenticationFilter.class)
+                .addFilterAfter(new GatewayPrincipalFilter(), ThrottleFilter.class);
         return http.build();
     }
 
@@ -214,6 +223,11 @@ class SecurityConfiguration {
             throw new InvalidBearerTokenException("the token names no subject (sub)");
         }
         String principal = issuer == null ? subject : issuer + ":" + subject;
+        if (principal.length() > AuditMetadata.MAX_PRINCIPAL || TextRule.fault(principal) != null) {
+            // The principal goes into every event and the audit trail, which hold text of at most this length.
+            throw new InvalidBearerTokenException("the token's issuer and subject are longer than "
+                    + AuditMetadata.MAX_PRINCIPAL + " characters together, or not text");
+        }
         EnumSet<Role> roles = EnumSet.noneOf(Role.class);
         if (claim(token.getClaims(), settings.scopeClaim()) == null) {
             Object claimed = claim(token.getClaims(), settings.rolesClaim());
@@ -263,7 +277,8 @@ class SecurityConfiguration {
         return "the Authorization header is not 'Bearer <credentials>'";
     }
 
-    private static void write(HttpServletResponse response, TwinError error, String authenticate) throws IOException {
+    /** Answers with {@code error} as problem+json (and {@code WWW-Authenticate}, if given). */
+    static void write(HttpServletResponse response, TwinError error, String authenticate) throws IOException {
         if (response.isCommitted()) {
             return;
         }
@@ -273,6 +288,10 @@ class SecurityConfiguration {
         }
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         ObjectNode problem = error.toProblem();
+        if (error.path() != null && !error.path().startsWith("$") && !error.path().startsWith("@")) {
+            // a header's name, as the platform's other answers name a header at fault
+            problem.put("header", error.path());
+        }
         response.getOutputStream().write(JSON.writeValueAsBytes(problem));
     }
 }

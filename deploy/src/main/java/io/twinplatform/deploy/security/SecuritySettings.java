@@ -15,11 +15,18 @@ import java.time.Duration;
  *                    revoked on this instance is refused at once; on another instance of the same database, within
  *                    this time
  * @param jwt         OAuth2/OIDC bearer tokens; off unless an issuer or a JWK set URI is set
+ * @param rateLimit   requests a second per authenticated caller (its principal), and how many back to back
+ *                    (default 1,000 a second, bursts of 2,000); past it, {@code 429 throttled} with {@code Retry-After}
  */
 @ConfigurationProperties("twin.security")
 public record SecuritySettings(String adminKey,
                                @DefaultValue("10s") Duration keyCacheTtl,
-                               @DefaultValue Jwt jwt) {
+                               @DefaultValue Jwt jwt,
+                               @DefaultValue RateLimit rateLimit) {
+
+    /** Requests a second per caller, and how many back to back. */
+    public record RateLimit(@DefaultValue("1000") double requestsPerSecond, @DefaultValue("2000") double burst) {
+    }
 
     public SecuritySettings {
         if (keyCacheTtl.isNegative()) {

@@ -18,6 +18,8 @@ public enum ErrorKind {
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     /** Well-formed JSON whose values a twin cannot hold (string too long, integer out of range, null in array). */
     UNPROCESSABLE(422, "Unprocessable content"),
+    /** The caller or device sent more than its rate limit allows; nothing was taken, it may send again later. */
+    TOO_MANY_REQUESTS(429, "Too many requests"),
     /** The platform failed to handle the request (a fault, not a refusal); see {@link TwinError#failed}. */
     INTERNAL(500, "Internal error"),
     /** Something the request needs (the database, a read side) does not answer now; a retry may succeed. */

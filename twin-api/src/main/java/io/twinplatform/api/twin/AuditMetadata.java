@@ -1,5 +1,7 @@
 package io.twinplatform.api.twin;
 
+import io.twinplatform.api.model.TextRule;
+
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -19,8 +21,14 @@ public record AuditMetadata(String principal, Channel channel, String transport,
     public static final String CAUSATION_ID = "causationId";
     public static final String REASON = "reason";
 
+    /** The longest principal an event may carry: what the history table and the audit trail hold. */
+    public static final int MAX_PRINCIPAL = 256;
+
     public AuditMetadata {
         Objects.requireNonNull(principal, "principal");
+        if (principal.length() > MAX_PRINCIPAL || TextRule.fault(principal) != null) {
+            throw new IllegalArgumentException("a principal is text of at most " + MAX_PRINCIPAL + " characters");
+        }
         Objects.requireNonNull(channel, "channel");
         Objects.requireNonNull(correlationId, "correlationId");
     }

@@ -8,6 +8,8 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.device.DeviceActivity;
 import io.twinplatform.api.device.RecordDeviceActivity;
 import io.twinplatform.api.device.TwinTopic;
@@ -24,6 +26,7 @@ import io.twinplatform.api.twin.PatchReportedProperties;
 import io.twinplatform.api.twin.ReportConnection;
 import io.twinplatform.api.twin.TwinCommands;
 import io.twinplatform.api.twin.TwinWriteResult;
+import io.twinplatform.command.config.Throttle;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.queryhandling.NoHandlerForQueryException;
@@ -38,6 +41,7 @@ import org.springframework.stereotype.Component;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +57,8 @@ import java.util.concurrent.TimeUnit;
  * {@code clientToken} is not a property but makes a redelivery a no-op) answered on {@code …/reported/accepted} or
  * {@code …/reported/rejected}; {@code …/get} answered with the full twin on {@code …/get/accepted};
  * {@code …/connection} (birth and last will) recorded as the twin's {@code connectionState}. A refusal is answered
- * with the problem document HTTP would give, never dropped. Every message counts as the device's activity. A report or
+ * with the problem document HTTP would give, never dropped; a device over its rate limit
+ * ({@code twin.devices.rate-limit}) is answered so ({@code 429 throttled}) and its message not applied. Every message counts as the device's activity. A report or
  * connection message that changed the twin carries it in its event (the projection writes {@code lastActivityTime}
  * with the rest of the twin); any other message's time is recorded once a second without an event.
  * <p>
@@ -78,6 +83,8 @@ class DeviceInbound {
     private final int workerCount;
     private final int connections;
     private final DeviceActivity activity = new DeviceActivity();
+    private final Throttle throttle;
+    private final Counter throttled;
     private final Clock clock = Clock.systemUTC();
     private ExecutorService reader;
     /** One thread per shard of devices: a device's messages are handled in order, devices in parallel. */
@@ -87,7 +94,10 @@ class DeviceInbound {
 
     DeviceInbound(ObjectProvider<Mqtt5AsyncClient> clients, CommandGateway commands, QueryGateway queries,
                   DeviceSettings settings, @Value("${twin.mqtt.shared-group:twin-platform}") String sharedGroup,
-                  ObjectProvider<DeviceAdmission> admission) {
+                  ObjectProvider<DeviceAdmission> admission, MeterRegistry meters) {
+        this.throttle = new Throttle(settings.rateLimit().messagesPerSecond(), settings.rateLimit().burst());
+        this.throttled = Counter.builder("twin.devices.throttled")
+                .description("device messages refused for going over the device's rate limit").register(meters);
         this.clients = clients;
         this.admission = admission.getIfAvailable(() -> DeviceAdmission.NONE);
         this.commands = commands;
@@ -202,6 +212,11 @@ class DeviceInbound {
                     : JsonBodies.parseObject(payload, topic.kind().equals("reported") ? JsonPath.REPORTED : "$");
             clientToken = JsonBodies.clientToken(body);
             body.remove("clientToken");
+            Duration wait = throttle.tryTake(topic.twinId().value());
+            if (!wait.isZero()) {
+                throttled.increment();
+                throw new TwinException(throttle.refusal("device " + topic.twinId().value(), wait));
+            }
             return switch (topic.kind()) {
                 case "reported" -> reported(topic, body, clientToken, received);
                 case "get" -> {
@@ -263,7 +278,15 @@ class DeviceInbound {
     private CompletableFuture<TwinWriteResult> send(TwinTopic topic, TwinCommands command, String clientToken,
                                                     Instant received) {
         String twinId = topic.twinId().value();
-        AuditMetadata audit = new AuditMetadata("device:" + twinId, Channel.DEVICE, "mqtt",
+        String principal = "device:" + twinId;
+        if (principal.length() > AuditMetadata.MAX_PRINCIPAL) {
+            // A module twin whose device and module ids are both near 128 characters: its principal would not fit
+            // the audit trail, so it is refused here rather than accepted as an event the history cannot store.
+            return CompletableFuture.failedFuture(new TwinException(TwinError.of(ErrorKind.UNPROCESSABLE,
+                    "principalTooLong", "a device's principal, device:<twin id>, holds at most "
+                    + AuditMetadata.MAX_PRINCIPAL + " characters; this twin id is too long to write over MQTT")));
+        }
+        AuditMetadata audit = new AuditMetadata(principal, Channel.DEVICE, "mqtt",
                 clientToken == null ? RandomIds.uuid() : clientToken, null);
         CompletableFuture<TwinWriteResult> sent =
                 commands.send(GenericCommandMessage.asCommandMessage(command).andMetaData(audit.toMap()));

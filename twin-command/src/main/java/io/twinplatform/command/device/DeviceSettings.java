@@ -22,12 +22,20 @@ import java.util.Map;
  *                      stay in order); commands wait mostly on PostgreSQL, so more threads than cores pay off
  * @param connections   MQTT connections reading device topics in the shared group (with no group, one); more than one
  *                      spreads one device's messages over connections, so their order is no longer kept
+ * @param rateLimit     per device: twin messages ({@code reported}, {@code get}, {@code connection}) a second, and how
+ *                      many may come back to back (default 20 a second, bursts of 100); one over it is answered on
+ *                      {@code …/rejected} with problem {@code 429 throttled} and not applied. Telemetry is not counted
  */
 @ConfigurationProperties("twin.devices")
 public record DeviceSettings(Map<String, Machine> stateMachines,
                              @DefaultValue("256") int maxInFlight,
                              @DefaultValue("16") int workers,
-                             @DefaultValue("1") int connections) {
+                             @DefaultValue("1") int connections,
+                             @DefaultValue RateLimit rateLimit) {
+
+    /** Messages a second a device may send, and how many back to back. */
+    public record RateLimit(@DefaultValue("20") double messagesPerSecond, @DefaultValue("100") double burst) {
+    }
 
     public record Machine(String initial, Map<String, List<String>> transitions) {
     }

@@ -12,6 +12,7 @@ import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.PatchTwin;
 import io.twinplatform.command.api.CommandDispatcher;
+import io.twinplatform.command.config.TokenBucket;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.messaging.responsetypes.ResponseTypes;

@@ -1,4 +1,4 @@
-package io.twinplatform.command.job;
+package io.twinplatform.command.config;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,6 +76,22 @@ class TokenBucketTest {
 
         assertThat(slow.reserve()).isZero();
         assertThat(slow.reserve()).isEqualTo(2_000 * MS);
+    }
+
+    @Test
+    void aTryTakesWhatIsThereAndOtherwiseSaysWhenWithoutRunningIntoDebt() {
+        assertThat(bucket.tryTake()).isZero();
+        assertThat(bucket.tryTake()).isZero();
+        assertThat(bucket.tryTake()).as("empty: a token in 100 ms").isEqualTo(100 * MS);
+        assertThat(bucket.tryTake()).as("refused tries take nothing").isEqualTo(100 * MS);
+        now += 40 * MS;
+        assertThat(bucket.tryTake()).isEqualTo(60 * MS);
+        now += 60 * MS;
+        assertThat(bucket.tryTake()).isZero();
+        now += 10_000 * MS;
+        assertThat(bucket.tryTake()).isZero();
+        assertThat(bucket.tryTake()).isZero();
+        assertThat(bucket.tryTake()).as("a quiet spell fills only the burst").isEqualTo(100 * MS);
     }
 
     @Test

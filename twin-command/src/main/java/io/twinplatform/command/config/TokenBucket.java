@@ -1,20 +1,21 @@
-package io.twinplatform.command.job;
+package io.twinplatform.command.config;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * A token bucket shared by every running job of this process, so that together they send at most
- * {@code ratePerSecond} twin updates a second and device traffic keeps the rest of the write side. It holds at most
- * {@code burst} tokens, so after a quiet spell only that many updates go out back to back.
+ * A token bucket: at most {@code ratePerSecond} takes a second, and at most {@code burst} back to back after a quiet
+ * spell. The jobs of a process share one (so that together they leave the write side to device traffic); each caller
+ * of the platform and each device has one ({@code 429} past it).
  *
  * <p>Each {@link #acquire()} takes a token at once or reserves the next one (the bucket may run into debt), then
  * sleeps until its reservation is due: callers are served in the order they asked, and none is starved.
+ * {@link #tryTake()} takes a token only if one is there, and otherwise says how long until one is.
  */
-final class TokenBucket {
+public final class TokenBucket {
 
     /** Waits for a number of nanoseconds; the system's is {@link TimeUnit#sleep}. */
-    interface Sleeper {
+    public interface Sleeper {
         void sleep(long nanos) throws InterruptedException;
     }
 
@@ -27,7 +28,7 @@ final class TokenBucket {
     private double tokens;
     private long refilledAt;
 
-    TokenBucket(double ratePerSecond, double burst, LongSupplier nanoTime, Sleeper sleeper) {
+    public TokenBucket(double ratePerSecond, double burst, LongSupplier nanoTime, Sleeper sleeper) {
         if (!(ratePerSecond > 0) || !(burst >= 1)) {
             throw new IllegalArgumentException("a token bucket needs a positive rate and a burst of at least 1");
         }
@@ -40,24 +41,48 @@ final class TokenBucket {
     }
 
     /** A bucket on the system clock whose burst is a tenth of a second's worth of tokens (at least one). */
-    static TokenBucket perSecond(double ratePerSecond) {
+    public static TokenBucket perSecond(double ratePerSecond) {
         return new TokenBucket(ratePerSecond, Math.max(1, ratePerSecond / 10), System::nanoTime,
                 TimeUnit.NANOSECONDS::sleep);
     }
 
+    /** A bucket on the system clock that never waits ({@link #tryTake()} only). */
+    public static TokenBucket of(double ratePerSecond, double burst) {
+        return new TokenBucket(ratePerSecond, burst, System::nanoTime, nanos -> {
+            throw new UnsupportedOperationException("this bucket is only tried");
+        });
+    }
+
     /** Takes one token, waiting until it is due. */
-    void acquire() throws InterruptedException {
+    public void acquire() throws InterruptedException {
         long wait = reserve();
         if (wait > 0) {
             sleeper.sleep(wait);
         }
     }
 
-    /** Takes one token and answers how many nanoseconds the caller must wait before using it. */
-    synchronized long reserve() {
+    /**
+     * Takes a token if there is one (0); otherwise takes nothing and answers the nanoseconds until there is one. It
+     * never runs into debt, so a caller that keeps trying past its rate still gets its rate.
+     */
+    public synchronized long tryTake() {
+        refill();
+        if (tokens >= 1) {
+            tokens -= 1;
+            return 0;
+        }
+        return Math.max(1, (long) Math.ceil((1 - tokens) / ratePerNano));
+    }
+
+    private void refill() {
         long now = nanoTime.getAsLong();
         tokens = Math.min(burst, tokens + (now - refilledAt) * ratePerNano);
         refilledAt = now;
+    }
+
+    /** Takes one token and answers how many nanoseconds the caller must wait before using it. */
+    synchronized long reserve() {
+        refill();
         tokens -= 1;
         return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / ratePerNano);
     }
