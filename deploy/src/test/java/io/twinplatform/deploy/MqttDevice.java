@@ -136,6 +136,11 @@ final class MqttDevice implements AutoCloseable {
                 .orTimeout(10, TimeUnit.SECONDS).join();
     }
 
+    /** Whether the broker still holds this device's connection (the client does not reconnect on its own). */
+    boolean connected() {
+        return client.getState().isConnected();
+    }
+
     @Override
     public void close() {
         // The broker may have closed the connection already (it does after a refused publish).

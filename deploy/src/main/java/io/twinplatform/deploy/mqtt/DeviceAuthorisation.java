@@ -1,6 +1,8 @@
 package io.twinplatform.deploy.mqtt;
 
 import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.async.Async;
+import com.hivemq.extension.sdk.api.async.TimeoutFallback;
 import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
@@ -23,6 +25,7 @@ import io.twinplatform.api.twin.TwinId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 
 /**
  * The embedded broker's authentication and authorisation, as an embedded HiveMQ extension. The platform connects as
@@ -30,7 +33,8 @@ import java.security.MessageDigest;
  * with its twin id as client id and user name and its derived key ({@link DeviceKeys}) as password; it may publish
  * only its own {@code reported}, {@code get}, {@code telemetry} and {@code connection} topics and subscribe only
  * under its own {@code twins/{twinId}/}. Anything else is refused by the broker (MQTT 5: reason code Not
- * authorized), so a device can neither write nor read another device's twin.
+ * authorized), so a device can neither write nor read another device's twin. A device whose twin is disabled is
+ * refused at connect ({@link DeviceGate}; Not authorized).
  */
 final class DeviceAuthorisation implements ExtensionMain {
 
@@ -38,12 +42,17 @@ final class DeviceAuthorisation implements ExtensionMain {
     /** The connection attribute that marks a connection authenticated as the platform ({@link #isPlatform}). */
     private static final String USER_ATTRIBUTE = "twin-user";
 
+    /** How long a connect waits for the gate's answer before it is refused (Server unavailable). */
+    private static final Duration GATE_TIMEOUT = Duration.ofSeconds(10);
+
     private final DeviceKeys keys;
     private final byte[] platformPassword;
+    private final DeviceGate gate;
 
-    DeviceAuthorisation(DeviceKeys keys, String platformPassword) {
+    DeviceAuthorisation(DeviceKeys keys, String platformPassword, DeviceGate gate) {
         this.keys = keys;
         this.platformPassword = platformPassword.getBytes(StandardCharsets.UTF_8);
+        this.gate = gate;
     }
 
     @Override
@@ -91,6 +100,22 @@ final class DeviceAuthorisation implements ExtensionMain {
                     "a device's client id is its twin id");
             return;
         }
+        Async<SimpleAuthOutput> async = output.async(GATE_TIMEOUT, TimeoutFallback.FAILURE);
+        gate.refusal(twinId).whenComplete((refusal, failure) -> {
+            if (failure != null) {
+                output.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE,
+                        "the platform cannot tell now whether the twin may connect; try again later");
+            } else if (refusal != null) {
+                output.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, refusal);
+            } else {
+                allow(twinId, output);
+            }
+            async.resume();
+        });
+    }
+
+    /** Lets the device in, with its own topics. */
+    private static void allow(TwinId twinId, SimpleAuthOutput output) {
         ModifiableDefaultPermissions permissions = output.getDefaultPermissions();
         String prefix = TwinTopic.prefix(twinId);
         for (String kind : TwinTopic.DEVICE_KINDS) {

@@ -3,10 +3,12 @@ package io.twinplatform.deploy.mqtt;
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
+import com.hivemq.extension.sdk.api.services.Services;
 import io.twinplatform.api.device.DeviceKeys;
 import io.twinplatform.deploy.SecretFiles;
 import org.slf4j.Logger;
@@ -62,11 +64,14 @@ public final class EmbeddedBroker implements AutoCloseable {
      * admission control (for a broker no platform reads from, such as the simulator's tests).
      */
     public static EmbeddedBroker start(MqttSettings settings, Path dataDir) {
-        return start(settings, dataDir, null);
+        return start(settings, dataDir, null, DeviceGate.OPEN);
     }
 
-    /** As {@link #start(MqttSettings, Path)}, with {@code admission} (null: none) at the broker's edge. */
-    static EmbeddedBroker start(MqttSettings settings, Path dataDir, BrokerAdmission admission) {
+    /**
+     * As {@link #start(MqttSettings, Path)}, with {@code admission} (null: none) at the broker's edge and
+     * {@code gate} deciding whether a device with a right key may connect.
+     */
+    static EmbeddedBroker start(MqttSettings settings, Path dataDir, BrokerAdmission admission, DeviceGate gate) {
         try {
             Path home = SecretFiles.privateDirectory(dataDir.resolve("mqtt").toAbsolutePath());
             Path conf = Files.createDirectories(home.resolve("conf"));
@@ -99,7 +104,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                     .withEmbeddedExtension(EmbeddedExtension.builder()
                             .withId("twin-device-authorisation").withName("Twin device authorisation")
                             .withVersion("1").withAuthor("twin platform").withPriority(1000).withStartPriority(1000)
-                            .withExtensionMain(new Edge(new DeviceAuthorisation(keys, platformPassword), admission))
+                            .withExtensionMain(new Edge(new DeviceAuthorisation(keys, platformPassword, gate), admission))
                             .build())
                     .build();
             hivemq.start().get(60, TimeUnit.SECONDS);
@@ -126,6 +131,24 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** The keys devices connect with; tests and the simulator derive passwords from the same secret. */
     public DeviceKeys deviceKeys() {
         return deviceKeys;
+    }
+
+    /**
+     * Disconnects the device connected as {@code twinId}, if any, with reason Not authorized: its twin was disabled
+     * or deleted. Its last will is not sent.
+     */
+    void disconnect(String twinId, String why) {
+        if (closed.get()) {
+            return;
+        }
+        Services.clientService().disconnectClient(twinId, false, DisconnectReasonCode.NOT_AUTHORIZED, why)
+                .whenComplete((found, failure) -> {
+                    if (failure != null) {
+                        log.warn("could not disconnect device {}", twinId, failure);
+                    } else if (Boolean.TRUE.equals(found)) {
+                        log.info("disconnected device {}: {}", twinId, why);
+                    }
+                });
     }
 
     /** Stops the broker (waiting up to 10 s); later calls do nothing. */

@@ -1,9 +1,13 @@
 package io.twinplatform.deploy.mqtt;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.twinplatform.api.twin.FindTwin;
+import org.axonframework.queryhandling.NoHandlerForQueryException;
+import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -17,6 +21,7 @@ import org.springframework.context.annotation.Scope;
 
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The device channel's connections: the embedded broker unless {@code twin.mqtt.host} names one, and the platform's
@@ -35,8 +40,34 @@ class MqttConfiguration {
     @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
     EmbeddedBroker embeddedBroker(MqttSettings settings,
                                   @Value("${twin.data-dir:${TWIN_DATA_DIR:./data}}") String dataDir,
-                                  ObjectProvider<BrokerAdmission> admission) {
-        return EmbeddedBroker.start(settings, Path.of(dataDir), admission.getIfAvailable());
+                                  ObjectProvider<BrokerAdmission> admission, ObjectProvider<QueryGateway> queries) {
+        return EmbeddedBroker.start(settings, Path.of(dataDir), admission.getIfAvailable(), twinStatus(queries));
+    }
+
+    @Bean
+    @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
+    DeviceDisconnects deviceDisconnects(EmbeddedBroker broker) {
+        return new DeviceDisconnects(broker);
+    }
+
+    /**
+     * A device may connect unless its twin is disabled, as the read side shows it (so a twin disabled a moment ago
+     * may still let a connect through; the disconnect on its event follows). A twin not created yet lets its device
+     * in, as before; without a read side in this process, every device with a right key is let in.
+     */
+    private static DeviceGate twinStatus(ObjectProvider<QueryGateway> queries) {
+        return twinId -> {
+            QueryGateway gateway = queries.getIfAvailable();
+            if (gateway == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return gateway.query(new FindTwin(twinId.value()), ObjectNode.class)
+                    .thenApply(twin -> twin != null && "disabled".equals(twin.path("status").asText())
+                            ? "the twin " + twinId.value() + " is disabled" : null)
+                    .exceptionallyCompose(failure -> failure instanceof NoHandlerForQueryException
+                            || failure.getCause() instanceof NoHandlerForQueryException
+                            ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(failure));
+        };
     }
 
     /**

@@ -54,7 +54,7 @@ class BrokerAdmissionTest {
         // which would then be refused with QUOTA_EXCEEDED after the timeout.
         admission = new BrokerAdmission(1, ADMISSION_TIMEOUT, 1);
         broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, "", "", "", SECRET, 1, ADMISSION_TIMEOUT, 1),
-                home, admission);
+                home, admission, DeviceGate.OPEN);
         admission.open(BrokerAdmissionTest::ingest);
         platform = MqttClient.builder().useMqttVersion5().identifier("platform-stand-in").serverHost("127.0.0.1")
                 .serverPort(broker.port()).simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
