@@ -33,8 +33,9 @@ import java.time.Duration;
  * with its twin id as client id and user name and its derived key ({@link DeviceKeys}) as password; it may publish
  * only its own {@code reported}, {@code get}, {@code telemetry} and {@code connection} topics and subscribe only
  * under its own {@code twins/{twinId}/}. Anything else is refused by the broker (MQTT 5: reason code Not
- * authorized), so a device can neither write nor read another device's twin. A device whose twin is disabled is
- * refused at connect ({@link DeviceGate}; Not authorized).
+ * authorized), so a device can neither write nor read another device's twin. The {@link DeviceGate} says which
+ * generation of its key a device must present (a revoked key: none), and refuses a device whose twin is disabled
+ * (Not authorized) even with the right key.
  */
 final class DeviceAuthorisation implements ExtensionMain {
 
@@ -91,22 +92,22 @@ final class DeviceAuthorisation implements ExtensionMain {
             output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "the user name is not a twin id");
             return;
         }
-        if (!keys.matches(twinId.value(), password)) {
-            output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "wrong device key");
-            return;
-        }
         if (!connect.getClientId().equals(twinId.value())) {
             output.failAuthentication(ConnackReasonCode.CLIENT_IDENTIFIER_NOT_VALID,
                     "a device's client id is its twin id");
             return;
         }
         Async<SimpleAuthOutput> async = output.async(GATE_TIMEOUT, TimeoutFallback.FAILURE);
-        gate.refusal(twinId).whenComplete((refusal, failure) -> {
+        gate.decide(twinId).whenComplete((decision, failure) -> {
             if (failure != null) {
                 output.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE,
-                        "the platform cannot tell now whether the twin may connect; try again later");
-            } else if (refusal != null) {
-                output.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, refusal);
+                        "the platform cannot tell now whether the device may connect; try again later");
+            } else if (decision.revoked()) {
+                output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "the device's key is revoked");
+            } else if (!keys.matches(twinId.value(), decision.generation(), password)) {
+                output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "wrong device key");
+            } else if (decision.refusal() != null) {
+                output.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, decision.refusal());
             } else {
                 allow(twinId, output);
             }

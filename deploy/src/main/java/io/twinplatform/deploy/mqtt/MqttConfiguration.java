@@ -40,8 +40,10 @@ class MqttConfiguration {
     @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
     EmbeddedBroker embeddedBroker(MqttSettings settings,
                                   @Value("${twin.data-dir:${TWIN_DATA_DIR:./data}}") String dataDir,
-                                  ObjectProvider<BrokerAdmission> admission, ObjectProvider<QueryGateway> queries) {
-        return EmbeddedBroker.start(settings, Path.of(dataDir), admission.getIfAvailable(), twinStatus(queries));
+                                  ObjectProvider<BrokerAdmission> admission, ObjectProvider<QueryGateway> queries,
+                                  ObjectProvider<DeviceKeyStore> deviceKeys) {
+        return EmbeddedBroker.start(settings, Path.of(dataDir), admission.getIfAvailable(),
+                gate(queries, deviceKeys));
     }
 
     @Bean
@@ -51,22 +53,27 @@ class MqttConfiguration {
     }
 
     /**
-     * A device may connect unless its twin is disabled, as the read side shows it (so a twin disabled a moment ago
-     * may still let a connect through; the disconnect on its event follows). A twin not created yet lets its device
-     * in, as before; without a read side in this process, every device with a right key is let in.
+     * A device presents the generation of its key the key store names (revoked: none), and may connect unless its
+     * twin is disabled, as the read side shows it (so a twin disabled a moment ago may still let a connect through;
+     * the disconnect on its event follows). A twin not created yet lets its device in, as before; without a read
+     * side in this process, every device with a right key is let in.
      */
-    private static DeviceGate twinStatus(ObjectProvider<QueryGateway> queries) {
+    private static DeviceGate gate(ObjectProvider<QueryGateway> queries, ObjectProvider<DeviceKeyStore> deviceKeys) {
         return twinId -> {
+            DeviceKeyStore store = deviceKeys.getIfAvailable();
+            CompletableFuture<DeviceKeyStore.State> key = store == null
+                    ? CompletableFuture.completedFuture(DeviceKeyStore.State.DERIVED)
+                    : CompletableFuture.supplyAsync(() -> store.state(twinId.value()));
             QueryGateway gateway = queries.getIfAvailable();
-            if (gateway == null) {
-                return CompletableFuture.completedFuture(null);
-            }
-            return gateway.query(new FindTwin(twinId.value()), ObjectNode.class)
+            CompletableFuture<String> status = gateway == null ? CompletableFuture.completedFuture(null)
+                    : gateway.query(new FindTwin(twinId.value()), ObjectNode.class)
                     .thenApply(twin -> twin != null && "disabled".equals(twin.path("status").asText())
                             ? "the twin " + twinId.value() + " is disabled" : null)
                     .exceptionallyCompose(failure -> failure instanceof NoHandlerForQueryException
                             || failure.getCause() instanceof NoHandlerForQueryException
                             ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(failure));
+            return key.thenCombine(status, (state, refusal) ->
+                    new DeviceGate.Decision(state.generation(), state.revoked(), refusal));
         };
     }
 

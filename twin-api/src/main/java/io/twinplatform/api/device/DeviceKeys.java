@@ -11,7 +11,9 @@ import java.util.Base64;
  * Device credentials derived from one fleet secret, as Azure DPS derives a device key from a group enrollment key:
  * a device's MQTT user name is its twin id ({@code d1}, or {@code d1/m1} for a module) and its password is
  * {@code base64url(HMAC-SHA256(secret, twinId))} without padding. The broker checks a password by deriving it again,
- * so no per-device key is stored; rotating the secret rotates every key.
+ * so no per-device key is stored; rotating the secret rotates every key. One device's key is rotated by moving it to
+ * its next generation {@code g}: its password is then derived from {@code twinId#g}, and the one before no longer
+ * matches.
  */
 public final class DeviceKeys {
 
@@ -36,9 +38,22 @@ public final class DeviceKeys {
         }
     }
 
+    /** The password of generation {@code generation} of the device's key; generation 0 is {@link #password}. */
+    public String password(String twinId, int generation) {
+        if (generation < 0) {
+            throw new IllegalArgumentException("a key generation is 0 or more");
+        }
+        return generation == 0 ? password(twinId) : password(twinId + "#" + generation);
+    }
+
     /** Whether {@code password} is the one derived for {@code twinId}, compared in constant time. */
     public boolean matches(String twinId, byte[] password) {
+        return matches(twinId, 0, password);
+    }
+
+    /** Whether {@code password} is generation {@code generation}'s for {@code twinId}, compared in constant time. */
+    public boolean matches(String twinId, int generation, byte[] password) {
         return password != null
-                && MessageDigest.isEqual(password(twinId).getBytes(StandardCharsets.UTF_8), password);
+                && MessageDigest.isEqual(password(twinId, generation).getBytes(StandardCharsets.UTF_8), password);
     }
 }

@@ -60,6 +60,19 @@ class DeviceKeysTest {
     }
 
     @Test
+    void eachGenerationOfADevicesKeyIsItsOwnAndGenerationZeroIsTheFleetDerivedOne() {
+        DeviceKeys keys = new DeviceKeys(SECRET);
+        String first = keys.password(DEVICE, 1);
+        String second = keys.password(DEVICE, 2);
+        assertThat(keys.password(DEVICE, 0)).isEqualTo(keys.password(DEVICE));
+        assertThat(first).isNotEqualTo(keys.password(DEVICE)).isNotEqualTo(second);
+        assertThat(keys.matches(DEVICE, 1, bytes(first))).isTrue();
+        assertThat(keys.matches(DEVICE, 2, bytes(first))).as("an older generation").isFalse();
+        assertThat(keys.matches(DEVICE, 1, bytes(keys.password(DEVICE)))).as("the fleet-derived key").isFalse();
+        assertThatThrownBy(() -> keys.password(DEVICE, -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void refusesASecretShorterThanSixteenCharacters() {
         assertThatThrownBy(() -> new DeviceKeys("0123456789abcde")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new DeviceKeys("")).isInstanceOf(IllegalArgumentException.class);

@@ -1,0 +1,117 @@
+package io.twinplatform.deploy.mqtt;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.twin.FindTwin;
+import io.twinplatform.api.twin.TwinId;
+import jakarta.servlet.http.HttpServletRequest;
+import org.axonframework.queryhandling.QueryGateway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.http.CacheControl;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * One device's MQTT key, rotated or revoked without touching the fleet secret (docs/devices.md): {@code POST
+ * …/key} moves the device to the next generation of its key and answers the new password once; {@code DELETE …/key}
+ * revokes every key of the device until the next rotation. Either way the device is disconnected from this
+ * instance's embedded broker, and refused at its next connect with the old key. Keys are checked by the embedded
+ * broker; with an external broker, its own credentials apply and these operations answer {@code 409}.
+ */
+@RestController
+@Tag(name = "devices")
+class DeviceKeyController {
+
+    private static final Logger log = LoggerFactory.getLogger(DeviceKeyController.class);
+    private static final String PROBLEM = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
+
+    private final DeviceKeyStore store;
+    private final ObjectProvider<EmbeddedBroker> broker;
+    private final QueryGateway queries;
+
+    DeviceKeyController(DeviceKeyStore store, ObjectProvider<EmbeddedBroker> broker, QueryGateway queries) {
+        this.store = store;
+        this.broker = broker;
+        this.queries = queries;
+    }
+
+    @Operation(summary = "Rotate the device's MQTT key: its next generation, whose password the answer shows once;"
+            + " the old key is refused from now on and the device is disconnected",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "{\"twinId\", \"generation\", \"password\"}",
+                            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE)),
+                    @ApiResponse(responseCode = "400", description = "an invalid id", content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "404", description = "no such twin", content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "409", description = "no embedded broker in this platform",
+                            content = @Content(mediaType = PROBLEM))})
+    @PostMapping(path = {"/twins/{deviceId}/key", "/twins/{deviceId}/modules/{moduleId}/key"},
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<ObjectNode> rotate(@PathVariable String deviceId,
+                                      @PathVariable(required = false) String moduleId, HttpServletRequest request) {
+        EmbeddedBroker embedded = embedded();
+        TwinId twinId = existing(deviceId, moduleId);
+        int generation = store.rotate(twinId.value(), principal(request));
+        embedded.disconnect(twinId.value(), "the device's key was rotated");
+        log.info("{} rotated the MQTT key of {} to generation {}", principal(request), twinId.value(), generation);
+        ObjectNode answer = JsonNodeFactory.instance.objectNode();
+        answer.put("twinId", twinId.value());
+        answer.put("generation", generation);
+        answer.put("password", embedded.deviceKeys().password(twinId.value(), generation));
+        return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(answer);
+    }
+
+    @Operation(summary = "Revoke the device's MQTT key: every key of the device is refused until it is rotated again,"
+            + " and the device is disconnected",
+            responses = {
+                    @ApiResponse(responseCode = "204", description = "revoked (or it already was)"),
+                    @ApiResponse(responseCode = "400", description = "an invalid id", content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "404", description = "no such twin", content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "409", description = "no embedded broker in this platform",
+                            content = @Content(mediaType = PROBLEM))})
+    @DeleteMapping(path = {"/twins/{deviceId}/key", "/twins/{deviceId}/modules/{moduleId}/key"})
+    ResponseEntity<Void> revoke(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                                HttpServletRequest request) {
+        EmbeddedBroker embedded = embedded();
+        TwinId twinId = existing(deviceId, moduleId);
+        store.revoke(twinId.value(), principal(request));
+        embedded.disconnect(twinId.value(), "the device's key was revoked");
+        log.info("{} revoked the MQTT key of {}", principal(request), twinId.value());
+        return ResponseEntity.noContent().build();
+    }
+
+    private EmbeddedBroker embedded() {
+        EmbeddedBroker embedded = broker.getIfAvailable();
+        if (embedded == null) {
+            throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "noEmbeddedBroker", "this platform runs no"
+                    + " embedded MQTT broker: device credentials are the external broker's to rotate or revoke"));
+        }
+        return embedded;
+    }
+
+    /** The twin's id, checked; 404 when there is no such twin. */
+    private TwinId existing(String deviceId, String moduleId) {
+        TwinId twinId = moduleId == null ? TwinId.device(deviceId) : TwinId.module(deviceId, moduleId);
+        if (queries.query(new FindTwin(twinId.value()), ObjectNode.class).join() == null) {
+            throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound",
+                    "twin " + twinId.value() + " does not exist"));
+        }
+        return twinId;
+    }
+
+    private static String principal(HttpServletRequest request) {
+        return request.getUserPrincipal() == null ? "anonymous" : request.getUserPrincipal().getName();
+    }
+}

@@ -1,0 +1,95 @@
+package io.twinplatform.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
+import io.twinplatform.deploy.TwinHttp.Reply;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+
+import static io.twinplatform.deploy.TwinHttp.q;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+/** One device's MQTT key is rotated or revoked without touching the fleet secret, and so without touching others. */
+class DeviceKeyTest extends DeviceChannelTestSupport {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @Test
+    void aRotatedKeyReplacesTheOldOneForThatDeviceAlone() {
+        String id = createDevice("{}");
+        String other = createDevice("{}");
+        String fleetKey = broker.deviceKeys().password(id);
+        try (MqttDevice device = device(id); MqttDevice neighbour = device(other)) {
+            Reply rotated = http.post("/twins/" + id + "/key", null);
+            assertThat(rotated.status()).as("%s", rotated).isEqualTo(200);
+            assertThat(rotated.headers().firstValue("Cache-Control")).hasValueSatisfying(v -> assertThat(v)
+                    .contains("no-store"));
+            JsonNode key = rotated.json();
+            assertThat(key.get("generation").asInt()).isEqualTo(1);
+            String password = key.get("password").asText();
+            assertThat(password).isNotEqualTo(fleetKey);
+
+            await().atMost(WAIT).until(() -> !device.connected());
+            assertThat(neighbour.connected()).as("another device keeps its connection and key").isTrue();
+            neighbour.publish("reported", q("{'n':1,'clientToken':'n1'}"));
+            assertThat(neighbour.await("reported/accepted").get("clientToken").asText()).isEqualTo("n1");
+        }
+        assertThat(refusal(id, fleetKey)).isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+        String password = http.post("/twins/" + id + "/key", null).json().get("password").asText();
+        assertThat(refusal(id, password)).as("the newest generation connects").isNull();
+        try (MqttDevice device = connect(id, password)) {
+            device.publish("reported", q("{'rotated':true,'clientToken':'r1'}"));
+            assertThat(device.await("reported/accepted").get("clientToken").asText()).isEqualTo("r1");
+        }
+    }
+
+    @Test
+    void aRevokedKeyIsRefusedUntilTheNextRotation() {
+        String id = createDevice("{}");
+        String fleetKey = broker.deviceKeys().password(id);
+        try (MqttDevice device = device(id)) {
+            assertThat(http.delete("/twins/" + id + "/key").status()).isEqualTo(204);
+            await().atMost(WAIT).until(() -> !device.connected());
+        }
+        assertThat(refusal(id, fleetKey)).isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+        assertThat(http.delete("/twins/" + id + "/key").status()).as("again").isEqualTo(204);
+
+        String password = http.post("/twins/" + id + "/key", null).json().get("password").asText();
+        assertThat(refusal(id, password)).isNull();
+    }
+
+    @Test
+    void aModuleHasItsOwnKeyAndAnUnknownTwinHasNone() {
+        String id = createDevice("{}");
+        assertThat(http.put("/twins/" + id + "/modules/agent", q("{}")).status()).isEqualTo(201);
+        JsonNode key = http.post("/twins/" + id + "/modules/agent/key", null).json();
+        assertThat(key.get("twinId").asText()).isEqualTo(id + "/agent");
+        assertThat(refusal(id + "/agent", key.get("password").asText())).isNull();
+        assertThat(refusal(id, broker.deviceKeys().password(id))).as("the device's own key is unchanged").isNull();
+
+        Reply unknown = http.post("/twins/" + TwinHttp.newDeviceId() + "/key", null);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().get("code").asText()).isEqualTo("twinNotFound");
+        assertThat(http.post("/twins/bad%20id/key", null).status()).isEqualTo(400);
+    }
+
+    private MqttDevice connect(String twinId, String password) {
+        return MqttDevice.connect("127.0.0.1", broker.port(), twinId, password).subscribe();
+    }
+
+    /** The reason code of a refused connect, or null if it connected. */
+    private Mqtt5ConnAckReasonCode refusal(String twinId, String password) {
+        Throwable failure = catchThrowable(() -> connect(twinId, password).close());
+        if (failure == null) {
+            return null;
+        }
+        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+        assertThat(cause).isInstanceOf(Mqtt5ConnAckException.class);
+        return ((Mqtt5ConnAckException) cause).getMqttMessage().getReasonCode();
+    }
+}
