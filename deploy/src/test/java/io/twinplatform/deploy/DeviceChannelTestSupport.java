@@ -1,6 +1,9 @@
 package io.twinplatform.deploy;
 
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import io.twinplatform.deploy.mqtt.EmbeddedBroker;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -9,6 +12,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import java.nio.file.Path;
+import java.util.concurrent.CompletionException;
 
 /**
  * The platform with its device channel on: the embedded MQTT broker on a free port, its own embedded PostgreSQL,
@@ -50,10 +54,22 @@ abstract class DeviceChannelTestSupport {
                 .subscribe();
     }
 
+    /** The reason code of a refused connect with this key, or null if the device connected. */
+    Mqtt5ConnAckReasonCode refusal(String twinId, String password) {
+        Throwable failure = Assertions.catchThrowable(() ->
+                MqttDevice.connect("127.0.0.1", broker.port(), twinId, password).close());
+        if (failure == null) {
+            return null;
+        }
+        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+        Assertions.assertThat(cause).isInstanceOf(Mqtt5ConnAckException.class);
+        return ((Mqtt5ConnAckException) cause).getMqttMessage().getReasonCode();
+    }
+
     String createDevice(String tagsJson) {
         String id = TwinHttp.newDeviceId();
         TwinHttp.Reply created = http.put("/twins/" + id, TwinHttp.q("{'tags':" + tagsJson + "}"));
-        org.assertj.core.api.Assertions.assertThat(created.status()).as("create %s: %s", id, created).isEqualTo(201);
+        Assertions.assertThat(created.status()).as("create %s: %s", id, created).isEqualTo(201);
         return id;
     }
 }

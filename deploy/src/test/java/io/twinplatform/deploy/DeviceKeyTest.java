@@ -1,17 +1,14 @@
 package io.twinplatform.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import io.twinplatform.deploy.TwinHttp.Reply;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.concurrent.CompletionException;
 
 import static io.twinplatform.deploy.TwinHttp.q;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 /** One device's MQTT key is rotated or revoked without touching the fleet secret, and so without touching others. */
@@ -80,16 +77,5 @@ class DeviceKeyTest extends DeviceChannelTestSupport {
 
     private MqttDevice connect(String twinId, String password) {
         return MqttDevice.connect("127.0.0.1", broker.port(), twinId, password).subscribe();
-    }
-
-    /** The reason code of a refused connect, or null if it connected. */
-    private Mqtt5ConnAckReasonCode refusal(String twinId, String password) {
-        Throwable failure = catchThrowable(() -> connect(twinId, password).close());
-        if (failure == null) {
-            return null;
-        }
-        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-        assertThat(cause).isInstanceOf(Mqtt5ConnAckException.class);
-        return ((Mqtt5ConnAckException) cause).getMqttMessage().getReasonCode();
     }
 }

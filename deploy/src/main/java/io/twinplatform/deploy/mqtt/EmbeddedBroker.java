@@ -9,6 +9,7 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.session.ClientService;
 import io.twinplatform.api.device.DeviceKeys;
 import io.twinplatform.deploy.SecretFiles;
 import org.slf4j.Logger;
@@ -22,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The default run's MQTT broker: HiveMQ Community Edition, embedded, with in-memory persistence,
@@ -51,8 +53,10 @@ public final class EmbeddedBroker implements AutoCloseable {
     private final String platformPassword;
     private final DeviceKeys deviceKeys;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Edge edge;
 
-    private EmbeddedBroker(EmbeddedHiveMQ hivemq, int port, String platformPassword, DeviceKeys deviceKeys) {
+    private EmbeddedBroker(EmbeddedHiveMQ hivemq, int port, String platformPassword, DeviceKeys deviceKeys, Edge edge) {
+        this.edge = edge;
         this.hivemq = hivemq;
         this.port = port;
         this.platformPassword = platformPassword;
@@ -96,6 +100,8 @@ public final class EmbeddedBroker implements AutoCloseable {
                     """.formatted(port, RECEIVE_MAXIMUM, QUEUE_SIZE));
             String platformPassword = SecretFiles.newSecret();
             DeviceKeys keys = new DeviceKeys(secret);
+            Edge edge = new Edge(new DeviceAuthorisation(keys, platformPassword, gate), admission,
+                    new AtomicReference<>());
             EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(conf)
                     .withDataFolder(data)
@@ -104,14 +110,14 @@ public final class EmbeddedBroker implements AutoCloseable {
                     .withEmbeddedExtension(EmbeddedExtension.builder()
                             .withId("twin-device-authorisation").withName("Twin device authorisation")
                             .withVersion("1").withAuthor("twin platform").withPriority(1000).withStartPriority(1000)
-                            .withExtensionMain(new Edge(new DeviceAuthorisation(keys, platformPassword, gate), admission))
+                            .withExtensionMain(edge)
                             .build())
                     .build();
             hivemq.start().get(60, TimeUnit.SECONDS);
             Files.writeString(home.resolve("port"), Integer.toString(port));
             log.info("embedded MQTT broker listening on port {} (device secret in {})", port,
                     settings.deviceSecret().isBlank() ? home.resolve("device-secret") : "twin.mqtt.device-secret");
-            return new EmbeddedBroker(hivemq, port, platformPassword, keys);
+            return new EmbeddedBroker(hivemq, port, platformPassword, keys, edge);
         } catch (IOException e) {
             throw new UncheckedIOException("could not prepare the embedded MQTT broker's files", e);
         } catch (Exception e) {
@@ -141,7 +147,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         if (closed.get()) {
             return;
         }
-        Services.clientService().disconnectClient(twinId, false, DisconnectReasonCode.NOT_AUTHORIZED, why)
+        ClientService clients = edge.clients().get();
+        if (clients == null) {
+            return;
+        }
+        clients.disconnectClient(twinId, false, DisconnectReasonCode.NOT_AUTHORIZED, why)
                 .whenComplete((found, failure) -> {
                     if (failure != null) {
                         log.warn("could not disconnect device {}", twinId, failure);
@@ -168,10 +178,13 @@ public final class EmbeddedBroker implements AutoCloseable {
      * The one embedded extension HiveMQ takes: who may connect and use which topic, then (if any) admission
      * control.
      */
-    private record Edge(DeviceAuthorisation authorisation, BrokerAdmission admission) implements ExtensionMain {
+    private record Edge(DeviceAuthorisation authorisation, BrokerAdmission admission,
+                        AtomicReference<ClientService> clients) implements ExtensionMain {
 
         @Override
         public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
+            // HiveMQ's Services are static: taken now, they are this broker's, not the one started last in the JVM.
+            clients.set(Services.clientService());
             authorisation.extensionStart(input, output);
             if (admission != null) {
                 admission.start();
