@@ -123,7 +123,11 @@ public final class ThrottleBenchmark {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong ok = new AtomicLong();
         AtomicLong throttled = new AtomicLong();
-        ExecutorService flooders = Executors.newFixedThreadPool(FLOOD_THREADS);
+        ExecutorService flooders = Executors.newFixedThreadPool(FLOOD_THREADS, task -> {
+            Thread thread = new Thread(task, "throttle-bench-flooder");
+            thread.setDaemon(true);
+            return thread;
+        });
         if (flood) {
             HttpRequest request = HttpRequest.newBuilder(setup.twin())
                     .header("Authorization", "Bearer " + setup.floodKey()).GET().build();
