@@ -24,9 +24,9 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.io.IOException;
 import java.net.URI;
 import java.util.EnumSet;
 import java.util.Iterator;
@@ -66,8 +66,12 @@ class ApiKeyController {
                     @ApiResponse(responseCode = "422", description = "a missing or invalid name or role, an unknown"
                             + " member, or a scope (not supported yet)", content = @Content(mediaType = PROBLEM))})
     @PostMapping(path = "/admin/keys", consumes = JSON, produces = JSON)
-    ResponseEntity<JsonNode> create(HttpServletRequest request) {
-        ObjectNode body = JsonBodies.parseObject(body(request));
+    ResponseEntity<JsonNode> create(@RequestBody byte[] bytes, HttpServletRequest request) {
+        if (bytes.length > MAX_BODY) {
+            throw new TwinException(TwinError.of(ErrorKind.TOO_LARGE, "bodyTooLarge",
+                    "a key body holds at most " + MAX_BODY + " bytes"));
+        }
+        ObjectNode body = JsonBodies.parseObject(bytes);
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String member = names.next();
             if (!MEMBERS.contains(member)) {
@@ -147,22 +151,5 @@ class ApiKeyController {
 
     private static TwinException invalid(String code, String path, String detail) {
         return new TwinException(TwinError.at(ErrorKind.UNPROCESSABLE, code, path, detail));
-    }
-
-    private static byte[] body(HttpServletRequest request) {
-        TwinException tooLarge = new TwinException(TwinError.of(ErrorKind.TOO_LARGE, "bodyTooLarge",
-                "a key body holds at most " + MAX_BODY + " bytes"));
-        if (request.getContentLengthLong() > MAX_BODY) {
-            throw tooLarge;
-        }
-        try {
-            byte[] body = request.getInputStream().readNBytes(MAX_BODY + 1);
-            if (body.length > MAX_BODY) {
-                throw tooLarge;
-            }
-            return body;
-        } catch (IOException e) {
-            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "malformedJson", "$", "unreadable body"));
-        }
     }
 }

@@ -57,6 +57,11 @@ public class ApiKeys implements InitializingBean {
     private static final Pattern FORMAT = Pattern.compile("twk_([0-9a-f]{12})_([0-9a-f]{64})");
     static final String BOOTSTRAP_NAME = "bootstrap-admin";
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** A key's row as {@link #row} reads it. */
+    private static final String SELECT = "SELECT id, name, roles, created_at, created_by, revoked_at, secret_hash"
+            + " FROM api_key";
+    /** Serialises the bootstrap and revocations, so two instances never both install or revoke the last admin key. */
+    private static final String LOCK = "SELECT pg_advisory_xact_lock(hashtext('twin.api_key.bootstrap'))";
 
     /** A stored key, without its secret. */
     public record Key(String id, String name, Set<Role> roles, Instant createdAt, String createdBy, Instant revokedAt) {
@@ -104,7 +109,7 @@ public class ApiKeys implements InitializingBean {
                     + " digits (as POST /admin/keys makes them)");
         }
         String installed = transactions.execute(status -> {
-            jdbc.queryForObject("SELECT pg_advisory_xact_lock(hashtext('twin.api_key.bootstrap'))", Object.class);
+            jdbc.queryForObject(LOCK, Object.class);
             Integer keys = jdbc.queryForObject("SELECT count(*) FROM api_key", Integer.class);
             if (keys != null && keys > 0) {
                 return null;
@@ -143,8 +148,7 @@ public class ApiKeys implements InitializingBean {
     }
 
     public List<Key> list() {
-        return jdbc.query("SELECT id, name, roles, created_at, created_by, revoked_at, secret_hash FROM api_key"
-                + " ORDER BY created_at, id", (rs, n) -> row(rs).key());
+        return jdbc.query(SELECT + " ORDER BY created_at, id", (rs, n) -> row(rs).key());
     }
 
     /**
@@ -155,9 +159,8 @@ public class ApiKeys implements InitializingBean {
      */
     public boolean revoke(String id) {
         Boolean found = transactions.execute(status -> {
-            jdbc.queryForObject("SELECT pg_advisory_xact_lock(hashtext('twin.api_key.bootstrap'))", Object.class);
-            List<Row> rows = jdbc.query("SELECT id, name, roles, created_at, created_by, revoked_at, secret_hash"
-                    + " FROM api_key WHERE id = ? FOR UPDATE", (rs, n) -> row(rs), id);
+            jdbc.queryForObject(LOCK, Object.class);
+            List<Row> rows = jdbc.query(SELECT + " WHERE id = ? FOR UPDATE", (rs, n) -> row(rs), id);
             if (rows.isEmpty()) {
                 return false;
             }
@@ -207,8 +210,7 @@ public class ApiKeys implements InitializingBean {
     }
 
     private Optional<Row> load(String id) {
-        return jdbc.query("SELECT id, name, roles, created_at, created_by, revoked_at, secret_hash FROM api_key"
-                + " WHERE id = ?", (rs, n) -> row(rs), id).stream().findFirst();
+        return jdbc.query(SELECT + " WHERE id = ?", (rs, n) -> row(rs), id).stream().findFirst();
     }
 
     private Key insert(String id, String name, Set<Role> roles, String createdBy, String secret) {
