@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.twin.FindTwin;
+import io.twinplatform.api.twin.TwinId;
 import org.axonframework.queryhandling.NoHandlerForQueryException;
 import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
@@ -22,6 +23,9 @@ import org.springframework.context.annotation.Scope;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 
 /**
  * The device channel's connections: the embedded broker unless {@code twin.mqtt.host} names one, and the platform's
@@ -59,22 +63,36 @@ class MqttConfiguration {
      * side in this process, every device with a right key is let in.
      */
     private static DeviceGate gate(ObjectProvider<QueryGateway> queries, ObjectProvider<DeviceKeyStore> deviceKeys) {
-        return twinId -> {
+        // Both lookups block on PostgreSQL (the query bus answers on the caller's thread): off HiveMQ's threads, and
+        // off the common pool, which has one thread on two cores.
+        Executor lookups = Executors.newFixedThreadPool(4, task -> {
+            Thread thread = new Thread(task, "mqtt-device-gate");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return twinId -> CompletableFuture.supplyAsync(() -> {
             DeviceKeyStore store = deviceKeys.getIfAvailable();
-            CompletableFuture<DeviceKeyStore.State> key = store == null
-                    ? CompletableFuture.completedFuture(DeviceKeyStore.State.DERIVED)
-                    : CompletableFuture.supplyAsync(() -> store.state(twinId.value()));
-            QueryGateway gateway = queries.getIfAvailable();
-            CompletableFuture<String> status = gateway == null ? CompletableFuture.completedFuture(null)
-                    : gateway.query(new FindTwin(twinId.value()), ObjectNode.class)
-                    .thenApply(twin -> twin != null && "disabled".equals(twin.path("status").asText())
-                            ? "the twin " + twinId.value() + " is disabled" : null)
-                    .exceptionallyCompose(failure -> failure instanceof NoHandlerForQueryException
-                            || failure.getCause() instanceof NoHandlerForQueryException
-                            ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(failure));
-            return key.thenCombine(status, (state, refusal) ->
-                    new DeviceGate.Decision(state.generation(), state.revoked(), refusal));
-        };
+            DeviceKeyStore.State key = store == null ? DeviceKeyStore.State.DERIVED : store.state(twinId.value());
+            return new DeviceGate.Decision(key.generation(), key.revoked(), disabled(queries, twinId));
+        }, lookups);
+    }
+
+    /** Why the twin may not connect (it is disabled), or null; null too when no read side answers in this process. */
+    private static String disabled(ObjectProvider<QueryGateway> queries, TwinId twinId) {
+        QueryGateway gateway = queries.getIfAvailable();
+        if (gateway == null) {
+            return null;
+        }
+        try {
+            ObjectNode twin = gateway.query(new FindTwin(twinId.value()), ObjectNode.class).join();
+            return twin != null && "disabled".equals(twin.path("status").asText())
+                    ? "the twin " + twinId.value() + " is disabled" : null;
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof NoHandlerForQueryException) {
+                return null;
+            }
+            throw e;
+        }
     }
 
     /**

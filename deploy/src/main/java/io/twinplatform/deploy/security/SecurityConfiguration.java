@@ -159,7 +159,7 @@ class SecurityConfiguration {
                 }
                 HttpServletRequest request = context.getRequest();
                 AccessMatrix.Access needed = AccessMatrix.required(request.getMethod(), path(request));
-                return new AuthorizationDecision(needed.allows(Role.effective(identity.roles())));
+                return new AuthorizationDecision(needed.allows(identity.effectiveRoles()));
             }
         };
     }

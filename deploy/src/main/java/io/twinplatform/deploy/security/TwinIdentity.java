@@ -16,17 +16,24 @@ public final class TwinIdentity extends AbstractAuthenticationToken {
 
     private final String principal;
     private final Set<Role> roles;
+    private final Set<Role> effective;
 
     public TwinIdentity(String principal, Set<Role> roles) {
         super(roles.stream().map(role -> new SimpleGrantedAuthority("ROLE_" + role.name())).toList());
         this.principal = principal;
         this.roles = Collections.unmodifiableSet(roles.isEmpty() ? EnumSet.noneOf(Role.class) : EnumSet.copyOf(roles));
+        this.effective = Collections.unmodifiableSet(Role.effective(roles));
         setAuthenticated(true);
     }
 
     /** The roles as given, without the ones they include. */
     public Set<Role> roles() {
         return roles;
+    }
+
+    /** What the roles allow: each with the ones it includes ({@link Role#effective}). */
+    public Set<Role> effectiveRoles() {
+        return effective;
     }
 
     @Override
