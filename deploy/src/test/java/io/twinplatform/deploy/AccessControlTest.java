@@ -7,6 +7,7 @@ import io.twinplatform.deploy.security.Role;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 
+import java.net.Socket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -126,6 +127,10 @@ class AccessControlTest extends PlatformTestSupport {
         }
         callers.add(new Caller("token without roles", http.withKey(ISSUER.token("nobody", List.of())), Set.of(),
                 true));
+        // Scopes are not enforced yet: a scoped token gets no role rather than the whole fleet.
+        callers.add(new Caller("token with a scope", http.withKey(ISSUER.token(ISSUER.issuer(), TestIssuer.AUDIENCE,
+                "scoped", Map.of("roles", List.of("admin"), "twin_scope", "tags.site = 'plant-7'"), soon)), Set.of(),
+                true));
         return callers;
     }
 
@@ -181,7 +186,7 @@ class AccessControlTest extends PlatformTestSupport {
     }
 
     @Test
-    void aGatewayNamesTheUserItActsForBesideItsOwnIdentity() {
+    void aGatewayNamesTheUserItActsForBesideItsOwnIdentity() throws Exception {
         TwinHttp.Keyed gateway = http.as("edge-gw-" + newDeviceId().substring(4, 12), "gateway", "operator");
         String id = newDeviceId();
         assertThat(gateway.http().put("/twins/" + id, q("{}"), "X-Principal", "alice@example.com").status())
@@ -195,6 +200,20 @@ class AccessControlTest extends PlatformTestSupport {
         assertThat(items.get(1).get("principal").asText()).as("cut to what the audit trail holds")
                 .isEqualTo(gateway.principal() + " for " + "x".repeat(256 - gateway.principal().length() - 5));
         assertThat(items.get(2).get("principal").asText()).as("no name asserted").isEqualTo(gateway.principal());
+
+        // The name is a header like any other: bytes that are not UTF-8 are a 400 naming it, and nothing is written.
+        String patch = "{\"tags\":{\"a\":3}}";
+        String request = "PATCH /twins/" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                + "Authorization: " + gateway.http().authorization() + "\r\nContent-Type: application/json\r\n"
+                + "X-Principal: caf\u00e9\r\nContent-Length: " + patch.length() + "\r\n\r\n" + patch;
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 400").contains("application/problem+json")
+                    .contains("\"code\":\"invalidUtf8\"").contains("\"header\":\"X-Principal\"");
+        }
+        assertThat(http.get("/twins/" + id).json().get("version").asLong()).isEqualTo(3);
 
         // The role allows nothing by itself.
         TwinHttp.Keyed bare = http.as("bare-gw-" + newDeviceId().substring(4, 12), "gateway");
