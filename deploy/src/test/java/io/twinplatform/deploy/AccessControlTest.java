@@ -127,10 +127,10 @@ class AccessControlTest extends PlatformTestSupport {
         }
         callers.add(new Caller("token without roles", http.withKey(ISSUER.token("nobody", List.of())), Set.of(),
                 true));
-        // Scopes are not enforced yet: a scoped token gets no role rather than the whole fleet.
-        callers.add(new Caller("token with a scope", http.withKey(ISSUER.token(ISSUER.issuer(), TestIssuer.AUDIENCE,
-                "scoped", Map.of("roles", List.of("admin"), "twin_scope", "tags.site = 'plant-7'"), soon)), Set.of(),
-                true));
+        // A scope narrows what the roles allow (ScopeTest); a scope claim that is no condition refuses the token.
+        callers.add(new Caller("token whose scope is no condition", http.withKey(ISSUER.token(ISSUER.issuer(),
+                TestIssuer.AUDIENCE, "scoped", Map.of("roles", List.of("admin"), "twin_scope", "tags.site ="), soon)),
+                Set.of(), false));
         return callers;
     }
 
@@ -280,8 +280,8 @@ class AccessControlTest extends PlatformTestSupport {
                 .get("path").asText()).isEqualTo("$.roles");
         assertThat(assertProblem(http.post("/admin/keys", q("{'name':'k1','roles':['viewer','root']}")), 422,
                 "invalidRoles").get("path").asText()).isEqualTo("$.roles[1]");
-        assertThat(assertProblem(http.post("/admin/keys", q("{'name':'k1','roles':['viewer'],'scope':'tags.site = 7'}")),
-                422, "scopeNotSupported").get("path").asText()).isEqualTo("$.scope");
+        assertThat(assertProblem(http.post("/admin/keys", q("{'name':'k1','roles':['viewer'],'scope':'tags.site ='}")),
+                400, "invalidQuery").get("path").asText()).isEqualTo("$.scope@11");
         assertThat(assertProblem(http.post("/admin/keys", q("{'name':'k1','roles':['viewer'],'owner':'me'}")), 422,
                 "unknownMember").get("path").asText()).isEqualTo("$.owner");
         assertProblem(http.post("/admin/keys", q("{'name':'k1',")), 400, "malformedJson");

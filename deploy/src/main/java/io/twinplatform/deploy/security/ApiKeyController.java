@@ -12,6 +12,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.query.Scope;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.OperatorIds;
 import io.twinplatform.api.model.Timestamps;
@@ -50,21 +51,24 @@ class ApiKeyController {
 
     @Operation(summary = "Make an API key. The answer shows the whole key once; only a slow hash of it is kept",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
-                    description = "name (new, never used before; the rule of operator ids) and roles (viewer,"
-                            + " operator, auditor, admin, gateway)",
+                    description = "name (new, never used before; the rule of operator ids), roles (viewer,"
+                            + " operator, auditor, admin, gateway) and optionally scope, a condition of the query"
+                            + " language that bounds what the key sees and changes",
                     content = @Content(mediaType = JSON, examples = @ExampleObject(name = "key",
-                            value = "{\"name\":\"fleet-service\",\"roles\":[\"operator\"]}"))),
+                            value = "{\"name\":\"plant-7-service\",\"roles\":[\"operator\"],"
+                                    + "\"scope\":\"tags.site = 'plant-7'\"}"))),
             responses = {
                     @ApiResponse(responseCode = "201", description = "the key: id, name, roles, createdAt, createdBy"
                             + " and key (send it as Authorization: Bearer <key>)", content = @Content(mediaType = JSON)),
-                    @ApiResponse(responseCode = "400", description = "malformed JSON, or not an object",
+                    @ApiResponse(responseCode = "400", description = "malformed JSON, not an object, or a scope"
+                            + " that is not a condition (at $.scope@<position>)",
                             content = @Content(mediaType = PROBLEM)),
                     @ApiResponse(responseCode = "409", description = "the name is taken",
                             content = @Content(mediaType = PROBLEM)),
                     @ApiResponse(responseCode = "413", description = "a body over 16 KB",
                             content = @Content(mediaType = PROBLEM)),
                     @ApiResponse(responseCode = "422", description = "a missing or invalid name or role, an unknown"
-                            + " member, or a scope (not supported yet)", content = @Content(mediaType = PROBLEM))})
+                            + " member, or a scope that is not a string of text", content = @Content(mediaType = PROBLEM))})
     @PostMapping(path = "/admin/keys", consumes = JSON, produces = JSON)
     ResponseEntity<JsonNode> create(@RequestBody byte[] bytes, HttpServletRequest request) {
         if (bytes.length > MAX_BODY) {
@@ -97,13 +101,9 @@ class ApiKeyController {
             }
             held.add(named);
         }
-        JsonNode scope = body.get("scope");
-        if (scope != null && !scope.isNull()) {
-            throw invalid("scopeNotSupported", "$.scope", "keys with a scope are not supported yet: a key sees the"
-                    + " whole fleet its roles allow (docs/security.md)");
-        }
+        Scope scope = scope(body.get("scope"));
         String createdBy = request.getUserPrincipal() == null ? "anonymous" : request.getUserPrincipal().getName();
-        ApiKeys.Created created = keys.create(name.asText(), held, createdBy);
+        ApiKeys.Created created = keys.create(name.asText(), held, scope, createdBy);
         ObjectNode answer = describe(created.key());
         answer.put("key", created.secret());
         return ResponseEntity.created(URI.create("/admin/keys/" + created.key().id()))
@@ -134,12 +134,32 @@ class ApiKeyController {
         return ResponseEntity.status(HttpStatus.NO_CONTENT).build();
     }
 
+    /** The key's scope: absent or null for the whole fleet, else a condition ({@link Scope#parse}). */
+    private static Scope scope(JsonNode scope) {
+        if (scope == null || scope.isNull()) {
+            return null;
+        }
+        if (!scope.isTextual()) {
+            throw invalid("invalidScope", "$.scope", "scope is a condition as a string, such as"
+                    + " \"tags.site = 'plant-7'\"");
+        }
+        try {
+            return Scope.parse(scope.asText());
+        } catch (TwinException e) {
+            throw new TwinException(TwinError.at(e.error().kind(), e.error().code(),
+                    "$.scope" + (e.error().path() == null ? "" : e.error().path()), e.error().detail()));
+        }
+    }
+
     private static ObjectNode describe(ApiKeys.Key key) {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         node.put("id", key.id());
         node.put("name", key.name());
         ArrayNode roles = node.putArray("roles");
         key.roles().forEach(role -> roles.add(role.name()));
+        if (key.scope() != null) {
+            node.put("scope", key.scope().text());
+        }
         node.put("principal", key.principal());
         node.put("createdAt", Timestamps.format(key.createdAt()));
         node.put("createdBy", key.createdBy());

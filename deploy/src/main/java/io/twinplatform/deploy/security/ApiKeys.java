@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.query.Scope;
 import io.twinplatform.deploy.SecretFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,13 +59,14 @@ public class ApiKeys implements InitializingBean {
     static final String BOOTSTRAP_NAME = "bootstrap-admin";
     private static final SecureRandom RANDOM = new SecureRandom();
     /** A key's row as {@link #row} reads it. */
-    private static final String SELECT = "SELECT id, name, roles, created_at, created_by, revoked_at, secret_hash"
-            + " FROM api_key";
+    private static final String SELECT = "SELECT id, name, roles, created_at, created_by, revoked_at, secret_hash,"
+            + " scope FROM api_key";
     /** Serialises the bootstrap and revocations, so two instances never both install or revoke the last admin key. */
     private static final String LOCK = "SELECT pg_advisory_xact_lock(hashtext('twin.api_key.bootstrap'))";
 
-    /** A stored key, without its secret. */
-    public record Key(String id, String name, Set<Role> roles, Instant createdAt, String createdBy, Instant revokedAt) {
+    /** A stored key, without its secret; {@code scope} is {@code null} for a key that sees the whole fleet. */
+    public record Key(String id, String name, Set<Role> roles, Scope scope, Instant createdAt, String createdBy,
+                      Instant revokedAt) {
 
         /** The principal recorded in the events this key causes. */
         public String principal() {
@@ -115,7 +117,7 @@ public class ApiKeys implements InitializingBean {
                 return null;
             }
             String secret = configured != null ? configured : newKey();
-            insert(id(secret), BOOTSTRAP_NAME, EnumSet.of(Role.admin), "platform", secret);
+            insert(id(secret), BOOTSTRAP_NAME, EnumSet.of(Role.admin), null, "platform", secret);
             return secret;
         });
         if (installed == null || configured != null) {
@@ -135,11 +137,14 @@ public class ApiKeys implements InitializingBean {
                 + "'Authorization: Bearer <key>' and make keys of your own with POST /admin/keys", file.toAbsolutePath());
     }
 
-    /** Makes a key; its name must be new (names are never reused, not even a revoked key's). */
-    public Created create(String name, Set<Role> roles, String createdBy) {
+    /**
+     * Makes a key; its name must be new (names are never reused, not even a revoked key's). A {@code scope} bounds
+     * what it sees and changes; {@code null} for the whole fleet.
+     */
+    public Created create(String name, Set<Role> roles, Scope scope, String createdBy) {
         String secret = newKey();
         try {
-            Key key = insert(id(secret), name, roles, createdBy, secret);
+            Key key = insert(id(secret), name, roles, scope, createdBy, secret);
             return new Created(key, secret);
         } catch (DuplicateKeyException e) {
             throw new TwinException(TwinError.at(ErrorKind.CONFLICT, "keyNameTaken", "$.name",
@@ -206,28 +211,30 @@ public class ApiKeys implements InitializingBean {
                 verified.put(id, new Verified(row.secretHash(), digest));
             }
         }
-        return matches ? Optional.of(new TwinIdentity(row.key().principal(), row.key().roles())) : Optional.empty();
+        return matches ? Optional.of(new TwinIdentity(row.key().principal(), row.key().roles(),
+                row.key().scope())) : Optional.empty();
     }
 
     private Optional<Row> load(String id) {
         return jdbc.query(SELECT + " WHERE id = ?", (rs, n) -> row(rs), id).stream().findFirst();
     }
 
-    private Key insert(String id, String name, Set<Role> roles, String createdBy, String secret) {
+    private Key insert(String id, String name, Set<Role> roles, Scope scope, String createdBy, String secret) {
         Instant now = clock.instant();
         String[] names = roles.stream().map(Role::name).sorted().toArray(String[]::new);
         jdbc.update(connection -> {
             var insert = connection.prepareStatement("INSERT INTO api_key (id, name, roles, secret_hash, created_at,"
-                    + " created_by) VALUES (?, ?, ?, ?, ?, ?)");
+                    + " created_by, scope) VALUES (?, ?, ?, ?, ?, ?, ?)");
             insert.setString(1, id);
             insert.setString(2, name);
             insert.setArray(3, connection.createArrayOf("text", names));
             insert.setString(4, encoder.encode(secret));
             insert.setTimestamp(5, Timestamp.from(now));
             insert.setString(6, createdBy);
+            insert.setString(7, scope == null ? null : scope.text());
             return insert;
         });
-        return new Key(id, name, Set.copyOf(roles), now, createdBy, null);
+        return new Key(id, name, Set.copyOf(roles), scope, now, createdBy, null);
     }
 
     private static Row row(ResultSet rs) throws SQLException {
@@ -237,7 +244,10 @@ public class ApiKeys implements InitializingBean {
             Role.named((String) name).ifPresent(roles::add);
         }
         Timestamp revoked = rs.getTimestamp(6);
-        return new Row(new Key(rs.getString(1), rs.getString(2), roles, rs.getTimestamp(4).toInstant(),
+        String scope = rs.getString(8);
+        // A stored scope was parsed when the key was made; the same text parses the same way again.
+        return new Row(new Key(rs.getString(1), rs.getString(2), roles, scope == null ? null : Scope.parse(scope),
+                rs.getTimestamp(4).toInstant(),
                 rs.getString(5), revoked == null ? null : revoked.toInstant()), rs.getString(7));
     }
 

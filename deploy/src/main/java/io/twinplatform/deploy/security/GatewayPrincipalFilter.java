@@ -43,7 +43,7 @@ final class GatewayPrincipalFilter extends OncePerRequestFilter {
             }
             SecurityContext acting = SecurityContextHolder.createEmptyContext();
             acting.setAuthentication(new TwinIdentity(name.isEmpty() ? identity.getName()
-                    : identity.getName() + FOR + name, identity.roles()));
+                    : identity.getName() + FOR + name, identity.roles(), identity.scope()));
             SecurityContextHolder.setContext(acting);
         }
         chain.doFilter(request, response);

@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.query.CallerScope;
+import io.twinplatform.api.query.Scope;
 import io.twinplatform.api.model.TextRule;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.command.config.Throttle;
@@ -44,7 +47,12 @@ import org.springframework.security.oauth2.server.resource.authentication.Bearer
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationProvider;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
+import org.axonframework.queryhandling.QueryGateway;
 import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
@@ -120,8 +128,27 @@ class SecurityConfiguration {
                         settings.rateLimit().burst()), Counter.builder("twin.security.throttled")
                         .description("requests refused for going over the caller's rate limit").register(meters)),
                         BearerTokenAuthenticationFilter.class)
-                .addFilterAfter(new GatewayPrincipalFilter(), ThrottleFilter.class);
+                .addFilterAfter(new GatewayPrincipalFilter(), ThrottleFilter.class)
+                .addFilterAfter(ScopeEdge.filter(), AuthorizationFilter.class);
         return http.build();
+    }
+
+    /** The authenticated caller's scope, for the modules' read and write sides. */
+    @Bean
+    CallerScope callerScope() {
+        return ScopeEdge.callerScope();
+    }
+
+    /** Holds requests on one twin to the caller's scope ({@link ScopeEdge#twins}). */
+    @Bean
+    WebMvcConfigurer scopedTwinRequests(QueryGateway queries) {
+        HandlerInterceptor twins = ScopeEdge.twins(queries);
+        return new WebMvcConfigurer() {
+            @Override
+            public void addInterceptors(InterceptorRegistry registry) {
+                registry.addInterceptor(twins);
+            }
+        };
     }
 
     /**
@@ -213,8 +240,9 @@ class SecurityConfiguration {
     }
 
     /**
-     * A token's identity: {@code <iss>:<sub>} and the roles its roles claim names (others ignored). A token that
-     * carries a scope gets no role: scopes are not enforced yet, and a scoped caller must not see the whole fleet.
+     * A token's identity: {@code <iss>:<sub>}, the roles its roles claim names (others ignored) and the scope its scope
+     * claim holds, if any. A scope claim that is not a condition of the query language refuses the token: the caller
+     * must not see more than it was meant to.
      */
     static TwinIdentity identity(Jwt token, SecuritySettings.Jwt settings) {
         String issuer = token.getIssuer() == null ? null : token.getIssuer().toString();
@@ -229,17 +257,31 @@ class SecurityConfiguration {
                     + AuditMetadata.MAX_PRINCIPAL + " characters together, or not text");
         }
         EnumSet<Role> roles = EnumSet.noneOf(Role.class);
-        if (claim(token.getClaims(), settings.scopeClaim()) == null) {
-            Object claimed = claim(token.getClaims(), settings.rolesClaim());
-            Collection<?> names = claimed instanceof Collection<?> list ? list
-                    : claimed instanceof String text ? List.of(text.trim().split("\\s+")) : List.of();
-            for (Object name : names) {
-                if (name instanceof String text) {
-                    Role.named(text).ifPresent(roles::add);
-                }
+        Object claimed = claim(token.getClaims(), settings.rolesClaim());
+        Collection<?> names = claimed instanceof Collection<?> list ? list
+                : claimed instanceof String text ? List.of(text.trim().split("\\s+")) : List.of();
+        for (Object name : names) {
+            if (name instanceof String text) {
+                Role.named(text).ifPresent(roles::add);
             }
         }
-        return new TwinIdentity(principal, roles);
+        return new TwinIdentity(principal, roles, scope(claim(token.getClaims(), settings.scopeClaim()),
+                settings.scopeClaim()));
+    }
+
+    private static Scope scope(Object claimed, String claim) {
+        if (claimed == null) {
+            return null;
+        }
+        if (!(claimed instanceof String text) || TextRule.fault(text) != null) {
+            throw new InvalidBearerTokenException("the token's " + claim + " claim is not a condition as text");
+        }
+        try {
+            return Scope.parse(text);
+        } catch (TwinException e) {
+            throw new InvalidBearerTokenException("the token's " + claim + " claim is not a scope: "
+                    + e.error().detail());
+        }
     }
 
     private static Object claim(Map<String, Object> claims, String name) {

@@ -1,5 +1,6 @@
 package io.twinplatform.deploy.security;
 
+import io.twinplatform.api.query.Scope;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 
@@ -9,20 +10,27 @@ import java.util.Set;
 
 /**
  * An authenticated caller: the principal recorded in every event it causes ({@code key:<id>:<name>} for an API key,
- * {@code <issuer>:<subject>} for a token, {@code <subject>} for a token without an issuer) and the roles it holds.
- * It carries no secret.
+ * {@code <issuer>:<subject>} for a token, {@code <subject>} for a token without an issuer), the roles it holds and
+ * its scope, if any. It carries no secret.
  */
 public final class TwinIdentity extends AbstractAuthenticationToken {
 
     private final String principal;
     private final Set<Role> roles;
     private final Set<Role> effective;
+    private final Scope scope;
 
     public TwinIdentity(String principal, Set<Role> roles) {
+        this(principal, roles, null);
+    }
+
+    /** @param scope what the caller may see and change; {@code null} for the whole fleet */
+    public TwinIdentity(String principal, Set<Role> roles, Scope scope) {
         super(roles.stream().map(role -> new SimpleGrantedAuthority("ROLE_" + role.name())).toList());
         this.principal = principal;
         this.roles = Collections.unmodifiableSet(roles.isEmpty() ? EnumSet.noneOf(Role.class) : EnumSet.copyOf(roles));
         this.effective = Collections.unmodifiableSet(Role.effective(roles));
+        this.scope = scope;
         setAuthenticated(true);
     }
 
@@ -34,6 +42,11 @@ public final class TwinIdentity extends AbstractAuthenticationToken {
     /** What the roles allow: each with the ones it includes ({@link Role#effective}). */
     public Set<Role> effectiveRoles() {
         return effective;
+    }
+
+    /** The caller's scope, or {@code null} when it sees the whole fleet. */
+    public Scope scope() {
+        return scope;
     }
 
     @Override

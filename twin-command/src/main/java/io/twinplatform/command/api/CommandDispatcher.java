@@ -1,5 +1,7 @@
 package io.twinplatform.command.api;
 
+import io.twinplatform.api.query.CallerScope;
+import io.twinplatform.api.query.Scope;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.AwaitTwinVersion;
 import io.twinplatform.api.twin.DeleteTwin;
@@ -13,6 +15,7 @@ import org.axonframework.queryhandling.NoHandlerForQueryException;
 import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 import java.util.HashMap;
@@ -37,8 +40,12 @@ public class CommandDispatcher {
     private final QueryGateway queries;
     private final long waitMillis;
 
-    CommandDispatcher(CommandGateway commands, QueryGateway queries, TwinCommandSettings settings) {
+    private final CallerScope scopes;
+
+    CommandDispatcher(CommandGateway commands, QueryGateway queries, TwinCommandSettings settings,
+                      ObjectProvider<CallerScope> scopes) {
         this.commands = commands;
+        this.scopes = scopes.getIfAvailable(() -> CallerScope.WHOLE_FLEET);
         this.queries = queries;
         this.waitMillis = settings.readYourWritesTimeout().toMillis();
     }
@@ -80,11 +87,18 @@ public class CommandDispatcher {
 
     /**
      * Sends a command that is not a twin's (configurations, rollouts) with its audit metadata, and answers its
-     * result. Their read models are written with their events, so there is nothing to wait for.
+     * result. Their read models are written with their events, so there is nothing to wait for. A scoped caller's
+     * scope goes along as {@link ScopeGuard#SCOPE}, for the handler that knows what the command reaches (it never
+     * reaches an event: only the audit keys are copied there).
      */
     @SuppressWarnings("unchecked")
     public <R> R sendOther(Object command, AuditMetadata audit) {
-        return (R) commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(audit.toMap()));
+        Map<String, Object> metaData = new HashMap<>(audit.toMap());
+        Scope scope = scopes.current();
+        if (scope != null) {
+            metaData.put(ScopeGuard.SCOPE, scope.text());
+        }
+        return (R) commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(metaData));
     }
 
     private void awaitReadSide(String twinId, long version, boolean deleted) {

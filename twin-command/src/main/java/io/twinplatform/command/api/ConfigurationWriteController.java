@@ -33,8 +33,11 @@ class ConfigurationWriteController {
 
     private final CommandDispatcher dispatcher;
 
-    ConfigurationWriteController(CommandDispatcher dispatcher) {
+    private final ScopeGuard scope;
+
+    ConfigurationWriteController(CommandDispatcher dispatcher, ScopeGuard scope) {
         this.dispatcher = dispatcher;
+        this.scope = scope;
     }
 
     @Operation(summary = "Create (201) or change (200) a configuration; its content cannot change (422)")
@@ -45,6 +48,8 @@ class ConfigurationWriteController {
                                    @RequestBody byte[] body, HttpServletRequest request) {
         Etags.requireAnyOrAbsent(ifNoneMatch);
         ConfigurationSpec spec = ConfigurationSpec.parse(id, JsonBodies.parseObject(body));
+        // the new target here; the one it has now, in the configuration itself (CommandDispatcher#sendOther)
+        scope.requireCovers(spec.targetCondition(), "$.targetCondition");
         Long expected = Etags.expectedVersion(ifMatch);
         ConfigurationWriteResult result = dispatcher.sendOther(new PutConfiguration(id, spec, expected, Etags.isAny(ifNoneMatch)),
                 RequestAudit.of(request, Channel.API));

@@ -12,6 +12,7 @@ import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.rollout.DecideRollout;
 import io.twinplatform.api.rollout.RolloutSpec;
+import io.twinplatform.command.configuration.LiveConfigurations;
 import io.twinplatform.api.rollout.StartRollout;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
@@ -44,9 +45,25 @@ class RolloutController {
     private final CommandDispatcher dispatcher;
     private final RolloutProjection rollouts;
 
-    RolloutController(CommandDispatcher dispatcher, RolloutProjection rollouts) {
+    private final ScopeGuard scope;
+    private final LiveConfigurations configurations;
+
+    RolloutController(CommandDispatcher dispatcher, RolloutProjection rollouts, ScopeGuard scope,
+                      LiveConfigurations configurations) {
         this.dispatcher = dispatcher;
         this.rollouts = rollouts;
+        this.scope = scope;
+        this.configurations = configurations;
+    }
+
+    /**
+     * A scoped caller may only steer the rollout of a configuration targeting inside its scope. (Starting one is
+     * judged by the configuration itself, when it admits the rollout's first phase.)
+     */
+    private void requireCovered(String configurationId, String path) {
+        if (scope.current() != null && configurationId != null) {
+            configurations.targetCondition(configurationId).ifPresent(target -> scope.requireCovers(target, path));
+        }
     }
 
     @Operation(summary = "Start a rollout of a staged configuration (201)")
@@ -83,7 +100,7 @@ class RolloutController {
             throw new TwinException(TwinError.at(ErrorKind.NOT_FOUND, "unknownAction", "action",
                     "a rollout can be paused, resumed, aborted or rolled back: /pause, /resume, /abort, /rollback"));
         }
-        find(id);
+        requireCovered(find(id).path("configurationId").asText(null), null);
         String reason = null;
         if (body != null && body.length > 0) {
             JsonNode given = JsonBodies.parseObject(body).get("reason");

@@ -9,6 +9,7 @@ import io.twinplatform.api.model.Etags;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.JsonPath;
 import io.twinplatform.api.model.TextRule;
+import io.twinplatform.api.query.ScopedWrites;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.TwinCommands;
 import io.twinplatform.api.twin.TwinId;
@@ -36,7 +37,12 @@ final class TwinBatch {
             "ifMatch");
 
     /** One item: its command and channel, or why it is refused. */
-    record Item(int index, TwinId id, TwinCommands command, Channel channel, TwinError error) {
+    record Item(int index, TwinId id, TwinCommands command, Channel channel, TwinError error, ScopedWrites.Kind kind,
+                ObjectNode write) {
+
+        Item(int index, TwinId id, TwinError error) {
+            this(index, id, null, null, error, null, null);
+        }
 
         /**
          * A refusal of the twin, its path moved into this item: the twin names a fault in a reported patch at
@@ -115,7 +121,7 @@ final class TwinBatch {
                 String key = text(item, "idempotencyKey", at);
                 try {
                     return new Item(index, id, TwinWriteController.reportedCommand(id, section, key), Channel.DEVICE,
-                            null);
+                            null, ScopedWrites.Kind.REPORTED, section);
                 } catch (TwinException e) {
                     TwinError error = e.error();
                     throw new TwinException(TwinError.at(error.kind(), error.code(), at + ".idempotencyKey",
@@ -129,9 +135,9 @@ final class TwinBatch {
             ObjectNode section = JsonBodies.object(item.get("patch"), at + ".patch");
             String ifMatch = text(item, "ifMatch", at);
             return new Item(index, id, TwinWriteController.patchCommand(id, section, at + ".patch",
-                    Etags.expectedVersion(ifMatch)), Channel.API, null);
+                    Etags.expectedVersion(ifMatch)), Channel.API, null, ScopedWrites.Kind.PATCH, section);
         } catch (TwinException e) {
-            return new Item(index, id, null, null, e.error());
+            return new Item(index, id, e.error());
         }
     }
 

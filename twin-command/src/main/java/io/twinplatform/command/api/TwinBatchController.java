@@ -13,6 +13,8 @@ import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.TwinState;
+import io.twinplatform.api.model.JsonPath;
+import io.twinplatform.api.query.Scope;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.TwinWriteResult;
@@ -80,9 +82,12 @@ class TwinBatchController implements DisposableBean {
     private final long maxBodyBytes;
     private final ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
 
+    private final ScopeGuard scope;
+
     TwinBatchController(CommandDispatcher dispatcher, TwinCommandSettings settings,
-                        ObjectProvider<RequestContextCarrier> carrier) {
+                        ObjectProvider<RequestContextCarrier> carrier, ScopeGuard scope) {
         this.dispatcher = dispatcher;
+        this.scope = scope;
         this.maxItems = settings.batch().maxItems();
         this.maxBodyBytes = settings.batch().maxBodySize().toBytes();
         executor.setCorePoolSize(settings.batch().maxInFlight());
@@ -122,9 +127,17 @@ class TwinBatchController implements DisposableBean {
                 api.reason());
         List<CompletableFuture<ObjectNode>> results = new ArrayList<>(items.size());
         Map<String, CompletableFuture<?>> lastOfTwin = new HashMap<>();
+        Scope caller = scope.current();
         for (TwinBatch.Item item : items) {
             if (item.error() != null) {
                 results.add(CompletableFuture.completedFuture(refused(item, item.error())));
+                continue;
+            }
+            TwinError outside = scope.refusal(caller, item.id(), item.kind(), item.write());
+            if (outside != null) {
+                // Held to the caller's scope as the single endpoint is; the item is refused, the others go on.
+                results.add(CompletableFuture.completedFuture(refused(item, TwinError.at(outside.kind(),
+                        outside.code(), JsonPath.index("$.items", item.index()), outside.detail()))));
                 continue;
             }
             AuditMetadata audit = item.channel() == Channel.DEVICE ? device : api;

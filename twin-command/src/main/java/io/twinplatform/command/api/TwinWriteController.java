@@ -10,6 +10,7 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.Etags;
 import io.twinplatform.api.model.JsonBodies;
+import io.twinplatform.api.query.ScopedWrites;
 import io.twinplatform.api.model.JsonPath;
 import io.twinplatform.api.model.ShadowDocument;
 import io.twinplatform.api.model.TextRule;
@@ -64,8 +65,11 @@ class TwinWriteController {
     private final CommandDispatcher dispatcher;
     private final Clock clock = Clock.systemUTC();
 
-    TwinWriteController(CommandDispatcher dispatcher) {
+    private final ScopeGuard scope;
+
+    TwinWriteController(CommandDispatcher dispatcher, ScopeGuard scope) {
         this.dispatcher = dispatcher;
+        this.scope = scope;
     }
 
     @Operation(summary = "Create (201) or replace tags and desired properties (200)")
@@ -90,6 +94,7 @@ class TwinWriteController {
         }
         PutTwin command = new PutTwin(id.value(), JsonBodies.object(nullToAbsent(twin.get("tags")), "$.tags"), desired,
                 Etags.expectedVersion(ifMatch), Etags.isAny(ifNoneMatch));
+        scope.requireWrite(id, ScopedWrites.Kind.REPLACE, twin);
         AuditMetadata audit = RequestAudit.of(request, Channel.API);
         if (prefersMinimal(prefer)) {
             TwinWriteResult result = dispatcher.sendWithoutDocument(command, audit);
@@ -107,8 +112,10 @@ class TwinWriteController {
                                    @RequestHeader(value = PREFER, required = false) String prefer,
                                    @RequestBody byte[] body, HttpServletRequest request) {
         TwinId id = new TwinId(deviceId, moduleId);
-        return write(patchCommand(id, JsonBodies.parseObject(body), "$", Etags.expectedVersion(ifMatch)),
-                RequestAudit.of(request, Channel.API), prefer);
+        ObjectNode patch = JsonBodies.parseObject(body);
+        PatchTwin command = patchCommand(id, patch, "$", Etags.expectedVersion(ifMatch));
+        scope.requireWrite(id, ScopedWrites.Kind.PATCH, patch);
+        return write(command, RequestAudit.of(request, Channel.API), prefer);
     }
 
     /**
@@ -168,7 +175,9 @@ class TwinWriteController {
         // The key goes into the event: the UTF-8 text the client sent, as the audit headers are read.
         key = key == null ? null : TextRule.header("Idempotency-Key", key);
         ObjectNode patch = JsonBodies.parseObject(body, JsonPath.REPORTED);
-        return write(reportedCommand(id, patch, key), RequestAudit.of(request, Channel.DEVICE), prefer);
+        PatchReportedProperties command = reportedCommand(id, patch, key);
+        scope.requireWrite(id, ScopedWrites.Kind.REPORTED, patch);
+        return write(command, RequestAudit.of(request, Channel.DEVICE), prefer);
     }
 
     /**
@@ -196,6 +205,7 @@ class TwinWriteController {
                     "status must be \"enabled\" or \"disabled\""));
         }
         JsonNode reason = statusRequest.get("statusReason");
+        scope.requireWrite(id, ScopedWrites.Kind.STATUS, statusRequest);
         TwinWriteResult result = dispatcher.send(new SetTwinStatus(id.value(), status,
                         reason == null || reason.isNull() ? null : reason.asText(), Etags.expectedVersion(ifMatch)),
                 RequestAudit.of(request, Channel.API));
@@ -233,6 +243,7 @@ class TwinWriteController {
             }
             version = versionNode.asLong();
         }
+        scope.requireWrite(id, ScopedWrites.Kind.SHADOW, update);
         AuditMetadata audit = RequestAudit.of(request, reported != null && desired == null ? Channel.DEVICE : Channel.API);
         TwinWriteResult result = dispatcher.send(new UpdateShadow(id.value(), desired, reported, version, clientToken),
                 audit);

@@ -14,7 +14,9 @@ import io.twinplatform.api.configuration.PutConfiguration;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.command.api.ScopeGuard;
 import org.axonframework.commandhandling.CommandHandler;
+import org.axonframework.messaging.annotation.MetaDataValue;
 import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.modelling.command.AggregateCreationPolicy;
 import org.axonframework.modelling.command.AggregateIdentifier;
@@ -48,8 +50,13 @@ public class Configuration {
     /** Creates or changes the configuration; answers its version after the command. */
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    public ConfigurationWriteResult handle(PutConfiguration command) {
+    public ConfigurationWriteResult handle(PutConfiguration command,
+                                           @MetaDataValue(ScopeGuard.SCOPE) String scope) {
         ConfigurationSpec next = command.spec();
+        if (exists()) {
+            // A scoped caller may change only a configuration whose target (now) lies inside its scope.
+            ScopeGuard.requireCovers(scope, spec.targetCondition(), null);
+        }
         if (!exists()) {
             if (command.expectedVersion() != null) {
                 throw notFound(command.configurationId());
@@ -81,10 +88,11 @@ public class Configuration {
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    public long handle(DeleteConfiguration command) {
+    public long handle(DeleteConfiguration command, @MetaDataValue(ScopeGuard.SCOPE) String scope) {
         if (!exists()) {
             throw notFound(command.configurationId());
         }
+        ScopeGuard.requireCovers(scope, spec.targetCondition(), null);
         checkVersion(command.expectedVersion());
         apply(new ConfigurationDeleted(configurationId, version + 1));
         return version;
@@ -96,10 +104,11 @@ public class Configuration {
      */
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    public String handle(AdmitConfiguration command) {
+    public String handle(AdmitConfiguration command, @MetaDataValue(ScopeGuard.SCOPE) String scope) {
         if (!exists()) {
             throw notFound(command.configurationId());
         }
+        ScopeGuard.requireCovers(scope, spec.targetCondition(), "$.configurationId");
         if (!spec.staged()) {
             throw new TwinException(TwinError.at(ErrorKind.CONFLICT, "configurationNotStaged", "$.configurationId",
                     "configuration " + configurationId + " is not staged: it applies to its targets by itself. Create"

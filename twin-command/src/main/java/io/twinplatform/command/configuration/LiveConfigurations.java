@@ -20,7 +20,7 @@ import java.util.Optional;
  * in memory until the next write.
  */
 @Component
-class LiveConfigurations {
+public class LiveConfigurations {
 
     /** One live configuration: what the applier offers twins. */
     record Live(String id, String targetCondition, int priority, long createdMs, ObjectNode deviceContent,
@@ -62,6 +62,11 @@ class LiveConfigurations {
 
     Optional<Live> find(String id) {
         return all().stream().filter(live -> live.id().equals(id)).findFirst();
+    }
+
+    /** The target condition of the live configuration {@code id}, if there is one. */
+    public Optional<String> targetCondition(String id) {
+        return find(id).map(Live::targetCondition);
     }
 
     /** The candidates a twin of this kind is offered: every live configuration with content for it. */

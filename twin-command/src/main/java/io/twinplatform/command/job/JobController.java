@@ -14,6 +14,7 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.job.CancelJob;
 import io.twinplatform.api.job.JobSpec;
+import io.twinplatform.command.api.ScopeGuard;
 import io.twinplatform.api.job.ScheduleJob;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.TwinValidator;
@@ -59,10 +60,13 @@ class JobController {
     private final TwinValidator validator;
     private final Clock clock = Clock.systemUTC();
 
-    JobController(CommandGateway commands, JobTable table, TwinValidator validator) {
+    private final ScopeGuard scope;
+
+    JobController(CommandGateway commands, JobTable table, TwinValidator validator, ScopeGuard scope) {
         this.commands = commands;
         this.table = table;
         this.validator = validator;
+        this.scope = scope;
     }
 
     @Operation(summary = "Schedule a job that merge-patches tags and/or desired properties of the twins its"
@@ -87,6 +91,7 @@ class JobController {
                                       HttpServletRequest request) {
         JobSpec.checkId(jobId);
         JobSpec spec = JobSpec.parse(jobId, JsonBodies.parse(body), clock.instant(), validator);
+        scope.requireCovers(spec.queryCondition(), "$.queryCondition");
         send(new ScheduleJob(spec), request);
         return ResponseEntity.status(HttpStatus.CREATED).body(job(jobId));
     }
@@ -128,6 +133,9 @@ class JobController {
     @PostMapping(path = "/jobs/{jobId}/cancel", produces = JSON)
     JsonNode cancel(@PathVariable String jobId, HttpServletRequest request) {
         JobSpec.checkId(jobId);
+        if (scope.current() != null) {
+            table.find(jobId).ifPresent(job -> scope.requireCovers(job.queryCondition(), null));
+        }
         send(new CancelJob(jobId), request);
         return job(jobId);
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.history.HistoryFilter;
+import io.twinplatform.history.ScopedTwins;
 import io.twinplatform.history.HistoryItems;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -48,9 +49,12 @@ class AuditTrailController {
     private final TransactionTemplate readOnly;
     private final ObjectMapper mapper;
 
+    private final ScopedTwins scoped;
+
     AuditTrailController(JdbcTemplate jdbc, DataSource dataSource, PlatformTransactionManager transactions,
-                         ObjectMapper mapper) {
+                         ObjectMapper mapper, ScopedTwins scoped) {
         this.jdbc = jdbc;
+        this.scoped = scoped;
         this.streaming = new JdbcTemplate(dataSource);
         this.streaming.setFetchSize(1000);
         this.readOnly = new TransactionTemplate(transactions);
@@ -72,6 +76,7 @@ class AuditTrailController {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM twin_history h WHERE TRUE");
         List<Object> args = new ArrayList<>();
         HistoryFilter.of(twinId, deviceId, from, to, principal, channel, correlationId, path).appendTo(sql, args);
+        scoped.appendTo(sql, args);
         if (continuationToken != null) {
             // time|twinId|version of the last row: rows strictly after it in (time, twin_id, version) order
             String[] parts = continuationToken.split("\\|", 3);
@@ -122,6 +127,7 @@ class AuditTrailController {
         StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM twin_history h WHERE TRUE");
         List<Object> args = new ArrayList<>();
         HistoryFilter.of(twinId, deviceId, from, to, principal, channel, correlationId, path).appendTo(sql, args);
+        scoped.appendTo(sql, args);
         sql.append(" ORDER BY h.time, h.twin_id, h.version");
         StreamingResponseBody body = out -> {
             Writer writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 64 * 1024);

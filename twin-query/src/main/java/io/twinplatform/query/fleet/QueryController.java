@@ -10,6 +10,10 @@ import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.query.TwinQueryPage;
+import io.twinplatform.api.query.CallerScope;
+import io.twinplatform.api.query.Scope;
+import io.twinplatform.api.query.TwinQuery;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -28,8 +32,11 @@ class QueryController {
 
     private final FleetQueryService queries;
 
-    QueryController(FleetQueryService queries) {
+    private final CallerScope scopes;
+
+    QueryController(FleetQueryService queries, ObjectProvider<CallerScope> scopes) {
         this.queries = queries;
+        this.scopes = scopes.getIfAvailable(() -> CallerScope.WHOLE_FLEET);
     }
 
     @Operation(summary = "Run a fleet query: one page of results and the token for the next")
@@ -81,6 +88,9 @@ class QueryController {
                         e.error().detail()));
             }
         }
-        return queries.run(query.textValue(), pageSize, token, asOf);
+        // A scoped caller's query selects within its scope: (scope) AND (the query's condition).
+        TwinQuery parsed = TwinQuery.parse(query.textValue());
+        Scope scope = scopes.current();
+        return queries.run(scope == null ? parsed : scope.narrow(parsed), pageSize, token, asOf);
     }
 }

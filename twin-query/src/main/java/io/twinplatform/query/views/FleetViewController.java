@@ -5,6 +5,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.twinplatform.api.query.CallerScope;
+import io.twinplatform.api.query.RunTwinQuery;
+import io.twinplatform.api.query.Scope;
+import io.twinplatform.api.query.TwinQueryPage;
+import io.twinplatform.query.fleet.FleetQueryService;
+import org.springframework.beans.factory.ObjectProvider;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
@@ -17,9 +27,15 @@ class FleetViewController {
     private final FleetViews views;
     private final ObjectMapper mapper;
 
-    FleetViewController(FleetViews views, ObjectMapper mapper) {
+    private final FleetQueryService queries;
+    private final CallerScope scopes;
+
+    FleetViewController(FleetViews views, ObjectMapper mapper, FleetQueryService queries,
+                        ObjectProvider<CallerScope> scopes) {
         this.views = views;
         this.mapper = mapper;
+        this.queries = queries;
+        this.scopes = scopes.getIfAvailable(() -> CallerScope.WHOLE_FLEET);
     }
 
     @Operation(summary = "Every fleet view with its counts")
@@ -27,14 +43,45 @@ class FleetViewController {
     ObjectNode all() {
         ObjectNode body = mapper.createObjectNode();
         ArrayNode items = body.putArray("views");
-        views.counts().forEach(counts -> items.add(render(counts)));
+        Scope scope = scopes.current();
+        if (scope == null) {
+            views.counts().forEach(counts -> items.add(render(counts)));
+        } else {
+            views.definitions().forEach(definition -> items.add(render(scoped(definition, scope))));
+        }
         return body;
     }
 
     @Operation(summary = "One fleet view: how many twins hold each value of its field")
     @GetMapping("/fleet/views/{name}")
     ObjectNode one(@PathVariable String name) {
-        return render(views.counts(name).orElseThrow(() -> FleetViews.unknown(name)));
+        Scope scope = scopes.current();
+        if (scope == null) {
+            return render(views.counts(name).orElseThrow(() -> FleetViews.unknown(name)));
+        }
+        return render(scoped(views.definitions().stream().filter(d -> d.name().equals(name)).findFirst()
+                .orElseThrow(() -> FleetViews.unknown(name)), scope));
+    }
+
+    /**
+     * A view as a scoped caller sees it: the kept counts cover the whole fleet, so its own are counted by a grouped
+     * fleet query over the twins inside its scope (a scan of those twins, not a lookup).
+     */
+    private FleetViews.Counts scoped(FleetViews.Definition definition, Scope scope) {
+        String query = "SELECT " + definition.groupByText() + " AS v, COUNT() AS n FROM "
+                + definition.source().text() + " WHERE (" + scope.text() + ") GROUP BY " + definition.groupByText();
+        List<FleetViews.Group> groups = new ArrayList<>();
+        String token = null;
+        do {
+            TwinQueryPage page = queries.run(query, RunTwinQuery.MAX_PAGE_SIZE, token, null);
+            for (JsonNode item : page.items()) {
+                JsonNode value = item.get("v");
+                groups.add(new FleetViews.Group(new FleetViews.Key(value != null,
+                        value == null ? NullNode.getInstance() : value), item.path("n").asLong()));
+            }
+            token = page.continuationToken();
+        } while (token != null);
+        return FleetViews.counts(definition, groups);
     }
 
     private ObjectNode render(FleetViews.Counts counts) {

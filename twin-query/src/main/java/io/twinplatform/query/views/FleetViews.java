@@ -197,6 +197,11 @@ public class FleetViews implements SmartInitializingSingleton {
                         WHERE view_name = ? AND count > 0""",
                 (rs, n) -> new Group(new Key(rs.getBoolean(1), parse(rs.getString(2))), rs.getLong(3)),
                 definition.name());
+        return counts(definition, groups);
+    }
+
+    /** A view's counts from its groups, in the order views answer: largest first, undefined after defined. */
+    static Counts counts(Definition definition, List<Group> groups) {
         List<Group> sorted = new ArrayList<>(groups);
         sorted.sort(Comparator.comparingLong(Group::count).reversed()
                 .thenComparing(g -> !g.key().defined())
