@@ -209,18 +209,21 @@ class ScopeTest extends PlatformTestSupport {
         assertThat(http.get("/jobs/wide-" + site).status()).isEqualTo(404);
         assertThat(scoped.put("/jobs/narrow-" + site, job(scope + " AND tags.ring = 1")).status()).isEqualTo(201);
 
-        // what someone else made for the whole fleet, the scoped caller can neither change nor withdraw
-        assertThat(http.put("/configurations/fleet-" + site, configuration("*")).status()).isEqualTo(201);
+        // what someone else made for twins outside the scope, the scoped caller can neither change nor withdraw (the
+        // platform is shared with other tests: nothing here may target their twins)
+        String elsewhere = "tags.site = '" + site + "-other'";
+        assertThat(http.put("/configurations/fleet-" + site, configuration(elsewhere)).status()).isEqualTo(201);
         assertProblem(scoped.delete("/configurations/fleet-" + site), 403, "outsideScope");
         assertProblem(scoped.put("/configurations/fleet-" + site, configuration(scope)), 403, "outsideScope");
-        assertThat(http.get("/configurations/fleet-" + site).json().get("targetCondition").asText()).isEqualTo("*");
-        assertThat(http.put("/jobs/fleet-" + site, job("tags.site = '" + site + "-other'")
+        assertThat(http.get("/configurations/fleet-" + site).json().get("targetCondition").asText())
+                .isEqualTo(elsewhere);
+        assertThat(http.put("/jobs/fleet-" + site, job(elsewhere)
                 .put("startTime", Instant.now().plus(Duration.ofHours(1)).toString())).status()).isEqualTo(201);
         assertProblem(scoped.post("/jobs/fleet-" + site + "/cancel", null), 403, "outsideScope");
         assertThat(http.get("/jobs/fleet-" + site).json().get("status").asText()).isNotEqualTo("cancelled");
 
-        // nor roll out a staged configuration that targets the whole fleet
-        ObjectNode staged = configuration("*").put("staged", true);
+        // nor roll out a staged configuration that targets outside it
+        ObjectNode staged = configuration(elsewhere).put("staged", true);
         staged.putObject("metrics").putObject("queries").put("compliant", "SELECT deviceId FROM devices");
         assertThat(http.put("/configurations/staged-" + site, staged).status()).isEqualTo(201);
         ObjectNode rollout = TwinHttp.JSON.createObjectNode().put("id", "r-" + site)
