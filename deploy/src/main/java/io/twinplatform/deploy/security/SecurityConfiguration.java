@@ -86,7 +86,8 @@ class SecurityConfiguration {
 
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, ApiKeys keys, SecuritySettings settings,
-                                            MeterRegistry meters) throws Exception {
+                                            MeterRegistry meters, ThrottleFilter.HeldRefusals refusals)
+            throws Exception {
         Counter unauthenticated = Counter.builder("twin.security.denied").tag("reason", "unauthenticated")
                 .description("requests refused for missing or bad credentials, or roles that do not allow them")
                 .register(meters);
@@ -126,11 +127,17 @@ class SecurityConfiguration {
                         .accessDeniedHandler(denied))
                 .addFilterAfter(new ThrottleFilter(new Throttle(settings.rateLimit().requestsPerSecond(),
                         settings.rateLimit().burst()), Counter.builder("twin.security.throttled")
-                        .description("requests refused for going over the caller's rate limit").register(meters)),
-                        BearerTokenAuthenticationFilter.class)
+                        .description("requests refused for going over the caller's rate limit").register(meters),
+                        refusals), BearerTokenAuthenticationFilter.class)
                 .addFilterAfter(new GatewayPrincipalFilter(), ThrottleFilter.class)
                 .addFilterAfter(ScopeEdge.filter(), AuthorizationFilter.class);
         return http.build();
+    }
+
+    /** The throttle's refusals being held until due ({@link ThrottleFilter}). */
+    @Bean
+    ThrottleFilter.HeldRefusals heldRefusals() {
+        return new ThrottleFilter.HeldRefusals();
     }
 
     /** The authenticated caller's scope, for the modules' read and write sides. */

@@ -1,35 +1,71 @@
 package io.twinplatform.deploy.security;
 
 import io.micrometer.core.instrument.Counter;
+import io.twinplatform.api.error.TwinError;
 import io.twinplatform.command.config.Throttle;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpHeaders;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Each authenticated caller's rate limit ({@code twin.security.rate-limit}), by the principal it proved (a gateway's
  * own, not the user it names): past it, {@code 429 throttled} with {@code Retry-After}, before any work is done.
  * Requests without credentials (the probes) are not counted.
+ * <p>
+ * A refusal is answered once the caller could have gone on (when its bucket holds a request again, at most
+ * {@link #MAX_HOLD} later), without a thread waiting for it. A client that sends again as soon as it is refused then
+ * sends at about its limit, rather than as fast as refusals come back: refusals cost little each, but a flood of
+ * them took the CPU other callers needed (docs/performance.md). At most {@link #MAX_HELD} refusals are held at once;
+ * past that they are answered at once.
  */
 final class ThrottleFilter extends OncePerRequestFilter {
 
     private static final Logger log = LoggerFactory.getLogger(ThrottleFilter.class);
+    static final Duration MAX_HOLD = Duration.ofSeconds(1);
+    static final int MAX_HELD = 1024;
 
     private final Throttle throttle;
     private final Counter throttled;
+    private final HeldRefusals refusals;
 
-    ThrottleFilter(Throttle throttle, Counter throttled) {
+    ThrottleFilter(Throttle throttle, Counter throttled, HeldRefusals refusals) {
         this.throttle = throttle;
         this.throttled = throttled;
+        this.refusals = refusals;
+    }
+
+    /** The refusals being held, and the one thread that answers them when due; stopped with the application. */
+    static final class HeldRefusals implements DisposableBean {
+
+        private final Semaphore held = new Semaphore(MAX_HELD);
+        private final ScheduledExecutorService answers;
+
+        HeldRefusals() {
+            CustomizableThreadFactory threads = new CustomizableThreadFactory("http-throttle-");
+            threads.setDaemon(true);
+            answers = Executors.newSingleThreadScheduledExecutor(threads);
+        }
+
+        @Override
+        public void destroy() {
+            answers.shutdownNow();
+        }
     }
 
     @Override
@@ -41,10 +77,31 @@ final class ThrottleFilter extends OncePerRequestFilter {
                 throttled.increment();
                 log.debug("throttled {} {} of {}", request.getMethod(), request.getRequestURI(), identity.getName());
                 response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(Throttle.retryAfterSeconds(wait)));
-                SecurityConfiguration.write(response, throttle.refusal(identity.getName(), wait), null);
+                TwinError refusal = throttle.refusal(identity.getName(), wait);
+                if (request.isAsyncSupported() && refusals.held.tryAcquire()) {
+                    hold(request, response, refusal, wait);
+                } else {
+                    SecurityConfiguration.write(response, refusal, null);
+                }
                 return;
             }
         }
         chain.doFilter(request, response);
+    }
+
+    private void hold(HttpServletRequest request, HttpServletResponse response, TwinError refusal, Duration wait) {
+        long nanos = Math.min(wait.toNanos(), MAX_HOLD.toNanos());
+        AsyncContext async = request.startAsync(request, response);
+        async.setTimeout(MAX_HOLD.toMillis() + 30_000);
+        refusals.answers.schedule(() -> {
+            try {
+                SecurityConfiguration.write((HttpServletResponse) async.getResponse(), refusal, null);
+            } catch (IOException | RuntimeException e) {
+                log.debug("a held refusal could not be answered: {}", e.toString());
+            } finally {
+                refusals.held.release();
+                async.complete();
+            }
+        }, nanos, TimeUnit.NANOSECONDS);
     }
 }
