@@ -1,8 +1,12 @@
 package io.twinplatform.deploy;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.query.Scope;
+import io.twinplatform.deploy.security.ScopeEdge;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,14 +64,22 @@ class ProblemResponses {
 
     private final long retryAfterSeconds;
 
-    ProblemResponses(DatabaseSettings database) {
+    private final Counter outsideScope;
+
+    ProblemResponses(DatabaseSettings database, MeterRegistry meters) {
         this.retryAfterSeconds = Math.max(1, database.retryAfter().toSeconds());
+        this.outsideScope = ScopeEdge.denials(meters);
     }
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> handle(Exception failure, HttpServletRequest request) {
         TwinException twin = TwinException.find(failure);
         if (twin != null) {
+            if (Scope.OUTSIDE_SCOPE.equals(twin.error().code())) {
+                outsideScope.increment();
+                log.info("denied {} {} to {}: outside its scope", request.getMethod(), request.getRequestURI(),
+                        request.getUserPrincipal() == null ? "anonymous" : request.getUserPrincipal().getName());
+            }
             return problem(twin.error());
         }
         if (failure instanceof HttpMediaTypeNotSupportedException e) {

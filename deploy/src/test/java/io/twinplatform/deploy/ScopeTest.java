@@ -140,8 +140,14 @@ class ScopeTest extends PlatformTestSupport {
                 .contains(outside);
     }
 
+    private double outsideScopeDenials() {
+        return http.get("/actuator/metrics/twin.security.denied?tag=reason:outsideScope").json()
+                .path("measurements").get(0).get("value").asDouble();
+    }
+
     @Test
     void operationsOverTheWholeFleetAreRefused() {
+        double before = outsideScopeDenials();
         TwinHttp scopedAdmin = key("scoped-admin-" + site, "tags.site = '" + site + "'", "admin").http();
         for (String path : List.of("/admin/keys", "/admin/projections", "/actuator/health", "/audit/head",
                 "/fleet/activity")) {
@@ -151,6 +157,9 @@ class ScopeTest extends PlatformTestSupport {
         // a scoped admin cannot make itself an unscoped key
         assertProblem(scopedAdmin.post("/admin/keys", q("{'name':'escape-" + site + "','roles':['admin']}")), 403,
                 "outsideScope");
+        assertProblem(scopedAdmin.patch("/twins/" + outside, q("{'tags':{'x':1}}")), 403, "outsideScope");
+        // every refusal is counted, those at the edge and those of the write side alike
+        assertThat(outsideScopeDenials() - before).isGreaterThanOrEqualTo(8);
     }
 
     @Test

@@ -1,6 +1,8 @@
 package io.twinplatform.deploy.security;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
@@ -14,6 +16,8 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.axonframework.queryhandling.QueryGateway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -39,12 +43,14 @@ import java.util.regex.Pattern;
  * Fleet queries, fleet views, the audit trail and configuration, job and rollout targets narrow or refuse in their
  * own modules, through {@link CallerScope}.
  */
-final class ScopeEdge {
+public final class ScopeEdge {
 
     /** Paths a scoped caller may not use at all: they answer for the whole fleet. */
     private static final List<Pattern> FLEET_WIDE = List.of(Pattern.compile("/admin(/.*)?"),
             Pattern.compile("/actuator(/.*)?"), Pattern.compile("/audit/head"), Pattern.compile("/audit/verify"),
             Pattern.compile("/fleet/activity"), Pattern.compile("/configurations/[^/]+/metrics/[^/]+"));
+
+    private static final Logger log = LoggerFactory.getLogger(ScopeEdge.class);
 
     private ScopeEdge() {
     }
@@ -60,7 +66,14 @@ final class ScopeEdge {
         return ScopeEdge::current;
     }
 
-    static OncePerRequestFilter filter() {
+    /** Refusals for reaching outside the caller's scope, counted as {@code twin.security.denied}. */
+    public static Counter denials(MeterRegistry meters) {
+        return Counter.builder("twin.security.denied").tag("reason", Scope.OUTSIDE_SCOPE)
+                .description("requests refused for missing or bad credentials, roles that do not allow them, or"
+                        + " reaching outside the caller's scope").register(meters);
+    }
+
+    static OncePerRequestFilter filter(Counter denied) {
         return new OncePerRequestFilter() {
             @Override
             protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
@@ -70,7 +83,11 @@ final class ScopeEdge {
                     String path = request.getServletPath() + (request.getPathInfo() == null ? ""
                             : request.getPathInfo());
                     if (FLEET_WIDE.stream().anyMatch(pattern -> pattern.matcher(path).matches())) {
-                        SecurityConfiguration.write(response, TwinError.of(ErrorKind.FORBIDDEN, "outsideScope",
+                        denied.increment();
+                        log.info("denied {} {} to {}: outside its scope", request.getMethod(),
+                                request.getRequestURI(), SecurityContextHolder.getContext().getAuthentication()
+                                        .getName());
+                        SecurityConfiguration.write(response, TwinError.of(ErrorKind.FORBIDDEN, Scope.OUTSIDE_SCOPE,
                                 "this operation answers for the whole fleet, and your scope is " + scope.text()
                                         + " (docs/security.md)"), null);
                         return;

@@ -130,7 +130,7 @@ class SecurityConfiguration {
                         .description("requests refused for going over the caller's rate limit").register(meters),
                         refusals), BearerTokenAuthenticationFilter.class)
                 .addFilterAfter(new GatewayPrincipalFilter(), ThrottleFilter.class)
-                .addFilterAfter(ScopeEdge.filter(), AuthorizationFilter.class);
+                .addFilterAfter(ScopeEdge.filter(ScopeEdge.denials(meters)), AuthorizationFilter.class);
         return http.build();
     }
 

@@ -19,6 +19,9 @@ import java.util.List;
  */
 public record Scope(String text, Condition condition) {
 
+    /** The code of every refusal for reaching outside the caller's scope ({@code 403}). */
+    public static final String OUTSIDE_SCOPE = "outsideScope";
+
     /** The longest scope accepted, in characters: it travels in every request's identity. */
     public static final int MAX_LENGTH = 1024;
 
@@ -86,7 +89,7 @@ public record Scope(String text, Condition condition) {
     /** Refuses (403 {@code outsideScope}, at {@code path}) a target condition this scope does not cover. */
     public void requireCovers(String targetCondition, String path) {
         if (!covers(TwinQuery.parseTargetCondition(targetCondition))) {
-            throw new TwinException(TwinError.at(ErrorKind.FORBIDDEN, "outsideScope", path,
+            throw new TwinException(TwinError.at(ErrorKind.FORBIDDEN, OUTSIDE_SCOPE, path,
                     "your scope is " + text + ", and this target can select twins outside it: write the target as"
                             + " (" + text + ") AND (…)"));
         }

@@ -45,7 +45,7 @@ public final class ScopedWrites {
             return null;
         }
         if (current != null && !scope.admits(current)) {
-            return TwinError.of(ErrorKind.FORBIDDEN, "outsideScope", "twin " + id + " is outside your scope ("
+            return TwinError.of(ErrorKind.FORBIDDEN, Scope.OUTSIDE_SCOPE, "twin " + id + " is outside your scope ("
                     + scope.text() + ")");
         }
         if (kind == Kind.UNCHANGED || (current == null && kind != Kind.REPLACE && kind != Kind.PATCH)) {
@@ -54,7 +54,7 @@ public final class ScopedWrites {
         }
         JsonNode after = after(id, current, kind, body);
         if (after != null && !scope.admits(after)) {
-            return TwinError.of(ErrorKind.FORBIDDEN, "outsideScope", "this write would leave twin " + id
+            return TwinError.of(ErrorKind.FORBIDDEN, Scope.OUTSIDE_SCOPE, "this write would leave twin " + id
                     + " outside your scope (" + scope.text() + ")");
         }
         return null;
