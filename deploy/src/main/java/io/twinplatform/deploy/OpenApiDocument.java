@@ -21,6 +21,7 @@ import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -46,6 +47,10 @@ class OpenApiDocument {
                             + " <TWIN_DATA_DIR>/admin-key) or, where configured, an OAuth2/OIDC JWT; what each role may"
                             + " call is in docs/security.md"));
             api.addSecurityItem(new SecurityRequirement().addList("bearer"));
+            components.addSecuritySchemes("device", new SecurityScheme().type(SecurityScheme.Type.HTTP)
+                    .scheme("basic").description("a device's own MQTT credentials (user name: its twin id; password:"
+                            + " its device key), for GET of its own twin and PATCH of its own reported properties"
+                            + " alone (docs/security.md, Devices over HTTP)"));
             components.addSchemas("Twin", twinSchema());
             components.addSchemas("TwinWrite", new ObjectSchema()
                     .description("PUT replaces tags and desired whole; PATCH merge-patches them (RFC 7396: null removes)")
@@ -110,6 +115,7 @@ class OpenApiDocument {
             }
             if (api.getPaths() != null) {
                 api.getPaths().forEach(OpenApiDocument::describe);
+                api.getPaths().forEach(OpenApiDocument::deviceAccess);
                 api.getPaths().values().forEach(item -> item.readOperations().forEach(operation -> {
                     ApiResponses responses = operation.getResponses() == null ? new ApiResponses()
                             : operation.getResponses();
@@ -121,6 +127,19 @@ class OpenApiDocument {
                 }));
             }
         };
+    }
+
+    /** The operations a device may call on its own twin take its own credentials besides a bearer credential. */
+    private static void deviceAccess(String path, PathItem item) {
+        List<SecurityRequirement> either = List.of(new SecurityRequirement().addList("bearer"),
+                new SecurityRequirement().addList("device"));
+        if ((path.equals("/twins/{deviceId}") || path.equals("/twins/{deviceId}/modules/{moduleId}"))
+                && item.getGet() != null) {
+            item.getGet().security(either);
+        }
+        if (path.startsWith("/twins/{deviceId}") && path.endsWith("/properties/reported") && item.getPatch() != null) {
+            item.getPatch().security(either);
+        }
     }
 
     private static void describe(String path, PathItem item) {

@@ -221,6 +221,25 @@ class AccessControlTest extends PlatformTestSupport {
     }
 
     @Test
+    void aDevicesCredentialsWithoutDeviceKeysAreRefusedWithTheReason() {
+        // This platform runs no embedded broker (the device channel is off here), so it holds no device keys: as with
+        // an external broker, a device cannot authenticate over HTTP (DeviceHttpTest has the embedded broker's case).
+        String twin = createDevice("{}");
+        TwinHttp device = new TwinHttp("http://127.0.0.1:" + port, "Basic " + java.util.Base64.getEncoder()
+                .encodeToString((twin + ":c2VjcmV0LWRldmljZS1rZXk").getBytes(StandardCharsets.UTF_8)));
+        Reply refused = device.get("/twins/" + twin);
+        assertThat(assertProblem(refused, 401, "unauthorized").get("detail").asText()).contains("no device keys");
+        assertThat(refused.headers().allValues("WWW-Authenticate"))
+                .containsExactly("Bearer", "Basic realm=\"devices\"");
+        assertThat(refused.body()).doesNotContain("c2VjcmV0LWRldmljZS1rZXk");
+        // Without credentials, an operation a device may call names both schemes; any other names the bearer alone.
+        assertThat(http.anonymous().get("/twins/" + twin).headers().allValues("WWW-Authenticate"))
+                .containsExactly("Bearer", "Basic realm=\"devices\"");
+        assertThat(http.anonymous().get("/admin/keys").headers().allValues("WWW-Authenticate"))
+                .containsExactly("Bearer");
+    }
+
+    @Test
     void aTokenNamesItsIssuerAndSubjectInTheEvents() {
         TwinHttp engineer = http.withKey(ISSUER.token("engineer-7", List.of("operator")));
         String id = newDeviceId();

@@ -240,6 +240,16 @@ class ApiFuzzTest extends PlatformTestSupport {
             new String(new byte[]{(byte) 0xED, (byte) 0xA0, (byte) 0x80}, StandardCharsets.ISO_8859_1), "\t",
             "%00");
 
+    /** A device's own credentials gone wrong: {@code Basic} that is not base64, has no colon, is not UTF-8, … */
+    private static final List<String> DEVICE_CREDENTIALS = List.of("Basic", "Basic ", "basic", "Basic %%%",
+            "Basic \u00e9", "Basic " + b64("no-colon"), "Basic " + b64(":"), "Basic " + b64("bad id:x"),
+            "Basic " + b64("a/b/c:x"), "Basic //46eA==", "Basic " + b64("d1\u0000:x"), "Basic ====",
+            "Basic " + b64("x".repeat(300) + ":y"), "BASIC " + b64("d1:x"), "Basic " + b64("d1:") + " extra");
+
+    private static String b64(String text) {
+        return java.util.Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
     private List<Request> requestsFor(Operation operation) {
         List<Request> requests = new ArrayList<>();
         List<String> variables = variables(operation.template());
@@ -291,6 +301,10 @@ class ApiFuzzTest extends PlatformTestSupport {
                 requests.add(request(operation, "header", base,
                         one(name, pick(HEADER_VALUES)), json(body)));
             }
+        }
+        for (int i = 0; i < 2; i++) {
+            requests.add(request(operation, "device credentials", base,
+                    one("Authorization", pick(DEVICE_CREDENTIALS)), json(body)));
         }
         // Bodies.
         if (operation.body()) {

@@ -41,6 +41,19 @@ class HealthAndDocsTest extends PlatformTestSupport {
         }
         assertThat(paths.path("/twins/{deviceId}/shadow").has("get")).isTrue();
         assertThat(paths.path("/twins/{deviceId}/shadow").has("post")).isTrue();
+
+        // A device's own credentials (Basic) are declared on the operations a device may call, and there alone.
+        JsonNode schemes = docs.json().at("/components/securitySchemes");
+        assertThat(schemes.at("/bearer/scheme").asText()).isEqualTo("bearer");
+        assertThat(schemes.at("/device/scheme").asText()).isEqualTo("basic");
+        for (String operation : new String[]{"/twins/{deviceId}/get", "/twins/{deviceId}/modules/{moduleId}/get",
+                "/twins/{deviceId}/properties/reported/patch",
+                "/twins/{deviceId}/modules/{moduleId}/properties/reported/patch"}) {
+            int at = operation.lastIndexOf('/');
+            assertThat(paths.path(operation.substring(0, at)).path(operation.substring(at + 1)).path("security")
+                    .toString()).as(operation).contains("\"device\"").contains("\"bearer\"");
+        }
+        assertThat(twin.path("patch").has("security")).as("the document's default: bearer alone").isFalse();
     }
 
     @Test

@@ -35,7 +35,8 @@ import java.time.Duration;
  * under its own {@code twins/{twinId}/}. Anything else is refused by the broker (MQTT 5: reason code Not
  * authorized), so a device can neither write nor read another device's twin. The {@link DeviceGate} says which
  * generation of its key a device must present (a revoked key: none), and refuses a device whose twin is disabled
- * (Not authorized) even with the right key.
+ * (Not authorized) even with the right key; {@link DeviceCredentials#judge} weighs the password against it, as it
+ * does for the device's own HTTP access.
  */
 final class DeviceAuthorisation implements ExtensionMain {
 
@@ -102,14 +103,15 @@ final class DeviceAuthorisation implements ExtensionMain {
             if (failure != null) {
                 output.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE,
                         "the platform cannot tell now whether the device may connect; try again later");
-            } else if (decision.revoked()) {
-                output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "the device's key is revoked");
-            } else if (!keys.matches(twinId.value(), decision.generation(), password)) {
-                output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "wrong device key");
-            } else if (decision.refusal() != null) {
-                output.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, decision.refusal());
             } else {
-                allow(twinId, output);
+                DeviceCredentials.Verdict verdict = DeviceCredentials.judge(keys, twinId, password, decision);
+                switch (verdict.outcome()) {
+                    // A twin not created yet lets its device in (its messages are answered twinNotFound).
+                    case ACCEPTED, UNKNOWN_TWIN -> allow(twinId, output);
+                    case DISABLED -> output.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, verdict.reason());
+                    default -> output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD,
+                            verdict.reason());
+                }
             }
             async.resume();
         });

@@ -9,7 +9,8 @@ import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 
 /**
  * Disconnects a device from the embedded broker once its twin is disabled or deleted (as Azure IoT Hub does), after
- * the event committed; its next connect is refused ({@link DeviceGate}). A subscribing processor
+ * the event committed; its next connect is refused ({@link DeviceGate}), and so is its next HTTP request
+ * ({@link DeviceCredentials} keeps nothing for it any more). A subscribing processor
  * ({@value #GROUP}): it sees the events this instance writes, and a device is connected to the broker of the instance
  * it chose. A device on another instance's broker is refused at its next connect.
  */
@@ -19,9 +20,11 @@ class DeviceDisconnects {
     static final String GROUP = "device-disconnects";
 
     private final EmbeddedBroker broker;
+    private final DeviceCredentials credentials;
 
-    DeviceDisconnects(EmbeddedBroker broker) {
+    DeviceDisconnects(EmbeddedBroker broker, DeviceCredentials credentials) {
         this.broker = broker;
+        this.credentials = credentials;
     }
 
     @EventHandler
@@ -38,9 +41,15 @@ class DeviceDisconnects {
 
     private void afterCommit(String twinId, String why) {
         if (CurrentUnitOfWork.isStarted()) {
-            CurrentUnitOfWork.get().root().afterCommit(unitOfWork -> broker.disconnect(twinId, why));
+            CurrentUnitOfWork.get().root().afterCommit(unitOfWork -> refuse(twinId, why));
         } else {
-            broker.disconnect(twinId, why);
+            refuse(twinId, why);
         }
+    }
+
+    /** Disconnects the device, and drops what {@link DeviceCredentials} keeps for its HTTP access. */
+    private void refuse(String twinId, String why) {
+        credentials.forget(twinId);
+        broker.disconnect(twinId, why);
     }
 }

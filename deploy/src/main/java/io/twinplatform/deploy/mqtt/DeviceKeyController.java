@@ -28,8 +28,8 @@ import org.springframework.web.bind.annotation.RestController;
  * One device's MQTT key, rotated or revoked without touching the fleet secret (docs/devices.md): {@code POST
  * …/key} moves the device to the next generation of its key and answers the new password once; {@code DELETE …/key}
  * revokes every key of the device until the next rotation. Either way the device is disconnected from this
- * instance's embedded broker, and refused at its next connect with the old key. Keys are checked by the embedded
- * broker; with an external broker, its own credentials apply and these operations answer {@code 409}.
+ * instance's embedded broker, and refused at its next connect or HTTP request with the old key. Keys are checked by
+ * the embedded broker; with an external broker, its own credentials apply and these operations answer {@code 409}.
  */
 @RestController
 @Tag(name = "devices")
@@ -40,11 +40,14 @@ class DeviceKeyController {
 
     private final DeviceKeyStore store;
     private final ObjectProvider<EmbeddedBroker> broker;
+    private final ObjectProvider<DeviceCredentials> credentials;
     private final QueryGateway queries;
 
-    DeviceKeyController(DeviceKeyStore store, ObjectProvider<EmbeddedBroker> broker, QueryGateway queries) {
+    DeviceKeyController(DeviceKeyStore store, ObjectProvider<EmbeddedBroker> broker,
+                        ObjectProvider<DeviceCredentials> credentials, QueryGateway queries) {
         this.store = store;
         this.broker = broker;
+        this.credentials = credentials;
         this.queries = queries;
     }
 
@@ -64,6 +67,7 @@ class DeviceKeyController {
         EmbeddedBroker embedded = embedded();
         TwinId twinId = existing(deviceId, moduleId);
         int generation = store.rotate(twinId.value(), principal(request));
+        credentials.ifAvailable(kept -> kept.forget(twinId.value()));
         embedded.disconnect(twinId.value(), "the device's key was rotated");
         log.info("{} rotated the MQTT key of {} to generation {}", principal(request), twinId.value(), generation);
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
@@ -87,6 +91,7 @@ class DeviceKeyController {
         EmbeddedBroker embedded = embedded();
         TwinId twinId = existing(deviceId, moduleId);
         store.revoke(twinId.value(), principal(request));
+        credentials.ifAvailable(kept -> kept.forget(twinId.value()));
         embedded.disconnect(twinId.value(), "the device's key was revoked");
         log.info("{} revoked the MQTT key of {}", principal(request), twinId.value());
         return ResponseEntity.noContent().build();

@@ -1,5 +1,6 @@
 package io.twinplatform.deploy.mqtt;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -7,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.twin.FindTwin;
 import io.twinplatform.api.twin.TwinId;
+import io.twinplatform.deploy.security.SecuritySettings;
 import org.axonframework.queryhandling.NoHandlerForQueryException;
 import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
@@ -44,25 +46,36 @@ class MqttConfiguration {
     @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
     EmbeddedBroker embeddedBroker(MqttSettings settings,
                                   @Value("${twin.data-dir:${TWIN_DATA_DIR:./data}}") String dataDir,
-                                  ObjectProvider<BrokerAdmission> admission, ObjectProvider<QueryGateway> queries,
-                                  ObjectProvider<DeviceKeyStore> deviceKeys) {
-        return EmbeddedBroker.start(settings, Path.of(dataDir), admission.getIfAvailable(),
-                gate(queries, deviceKeys));
+                                  ObjectProvider<BrokerAdmission> admission, DeviceGate gate) {
+        return EmbeddedBroker.start(settings, Path.of(dataDir), admission.getIfAvailable(), gate);
+    }
+
+    /**
+     * A device's credentials as the embedded broker checks them, for its own HTTP access too (there are device keys
+     * only with the embedded broker); a decision that admits a device is kept for {@code twin.security.key-cache-ttl}.
+     */
+    @Bean
+    @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
+    DeviceCredentials deviceCredentials(EmbeddedBroker broker, DeviceGate gate, SecuritySettings security) {
+        return new DeviceCredentials(broker.deviceKeys(), gate, security.keyCacheTtl());
     }
 
     @Bean
     @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
-    DeviceDisconnects deviceDisconnects(EmbeddedBroker broker) {
-        return new DeviceDisconnects(broker);
+    DeviceDisconnects deviceDisconnects(EmbeddedBroker broker, DeviceCredentials credentials) {
+        return new DeviceDisconnects(broker, credentials);
     }
 
     /**
      * A device presents the generation of its key the key store names (revoked: none), and may connect unless its
      * twin is disabled, as the read side shows it (so a twin disabled a moment ago may still let a connect through;
-     * the disconnect on its event follows). A twin not created yet lets its device in, as before; without a read
-     * side in this process, every device with a right key is let in.
+     * the disconnect on its event follows). A twin not created yet lets its device into the broker, as before (HTTP
+     * refuses it, {@link DeviceCredentials}); without a read side in this process, every device with a right key is
+     * let in.
      */
-    private static DeviceGate gate(ObjectProvider<QueryGateway> queries, ObjectProvider<DeviceKeyStore> deviceKeys) {
+    @Bean
+    @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
+    DeviceGate deviceGate(ObjectProvider<QueryGateway> queries, ObjectProvider<DeviceKeyStore> deviceKeys) {
         // Both lookups block on PostgreSQL (the query bus answers on the caller's thread): off HiveMQ's threads, and
         // off the common pool, which has one thread on two cores.
         Executor lookups = Executors.newFixedThreadPool(4, task -> {
@@ -73,23 +86,27 @@ class MqttConfiguration {
         return twinId -> CompletableFuture.supplyAsync(() -> {
             DeviceKeyStore store = deviceKeys.getIfAvailable();
             DeviceKeyStore.State key = store == null ? DeviceKeyStore.State.DERIVED : store.state(twinId.value());
-            return new DeviceGate.Decision(key.generation(), key.revoked(), disabled(queries, twinId));
+            ObjectNode twin = twin(queries, twinId);
+            String refusal = twin != null && "disabled".equals(twin.path("status").asText())
+                    ? "the twin " + twinId.value() + " is disabled" : null;
+            return new DeviceGate.Decision(key.generation(), key.revoked(), refusal, twin != null);
         }, lookups);
     }
 
-    /** Why the twin may not connect (it is disabled), or null; null too when no read side answers in this process. */
-    private static String disabled(ObjectProvider<QueryGateway> queries, TwinId twinId) {
+    /**
+     * The twin as the read side shows it, or null when there is no such twin; an empty document when no read side
+     * answers in this process (nothing known against it).
+     */
+    private static ObjectNode twin(ObjectProvider<QueryGateway> queries, TwinId twinId) {
         QueryGateway gateway = queries.getIfAvailable();
         if (gateway == null) {
-            return null;
+            return JsonNodeFactory.instance.objectNode();
         }
         try {
-            ObjectNode twin = gateway.query(new FindTwin(twinId.value()), ObjectNode.class).join();
-            return twin != null && "disabled".equals(twin.path("status").asText())
-                    ? "the twin " + twinId.value() + " is disabled" : null;
+            return gateway.query(new FindTwin(twinId.value()), ObjectNode.class).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof NoHandlerForQueryException) {
-                return null;
+                return JsonNodeFactory.instance.objectNode();
             }
             throw e;
         }

@@ -1,5 +1,6 @@
 package io.twinplatform.deploy.security;
 
+import io.twinplatform.api.twin.TwinId;
 import org.springframework.http.server.PathContainer;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
@@ -8,13 +9,16 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
  * Which roles may call which operation: one rule per operation of the served OpenAPI document (method and path
  * template as the document writes them), and the same table in docs/security.md. A request that matches no rule is
  * for {@code admin} alone, so an operation added without a rule is closed, not open; a test walks the OpenAPI
- * document and fails on any operation missing here.
+ * document and fails on any operation missing here. A device with its own credentials holds no role: what it may do
+ * is {@link #deviceMay}.
  */
 public final class AccessMatrix {
 
@@ -129,7 +133,60 @@ public final class AccessMatrix {
         COMPILED = List.copyOf(compiled);
     }
 
+    /**
+     * What a device may call with its own credentials (docs/security.md, <i>Devices over HTTP</i>), each on its own
+     * twin alone: read the twin, and merge-patch its reported properties. Nothing else, whatever the path.
+     */
+    private static final List<PathPattern> DEVICE_GET;
+    private static final List<PathPattern> DEVICE_PATCH;
+
+    static {
+        PathPatternParser parser = new PathPatternParser();
+        DEVICE_GET = List.of(parser.parse(TWIN), parser.parse(MODULE));
+        DEVICE_PATCH = List.of(parser.parse(TWIN + "/properties/reported"),
+                parser.parse(MODULE + "/properties/reported"));
+    }
+
     private AccessMatrix() {
+    }
+
+    /**
+     * Whether the device (or module) {@code own} may make this request with its own credentials: {@code GET}
+     * ({@code HEAD}) of its twin or {@code PATCH} of its reported properties, the path's ids (decoded, as the
+     * controllers read them) naming exactly its twin. Another twin, the device's module or a module's device, and
+     * every other operation: no.
+     *
+     * @param path the request's path within the application, still percent-encoded
+     */
+    public static boolean deviceMay(String method, String path, TwinId own) {
+        Map<String, String> ids = deviceIds(method, path);
+        return ids != null && own.deviceId().equals(ids.get("deviceId"))
+                && Objects.equals(own.moduleId(), ids.get("moduleId"));
+    }
+
+    /** Whether this is an operation a device may call on its own twin (whichever twin the path names). */
+    public static boolean deviceOperation(String method, String path) {
+        return deviceIds(method, path) != null;
+    }
+
+    /** The ids in the path of an operation a device may call ({@code moduleId} absent for a device), else null. */
+    private static Map<String, String> deviceIds(String method, String path) {
+        List<PathPattern> patterns = switch (method) {
+            case "GET", "HEAD" -> DEVICE_GET;
+            case "PATCH" -> DEVICE_PATCH;
+            default -> List.of();
+        };
+        if (patterns.isEmpty()) {
+            return null;
+        }
+        PathContainer container = PathContainer.parsePath(path);
+        for (PathPattern pattern : patterns) {
+            PathPattern.PathMatchInfo match = pattern.matchAndExtract(container);
+            if (match != null) {
+                return match.getUriVariables();
+            }
+        }
+        return null;
     }
 
     /** Every rule, in the order docs/security.md lists them. */

@@ -12,11 +12,13 @@ import io.twinplatform.api.query.Scope;
 import io.twinplatform.api.model.TextRule;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.command.config.Throttle;
+import io.twinplatform.deploy.mqtt.DeviceCredentials;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -70,7 +72,8 @@ import java.util.function.Supplier;
 
 /**
  * Every request authenticates with {@code Authorization: Bearer}: an API key ({@link ApiKeys}) or, when an issuer or
- * JWK set is configured, an OAuth2/OIDC JWT. What each role may call is {@link AccessMatrix}; only
+ * JWK set is configured, an OAuth2/OIDC JWT; a device may use its own MQTT credentials on its own twin
+ * ({@code Basic}, {@link DeviceBasicFilter}). What each role may call is {@link AccessMatrix}; only
  * {@code /actuator/health/liveness} and {@code /readiness} answer without credentials. A refusal is
  * {@code application/problem+json}: {@code 401} with {@code WWW-Authenticate} for no or bad credentials, {@code 403}
  * for roles that do not allow the operation; each is counted ({@code twin.security.denied}) and logged with the
@@ -86,7 +89,8 @@ class SecurityConfiguration {
 
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, ApiKeys keys, SecuritySettings settings,
-                                            MeterRegistry meters, ThrottleFilter.HeldRefusals refusals)
+                                            MeterRegistry meters, ThrottleFilter.HeldRefusals refusals,
+                                            ObjectProvider<DeviceCredentials> devices)
             throws Exception {
         Counter unauthenticated = Counter.builder("twin.security.denied").tag("reason", "unauthenticated")
                 .description("requests refused for missing or bad credentials, or roles that do not allow them")
@@ -101,12 +105,14 @@ class SecurityConfiguration {
             Authentication caller = org.springframework.security.core.context.SecurityContextHolder.getContext()
                     .getAuthentication();
             String principal = caller == null ? "anonymous" : caller.getName();
-            log.info("denied {} {} to {}: its roles do not allow it", request.getMethod(), request.getRequestURI(),
-                    principal);
+            boolean device = caller instanceof TwinIdentity identity && identity.device() != null;
+            log.info("denied {} {} to {}: {}", request.getMethod(), request.getRequestURI(), principal,
+                    device ? "a device may call its own twin alone" : "its roles do not allow it");
             AccessMatrix.Access needed = AccessMatrix.required(request.getMethod(), path(request));
             write(response, TwinError.of(ErrorKind.FORBIDDEN, "forbidden", principal + " may not "
-                    + request.getMethod() + " this resource: it needs one of the roles "
-                    + needed.roles() + " (docs/security.md)"), null);
+                    + request.getMethod() + " this resource: " + (device ? "with its own credentials a device may GET"
+                    + " its own twin and PATCH its own reported properties, nothing else"
+                    : "it needs one of the roles " + needed.roles()) + " (docs/security.md)"), null);
         };
         http.csrf(AbstractHttpConfigurer::disable)
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -130,6 +136,7 @@ class SecurityConfiguration {
                         .description("requests refused for going over the caller's rate limit").register(meters),
                         refusals), BearerTokenAuthenticationFilter.class)
                 .addFilterAfter(new GatewayPrincipalFilter(), ThrottleFilter.class)
+                .addFilterBefore(new DeviceBasicFilter(devices, entryPoint), BearerTokenAuthenticationFilter.class)
                 .addFilterAfter(ScopeEdge.filter(ScopeEdge.denials(meters)), AuthorizationFilter.class);
         return http.build();
     }
@@ -192,6 +199,12 @@ class SecurityConfiguration {
                     return new AuthorizationDecision(false);
                 }
                 HttpServletRequest request = context.getRequest();
+                if (identity.device() != null) {
+                    // Its twin as it is now: the twin as it was (asOf, atVersion) is history, an auditor's to read.
+                    return new AuthorizationDecision(AccessMatrix.deviceMay(request.getMethod(), path(request),
+                            identity.device()) && request.getParameter("asOf") == null
+                            && request.getParameter("atVersion") == null);
+                }
                 AccessMatrix.Access needed = AccessMatrix.required(request.getMethod(), path(request));
                 return new AuthorizationDecision(needed.allows(identity.effectiveRoles()));
             }
@@ -302,18 +315,26 @@ class SecurityConfiguration {
         return value;
     }
 
+    /**
+     * {@code 401}: {@code WWW-Authenticate: Bearer …}, and after it {@code Basic realm="devices"} where a device's own
+     * credentials could do (an operation a device may call on its own twin, or a request that tried them).
+     */
     private static AuthenticationEntryPoint entryPoint(Counter unauthenticated) {
         BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
         return (request, response, failure) -> {
             unauthenticated.increment();
             bearer.commence(request, response, failure);
+            if (DeviceBasicFilter.presentsBasic(request)
+                    || AccessMatrix.deviceOperation(request.getMethod(), path(request))) {
+                response.addHeader(HttpHeaders.WWW_AUTHENTICATE, DeviceBasicFilter.CHALLENGE);
+            }
             boolean presented = request.getHeader(HttpHeaders.AUTHORIZATION) != null;
             log.info("denied {} {}: {}", request.getMethod(), request.getRequestURI(),
                     presented ? "credentials not accepted" : "no credentials");
             write(response, TwinError.of(ErrorKind.UNAUTHORIZED, "unauthorized", presented
                     ? "the credentials were not accepted: " + reason(failure)
                     : "this operation needs credentials: send Authorization: Bearer <API key or token>"
-                    + " (docs/security.md)"), response.getHeader(HttpHeaders.WWW_AUTHENTICATE));
+                    + " (docs/security.md)"), null);
         };
     }
 
