@@ -17,16 +17,17 @@ import java.util.Set;
 
 /**
  * Secrets the platform keeps under {@code TWIN_DATA_DIR} (the embedded PostgreSQL's password, the MQTT device
- * secret): each in a file only its owner can read or write (mode 0600), in directories only the owner can enter
- * (0700). A secret file is written whole under a temporary name and then renamed, so a crash leaves either no file
- * or the complete one, never a half-written secret. A file left by an older version with wider permissions is
- * tightened when it is read. On a file system without POSIX permissions (Windows) the modes are left as they are.
- * Secrets are never logged; only file names are.
+ * secret, the MQTT broker's TLS keys): each in a file only its owner can read or write (mode 0600), in directories
+ * only the owner can enter (0700). A secret file is written whole under a temporary name and then renamed, so a
+ * crash leaves either no file or the complete one, never a half-written secret. A file left by an older version
+ * with wider permissions is tightened when it is read. On a file system without POSIX permissions (Windows) the
+ * modes are left as they are. Secrets are never logged; only file names are.
  */
 public final class SecretFiles {
 
     private static final Logger log = LoggerFactory.getLogger(SecretFiles.class);
     private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> READABLE_FILE = PosixFilePermissions.fromString("rw-r--r--");
     private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -63,6 +64,23 @@ public final class SecretFiles {
 
     /** Writes {@code secret} (and a newline) to {@code file} with mode 0600, replacing it whole. */
     public static void write(Path file, String secret) throws IOException {
+        writeBytes(file, (secret + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes {@code content} to {@code file} with mode 0600, replacing it whole (a key store, for instance). */
+    public static void writeBytes(Path file, byte[] content) throws IOException {
+        replace(file, content, OWNER_ONLY_FILE);
+    }
+
+    /**
+     * Writes {@code content} to {@code file} with mode 0644, replacing it whole: a file that is no secret but is
+     * handed out whole, such as a CA certificate.
+     */
+    public static void writePublic(Path file, String content) throws IOException {
+        replace(file, content.getBytes(StandardCharsets.UTF_8), READABLE_FILE);
+    }
+
+    private static void replace(Path file, byte[] content, Set<PosixFilePermission> mode) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
         Files.createDirectories(directory);
         Path temporary = directory.resolve(file.getFileName() + ".tmp");
@@ -72,7 +90,10 @@ public final class SecretFiles {
         } else {
             Files.createFile(temporary);
         }
-        Files.writeString(temporary, secret + "\n", StandardCharsets.UTF_8);
+        Files.write(temporary, content);
+        if (!mode.equals(OWNER_ONLY_FILE) && posix(directory)) {
+            Files.setPosixFilePermissions(temporary, mode);
+        }
         try {
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

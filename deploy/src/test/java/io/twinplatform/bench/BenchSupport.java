@@ -78,12 +78,13 @@ final class BenchSupport {
     }
 
     /**
-     * The platform with its embedded broker on any free port, its data under a new temporary directory (embedded
+     * The platform with its embedded broker's TLS listener on any free port (devices connect over TLS, as real ones
+     * do), its data under a new temporary directory (embedded
      * PostgreSQL unless a JDBC URL is set).
      */
     static ConfigurableApplicationContext startWithBroker(String directoryPrefix) throws IOException {
         return start(Files.createTempDirectory(directoryPrefix),
-                Map.of("twin.mqtt.enabled", "true", "twin.mqtt.port", "0"));
+                Map.of("twin.mqtt.enabled", "true", "twin.mqtt.tls-port", "0"));
     }
 
     /** The machine and the database's durability settings, as every device benchmark prints them first. */

@@ -1,5 +1,6 @@
 package io.twinplatform.bench;
 
+import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
@@ -10,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.device.DeviceKeys;
 import io.twinplatform.api.device.TwinTopic;
 import io.twinplatform.api.twin.TwinId;
+import io.twinplatform.deploy.mqtt.BrokerTls;
 import io.twinplatform.deploy.mqtt.EmbeddedBroker;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -94,7 +96,7 @@ public final class DeviceChannelBenchmark {
     public static void main(String[] args) throws Exception {
         Path dataDir = Files.createTempDirectory("twin-bench-devices");
         try (ConfigurableApplicationContext platform = BenchSupport.start(dataDir, Map.of(
-                "twin.mqtt.enabled", "true", "twin.mqtt.port", "0", "twin.devices.max-in-flight", "1024",
+                "twin.mqtt.enabled", "true", "twin.mqtt.tls-port", "0", "twin.devices.max-in-flight", "1024",
                 "twin.devices.connections", System.getProperty("bench.connections", "1"),
                 "twin.mqtt.shared-group", System.getProperty("bench.shared-group", "twin-platform")))) {
             EmbeddedBroker broker = platform.getBean(EmbeddedBroker.class);
@@ -171,13 +173,15 @@ public final class DeviceChannelBenchmark {
     private static List<Mqtt5AsyncClient> connect(EmbeddedBroker broker, Traffic traffic,
                                                   ConcurrentLinkedQueue<long[]> toWatch) throws Exception {
         DeviceKeys keys = broker.deviceKeys();
+        // Over TLS, checking the broker by the CA file the platform made, as devices do.
+        MqttClientSslConfig tls = BrokerTls.clientConfig(broker.tls().caFile().orElseThrow());
         List<Mqtt5AsyncClient> clients = new ArrayList<>(DEVICES);
         List<CompletableFuture<?>> pending = new ArrayList<>();
         long start = System.nanoTime();
         for (int i = 0; i < DEVICES; i++) {
             String id = id(i);
             Mqtt5AsyncClient client = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1")
-                    .serverPort(broker.port()).simpleAuth().username(id)
+                    .serverPort(broker.tlsPort()).sslConfig(tls).simpleAuth().username(id)
                     .password(keys.password(id).getBytes(StandardCharsets.UTF_8)).applySimpleAuth().buildAsync();
             client.publishes(MqttGlobalPublishFilter.SUBSCRIBED, publish -> {
                 String topic = publish.getTopic().toString();
@@ -472,7 +476,7 @@ public final class DeviceChannelBenchmark {
     /** The broker alone: QoS 1 publishes from one platform-credentialed client to a topic nobody reads. */
     private static void rawBroker(EmbeddedBroker broker, AtomicLong acks) throws Exception {
         Mqtt5AsyncClient client = Mqtt5Client.builder().identifier("bench-raw").serverHost("127.0.0.1")
-                .serverPort(broker.port()).simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
+                .serverPort(broker.tlsPort()).sslConfig(broker.tls().clientConfig()).simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
                 .password(broker.platformPassword().getBytes(StandardCharsets.UTF_8)).applySimpleAuth().buildAsync();
         client.connect().get(30, TimeUnit.SECONDS);
         byte[] payload = "{\"temperature\":21.5,\"sequence\":1,\"clientToken\":\"x\"}".getBytes(StandardCharsets.UTF_8);

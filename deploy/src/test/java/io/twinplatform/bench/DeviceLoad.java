@@ -2,10 +2,12 @@ package io.twinplatform.bench;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import io.twinplatform.deploy.mqtt.BrokerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +17,7 @@ import java.io.FileOutputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,8 +36,9 @@ import java.util.stream.Collectors;
  * each its own connection with its derived key, publishing (QoS 1) as the device protocol has it: telemetry
  * ({@link TelemetryBenchmark}) or reported properties ({@link DeviceReportBenchmark}).
  * <p>
- * Everything it needs comes on standard input, never on the command line (which {@code ps} shows): {@code port N},
- * one {@code device ID PASSWORD} line per device, then {@code start}. It connects every device (each also subscribes
+ * Everything it needs comes on standard input, never on the command line (which {@code ps} shows): {@code port N}
+ * (the broker's TLS port), {@code ca FILE} (the CA certificate devices check it by), one {@code device ID PASSWORD}
+ * line per device, then {@code start}. Devices connect over TLS, as real ones do. It connects every device (each also subscribes
  * to its {@code telemetry/rejected} and {@code reported/rejected}), prints {@code ready N}, then runs what it is told,
  * one line each:
  * <ul>
@@ -79,11 +83,13 @@ public final class DeviceLoad {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         DeviceLoad load = new DeviceLoad(out);
         int port = 0;
+        Path caFile = null;
         List<String> passwords = new ArrayList<>();
         for (String line; (line = in.readLine()) != null && !line.equals("start"); ) {
             String[] words = line.split(" ");
             switch (words[0]) {
                 case "port" -> port = Integer.parseInt(words[1]);
+                case "ca" -> caFile = Path.of(line.substring(3));
                 case "device" -> {
                     load.ids.add(words[1]);
                     passwords.add(words[2]);
@@ -91,7 +97,10 @@ public final class DeviceLoad {
                 default -> throw new IllegalArgumentException("unexpected input: " + words[0]);
             }
         }
-        load.connect(port, passwords);
+        if (caFile == null) {
+            throw new IllegalArgumentException("no 'ca FILE' line: devices connect over TLS");
+        }
+        load.connect(port, BrokerTls.clientConfig(caFile), passwords);
         passwords.clear();
         for (String line; (line = in.readLine()) != null && !line.equals("exit"); ) {
             String[] words = line.split(" ");
@@ -111,12 +120,13 @@ public final class DeviceLoad {
         System.exit(0);
     }
 
-    private void connect(int port, List<String> passwords) throws Exception {
+    private void connect(int port, MqttClientSslConfig tls, List<String> passwords) throws Exception {
         long start = System.nanoTime();
         List<CompletableFuture<?>> pending = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
             String id = ids.get(i);
             Mqtt5AsyncClient client = Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(port)
+                    .sslConfig(tls)
                     .simpleAuth().username(id).password(passwords.get(i).getBytes(StandardCharsets.UTF_8))
                     .applySimpleAuth().buildAsync();
             client.publishes(MqttGlobalPublishFilter.SUBSCRIBED, publish -> rejected.incrementAndGet());

@@ -1,6 +1,7 @@
 package io.twinplatform.bench;
 
 import io.twinplatform.api.device.DeviceKeys;
+import io.twinplatform.deploy.mqtt.EmbeddedBroker;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The device benchmarks' load generator's process: {@link DeviceLoad} in a child JVM on the benchmark's class path,
- * its input the broker's port and the devices' keys, its output read on a thread of this JVM ({@code watch} lines go
+ * its input the broker's TLS port, its CA file and the devices' keys, its output read on a thread of this JVM ({@code watch} lines go
  * to {@link #watches}, the rest to {@link #expect}).
  */
 final class DeviceLoadProcess implements AutoCloseable {
@@ -41,7 +42,8 @@ final class DeviceLoadProcess implements AutoCloseable {
         reader.start();
     }
 
-    static DeviceLoadProcess start(int port, DeviceKeys keys, List<String> ids) throws Exception {
+    static DeviceLoadProcess start(EmbeddedBroker broker, List<String> ids) throws Exception {
+        DeviceKeys keys = broker.deviceKeys();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xms256m",
                 "-Xmx" + System.getProperty("bench.load-heap", "1g")));
@@ -55,7 +57,8 @@ final class DeviceLoadProcess implements AutoCloseable {
         // The class path in the environment: long, and no business of the command line.
         builder.environment().put("CLASSPATH", classPath());
         DeviceLoadProcess load = new DeviceLoadProcess(builder.start());
-        load.send("port " + port);
+        load.send("port " + broker.tlsPort());
+        load.send("ca " + broker.tls().caFile().orElseThrow().toAbsolutePath());
         for (String id : ids) {
             load.input.write("device " + id + " " + keys.password(id) + "\n");
         }

@@ -70,7 +70,7 @@ public final class DeviceReportBenchmark {
         List<String> ids = BenchSupport.createDevices(commands, dataSource, "bench-dev", DEVICES);
         BenchSupport.awaitAllProcessors(dataSource, 300);
 
-        try (DeviceLoadProcess load = DeviceLoadProcess.start(broker.port(), broker.deviceKeys(), ids)) {
+        try (DeviceLoadProcess load = DeviceLoadProcess.start(broker, ids)) {
             System.out.println(load.expect("ready", 300));
             if (WARMUP_SECONDS > 0) {
                 phase(load, dataSource, meters, "warm-up", WARMUP_RATE, WARMUP_SECONDS, "w");

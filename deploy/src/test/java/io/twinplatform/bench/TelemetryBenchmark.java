@@ -111,7 +111,7 @@ public final class TelemetryBenchmark {
         List<String> ids = BenchSupport.createDevices(commands, dataSource, "bench-tel", DEVICES);
         BenchSupport.awaitAllProcessors(dataSource, 300);
 
-        try (DeviceLoadProcess load = DeviceLoadProcess.start(broker.port(), broker.deviceKeys(), ids)) {
+        try (DeviceLoadProcess load = DeviceLoadProcess.start(broker, ids)) {
             System.out.println(load.expect("ready", 300));
             if (WARMUP_SECONDS > 0) {
                 load.send("run " + WARMUP_RATE + " " + WARMUP_SECONDS + " " + SAMPLES + " 0 " + WARMUP);

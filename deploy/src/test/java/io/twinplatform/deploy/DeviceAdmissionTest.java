@@ -49,7 +49,7 @@ class DeviceAdmissionTest {
     static void tinyBacklog(DynamicPropertyRegistry registry) {
         registry.add("twin.data-dir", DATA_DIR::toString);
         registry.add("twin.mqtt.enabled", () -> "true");
-        registry.add("twin.mqtt.port", () -> "0");
+        registry.add("twin.mqtt.tls-port", () -> "0");
         registry.add("twin.mqtt.max-backlog", () -> LIMIT);
         registry.add("twin.mqtt.admission-timeout", () -> ADMISSION_TIMEOUT.toMillis() + "ms");
     }
@@ -214,8 +214,9 @@ class DeviceAdmissionTest {
     }
 
     private MqttDevice device(String twinId) {
-        return MqttDevice.connect("127.0.0.1", broker.port(), twinId, broker.deviceKeys().password(twinId))
-                .subscribe();
+        MqttDevice.Broker tls = MqttDevice.Broker.tls("127.0.0.1", broker.tlsPort(),
+                DATA_DIR.resolve("mqtt/tls/ca.crt"));
+        return MqttDevice.connect(tls, twinId, broker.deviceKeys().password(twinId)).subscribe();
     }
 
     private double gauge(String name) {

@@ -8,7 +8,10 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
 import org.junit.jupiter.api.Test;
 
+import javax.net.ssl.SSLHandshakeException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The device channel end to end: a real embedded broker, devices as real MQTT 5 clients, the platform's answers
- * read over MQTT and its twins over HTTP.
+ * The device channel end to end: a real embedded broker, devices as real MQTT 5 clients over TLS, the platform's
+ * answers read over MQTT and its twins over HTTP.
  */
 class DeviceChannelTest extends DeviceChannelTestSupport {
 
@@ -60,6 +63,38 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
         }
     }
 
+    /**
+     * A device reaches the platform as docs/devices.md says: over TLS on the port in {@code mqtt/tls-port}, checking
+     * the broker by {@code mqtt/tls/ca.crt}, whose certificate carries the configured host names. There is no plain
+     * listener, and a client that does not trust the CA is refused in the handshake.
+     */
+    @Test
+    void aDeviceConnectsOverTlsCheckingTheBrokerByCaCrtAndReports() throws Exception {
+        String id = createDevice("{}");
+        Path mqtt = DATA_DIR.resolve("mqtt");
+        int tlsPort = Integer.parseInt(Files.readString(mqtt.resolve("tls-port")).trim());
+        MqttDevice.Broker asDocumented = MqttDevice.Broker.tls("localhost", tlsPort, mqtt.resolve("tls/ca.crt"));
+        try (MqttDevice device = MqttDevice.connect(asDocumented, id, broker.deviceKeys().password(id)).subscribe()) {
+            device.publish("reported", q("{'temperature':21.5,'clientToken':'tls-1'}"));
+            JsonNode accepted = device.await("reported/accepted");
+            assertThat(accepted.get("clientToken").asText()).isEqualTo("tls-1");
+            JsonNode twin = http.awaitJson("/twins/" + id,
+                    t -> t.get("version").asLong() >= accepted.get("version").asLong(), WAIT);
+            assertThat(twin.get("properties").get("reported").get("temperature").asDouble()).isEqualTo(21.5);
+        }
+        assertThat(broker.tls().certificate().getSubjectAlternativeNames())
+                .anyMatch(name -> name.get(1).equals("devices.twin.example"));
+
+        assertThat(broker.plainPort()).isEmpty();
+        assertThat(Files.exists(mqtt.resolve("port"))).as("no plain port file").isFalse();
+        // The JVM's trusted CAs do not include this installation's.
+        assertThatThrownBy(() -> Mqtt5Client.builder().identifier(id).serverHost("127.0.0.1").serverPort(tlsPort)
+                .sslWithDefaultConfig().simpleAuth().username(id)
+                .password(broker.deviceKeys().password(id).getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
+                .buildBlocking().connect())
+                .hasCauseInstanceOf(SSLHandshakeException.class);
+    }
+
     @Test
     void aModuleSpeaksUnderItsOwnTopics() {
         String id = createDevice("{}");
@@ -86,12 +121,12 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
     void aDeviceThatReconnectsGetsTheFullTwinAndCanTellStaleNotifications() throws Exception {
         String id = createDevice("{}");
         String password = broker.deviceKeys().password(id);
-        MqttDevice first = MqttDevice.connect("127.0.0.1", broker.port(), id, password, false, 300).subscribe();
+        MqttDevice first = MqttDevice.connect(deviceBroker(), id, password, false, 300).subscribe();
         first.close();
         http.patch("/twins/" + id, q("{'properties':{'desired':{'mode':'eco'}}}"));
         http.patch("/twins/" + id, q("{'properties':{'desired':{'mode':'turbo','fan':2}}}"));
 
-        try (MqttDevice back = MqttDevice.connect("127.0.0.1", broker.port(), id, password, false, 300)) {
+        try (MqttDevice back = MqttDevice.connect(deviceBroker(), id, password, false, 300)) {
             back.publish("get", q("{'clientToken':'boot'}"));
             JsonNode twin = back.await("get/accepted");
             assertThat(twin.get("clientToken").asText()).isEqualTo("boot");
@@ -150,14 +185,12 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
             }
         }
         assertThat(http.get("/twins/" + theirs).json().get("properties").get("reported").has("hacked")).isFalse();
-        assertThatThrownBy(() -> MqttDevice.connect("127.0.0.1", broker.port(), theirs,
-                broker.deviceKeys().password(mine)))
+        assertThatThrownBy(() -> MqttDevice.connect(deviceBroker(), theirs, broker.deviceKeys().password(mine)))
                 .isInstanceOf(CompletionException.class).hasCauseInstanceOf(Mqtt5ConnAckException.class);
-        assertThatThrownBy(() -> MqttDevice.connect("127.0.0.1", broker.port(), theirs, null))
+        assertThatThrownBy(() -> MqttDevice.connect(deviceBroker(), theirs, null))
                 .hasCauseInstanceOf(Mqtt5ConnAckException.class);
         // The right key, but a client id other than the twin id.
-        assertThatThrownBy(() -> Mqtt5Client.builder().identifier(mine + "-other")
-                .serverHost("127.0.0.1").serverPort(broker.port()).simpleAuth().username(mine)
+        assertThatThrownBy(() -> deviceBroker().client(mine + "-other").simpleAuth().username(mine)
                 .password(broker.deviceKeys().password(mine).getBytes(StandardCharsets.UTF_8))
                 .applySimpleAuth().buildBlocking().connect())
                 .isInstanceOf(Mqtt5ConnAckException.class)

@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletionException;
 
 /**
- * The platform with its device channel on: the embedded MQTT broker on a free port, its own embedded PostgreSQL,
- * lower rate limits. One context for every device test class (the same configuration in each).
+ * The platform with its device channel on: the embedded MQTT broker's TLS listener on a free port (and no plain one,
+ * as by default), its own embedded PostgreSQL, lower rate limits. Devices connect over TLS, as real ones do. One context for every device test class (the same configuration in each).
  */
 @SpringBootTest(classes = TwinPlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 abstract class DeviceChannelTestSupport {
@@ -27,7 +27,8 @@ abstract class DeviceChannelTestSupport {
     static void deviceChannelProperties(DynamicPropertyRegistry registry) {
         registry.add("twin.data-dir", DATA_DIR::toString);
         registry.add("twin.mqtt.enabled", () -> "true");
-        registry.add("twin.mqtt.port", () -> "0");
+        registry.add("twin.mqtt.tls-port", () -> "0");
+        registry.add("twin.mqtt.tls.host-names", () -> "devices.twin.example");
         // Lower than the defaults, so that ThrottleTest reaches them quickly; the other tests stay well below.
         registry.add("twin.security.rate-limit.requests-per-second", () -> "200");
         registry.add("twin.security.rate-limit.burst", () -> "400");
@@ -48,16 +49,20 @@ abstract class DeviceChannelTestSupport {
         http = new TwinHttp(port, DATA_DIR);
     }
 
+    /** The embedded broker as a device reaches it: over TLS, checking it with the CA file the platform made. */
+    MqttDevice.Broker deviceBroker() {
+        return MqttDevice.Broker.tls("127.0.0.1", broker.tlsPort(), DATA_DIR.resolve("mqtt/tls/ca.crt"));
+    }
+
     /** A device with its derived key, subscribed to everything under its twin. */
     MqttDevice device(String twinId) {
-        return MqttDevice.connect("127.0.0.1", broker.port(), twinId, broker.deviceKeys().password(twinId))
-                .subscribe();
+        return MqttDevice.connect(deviceBroker(), twinId, broker.deviceKeys().password(twinId)).subscribe();
     }
 
     /** The reason code of a refused connect with this key, or null if the device connected. */
     Mqtt5ConnAckReasonCode refusal(String twinId, String password) {
         Throwable failure = Assertions.catchThrowable(() ->
-                MqttDevice.connect("127.0.0.1", broker.port(), twinId, password).close());
+                MqttDevice.connect(deviceBroker(), twinId, password).close());
         if (failure == null) {
             return null;
         }

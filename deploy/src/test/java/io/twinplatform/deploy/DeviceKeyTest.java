@@ -76,6 +76,6 @@ class DeviceKeyTest extends DeviceChannelTestSupport {
     }
 
     private MqttDevice connect(String twinId, String password) {
-        return MqttDevice.connect("127.0.0.1", broker.port(), twinId, password).subscribe();
+        return MqttDevice.connect(deviceBroker(), twinId, password).subscribe();
     }
 }

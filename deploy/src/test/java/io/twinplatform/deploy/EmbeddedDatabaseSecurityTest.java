@@ -115,7 +115,8 @@ class EmbeddedDatabaseSecurityTest {
     void theDeviceSecretIsReadableByItsOwnerOnlyAndAWiderOneIsTightened() throws Exception {
         Path fresh = TestDataDirs.fresh();
         Path older = TestDataDirs.fresh();
-        MqttSettings settings = new MqttSettings(true, "", 0, "", "", "", "", 2048, Duration.ofSeconds(10), 256);
+        MqttSettings settings = new MqttSettings(true, "", 0, 0, false, "", "", "", "", 2048, Duration.ofSeconds(10),
+                256, MqttSettings.Tls.generated());
         try {
             EmbeddedBroker broker = EmbeddedBroker.start(settings, fresh);
             broker.close();

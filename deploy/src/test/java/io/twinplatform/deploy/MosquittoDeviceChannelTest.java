@@ -66,7 +66,7 @@ class MosquittoDeviceChannelTest {
         String id = TwinHttp.newDeviceId();
         assertThat(http.put("/twins/" + id, q("{'properties':{'desired':{'telemetryInterval':15}}}")).status())
                 .isEqualTo(201);
-        try (MqttDevice device = MqttDevice.connect(HOST, PORT, id, null).subscribe()) {
+        try (MqttDevice device = MqttDevice.connect(MqttDevice.Broker.plain(HOST, PORT), id, null).subscribe()) {
             device.publish("connection", q("{'state':'Connected'}"));
             device.publish("get", q("{'clientToken':'boot'}"));
             JsonNode twin = device.await("get/accepted");

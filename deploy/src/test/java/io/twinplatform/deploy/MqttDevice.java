@@ -4,14 +4,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import io.twinplatform.api.device.TwinTopic;
 import io.twinplatform.api.twin.TwinId;
 
+import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +31,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A device in a test: an MQTT 5 client with its twin id as client id and user name, a last will on its
  * {@code connection} topic, and what the platform sent it, queued per topic kind ({@code desired},
- * {@code reported/accepted}, ...).
+ * {@code reported/accepted}, ...). It connects the way a device does: over TLS, checking the broker's certificate
+ * against the CA file it was given ({@code <TWIN_DATA_DIR>/mqtt/tls/ca.crt}), or over plain TCP to an external
+ * broker that offers nothing else.
  */
 final class MqttDevice implements AutoCloseable {
 
@@ -34,15 +46,54 @@ final class MqttDevice implements AutoCloseable {
         this.client = client;
     }
 
-    /** A device with a clean session and a last will, subscribed to everything under its own twin. */
-    static MqttDevice connect(String host, int port, String twinId, String password) {
-        return connect(host, port, twinId, password, true, 0);
+    /**
+     * Where a device connects: a host and port, over TLS trusting the certificates in {@code caFile} (PEM), or over
+     * plain TCP when {@code caFile} is null.
+     */
+    record Broker(String host, int port, Path caFile) {
+
+        static Broker tls(String host, int port, Path caFile) {
+            return new Broker(host, port, caFile);
+        }
+
+        static Broker plain(String host, int port) {
+            return new Broker(host, port, null);
+        }
+
+        /** A client builder for this broker: its address, and TLS 1.3 or 1.2 trusting the CA file, if any. */
+        Mqtt5ClientBuilder client(String clientId) {
+            Mqtt5ClientBuilder builder = Mqtt5Client.builder().identifier(clientId).serverHost(host).serverPort(port);
+            return caFile == null ? builder : builder.sslConfig().trustManagerFactory(trusting(caFile))
+                    .protocols(List.of("TLSv1.3", "TLSv1.2")).applySslConfig();
+        }
     }
 
-    static MqttDevice connect(String host, int port, String twinId, String password, boolean cleanStart,
+    /** Trust in exactly the certificates of a PEM file, as a device that was given the file has. */
+    static TrustManagerFactory trusting(Path pemFile) {
+        try (InputStream in = Files.newInputStream(pemFile)) {
+            KeyStore trusted = KeyStore.getInstance("PKCS12");
+            trusted.load(null, null);
+            int n = 0;
+            for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                trusted.setCertificateEntry("ca-" + n++, certificate);
+            }
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trusted);
+            return factory;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot trust " + pemFile, e);
+        }
+    }
+
+    /** A device with a clean session and a last will, subscribed to everything under its own twin. */
+    static MqttDevice connect(Broker broker, String twinId, String password) {
+        return connect(broker, twinId, password, true, 0);
+    }
+
+    static MqttDevice connect(Broker broker, String twinId, String password, boolean cleanStart,
                               long sessionExpirySeconds) {
         TwinId id = TwinId.parse(twinId);
-        var builder = Mqtt5Client.builder().identifier(twinId).serverHost(host).serverPort(port);
+        var builder = broker.client(twinId);
         if (password != null) {
             builder = builder.simpleAuth().username(twinId).password(password.getBytes(StandardCharsets.UTF_8))
                     .applySimpleAuth();

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * The platform as an operator runs it: its own JVM, started here with {@code java} on the test's own classpath (the
  * classes the jar is built from; {@code ./mvnw test} runs before the jar exists) and the main class, so it can be
  * killed with a signal like a real deployment. HTTP on a port of its own choosing (read from its log), the device
- * channel on (its broker on a free port), a small {@code shared_buffers}; its output goes to
+ * channel on (its broker's TLS listener on a free port), a small {@code shared_buffers}; its output goes to
  * {@code platform-<n>.log} beside the data directory. Every wait is bounded.
  */
 final class PlatformProcess implements AutoCloseable {
@@ -63,7 +63,7 @@ final class PlatformProcess implements AutoCloseable {
                     "--server.port=0",
                     "--twin.data-dir=" + dataDir,
                     "--twin.mqtt.enabled=true",
-                    "--twin.mqtt.port=0",
+                    "--twin.mqtt.tls-port=0",
                     "--twin.embedded.shared-buffers=64MB"));
             command.addAll(arguments);
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -21,15 +21,20 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 /**
  * The default run's MQTT broker: HiveMQ Community Edition, embedded, with in-memory persistence,
- * {@link DeviceAuthorisation} and (when the platform reads device topics here) {@link BrokerAdmission}. Its files
- * live in {@code <TWIN_DATA_DIR>/mqtt} (0700): {@code device-secret} (mode 0600, made on first start unless
- * {@code twin.mqtt.device-secret} is set) and {@code port}, the port it listens on, which the simulator reads.
+ * {@link DeviceAuthorisation} and (when the platform reads device topics here) {@link BrokerAdmission}. Devices
+ * connect over TLS 1.3 or 1.2 ({@link BrokerTls}); a plain TCP listener opens only with
+ * {@code twin.mqtt.plain-enabled}. Its files live in {@code <TWIN_DATA_DIR>/mqtt} (0700): {@code device-secret} (mode
+ * 0600, made on first start unless {@code twin.mqtt.device-secret} is set), {@code tls/} (the CA devices are given,
+ * {@code tls/ca.crt}, and the broker's key store), {@code tls-port}, the TLS listener's port, and {@code port}, the
+ * plain listener's, only while it is on; the simulator reads them.
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
@@ -49,16 +54,21 @@ public final class EmbeddedBroker implements AutoCloseable {
     public static final String PLATFORM_USER = DeviceAuthorisation.PLATFORM_USER;
 
     private final EmbeddedHiveMQ hivemq;
-    private final int port;
+    private final int tlsPort;
+    private final int plainPort;
+    private final BrokerTls tls;
     private final String platformPassword;
     private final DeviceKeys deviceKeys;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Edge edge;
 
-    private EmbeddedBroker(EmbeddedHiveMQ hivemq, int port, String platformPassword, DeviceKeys deviceKeys, Edge edge) {
+    private EmbeddedBroker(EmbeddedHiveMQ hivemq, int tlsPort, int plainPort, BrokerTls tls, String platformPassword,
+                           DeviceKeys deviceKeys, Edge edge) {
         this.edge = edge;
         this.hivemq = hivemq;
-        this.port = port;
+        this.tlsPort = tlsPort;
+        this.plainPort = plainPort;
+        this.tls = tls;
         this.platformPassword = platformPassword;
         this.deviceKeys = deviceKeys;
     }
@@ -83,12 +93,30 @@ public final class EmbeddedBroker implements AutoCloseable {
             Path extensions = Files.createDirectories(home.resolve("extensions"));
             String secret = settings.deviceSecret().isBlank() ? storedSecret(home.resolve("device-secret"))
                     : settings.deviceSecret();
-            int port = choosePort(settings.port());
-            Files.writeString(conf.resolve("config.xml"), """
+            BrokerTls tls = BrokerTls.prepare(settings.tls(), home);
+            int tlsPort = choosePort(settings.tlsPort(), "TLS", "TWIN_MQTT_TLSPORT", 0);
+            int plainPort = settings.plainEnabled()
+                    ? choosePort(settings.port(), "plain TCP", "TWIN_MQTT_PORT", tlsPort) : 0;
+            String plainListener = plainPort == 0 ? "" : """
+                        <tcp-listener><port>%d</port><bind-address>0.0.0.0</bind-address></tcp-listener>
+                    """.formatted(plainPort);
+            String protocols = BrokerTls.PROTOCOLS.stream().map(p -> "<protocol>" + p + "</protocol>")
+                    .collect(Collectors.joining());
+            // 0600: it holds the key store's password.
+            SecretFiles.write(conf.resolve("config.xml"), """
                     <?xml version="1.0"?>
                     <hivemq>
                       <listeners>
-                        <tcp-listener><port>%d</port><bind-address>0.0.0.0</bind-address></tcp-listener>
+                    %s    <tls-tcp-listener>
+                          <port>%d</port><bind-address>0.0.0.0</bind-address>
+                          <tls>
+                            <keystore>
+                              <path>%s</path><password>%s</password><private-key-password>%s</private-key-password>
+                            </keystore>
+                            <protocols>%s</protocols>
+                            <client-authentication-mode>NONE</client-authentication-mode>
+                          </tls>
+                        </tls-tcp-listener>
                       </listeners>
                       <persistence><mode>in-memory</mode></persistence>
                       <mqtt>
@@ -96,8 +124,10 @@ public final class EmbeddedBroker implements AutoCloseable {
                         <queued-messages><max-queue-size>%d</max-queue-size><strategy>discard</strategy></queued-messages>
                       </mqtt>
                       <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
-                    </hivemq>
-                    """.formatted(port, RECEIVE_MAXIMUM, QUEUE_SIZE));
+                    </hivemq>""".formatted(plainListener, tlsPort, xml(tls.keystore().toString()),
+                    xml(tls.keystorePassword()), xml(tls.keystorePassword()), protocols, RECEIVE_MAXIMUM, QUEUE_SIZE));
+            // A port file left from a run with the plain listener on must not send the simulator there.
+            Files.deleteIfExists(home.resolve("port"));
             String platformPassword = SecretFiles.newSecret();
             DeviceKeys keys = new DeviceKeys(secret);
             Edge edge = new Edge(new DeviceAuthorisation(keys, platformPassword, gate), admission,
@@ -114,19 +144,48 @@ public final class EmbeddedBroker implements AutoCloseable {
                             .build())
                     .build();
             hivemq.start().get(60, TimeUnit.SECONDS);
-            Files.writeString(home.resolve("port"), Integer.toString(port));
-            log.info("embedded MQTT broker listening on port {} (device secret in {})", port,
+            try {
+                // HiveMQ starts while one listener binds: make sure the TLS one serves this certificate.
+                tls.handshake(tlsPort);
+            } catch (IOException e) {
+                hivemq.stop().get(10, TimeUnit.SECONDS);
+                hivemq.close();
+                throw new IllegalStateException("the embedded MQTT broker's TLS listener on port " + tlsPort
+                        + " does not answer with its certificate", e);
+            }
+            Files.writeString(home.resolve("tls-port"), Integer.toString(tlsPort));
+            log.info("embedded MQTT broker listening for devices over TLS on port {} (devices check it with {}; "
+                            + "device secret in {})", tlsPort,
+                    tls.caFile().map(Path::toString).orElse("the CA that issued twin.mqtt.tls.keystore"),
                     settings.deviceSecret().isBlank() ? home.resolve("device-secret") : "twin.mqtt.device-secret");
-            return new EmbeddedBroker(hivemq, port, platformPassword, keys, edge);
+            if (plainPort != 0) {
+                Files.writeString(home.resolve("port"), Integer.toString(plainPort));
+                log.info("embedded MQTT broker listening on plain TCP port {} too (twin.mqtt.plain-enabled): device "
+                        + "passwords cross the network in clear there", plainPort);
+            }
+            return new EmbeddedBroker(hivemq, tlsPort, plainPort, tls, platformPassword, keys, edge);
         } catch (IOException e) {
             throw new UncheckedIOException("could not prepare the embedded MQTT broker's files", e);
+        } catch (IllegalArgumentException e) {
+            throw e;
         } catch (Exception e) {
             throw new IllegalStateException("the embedded MQTT broker did not start", e);
         }
     }
 
-    public int port() {
-        return port;
+    /** The port of the TLS listener, which devices connect to. */
+    public int tlsPort() {
+        return tlsPort;
+    }
+
+    /** The port of the plain TCP listener, if {@code twin.mqtt.plain-enabled} opened one. */
+    public OptionalInt plainPort() {
+        return plainPort == 0 ? OptionalInt.empty() : OptionalInt.of(plainPort);
+    }
+
+    /** The broker's certificate, the CA file devices are given, and the platform's own client configuration. */
+    public BrokerTls tls() {
+        return tls;
     }
 
     /** The platform's own password at this broker (made at start); for in-process clients such as benchmarks. */
@@ -197,27 +256,46 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    /** {@code wanted} when it is free, else (with a log line) any free port; 0 asks for any free port. */
-    private static int choosePort(int wanted) throws IOException {
+    /**
+     * {@code wanted} when it is free, else (with a log line naming {@code variable}) any free port; 0 asks for any
+     * free port. Never {@code other} (the other listener's port).
+     */
+    private static int choosePort(int wanted, String listener, String variable, int other) throws IOException {
         if (wanted > 0) {
             try (ServerSocket probe = new ServerSocket()) {
                 probe.setReuseAddress(true);
                 probe.bind(new InetSocketAddress(wanted));
-                return wanted;
+                if (wanted != other) {
+                    return wanted;
+                }
             } catch (IOException taken) {
-                int free = freePort();
-                log.warn("MQTT port {} is taken; the embedded broker listens on port {} instead (set TWIN_MQTT_PORT)",
-                        wanted, free);
-                return free;
+                // below
             }
+            int free = freePort(other);
+            log.warn("MQTT {} port {} is taken; the embedded broker listens on port {} instead (set {})", listener,
+                    wanted, free, variable);
+            return free;
         }
-        return freePort();
+        return freePort(other);
+    }
+
+    private static int freePort(int other) throws IOException {
+        int port;
+        do {
+            port = freePort();
+        } while (port == other);
+        return port;
     }
 
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    /** {@code text} as XML character data. */
+    private static String xml(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
     /** The fleet secret kept in {@code file} (0600; a wider file from an older version is tightened), made once. */

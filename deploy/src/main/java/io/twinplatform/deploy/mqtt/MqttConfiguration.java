@@ -31,9 +31,9 @@ import java.util.concurrent.Executors;
 
 /**
  * The device channel's connections: the embedded broker unless {@code twin.mqtt.host} names one, and the platform's
- * MQTT 5 clients, each connected before its module subscribes (the command side reads {@code reported}, {@code get}
- * and {@code connection}, the history side {@code telemetry}, each through a shared subscription). Clients
- * reconnect by themselves and subscribe again when the broker lost their session.
+ * MQTT 5 clients (over TLS to the embedded broker), each connected before its module subscribes (the command side
+ * reads {@code reported}, {@code get} and {@code connection}, the history side {@code telemetry}, each through a shared
+ * subscription). Clients reconnect by themselves and subscribe again when the broker lost their session.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "twin.mqtt.enabled", havingValue = "true", matchIfMissing = true)
@@ -155,10 +155,10 @@ class MqttConfiguration {
         EmbeddedBroker broker = settings.embedded() ? embedded.getObject() : null;
         String clientId = settings.clientId().isBlank() ? "twin-platform-" + UUID.randomUUID() : settings.clientId();
         return broker != null
-                ? new MqttConnector("127.0.0.1", broker.port(), DeviceAuthorisation.PLATFORM_USER,
-                broker.platformPassword(), clientId)
+                ? new MqttConnector("127.0.0.1", broker.tlsPort(), DeviceAuthorisation.PLATFORM_USER,
+                broker.platformPassword(), clientId, broker.tls().clientConfig())
                 : new MqttConnector(settings.host(), settings.port(), settings.username(), settings.password(),
-                clientId);
+                clientId, null);
     }
 
     /** Disconnects the clients and stops the embedded broker after the event processors stopped. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
@@ -69,10 +70,12 @@ final class DeviceConnection {
     private long wakeUpNumber;
 
     /**
+     * @param tls        the TLS configuration; null connects over plain TCP
      * @param warnedOnce shared by the fleet, so that a broker that is down or refuses the credentials is logged
      *                   once at WARN, not once per device
      */
-    DeviceConnection(SimulatedDevice device, String host, int port, String password, MqttClientExecutorConfig executors,
+    DeviceConnection(SimulatedDevice device, String host, int port, MqttClientSslConfig tls, String password,
+                     MqttClientExecutorConfig executors,
                      ScheduledExecutorService scheduler, SimulatorCounters counters, Duration reconnectDelay,
                      AtomicBoolean warnedOnce, Clock clock) {
         this.device = device;
@@ -91,6 +94,7 @@ final class DeviceConnection {
                 .identifier(twinId)
                 .serverHost(host)
                 .serverPort(port)
+                .sslConfig(tls)
                 .executorConfig(executors)
                 .automaticReconnect().initialDelay(1, TimeUnit.SECONDS).maxDelay(30, TimeUnit.SECONDS)
                 .applyAutomaticReconnect()

@@ -1,11 +1,14 @@
 package io.twinplatform.deploy.simulator;
 
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientExecutorConfigBuilder;
 import io.twinplatform.api.device.DeviceKeys;
+import io.twinplatform.deploy.mqtt.BrokerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,12 +28,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A running fleet of virtual devices ({@link SimulatedDevice}), each its own MQTT 5 connection speaking the platform's
- * device protocol (docs/devices.md). All connections share one netty event loop and one scheduler, so ten thousand
- * devices fit in one JVM. For a benchmark:
+ * device protocol (docs/devices.md), over TLS unless {@code --plain}. All connections share one netty event loop and
+ * one scheduler, so ten thousand devices fit in one JVM. For a benchmark:
  * <pre>{@code
  * try (DeviceSimulator fleet = DeviceSimulator.start(SimulatorSettings.parse("--devices", "10000",
- *         "--port", "1883", "--device-secret", secret, "--no-create", "--report-interval", "2",
- *         "--telemetry-interval", "0", "--state-interval", "0", "--connect-rate", "2000"))) {
+ *         "--port", "8883", "--ca-file", "data/mqtt/tls/ca.crt", "--device-secret", secret, "--no-create",
+ *         "--report-interval", "2", "--telemetry-interval", "0", "--state-interval", "0", "--connect-rate", "2000"))) {
  *     fleet.awaitConnected(Duration.ofMinutes(2));
  *     ... fleet.stats().reportedAccepted() ...
  * }
@@ -67,12 +70,17 @@ public final class DeviceSimulator implements AutoCloseable {
     public static DeviceSimulator start(SimulatorSettings settings) {
         String secret = settings.resolveSecret();
         int port = settings.resolvePort();
+        MqttClientSslConfig tls = settings.plain() ? null : settings.resolveCaFile()
+                .map(BrokerTls::clientConfig)
+                .orElseGet(() -> MqttClientSslConfig.builder().protocols(BrokerTls.PROTOCOLS).build());
         List<String> twinIds = new ArrayList<>(settings.devices());
         for (int i = 0; i < settings.devices(); i++) {
             twinIds.add(settings.twinId(i));
         }
-        log.info("simulating {} devices ({} … {}) at {}:{}, seed {}", twinIds.size(), twinIds.get(0),
-                twinIds.get(twinIds.size() - 1), settings.host(), port, settings.seed());
+        log.info("simulating {} devices ({} … {}) at {}:{} {}, seed {}", twinIds.size(), twinIds.get(0),
+                twinIds.get(twinIds.size() - 1), settings.host(), port, settings.plain() ? "over plain TCP"
+                        : "over TLS, trusting " + settings.resolveCaFile().map(Path::toString).orElse("the JVM's CAs"),
+                settings.seed());
         if (settings.createTwins()) {
             TwinProvisioner.Outcome outcome = new TwinProvisioner(settings.platformUrl()).createMissing(twinIds);
             log.info("twins at {}: {} created, {} existed already", settings.platformUrl(), outcome.created(),
@@ -107,7 +115,7 @@ public final class DeviceSimulator implements AutoCloseable {
             Random random = new Random(seeds.nextLong());
             SimulatedDevice device = new SimulatedDevice(twinId, settings, random,
                     TemperatureModel.forDevice(random, zone), runId, counters, now);
-            connections.add(new DeviceConnection(device, settings.host(), port, keys.password(twinId), executors,
+            connections.add(new DeviceConnection(device, settings.host(), port, tls, keys.password(twinId), executors,
                     scheduler, counters, settings.reconnectDelay(), warnedOnce, clock));
         }
         DeviceSimulator simulator = new DeviceSimulator(settings, connections, scheduler, counters);

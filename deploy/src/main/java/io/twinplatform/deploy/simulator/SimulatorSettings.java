@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 
@@ -30,7 +31,14 @@ import java.util.function.BiConsumer;
  *                          {@code sim-}: {@code sim-0001})
  * @param host              {@code --host}: the MQTT broker (default {@code 127.0.0.1})
  * @param port              {@code --port}: the broker's port; 0 (the default) reads the port the platform's embedded
- *                          broker wrote to {@code <data-dir>/mqtt/port}, and uses 1883 when there is no such file
+ *                          broker wrote to {@code <data-dir>/mqtt/tls-port}, and uses 8883 when there is no such
+ *                          file (with {@code --plain}: {@code <data-dir>/mqtt/port}, else 1883)
+ * @param plain             true with {@code --plain}: devices connect over plain TCP, which the embedded broker
+ *                          offers only with {@code twin.mqtt.plain-enabled=true}; by default they connect over TLS
+ *                          (1.3 or 1.2) and check the broker's certificate
+ * @param caFile            {@code --ca-file}: the CA certificate (PEM) devices check the broker's certificate by;
+ *                          null (the default) takes {@code <data-dir>/mqtt/tls/ca.crt}, which the platform makes on
+ *                          first start, and the JVM's trusted CAs when there is no such file
  * @param deviceSecret      {@code --device-secret}: the fleet secret device passwords derive from; null (the
  *                          default) reads {@code <data-dir>/mqtt/device-secret}, which the platform writes on first
  *                          start
@@ -68,15 +76,18 @@ import java.util.function.BiConsumer;
  *                          the MQTT client's default, one per core)
  */
 public record SimulatorSettings(int devices, int firstIndex, String idPrefix, String host, int port,
-                                String deviceSecret, Path dataDir, URI platformUrl, boolean createTwins,
+                                boolean plain, Path caFile, String deviceSecret, Path dataDir, URI platformUrl,
+                                boolean createTwins,
                                 Duration telemetryInterval, Duration reportInterval, Duration stateInterval,
                                 Duration firmwareStep, String firmwareVersion, double errorRate,
                                 double disconnectRate, double duplicateRate, Duration reconnectDelay,
                                 int connectRate, Duration summaryInterval, Duration duration, long seed,
                                 int nettyThreads) {
 
-    /** The port of a broker when neither {@code --port} nor the platform's port file names one. */
-    public static final int DEFAULT_PORT = 1883;
+    /** The TLS port of a broker when neither {@code --port} nor the platform's port file names one. */
+    public static final int DEFAULT_TLS_PORT = 8883;
+    /** The plain TCP port of a broker ({@code --plain}) when neither {@code --port} nor a port file names one. */
+    public static final int DEFAULT_PLAIN_PORT = 1883;
 
     public SimulatorSettings {
         require(devices >= 1, "--devices must be at least 1, got " + devices);
@@ -89,7 +100,8 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
                     + e.getMessage());
         }
         require(host != null && !host.isBlank(), "--host must not be empty");
-        require(port >= 0 && port <= 65535, "--port must be between 0 (read <data-dir>/mqtt/port) and 65535, got " + port);
+        require(port >= 0 && port <= 65535,
+                "--port must be between 0 (read the port <data-dir>/mqtt has) and 65535, got " + port);
         if (deviceSecret != null) {
             try {
                 new DeviceKeys(deviceSecret);
@@ -120,7 +132,7 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
     /** Every default, with a fresh random seed. */
     public static SimulatorSettings defaults() {
         String dataDir = System.getenv("TWIN_DATA_DIR");
-        return new SimulatorSettings(50, 1, "sim-", "127.0.0.1", 0, null,
+        return new SimulatorSettings(50, 1, "sim-", "127.0.0.1", 0, false, null, null,
                 Path.of(dataDir == null || dataDir.isBlank() ? "data" : dataDir), URI.create("http://localhost:8080"),
                 true, Duration.ofSeconds(60), Duration.ZERO, Duration.ofSeconds(300), Duration.ofSeconds(2), "1.0.0",
                 0, 0, 0, Duration.ofSeconds(5), 500, Duration.ofSeconds(10), Duration.ZERO,
@@ -198,15 +210,16 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
 
     /**
      * The broker's port: {@link #port()}, else the one the platform's embedded broker wrote to
-     * {@code <data-dir>/mqtt/port}, else {@value #DEFAULT_PORT}.
+     * {@code <data-dir>/mqtt/tls-port}, else {@value #DEFAULT_TLS_PORT}; with {@link #plain()},
+     * {@code <data-dir>/mqtt/port}, else {@value #DEFAULT_PLAIN_PORT}.
      */
     public int resolvePort() {
         if (port > 0) {
             return port;
         }
-        Path file = dataDir.resolve("mqtt").resolve("port");
+        Path file = dataDir.resolve("mqtt").resolve(plain ? "port" : "tls-port");
         if (!Files.isRegularFile(file)) {
-            return DEFAULT_PORT;
+            return plain ? DEFAULT_PLAIN_PORT : DEFAULT_TLS_PORT;
         }
         try {
             return Integer.parseInt(Files.readString(file, StandardCharsets.UTF_8).trim());
@@ -214,6 +227,26 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
             throw new IllegalArgumentException("cannot read the broker port from " + file + ": " + e.getMessage()
                     + " (pass --port)");
         }
+    }
+
+    /**
+     * The CA certificate devices check the broker by: {@link #caFile()}, else {@code <data-dir>/mqtt/tls/ca.crt} when
+     * it exists; empty (the JVM's trusted CAs) otherwise, and with {@link #plain()}.
+     *
+     * @throws IllegalArgumentException when {@code --ca-file} names no file
+     */
+    public Optional<Path> resolveCaFile() {
+        if (plain) {
+            return Optional.empty();
+        }
+        if (caFile != null) {
+            if (!Files.isRegularFile(caFile)) {
+                throw new IllegalArgumentException("--ca-file: " + caFile.toAbsolutePath() + " is not a file");
+            }
+            return Optional.of(caFile);
+        }
+        Path file = dataDir.resolve("mqtt").resolve("tls").resolve("ca.crt");
+        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
     }
 
     /**
@@ -264,8 +297,11 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
         ID_PREFIX("id-prefix", "TEXT", "twin ids are this and a number: sim-0001 (default sim-)",
                 (b, v) -> b.idPrefix = v),
         HOST("host", "HOST", "the MQTT broker (default 127.0.0.1)", (b, v) -> b.host = v),
-        PORT("port", "PORT", "its port (default: <data-dir>/mqtt/port, else 1883)",
+        PORT("port", "PORT", "its port (default: <data-dir>/mqtt/tls-port, else 8883; --plain: mqtt/port, else 1883)",
                 (b, v) -> b.port = integer("port", v)),
+        PLAIN("plain", null, "connect over plain TCP, not TLS (the broker must offer it)", (b, v) -> b.plain = true),
+        CA_FILE("ca-file", "FILE", "CA certificate to check the broker by (default <data-dir>/mqtt/tls/ca.crt)",
+                (b, v) -> b.caFile = Path.of(v)),
         DEVICE_SECRET("device-secret", "SECRET", "the fleet secret (default: <data-dir>/mqtt/device-secret)",
                 (b, v) -> b.deviceSecret = v),
         DATA_DIR("data-dir", "DIR", "the platform's data directory (default $TWIN_DATA_DIR, else ./data)",
@@ -401,6 +437,8 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
         String idPrefix;
         String host;
         int port;
+        boolean plain;
+        Path caFile;
         String deviceSecret;
         Path dataDir;
         URI platformUrl;
@@ -426,6 +464,8 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
             idPrefix = from.idPrefix;
             host = from.host;
             port = from.port;
+            plain = from.plain;
+            caFile = from.caFile;
             deviceSecret = from.deviceSecret;
             dataDir = from.dataDir;
             platformUrl = from.platformUrl;
@@ -447,8 +487,8 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
         }
 
         SimulatorSettings build() {
-            return new SimulatorSettings(devices, firstIndex, idPrefix, host, port, deviceSecret, dataDir,
-                    platformUrl, createTwins, telemetryInterval, reportInterval, stateInterval, firmwareStep,
+            return new SimulatorSettings(devices, firstIndex, idPrefix, host, port, plain, caFile, deviceSecret,
+                    dataDir, platformUrl, createTwins, telemetryInterval, reportInterval, stateInterval, firmwareStep,
                     firmwareVersion, errorRate, disconnectRate, duplicateRate, reconnectDelay, connectRate,
                     summaryInterval, duration, seed, nettyThreads);
         }

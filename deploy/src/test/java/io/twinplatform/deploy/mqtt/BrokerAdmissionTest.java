@@ -53,11 +53,11 @@ class BrokerAdmissionTest {
         // One message in hand at a time: a place not given back after a failure would hold up every later publish,
         // which would then be refused with QUOTA_EXCEEDED after the timeout.
         admission = new BrokerAdmission(1, ADMISSION_TIMEOUT, 1);
-        broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, "", "", "", SECRET, 1, ADMISSION_TIMEOUT, 1),
-                home, admission, DeviceGate.OPEN);
+        broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, 0, false, "", "", "", SECRET, 1, ADMISSION_TIMEOUT,
+                1, MqttSettings.Tls.generated()), home, admission, DeviceGate.OPEN);
         admission.open(BrokerAdmissionTest::ingest);
         platform = MqttClient.builder().useMqttVersion5().identifier("platform-stand-in").serverHost("127.0.0.1")
-                .serverPort(broker.port()).simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
+                .serverPort(broker.tlsPort()).sslConfig(broker.tls().clientConfig()).simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
                 .password(broker.platformPassword().getBytes(StandardCharsets.UTF_8)).applySimpleAuth().buildAsync();
         platform.connect().get(10, TimeUnit.SECONDS);
         for (String kind : List.of("reported", "telemetry")) {
@@ -71,7 +71,8 @@ class BrokerAdmissionTest {
 
     private static Mqtt5AsyncClient connect(String deviceId) throws Exception {
         Mqtt5AsyncClient client = MqttClient.builder().useMqttVersion5().identifier(deviceId).serverHost("127.0.0.1")
-                .serverPort(broker.port()).simpleAuth().username(deviceId)
+                .serverPort(broker.tlsPort()).sslConfig(BrokerTls.clientConfig(home.resolve("mqtt/tls/ca.crt")))
+                .simpleAuth().username(deviceId)
                 .password(broker.deviceKeys().password(deviceId).getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
                 .buildAsync();
         client.connect().get(10, TimeUnit.SECONDS);

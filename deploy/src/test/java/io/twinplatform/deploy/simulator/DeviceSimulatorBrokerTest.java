@@ -46,7 +46,6 @@ class DeviceSimulatorBrokerTest {
     @TempDir
     static Path home;
     private static EmbeddedBroker broker;
-    private static int port;
     private static Mqtt5AsyncClient platform;
     private static Level rootLevel;
     /** What each twin's device published, in order, as topic kind and payload. */
@@ -61,12 +60,12 @@ class DeviceSimulatorBrokerTest {
             rootLevel = context.getLogger(Logger.ROOT_LOGGER_NAME).getLevel();
             context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
         }
-        broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, "", "", "", SECRET, 2048,
-                Duration.ofSeconds(10), 256), home);
-        port = broker.port();
+        // The plain listener too, for --plain; every other fleet here connects over TLS.
+        broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, 0, true, "", "", "", SECRET, 2048,
+                Duration.ofSeconds(10), 256, MqttSettings.Tls.generated()), home);
 
         platform = MqttClient.builder().useMqttVersion5().identifier(PLATFORM).serverHost("127.0.0.1")
-                .serverPort(port).simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
+                .serverPort(broker.tlsPort()).sslConfig(broker.tls().clientConfig()).simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
                 .password(broker.platformPassword().getBytes(StandardCharsets.UTF_8))
                 .applySimpleAuth().buildAsync();
         platform.connect().get(10, TimeUnit.SECONDS);
@@ -156,9 +155,32 @@ class DeviceSimulatorBrokerTest {
         }
     }
 
+    @Test
+    void withPlainADeviceConnectsOverPlainTcpToTheBrokersPlainPort() throws Exception {
+        try (DeviceSimulator fleet = DeviceSimulator.start(settings("plain-", 1, "--plain"))) {
+            assertThat(fleet.settings().resolvePort()).isEqualTo(broker.plainPort().orElseThrow());
+            assertThat(fleet.awaitConnected(WAIT)).isTrue();
+            await().atMost(WAIT).until(() -> fleet.stats().getAccepted() == 1);
+        }
+    }
+
+    @Test
+    void aDeviceGivenAnotherCaDoesNotConnect(@TempDir Path elsewhere) throws Exception {
+        // A CA of another installation: the device must not take this broker for its own.
+        EmbeddedBroker other = EmbeddedBroker.start(new MqttSettings(true, "", 0, 0, false, "", "", "", SECRET, 2048,
+                Duration.ofSeconds(10), 256, MqttSettings.Tls.generated()), elsewhere);
+        other.close();
+        try (DeviceSimulator fleet = DeviceSimulator.start(settings("untrusting-", 1, "--ca-file",
+                elsewhere.resolve("mqtt/tls/ca.crt").toString()))) {
+            await().atMost(WAIT).until(() -> fleet.stats().connectFailures() >= 1);
+            assertThat(fleet.stats().connected()).isZero();
+        }
+    }
+
     private static SimulatorSettings settings(String prefix, int devices, String... options) {
-        return SimulatorSettings.parse("--devices", Integer.toString(devices), "--id-prefix", prefix, "--port",
-                Integer.toString(port), "--device-secret", SECRET, "--no-create", "--state-interval", "0",
+        // The TLS port and the CA file as the platform leaves them in its data directory.
+        return SimulatorSettings.parse("--devices", Integer.toString(devices), "--id-prefix", prefix, "--data-dir",
+                home.toString(), "--device-secret", SECRET, "--no-create", "--state-interval", "0",
                 "--summary-interval", "0", "--seed", "1").with(options);
     }
 

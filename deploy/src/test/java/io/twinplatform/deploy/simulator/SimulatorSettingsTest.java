@@ -26,6 +26,8 @@ class SimulatorSettingsTest {
         assertThat(settings.twinId(0)).isEqualTo("sim-0001");
         assertThat(settings.host()).isEqualTo("127.0.0.1");
         assertThat(settings.port()).isZero();
+        assertThat(settings.plain()).isFalse();
+        assertThat(settings.caFile()).isNull();
         assertThat(settings.deviceSecret()).isNull();
         assertThat(settings.platformUrl()).isEqualTo(URI.create("http://localhost:8080"));
         assertThat(settings.createTwins()).isTrue();
@@ -137,22 +139,35 @@ class SimulatorSettingsTest {
     }
 
     @Test
-    void theSecretAndThePortComeFromThePlatformsDataDirectory(@TempDir Path dataDir) throws IOException {
-        Files.createDirectories(dataDir.resolve("mqtt"));
+    void theSecretThePortsAndTheCaComeFromThePlatformsDataDirectory(@TempDir Path dataDir) throws IOException {
+        Files.createDirectories(dataDir.resolve("mqtt/tls"));
         Files.writeString(dataDir.resolve("mqtt/device-secret"), "  " + SECRET + "\n");
+        Files.writeString(dataDir.resolve("mqtt/tls-port"), "18832\n");
         Files.writeString(dataDir.resolve("mqtt/port"), "18831\n");
+        Path ca = Files.writeString(dataDir.resolve("mqtt/tls/ca.crt"), "a CA certificate\n");
 
         SimulatorSettings settings = SimulatorSettings.parse("--data-dir", dataDir.toString());
-
         assertThat(settings.resolveSecret()).isEqualTo(SECRET);
-        assertThat(settings.resolvePort()).isEqualTo(18831);
+        assertThat(settings.resolvePort()).isEqualTo(18832);
+        assertThat(settings.resolveCaFile()).contains(ca);
+
+        SimulatorSettings plain = settings.with("--plain");
+        assertThat(plain.resolvePort()).isEqualTo(18831);
+        assertThat(plain.resolveCaFile()).isEmpty();
+
+        Path mine = Files.writeString(dataDir.resolve("mine.crt"), "another CA certificate\n");
+        assertThat(settings.with("--ca-file", mine.toString()).resolveCaFile()).contains(mine);
+        assertThatThrownBy(() -> settings.with("--ca-file", dataDir.resolve("none.crt").toString()).resolveCaFile())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--ca-file");
     }
 
     @Test
-    void withoutAPortFileThePortIs1883AndWithoutASecretTheMessageSaysWhatToDo(@TempDir Path dataDir) {
+    void withoutPortFilesThePortsAre8883And1883AndWithoutASecretTheMessageSaysWhatToDo(@TempDir Path dataDir) {
         SimulatorSettings settings = SimulatorSettings.parse("--data-dir", dataDir.toString());
 
-        assertThat(settings.resolvePort()).isEqualTo(1883);
+        assertThat(settings.resolvePort()).isEqualTo(8883);
+        assertThat(settings.resolveCaFile()).isEmpty();
+        assertThat(settings.with("--plain").resolvePort()).isEqualTo(1883);
         assertThatThrownBy(settings::resolveSecret)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("device-secret does not exist")
