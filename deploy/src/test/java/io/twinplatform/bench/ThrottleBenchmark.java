@@ -25,9 +25,10 @@ import java.util.concurrent.locks.LockSupport;
  * behind the flood counts); a flooder (another key) reads it from {@code bench.flood-threads} threads as fast as
  * answers come, 429s included. Three phases of {@code bench.seconds}: quiet alone, quiet with the flood under the
  * per-caller limit ({@code bench.limit} requests a second, bursts as large), and then, on a platform started again
- * with no effective limit, quiet with the same flood. Prints the quiet caller's p50/p99 in each phase, the flooder's
- * answers by status, and the ratio of p99 under flood to quiet. Run: {@code ./mvnw -Pbench -DskipTests -pl deploy -am
- * verify -Dbench.main=io.twinplatform.bench.ThrottleBenchmark}.
+ * with no effective limit, quiet with the same flood. Each phase is measured after {@value #WARM_UP} s of the same
+ * load, so that the code it runs is compiled before it is counted. Prints the quiet caller's p50/p99 in each phase,
+ * the flooder's answers by status, and the ratio of p99 under flood to quiet. Run: {@code ./mvnw -Pbench
+ * -DskipTests -pl deploy -am verify -Dbench.main=io.twinplatform.bench.ThrottleBenchmark}.
  */
 public final class ThrottleBenchmark {
 
@@ -35,6 +36,8 @@ public final class ThrottleBenchmark {
     private static final int LIMIT = Integer.getInteger("bench.limit", 100);
     private static final int QUIET_RATE = Integer.getInteger("bench.quiet-rate", 20);
     private static final int FLOOD_THREADS = Integer.getInteger("bench.flood-threads", 8);
+    /** Seconds of each kind of load before it is measured, so that what it runs is compiled (JIT) when counted. */
+    private static final int WARM_UP = 5;
 
     private ThrottleBenchmark() {
     }
@@ -53,8 +56,9 @@ public final class ThrottleBenchmark {
                 "twin.security.rate-limit.requests-per-second", String.valueOf(LIMIT),
                 "twin.security.rate-limit.burst", String.valueOf(LIMIT)))) {
             Setup setup = setup(app);
-            phase(setup, false, 5);
+            phase(setup, false, WARM_UP);
             quiet = phase(setup, false, SECONDS).quiet;
+            phase(setup, true, WARM_UP);
             Phase flood = phase(setup, true, SECONDS);
             limited = flood.quiet;
             floodLimited = flood.flood;
@@ -66,7 +70,8 @@ public final class ThrottleBenchmark {
                 "twin.security.rate-limit.requests-per-second", "1000000000",
                 "twin.security.rate-limit.burst", "1000000000"))) {
             Setup setup = setup(app);
-            phase(setup, false, 5);
+            phase(setup, false, WARM_UP);
+            phase(setup, true, WARM_UP);
             Phase flood = phase(setup, true, SECONDS);
             unlimited = flood.quiet;
             floodUnlimited = flood.flood;

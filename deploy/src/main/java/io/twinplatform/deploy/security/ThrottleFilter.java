@@ -18,6 +18,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -28,11 +29,12 @@ import java.util.concurrent.TimeUnit;
  * own, not the user it names): past it, {@code 429 throttled} with {@code Retry-After}, before any work is done.
  * Requests without credentials (the probes) are not counted.
  * <p>
- * A refusal is answered once the caller could have gone on (when its bucket holds a request again, at most
- * {@link #MAX_HOLD} later), without a thread waiting for it. A client that sends again as soon as it is refused then
- * sends at about its limit, rather than as fast as refusals come back: refusals cost little each, but a flood of
- * them took the CPU other callers needed (docs/performance.md). At most {@link #MAX_HELD} refusals are held at once;
- * past that they are answered at once.
+ * A refusal is answered when the request would have gone on had the caller's requests waited their turn: once its
+ * bucket holds a request again, and one more interval of the limit for each of the caller's refusals already held
+ * (at most {@link #MAX_HOLD} later), without a thread waiting for it. A client that sends again as soon as it is
+ * refused then sends at about its limit however many connections it uses, rather than as fast as refusals come
+ * back: refusals cost little each, but a flood of them took the CPU other callers needed (docs/performance.md). At
+ * most {@link #MAX_HELD} refusals are held at once; past that they are answered at once.
  */
 final class ThrottleFilter extends OncePerRequestFilter {
 
@@ -54,12 +56,22 @@ final class ThrottleFilter extends OncePerRequestFilter {
     static final class HeldRefusals implements DisposableBean {
 
         private final Semaphore held = new Semaphore(MAX_HELD);
+        private final ConcurrentHashMap<String, Integer> heldFor = new ConcurrentHashMap<>();
         private final ScheduledExecutorService answers;
 
         HeldRefusals() {
             CustomizableThreadFactory threads = new CustomizableThreadFactory("http-throttle-");
             threads.setDaemon(true);
             answers = Executors.newSingleThreadScheduledExecutor(threads);
+        }
+
+        /** Counts a refusal held for {@code who}; answers how many were held for it before. */
+        int take(String who) {
+            return heldFor.merge(who, 1, Integer::sum) - 1;
+        }
+
+        void release(String who) {
+            heldFor.computeIfPresent(who, (key, count) -> count <= 1 ? null : count - 1);
         }
 
         @Override
@@ -79,7 +91,7 @@ final class ThrottleFilter extends OncePerRequestFilter {
                 response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(Throttle.retryAfterSeconds(wait)));
                 TwinError refusal = throttle.refusal(identity.getName(), wait);
                 if (request.isAsyncSupported() && refusals.held.tryAcquire()) {
-                    hold(request, response, refusal, wait);
+                    hold(request, response, refusal, identity.getName(), wait);
                 } else {
                     SecurityConfiguration.write(response, refusal, null);
                 }
@@ -89,8 +101,10 @@ final class ThrottleFilter extends OncePerRequestFilter {
         chain.doFilter(request, response);
     }
 
-    private void hold(HttpServletRequest request, HttpServletResponse response, TwinError refusal, Duration wait) {
-        long nanos = Math.min(wait.toNanos(), MAX_HOLD.toNanos());
+    private void hold(HttpServletRequest request, HttpServletResponse response, TwinError refusal, String who,
+                      Duration wait) {
+        int ahead = refusals.take(who);
+        long nanos = Math.min(wait.toNanos() + ahead * throttle.interval().toNanos(), MAX_HOLD.toNanos());
         AsyncContext async = request.startAsync(request, response);
         async.setTimeout(MAX_HOLD.toMillis() + 30_000);
         refusals.answers.schedule(() -> {
@@ -99,6 +113,7 @@ final class ThrottleFilter extends OncePerRequestFilter {
             } catch (IOException | RuntimeException e) {
                 log.debug("a held refusal could not be answered: {}", e.toString());
             } finally {
+                refusals.release(who);
                 refusals.held.release();
                 async.complete();
             }

@@ -38,6 +38,11 @@ public final class Throttle {
         return nanos == 0 ? Duration.ZERO : Duration.ofNanos(nanos);
     }
 
+    /** How long the bucket takes to hold one more request. */
+    public Duration interval() {
+        return Duration.ofNanos((long) Math.ceil(1e9 / ratePerSecond));
+    }
+
     /** Whole seconds to wait, at least one: what {@code Retry-After} says. */
     public static long retryAfterSeconds(Duration wait) {
         return Math.max(1, (wait.toMillis() + 999) / 1000);
