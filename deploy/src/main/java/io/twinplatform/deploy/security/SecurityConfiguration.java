@@ -2,6 +2,8 @@ package io.twinplatform.deploy.security;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.error.ErrorKind;
@@ -62,9 +64,14 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.firewall.StrictHttpFirewall;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -86,6 +93,8 @@ class SecurityConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(SecurityConfiguration.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a verified JWT is remembered at most (its own expiry is still checked on every use). */
+    private static final Duration TOKEN_MEMORY = Duration.ofMinutes(5);
 
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, ApiKeys keys, SecuritySettings settings,
@@ -250,13 +259,43 @@ class SecurityConfiguration {
         }
         OAuth2TokenValidator<Jwt> validator = new DelegatingOAuth2TokenValidator<>(validators);
         // Built on first use: the issuer need not answer while the platform starts.
-        return new SupplierJwtDecoder(() -> {
+        JwtDecoder verifying = new SupplierJwtDecoder(() -> {
             NimbusJwtDecoder decoder = jwt.jwkSetUri() != null
                     ? NimbusJwtDecoder.withJwkSetUri(jwt.jwkSetUri()).build()
                     : (NimbusJwtDecoder) JwtDecoders.fromIssuerLocation(jwt.issuerUri());
             decoder.setJwtValidator(validator);
             return decoder;
         });
+        return remembering(verifying, validator);
+    }
+
+    /**
+     * Remembers the tokens {@code verifying} accepted, by their SHA-256, for {@link #TOKEN_MEMORY} at most: a token
+     * seen again skips parsing and the signature check (most of what a JWT costs a request), and only its times,
+     * issuer and audience are checked again, so an expired token is refused as before.
+     */
+    static JwtDecoder remembering(JwtDecoder verifying, OAuth2TokenValidator<Jwt> validator) {
+        Cache<String, Jwt> verified = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(TOKEN_MEMORY)
+                .build();
+        return token -> {
+            String digest = sha256(token);
+            Jwt known = verified.getIfPresent(digest);
+            if (known != null && !validator.validate(known).hasErrors()) {
+                return known;
+            }
+            Jwt decoded = verifying.decode(token);
+            verified.put(digest, decoded);
+            return decoded;
+        };
+    }
+
+    private static String sha256(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
