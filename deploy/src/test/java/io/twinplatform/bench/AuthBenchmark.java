@@ -41,9 +41,9 @@ public final class AuthBenchmark {
 
     public static void main(String[] args) throws Exception {
         Path dataDir = Files.createTempDirectory("twin-bench-auth");
-        TestIssuer issuer = TestIssuer.start();
         // The rate limit is raised out of the way: this measures what checking a credential costs, not the limit.
-        try (ConfigurableApplicationContext app = BenchSupport.start(dataDir, Map.of(
+        try (TestIssuer issuer = TestIssuer.start();
+             ConfigurableApplicationContext app = BenchSupport.start(dataDir, Map.of(
                 "twin.security.jwt.issuer-uri", issuer.issuer(),
                 "twin.security.jwt.jwk-set-uri", issuer.jwkSetUri(),
                 "twin.security.jwt.audience", TestIssuer.AUDIENCE,

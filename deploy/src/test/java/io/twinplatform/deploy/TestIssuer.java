@@ -29,7 +29,7 @@ import java.util.Map;
  * An OAuth2 issuer for tests, as an identity provider is to the platform: an RSA key it made itself, its public half
  * served as a JWK set over HTTP, and tokens signed with the private half.
  */
-public final class TestIssuer {
+public final class TestIssuer implements AutoCloseable {
 
     public static final String AUDIENCE = "twin-platform";
 
@@ -63,6 +63,12 @@ public final class TestIssuer {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Stops serving the key set (its dispatcher thread would keep a program that is done alive). */
+    @Override
+    public void close() {
+        server.stop(0);
     }
 
     public String issuer() {
