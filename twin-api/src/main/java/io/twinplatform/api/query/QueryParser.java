@@ -11,7 +11,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * A recursive-descent parser for the fleet query language. Every refusal is a {@link TwinException} of kind
@@ -24,6 +26,10 @@ final class QueryParser {
     static final Set<String> ROOTS = Set.of("deviceId", "moduleId", "etag", "version", "status", "statusReason",
             "statusUpdatedTime", "connectionState", "lastActivityTime", "tags", "properties", "configurations",
             "delta", "configSync", "invalidStateTransition", Field.IN_SYNC);
+
+    /** Each root by its lower-case name: roots match whatever their case. */
+    private static final Map<String, String> CANONICAL = ROOTS.stream()
+            .collect(Collectors.toUnmodifiableMap(root -> root.toLowerCase(Locale.ROOT), root -> root));
 
     private static final Set<String> KEYWORDS = Set.of("SELECT", "TOP", "FROM", "WHERE", "AND", "OR", "NOT", "IN",
             "NIN", "AS", "GROUP", "ORDER", "BY", "ASC", "DESC", "TRUE", "FALSE", "NULL");
@@ -449,12 +455,15 @@ final class QueryParser {
         if (first.type() != Type.WORD && first.type() != Type.ESCAPED) {
             throw expected(first, "a field name");
         }
-        if (!ROOTS.contains(first.text())) {
+        // A root matches whatever its case (DeviceId, LastActivityTime), as Azure's system property names do;
+        // everything below it keeps its case (properties.desired, and what a twin holds in its sections).
+        String root = CANONICAL.get(first.text().toLowerCase(Locale.ROOT));
+        if (root == null) {
             throw error(first.position(), "unknownField", "unknown field '" + first.text()
                     + "'; a field starts with one of " + String.join(", ", ROOTS.stream().sorted().toList()));
         }
         List<String> segments = new ArrayList<>();
-        segments.add(first.text());
+        segments.add(root);
         while (peek().isSymbol(".")) {
             next++;
             Token segment = take();
@@ -463,12 +472,12 @@ final class QueryParser {
             }
             segments.add(segment.text());
         }
-        if (first.text().equals("properties")) {
+        if (root.equals("properties")) {
             if (segments.size() < 2 || !segments.get(1).equals("desired") && !segments.get(1).equals("reported")) {
                 throw error(first.position(), "unknownField", "properties is followed by .desired or .reported");
             }
         }
-        if (first.text().equals(Field.IN_SYNC) && segments.size() > 1) {
+        if (root.equals(Field.IN_SYNC) && segments.size() > 1) {
             throw error(first.position(), "unknownField", "inSync is a boolean and has no fields");
         }
         return new Field(segments, first.position());

@@ -651,6 +651,21 @@ class QueryParserTest {
         }
 
         @Test
+        void matchesRootsWhateverTheirCaseAsAzureDoesAndKeepsTheCaseBelowThem() throws Exception {
+            TwinQuery query = TwinQuery.parse("SELECT DeviceID, LastActivityTime, Tags.Site FROM devices"
+                    + " WHERE ConnectionState = 'Connected' AND PROPERTIES.reported.Temp > 1 AND INSYNC = true");
+
+            assertThat(query.select()).extracting(item -> item.field().toString())
+                    .containsExactly("deviceId", "lastActivityTime", "tags.Site");
+            assertThat(keys(query)).containsExactly("deviceId", "lastActivityTime", "Site");
+            ObjectMapper json = new ObjectMapper();
+            assertThat(query.matches(json.readTree("{\"deviceId\":\"d\",\"connectionState\":\"Connected\","
+                    + "\"properties\":{\"reported\":{\"Temp\":2}},\"delta\":{}}"))).isTrue();
+            assertThat(query.matches(json.readTree("{\"deviceId\":\"d\",\"connectionState\":\"Connected\","
+                    + "\"properties\":{\"reported\":{\"temp\":2}},\"delta\":{}}"))).as("Temp is not temp").isFalse();
+        }
+
+        @Test
         void refusesAnUnknownRootInTheSelectList() {
             String text = "SELECT deviceId, devicename FROM devices";
 
