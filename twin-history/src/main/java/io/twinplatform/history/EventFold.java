@@ -6,7 +6,6 @@ import io.twinplatform.api.twin.TwinEvent;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.EventStore;
-import org.springframework.stereotype.Component;
 
 import java.time.Instant;
 import java.util.function.Consumer;
@@ -16,7 +15,6 @@ import java.util.function.Predicate;
  * Rebuilds a twin's state from its events in the event store (never from a snapshot): for versions and instants the
  * history table no longer holds, and for twins whose history starts before this projection existed.
  */
-@Component
 public class EventFold {
 
     private final EventStore events;

@@ -1,5 +1,7 @@
 package io.twinplatform.history;
 
+import io.twinplatform.history.kafka.TwinKafkaConfiguration;
+import io.twinplatform.history.telemetry.TelemetryConfiguration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -7,6 +9,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.FilterType;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -14,12 +18,16 @@ import java.time.Clock;
 
 /**
  * The history side: the history table (one row per twin event), point-in-time reads, a twin's history, the audit
- * trail and its hash chain. On unless {@code twin.history.enabled=false}.
+ * trail and its hash chain. On unless {@code twin.history.enabled=false}. Telemetry and the Kafka stream live in this
+ * module but are capabilities of their own, with their own switches ({@link TelemetryConfiguration},
+ * {@link TwinKafkaConfiguration}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "twin.history.enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(HistorySettings.class)
-@ComponentScan("io.twinplatform.history")
+@ComponentScan(value = "io.twinplatform.history", excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX,
+        pattern = "io\\.twinplatform\\.history\\.(telemetry|kafka)\\..*"))
+@Import(EventFold.class)
 public class TwinHistoryConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(TwinHistoryConfiguration.class);

@@ -16,10 +16,14 @@ import org.springframework.web.bind.annotation.RestController;
 
 import java.util.Map;
 
-/** The Kafka stream for operators: its state and lag, and a replay from an instant or a global index. */
+/**
+ * The Kafka stream for operators: its state and lag, and a replay from an instant or a global index. Served whether
+ * the stream is on or not (it says {@code "off"}), so the application imports it beside
+ * {@link TwinKafkaConfiguration}.
+ */
 @RestController
 @Tag(name = "admin", description = "Operating the platform's projections")
-class KafkaAdminController {
+public class KafkaAdminController {
 
     private final ObjectProvider<KafkaStream> stream;
 

@@ -15,12 +15,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Kafka stream of twin events: on when {@code twin.kafka.bootstrap-servers} is set ({@code TWIN_KAFKA_BOOTSTRAP}).
+ * The Kafka stream of twin events: on when {@code twin.kafka.bootstrap-servers} is set ({@code TWIN_KAFKA_BOOTSTRAP}),
+ * whether the history side runs or not.
  * Its tracking processor, {@value KafkaPublisher#PROCESSOR}, is configured here rather than in application.yml: it
  * needs a shorter wait for new events than Axon's properties can set, and a handler's failure must fail the batch
  * (Axon's default would log it and move on, skipping the event).
@@ -28,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnExpression("!'${twin.kafka.bootstrap-servers:}'.trim().isEmpty()")
 @EnableConfigurationProperties(KafkaSettings.class)
+@Import(EventFold.class)
 public class TwinKafkaConfiguration {
 
     @Autowired

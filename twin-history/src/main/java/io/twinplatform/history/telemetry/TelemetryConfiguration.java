@@ -6,6 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -13,12 +15,16 @@ import org.springframework.transaction.support.TransactionTemplate;
 import java.time.Clock;
 
 /**
- * Device telemetry, part of the history side (on with it): the {@code telemetry} table and its retention, the MQTT
- * ingest ({@link TelemetrySubscriber}, when the process has an MQTT client) and {@code GET /twins/{id}/telemetry}.
+ * Device telemetry: the {@code telemetry} table and its retention, the MQTT ingest ({@link TelemetrySubscriber}, when
+ * the process has an MQTT client) and {@code GET /twins/{id}/telemetry}. A capability of its own: on unless
+ * {@code twin.telemetry.enabled=false}, whether the history side runs or not (its table only follows
+ * {@code twin.history.dialect}).
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(TelemetrySettings.class)
-class TelemetryConfiguration {
+@ConditionalOnProperty(name = "twin.telemetry.enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties({TelemetrySettings.class, HistorySettings.class})
+@ComponentScan("io.twinplatform.history.telemetry")
+public class TelemetryConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(TelemetryConfiguration.class);
 

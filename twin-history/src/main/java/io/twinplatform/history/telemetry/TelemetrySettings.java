@@ -9,6 +9,8 @@ import java.time.Duration;
  * Settings of device telemetry, under {@code twin.telemetry}. The table's dialect follows
  * {@code twin.history.dialect}; the MQTT shared group is {@code twin.mqtt.shared-group}.
  *
+ * @param enabled         false runs the platform without telemetry (no table writes, no MQTT ingest, no
+ *                        {@code GET /twins/{id}/telemetry}); on by default, whether the history side runs or not
  * @param retention       how long samples stay (default 90 days): native day partitions are dropped whole once
  *                        past it, TimescaleDB's retention policy drops its chunks; a message whose {@code ts} is
  *                        already past it is rejected
@@ -21,7 +23,8 @@ import java.time.Duration;
  *                        accepted for at most this long
  */
 @ConfigurationProperties("twin.telemetry")
-public record TelemetrySettings(@DefaultValue("90d") Duration retention,
+public record TelemetrySettings(@DefaultValue("true") boolean enabled,
+                                @DefaultValue("90d") Duration retention,
                                 @DefaultValue("7") int partitionsAhead,
                                 @DefaultValue("1000") int batchSize,
                                 @DefaultValue("100000") int twinCacheSize,
@@ -37,6 +40,6 @@ public record TelemetrySettings(@DefaultValue("90d") Duration retention,
 
     /** The defaults, as the platform runs without {@code twin.telemetry.*} set. */
     static TelemetrySettings defaults() {
-        return new TelemetrySettings(Duration.ofDays(90), 7, 1000, 100_000, Duration.ofMinutes(10));
+        return new TelemetrySettings(true, Duration.ofDays(90), 7, 1000, 100_000, Duration.ofMinutes(10));
     }
 }

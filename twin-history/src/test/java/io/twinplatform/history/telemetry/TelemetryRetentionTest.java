@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class TelemetryRetentionTest {
 
     private static final Instant NOW = Instant.parse("2026-11-24T12:00:00Z");
-    private static final TelemetrySettings SETTINGS = new TelemetrySettings(Duration.ofDays(3), 2, 1000, 100,
+    private static final TelemetrySettings SETTINGS = new TelemetrySettings(true, Duration.ofDays(3), 2, 1000, 100,
             Duration.ofMinutes(10));
 
     private final TestDatabase db = TestDatabase.fresh();

@@ -155,7 +155,7 @@ class TelemetryWriterTest {
     }
 
     private TelemetryWriter writer(Duration cacheTtl) {
-        TelemetrySettings settings = new TelemetrySettings(Duration.ofDays(90), 7, 1000, 100, cacheTtl);
+        TelemetrySettings settings = new TelemetrySettings(true, Duration.ofDays(90), 7, 1000, 100, cacheTtl);
         return new TelemetryWriter(store, new KnownTwins(db.jdbc, settings.twinCacheSize(), settings.twinCacheTtl()),
                 settings, (delivery, error) -> rejected.put(delivery.twinId(), error));
     }
