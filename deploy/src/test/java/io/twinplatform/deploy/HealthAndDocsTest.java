@@ -26,6 +26,26 @@ class HealthAndDocsTest extends PlatformTestSupport {
     }
 
     @Test
+    void theCachesCountTheirHitsAndMisses() {
+        String id = createDevice("{'tags':{'a':1}}");
+        assertThat(http.patch("/twins/" + id, TwinHttp.q("{'tags':{'a':2}}")).status()).isEqualTo(200);
+        http.awaitHistory("/twins/" + id + "/history", 2);
+
+        Reply gets = http.get("/actuator/metrics/cache.gets");
+        assertThat(gets.status()).as("%s", gets).isEqualTo(200);
+        java.util.List<String> caches = new java.util.ArrayList<>();
+        for (var tag : gets.json().path("availableTags")) {
+            if (tag.path("tag").asText().equals("cache")) {
+                tag.path("values").forEach(value -> caches.add(value.asText()));
+            }
+        }
+        assertThat(caches).contains("twins", "twin-current.recent", "twin-history.heads");
+        assertThat(http.get("/actuator/metrics/cache.gets?tag=cache:twins&tag=result:hit").json()
+                .path("measurements").get(0).path("value").asDouble()).as("the second write found the twin loaded")
+                .isGreaterThan(0);
+    }
+
+    @Test
     void theOpenApiDocumentDescribesTheTwinPaths() {
         Reply docs = http.get("/v3/api-docs");
         assertThat(docs.status()).as("%s", docs).isEqualTo(200);

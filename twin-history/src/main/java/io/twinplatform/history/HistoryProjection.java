@@ -2,6 +2,10 @@ package io.twinplatform.history;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.AuditMetadata;
@@ -19,7 +23,6 @@ import org.springframework.stereotype.Component;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -52,15 +55,14 @@ class HistoryProjection {
     private final EventFold fold;
     private final ObjectMapper json = TwinJson.newMapper();
     /** The latest heads of recently changed twins (least recently used leave first), as committed. */
-    private final Map<String, HistoryStore.Head> heads;
+    private final Cache<String, HistoryStore.Head> heads;
 
-    HistoryProjection(HistoryStore store, HistoryRetention retention, EventFold fold, HistorySettings settings) {
-        this.heads = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, HistoryStore.Head> eldest) {
-                return size() > settings.cacheSize();
-            }
-        });
+    HistoryProjection(HistoryStore store, HistoryRetention retention, EventFold fold, HistorySettings settings,
+                      MeterRegistry meters) {
+        Cache<String, HistoryStore.Head> cache = Caffeine.newBuilder().maximumSize(settings.cacheSize()).recordStats()
+                .build();
+        CaffeineCacheMetrics.monitor(meters, cache, "twin-history.heads");
+        this.heads = cache;
         this.store = store;
         this.retention = retention;
         this.fold = fold;
@@ -74,7 +76,7 @@ class HistoryProjection {
             unitOfWork.onPrepareCommit(u -> flush(created));
             unitOfWork.afterCommit(u -> heads.putAll(created.heads));
             // The batch folded some cached states further: they are no longer what the table holds.
-            unitOfWork.onRollback(u -> created.changes.forEach(change -> heads.remove(change.event().twinId())));
+            unitOfWork.onRollback(u -> created.changes.forEach(change -> heads.invalidate(change.event().twinId())));
             return created;
         });
         batch.changes.add(new Change(event, message.getIdentifier(), message.getTimestamp(), message.getMetaData()));
@@ -82,7 +84,7 @@ class HistoryProjection {
 
     @ResetHandler
     void reset() {
-        heads.clear();
+        heads.invalidateAll();
         store.deleteAll();
     }
 
@@ -98,7 +100,7 @@ class HistoryProjection {
         Set<String> missing = new LinkedHashSet<>();
         for (Change change : changes) {
             String twinId = change.event().twinId();
-            HistoryStore.Head cached = heads.get(twinId);
+            HistoryStore.Head cached = heads.getIfPresent(twinId);
             if (cached != null) {
                 known.put(twinId, cached);
             } else {

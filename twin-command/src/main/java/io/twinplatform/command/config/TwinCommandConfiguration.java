@@ -82,8 +82,8 @@ public class TwinCommandConfiguration {
      * which evicts the cached twin, and the retry reloads it from the store.
      */
     @Bean
-    Cache twinCache(TwinCommandSettings settings) {
-        return new BoundedCache(settings.cacheSize());
+    Cache twinCache(TwinCommandSettings settings, MeterRegistry meters) {
+        return new BoundedCache(settings.cacheSize(), meters, "twins");
     }
 
     /**

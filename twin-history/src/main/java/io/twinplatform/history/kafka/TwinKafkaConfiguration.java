@@ -1,5 +1,6 @@
 package io.twinplatform.history.kafka;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.history.EventFold;
 import org.axonframework.config.EventProcessingConfiguration;
@@ -52,9 +53,9 @@ public class TwinKafkaConfiguration {
     }
 
     @Bean
-    KafkaPublisher kafkaPublisher(KafkaSettings settings, KafkaClients clients, EventFold fold) {
+    KafkaPublisher kafkaPublisher(KafkaSettings settings, KafkaClients clients, EventFold fold, MeterRegistry meters) {
         return new KafkaPublisher(settings, clients, new TwinCloudEvents(TwinJson.newMapper(), settings.source()),
-                new TwinStates(fold, settings.cacheSize()));
+                new TwinStates(fold, settings.cacheSize(), meters));
     }
 
     @Bean

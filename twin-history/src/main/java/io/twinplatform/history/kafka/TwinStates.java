@@ -1,14 +1,15 @@
 package io.twinplatform.history.kafka;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinEvent;
 import io.twinplatform.history.EventFold;
 
 import java.time.Instant;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The twin right after each event the publisher sends: folded onto the twin's state after its previous event, kept
@@ -19,16 +20,20 @@ import java.util.Map;
 final class TwinStates {
 
     private final EventFold fold;
-    private final Map<String, TwinState> recent;
+    private final Cache<String, TwinState> recent;
 
     TwinStates(EventFold fold, int size) {
+        this(fold, size, null);
+    }
+
+    /** @param meters where the cache's hits and misses are counted ({@code twin-kafka.states}); null for nowhere */
+    TwinStates(EventFold fold, int size, MeterRegistry meters) {
         this.fold = fold;
-        this.recent = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, TwinState> eldest) {
-                return size() > size;
-            }
-        });
+        Cache<String, TwinState> cache = Caffeine.newBuilder().maximumSize(size).recordStats().build();
+        if (meters != null) {
+            CaffeineCacheMetrics.monitor(meters, cache, "twin-kafka.states");
+        }
+        this.recent = cache;
     }
 
     /** The twin after {@code event}, which happened at {@code at}. The returned state is the cache's own. */
@@ -37,7 +42,7 @@ final class TwinStates {
         if (event instanceof TwinCreated created) {
             state = TwinState.created(created, at);
         } else {
-            state = recent.get(event.twinId());
+            state = recent.getIfPresent(event.twinId());
             if (state == null || state.version() != event.version() - 1) {
                 state = fold.fold(event.twinId(), event.version() - 1, null);
                 if (state == null) {
@@ -52,6 +57,6 @@ final class TwinStates {
     }
 
     void clear() {
-        recent.clear();
+        recent.invalidateAll();
     }
 }

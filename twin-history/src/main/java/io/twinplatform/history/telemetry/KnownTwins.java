@@ -1,5 +1,7 @@
 package io.twinplatform.history.telemetry;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.twinplatform.api.twin.TwinDeleted;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -7,9 +9,7 @@ import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,7 +18,7 @@ import java.util.Set;
  * during a replay). A twin exists when its latest stored event is a twin event other than {@link TwinDeleted}.
  * Positive answers are remembered ({@code twin.telemetry.twin-cache-size} twins for
  * {@code twin.telemetry.twin-cache-ttl}), so a steady fleet costs no query; the rest are asked in one query per
- * batch. Not thread-safe: the telemetry writer's thread alone uses it.
+ * batch.
  */
 class KnownTwins {
 
@@ -26,28 +26,19 @@ class KnownTwins {
     static final String TWIN_EVENTS = TwinDeleted.class.getPackageName() + ".%";
 
     private final JdbcTemplate jdbc;
-    private final long ttlNanos;
-    private final Map<String, Long> known;
+    private final Cache<String, Boolean> known;
 
     KnownTwins(JdbcTemplate jdbc, int size, Duration ttl) {
         this.jdbc = jdbc;
-        this.ttlNanos = ttl.toNanos();
-        this.known = new LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-                return size() > size;
-            }
-        };
+        this.known = Caffeine.newBuilder().maximumSize(size).expireAfterWrite(ttl).build();
     }
 
     /** Those of {@code twinIds} that exist and are not deleted. */
     Set<String> existing(Collection<String> twinIds) {
-        long now = System.nanoTime();
         Set<String> existing = new HashSet<>();
         Set<String> ask = new HashSet<>();
         for (String twinId : twinIds) {
-            Long until = known.get(twinId);
-            if (until != null && now - until < 0) {
+            if (known.getIfPresent(twinId) != null) {
                 existing.add(twinId);
             } else {
                 ask.add(twinId);
@@ -67,7 +58,7 @@ class KnownTwins {
                 return select;
             }, (rs, n) -> rs.getString(1));
             for (String twinId : found) {
-                known.put(twinId, now + ttlNanos);
+                known.put(twinId, Boolean.TRUE);
                 existing.add(twinId);
             }
         }

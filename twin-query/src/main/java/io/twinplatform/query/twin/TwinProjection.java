@@ -1,7 +1,10 @@
 package io.twinplatform.query.twin;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.core.instrument.Timer;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.TwinCreated;
@@ -20,7 +23,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -64,7 +66,7 @@ class TwinProjection {
     private record Recent(TwinState state, List<FleetViews.Key> groups) {
     }
 
-    private final Map<String, Recent> recent;
+    private final Cache<String, Recent> recent;
 
     TwinProjection(TwinDocumentStore store, FleetViews views, VersionWaiters waiters, MeterRegistry meters,
                    TwinQuerySettings settings) {
@@ -72,12 +74,9 @@ class TwinProjection {
         this.views = views;
         this.waiters = waiters;
         int cacheSize = settings.cacheSize();
-        this.recent = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Recent> eldest) {
-                return size() > cacheSize;
-            }
-        });
+        Cache<String, Recent> cache = Caffeine.newBuilder().maximumSize(cacheSize).recordStats().build();
+        CaffeineCacheMetrics.monitor(meters, cache, "twin-current.recent");
+        this.recent = cache;
         this.lag = Timer.builder("twin.projection.lag")
                 .description("time from an event's timestamp to the commit of the twin_document row it changes; "
                         + "percentiles over twin.query.lag-window")
@@ -104,7 +103,7 @@ class TwinProjection {
     void reset() {
         store.deleteAll();
         views.clear();
-        recent.clear();
+        recent.invalidateAll();
     }
 
     /** Folds the batch into the stored rows and writes the changed ones; returns them by twin id. */
@@ -113,7 +112,7 @@ class TwinProjection {
         changes.forEach(change -> twinIds.add(change.twinId()));
         Map<String, Recent> cached = new HashMap<>();
         for (String twinId : twinIds) {
-            Recent state = recent.get(twinId);
+            Recent state = recent.getIfPresent(twinId);
             if (state != null) {
                 cached.put(twinId, state);
             }
