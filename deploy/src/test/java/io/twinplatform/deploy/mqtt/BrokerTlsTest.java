@@ -70,11 +70,7 @@ class BrokerTlsTest {
 
             // The platform's own client, as MqttConnector connects, sees what the device sends.
             BlockingQueue<String> received = new LinkedBlockingQueue<>();
-            Mqtt5AsyncClient platform = MqttClient.builder().useMqttVersion5().identifier("platform-stand-in")
-                    .serverHost("127.0.0.1").serverPort(broker.tlsPort()).sslConfig(broker.tls().clientConfig())
-                    .simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
-                    .password(broker.platformPassword().getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
-                    .buildAsync();
+            Mqtt5AsyncClient platform = platformClient(broker);
             platform.connect().get(10, TimeUnit.SECONDS);
             platform.subscribeWith().topicFilter("twins/+/telemetry").qos(MqttQos.AT_LEAST_ONCE)
                     .callback(publish -> received.add(new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8)))
@@ -227,11 +223,7 @@ class BrokerTlsTest {
             assertThatThrownBy(() -> device(broker, "127.0.0.1", broker.tlsPort(), trustingIt))
                     .isInstanceOf(ExecutionException.class);
             // The platform's own loopback connection trusts exactly this certificate, whatever its names.
-            Mqtt5AsyncClient platform = MqttClient.builder().useMqttVersion5().identifier("platform-stand-in")
-                    .serverHost("127.0.0.1").serverPort(broker.tlsPort()).sslConfig(broker.tls().clientConfig())
-                    .simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
-                    .password(broker.platformPassword().getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
-                    .buildAsync();
+            Mqtt5AsyncClient platform = platformClient(broker);
             platform.connect().get(10, TimeUnit.SECONDS);
             platform.disconnect().get(10, TimeUnit.SECONDS);
         }
@@ -294,5 +286,14 @@ class BrokerTlsTest {
 
     private static String mode(Path path) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    /** A client that connects to the broker as the platform's own MqttConnector does: TLS, the platform's user. */
+    private static Mqtt5AsyncClient platformClient(EmbeddedBroker broker) {
+        return MqttClient.builder().useMqttVersion5().identifier("platform-stand-in")
+                .serverHost("127.0.0.1").serverPort(broker.tlsPort()).sslConfig(broker.tls().clientConfig())
+                .simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
+                .password(broker.platformPassword().getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
+                .buildAsync();
     }
 }
