@@ -2,6 +2,8 @@ package io.twinplatform.history.telemetry;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.twinplatform.api.twin.TwinDeleted;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -29,8 +31,16 @@ class KnownTwins {
     private final Cache<String, Boolean> known;
 
     KnownTwins(JdbcTemplate jdbc, int size, Duration ttl) {
+        this(jdbc, size, ttl, null);
+    }
+
+    /** @param meters where hits and misses are counted ({@code twin-telemetry.known-twins}); null for nowhere */
+    KnownTwins(JdbcTemplate jdbc, int size, Duration ttl, MeterRegistry meters) {
         this.jdbc = jdbc;
-        this.known = Caffeine.newBuilder().maximumSize(size).expireAfterWrite(ttl).build();
+        this.known = Caffeine.newBuilder().maximumSize(size).expireAfterWrite(ttl).recordStats().build();
+        if (meters != null) {
+            CaffeineCacheMetrics.monitor(meters, known, "twin-telemetry.known-twins");
+        }
     }
 
     /** Those of {@code twinIds} that exist and are not deleted. */

@@ -5,6 +5,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.device.DeviceActivity;
 import io.twinplatform.api.device.RecordDeviceActivity;
 import io.twinplatform.api.device.TwinTopic;
@@ -63,9 +64,14 @@ class TelemetrySubscriber {
     private ExecutorService reader;
     private ScheduledExecutorService activityFlush;
 
+    /** Where the known-twins cache counts its hits and misses; null when there is no registry. */
+    private final MeterRegistry meters;
+
     TelemetrySubscriber(ObjectProvider<Mqtt5AsyncClient> clients, CommandGateway commands, TelemetryStore store,
                         TelemetryRetention retention, TelemetrySettings settings, JdbcTemplate jdbc,
-                        @Value("${twin.mqtt.shared-group:twin-platform}") String sharedGroup) {
+                        @Value("${twin.mqtt.shared-group:twin-platform}") String sharedGroup,
+                        ObjectProvider<MeterRegistry> meters) {
+        this.meters = meters.getIfAvailable();
         this.clients = clients;
         this.commands = commands;
         this.store = store;
@@ -82,8 +88,8 @@ class TelemetrySubscriber {
         if (client == null) {
             return;
         }
-        writer = new TelemetryWriter(store, new KnownTwins(jdbc, settings.twinCacheSize(), settings.twinCacheTtl()),
-                settings, this::reject);
+        writer = new TelemetryWriter(store, new KnownTwins(jdbc, settings.twinCacheSize(), settings.twinCacheTtl(),
+                meters), settings, this::reject);
         writer.start();
         reader = Executors.newSingleThreadExecutor(r -> new Thread(r, "twin-telemetry-reader"));
         activityFlush = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "twin-telemetry-activity"));
