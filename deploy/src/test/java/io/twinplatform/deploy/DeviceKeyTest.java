@@ -1,6 +1,7 @@
 package io.twinplatform.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import io.twinplatform.deploy.TwinHttp.Reply;
 import org.junit.jupiter.api.Test;
@@ -77,5 +78,26 @@ class DeviceKeyTest extends DeviceChannelTestSupport {
 
     private MqttDevice connect(String twinId, String password) {
         return MqttDevice.connect(deviceBroker(), twinId, password).subscribe();
+    }
+
+    @Test
+    void aScopedCallerRotatesAndRevokesKeysOfTwinsInsideItsScopeAlone() {
+        String site = "keys-" + TwinHttp.newDeviceId().substring(4, 12);
+        String inside = createDevice("{'site':'" + site + "'}");
+        String outside = createDevice("{'site':'" + site + "-other'}");
+        ObjectNode body = TwinHttp.JSON.createObjectNode().put("name", "scoped-" + site)
+                .put("scope", "tags.site = '" + site + "'");
+        body.putArray("roles").add("operator");
+        JsonNode made = http.post("/admin/keys", body).json();
+        TwinHttp scoped = http.withKey(made.get("key").asText());
+        String outsideKey = broker.deviceKeys().password(outside);
+
+        TwinHttp.assertProblem(scoped.post("/twins/" + outside + "/key", null), 403, "outsideScope");
+        TwinHttp.assertProblem(scoped.delete("/twins/" + outside + "/key"), 403, "outsideScope");
+        assertThat(refusal(outside, outsideKey)).as("the key outside the scope is untouched").isNull();
+
+        TwinHttp.Reply rotated = scoped.post("/twins/" + inside + "/key", null);
+        assertThat(rotated.status()).as("%s", rotated).isEqualTo(200);
+        assertThat(scoped.delete("/twins/" + inside + "/key").status()).isEqualTo(204);
     }
 }

@@ -9,6 +9,8 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.query.CallerScope;
+import io.twinplatform.api.query.ScopedWrites;
 import io.twinplatform.api.twin.FindTwin;
 import io.twinplatform.api.twin.TwinId;
 import jakarta.servlet.http.HttpServletRequest;
@@ -43,8 +45,12 @@ class DeviceKeyController {
     private final ObjectProvider<DeviceCredentials> credentials;
     private final QueryGateway queries;
 
+    private final CallerScope scopes;
+
     DeviceKeyController(DeviceKeyStore store, ObjectProvider<EmbeddedBroker> broker,
-                        ObjectProvider<DeviceCredentials> credentials, QueryGateway queries) {
+                        ObjectProvider<DeviceCredentials> credentials, QueryGateway queries,
+                        ObjectProvider<CallerScope> scopes) {
+        this.scopes = scopes.getIfAvailable(() -> CallerScope.WHOLE_FLEET);
         this.store = store;
         this.broker = broker;
         this.credentials = credentials;
@@ -106,12 +112,20 @@ class DeviceKeyController {
         return embedded;
     }
 
-    /** The twin's id, checked; 404 when there is no such twin. */
+    /**
+     * The twin's id, checked; 404 when there is no such twin, {@code 403 outsideScope} when it lies outside the
+     * caller's scope.
+     */
     private TwinId existing(String deviceId, String moduleId) {
         TwinId twinId = moduleId == null ? TwinId.device(deviceId) : TwinId.module(deviceId, moduleId);
-        if (queries.query(new FindTwin(twinId.value()), ObjectNode.class).join() == null) {
+        ObjectNode twin = queries.query(new FindTwin(twinId.value()), ObjectNode.class).join();
+        if (twin == null) {
             throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound",
                     "twin " + twinId.value() + " does not exist"));
+        }
+        TwinError outside = ScopedWrites.refusal(scopes.current(), twinId, twin, ScopedWrites.Kind.UNCHANGED, null);
+        if (outside != null) {
+            throw new TwinException(outside);
         }
         return twinId;
     }

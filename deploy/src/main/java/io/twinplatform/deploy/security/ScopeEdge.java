@@ -35,10 +35,10 @@ import java.util.regex.Pattern;
  *   <li>{@link #filter()}: operations over the whole fleet that a scope cannot narrow (administration, the
  *   actuator, the audit chain's head and its verification, fleet activity, a configuration's metrics) are
  *   {@code 403 outsideScope};</li>
- *   <li>{@link #twins(QueryGateway)}: a request on one twin ({@code /twins/{deviceId}…}) finds nothing
- *   ({@code 404 twinNotFound}, as for a twin that does not exist) when it reads a twin outside the scope, and is
- *   {@code 403 outsideScope} when it would change one. Whether a write would move a twin out of the scope is the
- *   write side's to judge ({@link ScopedWrites}), with the body in hand.</li>
+ *   <li>{@link #twins(QueryGateway)}: a read of one twin ({@code GET /twins/{deviceId}…}) finds nothing
+ *   ({@code 404 twinNotFound}, as for a twin that does not exist) when the twin lies outside the scope. Writes are
+ *   judged where they are handled ({@link ScopedWrites}, through {@code ScopeGuard} and {@code DeviceKeyController}),
+ *   with the twin read once and the body in hand.</li>
  * </ul>
  * Fleet queries, fleet views, the audit trail and configuration, job and rollout targets narrow or refuse in their
  * own modules, through {@link CallerScope}.
@@ -104,7 +104,9 @@ public final class ScopeEdge {
             @Override
             public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
                 Scope scope = current();
-                if (scope == null
+                boolean read = HttpMethod.GET.matches(request.getMethod())
+                        || HttpMethod.HEAD.matches(request.getMethod());
+                if (scope == null || !read
                         || !(request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE)
                         instanceof Map<?, ?> variables)
                         || !(variables.get("deviceId") instanceof String deviceId)
@@ -119,19 +121,10 @@ public final class ScopeEdge {
                     return true; // the endpoint refuses the id itself
                 }
                 ObjectNode twin = queries.query(new FindTwin(id.value()), ObjectNode.class).join();
-                boolean read = HttpMethod.GET.matches(request.getMethod())
-                        || HttpMethod.HEAD.matches(request.getMethod());
-                if (read) {
-                    if (!scope.admits(twin)) {
-                        // Outside the scope reads as absent: the caller learns nothing of twins it may not see.
-                        throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound",
-                                "twin " + id + " does not exist"));
-                    }
-                    return true;
-                }
-                TwinError refusal = ScopedWrites.refusal(scope, id, twin, ScopedWrites.Kind.UNCHANGED, null);
-                if (refusal != null) {
-                    throw new TwinException(refusal);
+                if (!scope.admits(twin)) {
+                    // Outside the scope reads as absent: the caller learns nothing of twins it may not see.
+                    throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound",
+                            "twin " + id + " does not exist"));
                 }
                 return true;
             }

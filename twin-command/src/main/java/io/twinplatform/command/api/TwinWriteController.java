@@ -158,6 +158,7 @@ class TwinWriteController {
                                 @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
                                 HttpServletRequest request) {
         TwinId id = new TwinId(deviceId, moduleId);
+        scope.requireWrite(id, ScopedWrites.Kind.UNCHANGED, null);
         dispatcher.send(new DeleteTwin(id.value(), Etags.expectedVersion(ifMatch)), RequestAudit.of(request, Channel.API));
         return ResponseEntity.noContent().build();
     }
