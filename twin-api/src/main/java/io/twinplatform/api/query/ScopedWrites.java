@@ -80,11 +80,8 @@ public final class ScopedWrites {
                 ? (ObjectNode) base.get("properties") : base.putObject("properties");
         switch (kind) {
             case REPLACE -> {
-                base.set("tags", JsonMergePatch.apply(JsonNodeFactory.instance.objectNode(), body.path("tags")
-                        .isObject() ? body.get("tags") : JsonNodeFactory.instance.objectNode()));
-                JsonNode desired = body.path("properties").path("desired");
-                properties.set("desired", JsonMergePatch.apply(JsonNodeFactory.instance.objectNode(),
-                        desired.isObject() ? desired : JsonNodeFactory.instance.objectNode()));
+                base.set("tags", JsonMergePatch.withoutNulls(section(body.get("tags"))));
+                properties.set("desired", JsonMergePatch.withoutNulls(section(body.path("properties").get("desired"))));
             }
             case PATCH -> {
                 merge(base, "tags", body.get("tags"));
@@ -110,6 +107,10 @@ public final class ScopedWrites {
             }
         }
         return base;
+    }
+
+    private static ObjectNode section(JsonNode node) {
+        return node instanceof ObjectNode object ? object : null;
     }
 
     private static void merge(ObjectNode parent, String name, JsonNode patch) {
