@@ -263,9 +263,10 @@ public class ApiKeys implements InitializingBean {
         return key.substring(PREFIX.length(), PREFIX.length() + 12);
     }
 
-    private static byte[] sha256(String key) {
+    /** The SHA-256 of a credential's text (a key, a token): what is kept in memory of one that passed. */
+    static byte[] sha256(String credential) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.US_ASCII));
+            return MessageDigest.getInstance("SHA-256").digest(credential.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

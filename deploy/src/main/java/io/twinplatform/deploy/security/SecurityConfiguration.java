@@ -64,9 +64,6 @@ import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.firewall.StrictHttpFirewall;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -278,7 +275,7 @@ class SecurityConfiguration {
         Cache<String, Jwt> verified = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(TOKEN_MEMORY)
                 .build();
         return token -> {
-            String digest = sha256(token);
+            String digest = HexFormat.of().formatHex(ApiKeys.sha256(token));
             Jwt known = verified.getIfPresent(digest);
             if (known != null && !validator.validate(known).hasErrors()) {
                 return known;
@@ -289,14 +286,6 @@ class SecurityConfiguration {
         };
     }
 
-    private static String sha256(String token) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /**
      * A token's identity: {@code <iss>:<sub>}, the roles its roles claim names (others ignored) and the scope its scope
