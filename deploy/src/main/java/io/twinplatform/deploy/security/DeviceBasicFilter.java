@@ -117,7 +117,7 @@ final class DeviceBasicFilter extends OncePerRequestFilter {
                         + " the device channel is off): a device authenticates over HTTP with the embedded broker's"
                         + " credentials alone");
             }
-            if (("device:" + twinId.value()).length() > AuditMetadata.MAX_PRINCIPAL) {
+            if (AuditMetadata.devicePrincipal(twinId).length() > AuditMetadata.MAX_PRINCIPAL) {
                 throw new BadCredentialsException("the device's principal, device:<twin id>, would be longer than the "
                         + AuditMetadata.MAX_PRINCIPAL + " characters the audit trail holds");
             }

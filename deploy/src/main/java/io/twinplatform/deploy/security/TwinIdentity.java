@@ -1,6 +1,7 @@
 package io.twinplatform.deploy.security;
 
 import io.twinplatform.api.query.Scope;
+import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.TwinId;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
@@ -49,7 +50,7 @@ public final class TwinIdentity extends AbstractAuthenticationToken {
 
     /** A device (or module) that proved its own credentials: principal {@code device:<twin id>}, as over MQTT. */
     public static TwinIdentity device(TwinId twinId) {
-        return new TwinIdentity("device:" + twinId.value(), Set.of(), null, twinId);
+        return new TwinIdentity(AuditMetadata.devicePrincipal(twinId), Set.of(), null, twinId);
     }
 
     /** The twin whose device this is, or null for a key or token. */

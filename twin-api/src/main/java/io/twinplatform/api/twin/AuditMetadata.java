@@ -33,6 +33,15 @@ public record AuditMetadata(String principal, Channel channel, String transport,
         Objects.requireNonNull(correlationId, "correlationId");
     }
 
+    /**
+     * The principal of a device acting with its own credentials, over MQTT or HTTP: {@code device:<twin id>}. It may
+     * be longer than {@link #MAX_PRINCIPAL} (a module twin whose ids are both near 128 characters): such a device
+     * cannot write, and each channel refuses it in its own way.
+     */
+    public static String devicePrincipal(TwinId twinId) {
+        return "device:" + twinId.value();
+    }
+
     /** The command's metadata map; the causation id is added when the command is handled. */
     public Map<String, Object> toMap() {
         Map<String, Object> map = new HashMap<>();

@@ -278,7 +278,7 @@ class DeviceInbound {
     private CompletableFuture<TwinWriteResult> send(TwinTopic topic, TwinCommands command, String clientToken,
                                                     Instant received) {
         String twinId = topic.twinId().value();
-        String principal = "device:" + twinId;
+        String principal = AuditMetadata.devicePrincipal(topic.twinId());
         if (principal.length() > AuditMetadata.MAX_PRINCIPAL) {
             // A module twin whose device and module ids are both near 128 characters: its principal would not fit
             // the audit trail, so it is refused here rather than accepted as an event the history cannot store.
