@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.twinplatform.deploy.TwinHttp.Reply;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** An operator can see that the platform is up and read its API description. */
@@ -33,7 +36,7 @@ class HealthAndDocsTest extends PlatformTestSupport {
 
         Reply gets = http.get("/actuator/metrics/cache.gets");
         assertThat(gets.status()).as("%s", gets).isEqualTo(200);
-        java.util.List<String> caches = new java.util.ArrayList<>();
+        List<String> caches = new ArrayList<>();
         for (var tag : gets.json().path("availableTags")) {
             if (tag.path("tag").asText().equals("cache")) {
                 tag.path("values").forEach(value -> caches.add(value.asText()));
