@@ -440,6 +440,39 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
         TwinHttp.assertProblem(http.get("/twins/" + id + "/telemetry?bucket=fortnightly"), 400, null);
     }
 
+    @Test
+    void telemetryIsActivityAndEveryMessageIsCountedByItsKindAndOutcome() throws Exception {
+        String id = createDevice("{}");
+        double applied = messages("reported", "applied");
+        double stored = messages("telemetry", "accepted");
+        double refused = messages("telemetry", "rejected");
+        try (MqttDevice device = device(id)) {
+            device.publish("reported", q("{'fan':1}"));
+            device.await("reported/accepted");
+            JsonNode reported = http.awaitJson("/twins/" + id,
+                    t -> t.path("properties").path("reported").has("fan"), WAIT);
+            String reportedAt = reported.get("lastActivityTime").asText();
+
+            Thread.sleep(20);
+            device.publish("telemetry", "{\"temperature\":21.5}");
+            JsonNode active = http.awaitJson("/twins/" + id,
+                    t -> t.get("lastActivityTime").asText().compareTo(reportedAt) > 0, WAIT);
+            assertThat(active.get("version").asLong()).as("telemetry is activity, not an event")
+                    .isEqualTo(reported.get("version").asLong());
+            device.publish("telemetry", "{\"ts\":\"yesterday\",\"temperature\":1}");
+            device.await("telemetry/rejected");
+        }
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> messages("telemetry", "rejected") >= refused + 1);
+        assertThat(messages("reported", "applied")).isGreaterThanOrEqualTo(applied + 1);
+        assertThat(messages("telemetry", "accepted")).isGreaterThanOrEqualTo(stored + 1);
+    }
+
+    private double messages(String kind, String outcome) {
+        TwinHttp.Reply reply = http.get("/actuator/metrics/twin.devices.messages?tag=kind:" + kind + "&tag=outcome:"
+                + outcome);
+        return reply.status() == 404 ? 0 : reply.json().get("measurements").get(0).get("value").asDouble();
+    }
+
     /** The rejected document of an MQTT report is the problem HTTP gives for the same patch, less its own members. */
     private void assertSameProblemAsHttp(ObjectNode rejected, String id, String patch) {
         ObjectNode overHttp = (ObjectNode) http.patch("/twins/" + id + "/properties/reported", patch).json();

@@ -116,7 +116,7 @@ class EmbeddedDatabaseSecurityTest {
         Path fresh = TestDataDirs.fresh();
         Path older = TestDataDirs.fresh();
         MqttSettings settings = new MqttSettings(true, "", 0, 0, false, "", "", "", "", 2048, Duration.ofSeconds(10),
-                256, MqttSettings.Tls.generated());
+                256, MqttSettings.Tls.generated(), "twin-platform");
         try {
             EmbeddedBroker broker = EmbeddedBroker.start(settings, fresh);
             broker.close();

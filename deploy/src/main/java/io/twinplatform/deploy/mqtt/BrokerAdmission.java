@@ -10,7 +10,6 @@ import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInbound
 import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.services.Services;
 import io.twinplatform.api.device.TwinTopic;
-import io.twinplatform.command.device.DeviceAdmission;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

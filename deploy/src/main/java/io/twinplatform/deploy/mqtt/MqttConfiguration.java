@@ -6,9 +6,11 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.twinplatform.api.device.DeviceMessageHandler;
 import io.twinplatform.api.twin.FindTwin;
 import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.deploy.security.SecuritySettings;
+import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.queryhandling.NoHandlerForQueryException;
 import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
@@ -31,9 +33,9 @@ import java.util.concurrent.Executors;
 
 /**
  * The device channel's connections: the embedded broker unless {@code twin.mqtt.host} names one, and the platform's
- * MQTT 5 clients (over TLS to the embedded broker), each connected before its module subscribes (the command side
- * reads {@code reported}, {@code get} and {@code connection}, the history side {@code telemetry}, each through a shared
- * subscription). Clients reconnect by themselves and subscribe again when the broker lost their session.
+ * MQTT 5 clients (over TLS to the embedded broker), each connected before its module subscribes (the one
+ * {@link DeviceReader} of device topics, for the command side's {@code reported}, {@code get} and {@code connection} and
+ * the history side's {@code telemetry}, each through a shared subscription). Clients reconnect by themselves and subscribe again when the broker lost their session.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "twin.mqtt.enabled", havingValue = "true", matchIfMissing = true)
@@ -114,7 +116,7 @@ class MqttConfiguration {
 
     /**
      * The embedded broker's edge, where the platform takes device messages and the device gets its PUBACK once the
-     * platform answered (the write side is on; {@code DeviceInbound} opens it). Its figures: the gauges
+     * platform answered (the write side is on; {@link DeviceReader} opens it). Its figures: the gauges
      * {@code twin.devices.admission.backlog} (messages in the platform's hands; at most
      * {@code twin.devices.admission.limit}) and {@code twin.devices.admission.suspended} (publishes waiting at the edge
      * now), and the counters {@code twin.devices.admission.suspensions} (publishes that had to wait), {@code …refused}
@@ -148,6 +150,18 @@ class MqttConfiguration {
                         + " UNSPECIFIED_ERROR: send again)")
                 .register(meters);
         return admission;
+    }
+
+    /**
+     * The one reader of device topics, for whichever modules handle them in this process (twin-command's
+     * {@code reported}, {@code get} and {@code connection}; twin-history's {@code telemetry}).
+     */
+    @Bean(destroyMethod = "close")
+    DeviceReader deviceReader(ObjectProvider<DeviceMessageHandler> handlers, MqttSettings settings,
+                              MqttConnector connector, ObjectProvider<BrokerAdmission> admission,
+                              CommandGateway commands, MeterRegistry meters) {
+        return new DeviceReader(handlers.orderedStream().toList(), settings.sharedGroup(), connector::connect,
+                admission.getIfAvailable() == null ? DeviceAdmission.NONE : admission.getObject(), commands, meters);
     }
 
     @Bean(destroyMethod = "close")

@@ -41,6 +41,8 @@ import java.util.List;
  *                         Default 256
  * @param tls              (embedded broker) its certificate: a configured key store, else one made in
  *                         {@code <TWIN_DATA_DIR>/mqtt/tls} ({@link BrokerTls})
+ * @param sharedGroup      the shared subscription group every instance reads device topics through, so that each
+ *                         message is handled by one instance; empty: plain subscriptions (one instance only)
  */
 @ConfigurationProperties("twin.mqtt")
 public record MqttSettings(@DefaultValue("true") boolean enabled,
@@ -55,7 +57,8 @@ public record MqttSettings(@DefaultValue("true") boolean enabled,
                            @DefaultValue("512") int maxBacklog,
                            @DefaultValue("10s") Duration admissionTimeout,
                            @DefaultValue("256") int maxWaiting,
-                           @DefaultValue Tls tls) {
+                           @DefaultValue Tls tls,
+                           @DefaultValue("twin-platform") String sharedGroup) {
 
     boolean embedded() {
         return host == null || host.isBlank();

@@ -29,7 +29,7 @@ import static org.awaitility.Awaitility.await;
  * The embedded broker's edge when the platform cannot answer a device message: the device's publish is refused with
  * PUBACK {@code UNSPECIFIED_ERROR} (send it again), it is counted as unanswered, its place among the messages in hand
  * is given back, and it is routed to no subscriber. A real broker and a real MQTT 5 device; the platform's side is a
- * stand-in {@link io.twinplatform.command.device.DeviceAdmission.Ingest} that fails on the messages it is told to.
+ * stand-in {@link DeviceAdmission.Ingest} that fails on the messages it is told to.
  */
 class BrokerAdmissionTest {
 
@@ -54,7 +54,7 @@ class BrokerAdmissionTest {
         // which would then be refused with QUOTA_EXCEEDED after the timeout.
         admission = new BrokerAdmission(1, ADMISSION_TIMEOUT, 1);
         broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, 0, false, "", "", "", SECRET, 1, ADMISSION_TIMEOUT,
-                1, MqttSettings.Tls.generated()), home, admission, DeviceGate.OPEN);
+                1, MqttSettings.Tls.generated(), "twin-platform"), home, admission, DeviceGate.OPEN);
         admission.open(BrokerAdmissionTest::ingest);
         platform = MqttClient.builder().useMqttVersion5().identifier("platform-stand-in").serverHost("127.0.0.1")
                 .serverPort(broker.tlsPort()).sslConfig(broker.tls().clientConfig()).simpleAuth().username(EmbeddedBroker.PLATFORM_USER)

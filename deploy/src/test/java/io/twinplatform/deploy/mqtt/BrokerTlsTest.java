@@ -235,7 +235,7 @@ class BrokerTlsTest {
 
     private static MqttSettings settings(int plainPort, boolean plainEnabled, MqttSettings.Tls tls) {
         return new MqttSettings(true, "", plainPort, 0, plainEnabled, "", "", "", SECRET, 2048, Duration.ofSeconds(10),
-                256, tls);
+                256, tls, "twin-platform");
     }
 
     /** A device connected with its key: over TLS with {@code tls}, over plain TCP when it is null. */

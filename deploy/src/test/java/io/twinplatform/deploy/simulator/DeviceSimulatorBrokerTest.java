@@ -62,7 +62,7 @@ class DeviceSimulatorBrokerTest {
         }
         // The plain listener too, for --plain; every other fleet here connects over TLS.
         broker = EmbeddedBroker.start(new MqttSettings(true, "", 0, 0, true, "", "", "", SECRET, 2048,
-                Duration.ofSeconds(10), 256, MqttSettings.Tls.generated()), home);
+                Duration.ofSeconds(10), 256, MqttSettings.Tls.generated(), "twin-platform"), home);
 
         platform = MqttClient.builder().useMqttVersion5().identifier(PLATFORM).serverHost("127.0.0.1")
                 .serverPort(broker.tlsPort()).sslConfig(broker.tls().clientConfig()).simpleAuth().username(EmbeddedBroker.PLATFORM_USER)
@@ -168,7 +168,7 @@ class DeviceSimulatorBrokerTest {
     void aDeviceGivenAnotherCaDoesNotConnect(@TempDir Path elsewhere) throws Exception {
         // A CA of another installation: the device must not take this broker for its own.
         EmbeddedBroker other = EmbeddedBroker.start(new MqttSettings(true, "", 0, 0, false, "", "", "", SECRET, 2048,
-                Duration.ofSeconds(10), 256, MqttSettings.Tls.generated()), elsewhere);
+                Duration.ofSeconds(10), 256, MqttSettings.Tls.generated(), "twin-platform"), elsewhere);
         other.close();
         try (DeviceSimulator fleet = DeviceSimulator.start(settings("untrusting-", 1, "--ca-file",
                 elsewhere.resolve("mqtt/tls/ca.crt").toString()))) {

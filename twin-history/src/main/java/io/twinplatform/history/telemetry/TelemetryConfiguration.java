@@ -15,8 +15,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 import java.time.Clock;
 
 /**
- * Device telemetry: the {@code telemetry} table and its retention, the MQTT ingest ({@link TelemetrySubscriber}, when
- * the process has an MQTT client) and {@code GET /twins/{id}/telemetry}. A capability of its own: on unless
+ * Device telemetry: the {@code telemetry} table and its retention, the MQTT ingest ({@link TelemetryInbound}, handed
+ * messages by the device reader when the process has an MQTT client) and {@code GET /twins/{id}/telemetry}. A capability of its own: on unless
  * {@code twin.telemetry.enabled=false}, whether the history side runs or not (its table only follows
  * {@code twin.history.dialect}).
  */

@@ -35,7 +35,7 @@ class TelemetryConfigurationTest {
     private final TestDatabase db = TestDatabase.fresh();
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withUserConfiguration(HistorySide.class, TelemetryConfiguration.class, TelemetryStore.class,
-                    TelemetryRetention.class, TelemetrySubscriber.class, TelemetryController.class)
+                    TelemetryRetention.class, TelemetryInbound.class, TelemetryController.class)
             .withBean(JdbcTemplate.class, () -> db.jdbc)
             .withBean(TransactionTemplate.class, () -> db.transaction)
             .withBean(ObjectMapper.class, ObjectMapper::new)

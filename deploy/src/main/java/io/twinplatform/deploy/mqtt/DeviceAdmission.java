@@ -1,4 +1,4 @@
-package io.twinplatform.command.device;
+package io.twinplatform.deploy.mqtt;
 
 import io.twinplatform.api.device.TwinTopic;
 
@@ -15,8 +15,9 @@ import java.util.concurrent.CompletableFuture;
 public interface DeviceAdmission {
 
     /**
-     * The kinds of device topic ({@code twins/{id}/<kind>} and {@code twins/{id}/modules/{m}/<kind>}) that the
-     * platform reads here. Telemetry has its own reader and is not handed in.
+     * The kinds of device topic ({@code twins/{id}/<kind>} and {@code twins/{id}/modules/{m}/<kind>}) handed in at
+     * the edge: those answered once their command committed. Telemetry is acknowledged once its batch is stored and
+     * comes through the subscription.
      */
     List<String> KINDS = List.of("reported", "get", "connection");
 
