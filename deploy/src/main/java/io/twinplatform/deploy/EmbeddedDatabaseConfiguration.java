@@ -3,9 +3,9 @@ package io.twinplatform.deploy;
 import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -28,19 +28,16 @@ import java.util.Map;
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnExpression("'${spring.datasource.url:}'.isEmpty()")
+@EnableConfigurationProperties(EmbeddedDatabaseSettings.class)
 class EmbeddedDatabaseConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabaseConfiguration.class);
 
     @Bean(destroyMethod = "close")
-    EmbeddedDatabase embeddedDatabase(@Value("${twin.data-dir:${TWIN_DATA_DIR:./data}}") String dataDir,
-                                      @Value("${twin.embedded.shared-buffers:512MB}") String sharedBuffers,
-                                      @Value("${twin.embedded.startup-timeout:5m}") Duration startupTimeout) {
+    EmbeddedDatabase embeddedDatabase(DataSettings data, EmbeddedDatabaseSettings settings) {
         Map<String, String> server = new LinkedHashMap<>();
         server.put("max_connections", "200");
-        // PostgreSQL's default (128MB) cannot hold the twin documents of a 100k fleet; fleet queries that scan them
-        // then read every page through the operating system.
-        server.put("shared_buffers", sharedBuffers);
+        server.put("shared_buffers", settings.sharedBuffers());
         // The embedded binaries default to test settings (no synchronous commit): a twin platform's answered write
         // must survive a crash, so commits wait for the WAL flush.
         server.put("fsync", "on");
@@ -50,8 +47,8 @@ class EmbeddedDatabaseConfiguration {
         // the history projection's replays write gigabytes.
         server.put("max_wal_size", "4GB");
         server.put("checkpoint_timeout", "15min");
-        Path directory = Path.of(dataDir).toAbsolutePath();
-        EmbeddedDatabase database = EmbeddedDatabase.start(directory, server, startupTimeout);
+        Path directory = data.path().toAbsolutePath();
+        EmbeddedDatabase database = EmbeddedDatabase.start(directory, server, settings.startupTimeout());
         log.info("embedded PostgreSQL started on localhost port {} with data in {}", database.port(),
                 directory.resolve("postgres"));
         return database;

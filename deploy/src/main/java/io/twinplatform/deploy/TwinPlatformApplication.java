@@ -9,6 +9,7 @@ import io.twinplatform.history.telemetry.TelemetryConfiguration;
 import io.twinplatform.query.config.TwinQueryConfiguration;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Import;
 
 /**
@@ -19,6 +20,7 @@ import org.springframework.context.annotation.Import;
 @SpringBootApplication
 @Import({TwinCommandConfiguration.class, TwinQueryConfiguration.class, TwinHistoryConfiguration.class,
         TelemetryConfiguration.class, TwinKafkaConfiguration.class, KafkaAdminController.class})
+@EnableConfigurationProperties(DataSettings.class)
 public class TwinPlatformApplication {
 
     /** Axon's anonymous usage reporting stays off unless asked for: a twin platform must not phone home. */

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.device.DeviceMessageHandler;
 import io.twinplatform.api.twin.FindTwin;
 import io.twinplatform.api.twin.TwinId;
+import io.twinplatform.deploy.DataSettings;
 import io.twinplatform.deploy.security.SecuritySettings;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.queryhandling.NoHandlerForQueryException;
@@ -16,7 +17,6 @@ import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -24,7 +24,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Scope;
 
-import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -47,9 +46,9 @@ class MqttConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
     EmbeddedBroker embeddedBroker(MqttSettings settings,
-                                  @Value("${twin.data-dir:${TWIN_DATA_DIR:./data}}") String dataDir,
+                                  DataSettings data,
                                   ObjectProvider<BrokerAdmission> admission, DeviceGate gate) {
-        return EmbeddedBroker.start(settings, Path.of(dataDir), admission.getIfAvailable(), gate);
+        return EmbeddedBroker.start(settings, data.path(), admission.getIfAvailable(), gate);
     }
 
     /**

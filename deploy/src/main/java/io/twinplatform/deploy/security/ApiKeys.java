@@ -6,11 +6,11 @@ import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.query.Scope;
+import io.twinplatform.deploy.DataSettings;
 import io.twinplatform.deploy.SecretFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.InitializingBean;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.crypto.password.Pbkdf2PasswordEncoder;
@@ -93,12 +93,11 @@ public class ApiKeys implements InitializingBean {
     private final Cache<String, Optional<Row>> rows;
     private final Cache<String, Verified> verified = Caffeine.newBuilder().maximumSize(100_000).build();
 
-    ApiKeys(JdbcTemplate jdbc, TransactionTemplate transactions, SecuritySettings settings,
-            @Value("${twin.data-dir:${TWIN_DATA_DIR:./data}}") String dataDir) {
+    ApiKeys(JdbcTemplate jdbc, TransactionTemplate transactions, SecuritySettings settings, DataSettings data) {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.settings = settings;
-        this.dataDir = Path.of(dataDir);
+        this.dataDir = data.path();
         this.rows = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(settings.keyCacheTtl()).build();
     }
 

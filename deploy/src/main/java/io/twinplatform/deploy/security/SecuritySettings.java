@@ -24,7 +24,12 @@ public record SecuritySettings(String adminKey,
                                @DefaultValue Jwt jwt,
                                @DefaultValue RateLimit rateLimit) {
 
-    /** Requests a second per caller, and how many back to back. */
+    /**
+     * Requests a second per caller, and how many back to back.
+     *
+     * @param requestsPerSecond requests a second per caller, on average (default 1,000)
+     * @param burst             how many may come back to back before the average applies (default 2,000)
+     */
     public record RateLimit(@DefaultValue("1000") double requestsPerSecond, @DefaultValue("2000") double burst) {
     }
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 /**
  * Settings of the write side, under {@code twin.command}.
  *
+ * @param enabled                whether this process runs the write side (default true)
  * @param snapshotThreshold      events between aggregate snapshots (default 100)
  * @param readYourWritesTimeout  how long a write waits for the read side to show it before answering (default 5s);
  *                               past it the write still answers, with the twin the write side computed
@@ -20,14 +21,27 @@ import java.time.Duration;
  * @param groupCommit            how twin commands are grouped into transactions ({@link GroupCommitCommandBus})
  */
 @ConfigurationProperties("twin.command")
-public record TwinCommandSettings(@DefaultValue("100") int snapshotThreshold,
+public record TwinCommandSettings(@DefaultValue("true") boolean enabled,
+                                  @DefaultValue("100") int snapshotThreshold,
                                   @DefaultValue("5s") Duration readYourWritesTimeout,
                                   @DefaultValue("20000") int cacheSize,
                                   @DefaultValue Limits limits,
                                   @DefaultValue Batch batch,
                                   @DefaultValue GroupCommit groupCommit) {
 
-    /** Each default is Azure IoT Hub's; see {@link TwinLimits#AZURE}. */
+    /**
+     * Twin size limits, under {@code twin.command.limits}; each default is Azure IoT Hub's ({@link TwinLimits#AZURE}).
+     * A write over one is refused whole with the JSON path at fault.
+     *
+     * @param maxTagsBytes     bytes of a twin's {@code tags}, as UTF-8 JSON (default 8192)
+     * @param maxDesiredBytes  bytes of its desired properties (default 32768)
+     * @param maxReportedBytes bytes of its reported properties (default 32768)
+     * @param maxDepth         levels of nesting below {@code tags}, {@code desired} or {@code reported} (default 10)
+     * @param maxKeyBytes      bytes of one property name (default 1024)
+     * @param maxStringBytes   bytes of one string value (default 4096)
+     * @param maxSafeInteger   the largest integer magnitude a value may have, so every reader's number keeps it
+     *                         exactly (default 2^52 - 1)
+     */
     public record Limits(@DefaultValue("8192") int maxTagsBytes,
                          @DefaultValue("32768") int maxDesiredBytes,
                          @DefaultValue("32768") int maxReportedBytes,

@@ -33,7 +33,12 @@ public record DeviceSettings(Map<String, Machine> stateMachines,
                              @DefaultValue("1") int connections,
                              @DefaultValue RateLimit rateLimit) {
 
-    /** Messages a second a device may send, and how many back to back. */
+    /**
+     * Messages a second a device may send, and how many back to back.
+     *
+     * @param messagesPerSecond twin messages a second per device, on average (default 20)
+     * @param burst             how many may come back to back before the average applies (default 100)
+     */
     public record RateLimit(@DefaultValue("20") double messagesPerSecond, @DefaultValue("100") double burst) {
     }
 

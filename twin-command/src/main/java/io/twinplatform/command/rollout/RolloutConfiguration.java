@@ -7,6 +7,7 @@ import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.axonframework.deadline.DeadlineManager;
 import org.axonframework.deadline.SimpleDeadlineManager;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
  * {@link RolloutSaga} for how timers come back after a restart).
  */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(RolloutSettings.class)
 public class RolloutConfiguration {
 
     /**

@@ -14,7 +14,6 @@ import org.axonframework.messaging.responsetypes.ResponseTypes;
 import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
@@ -46,11 +45,11 @@ class RolloutMonitor {
     private ScheduledExecutorService timer;
 
     RolloutMonitor(RolloutProjection rollouts, QueryGateway queries, CommandGateway commands,
-                   @Value("${twin.rollouts.observe-interval:500ms}") Duration interval) {
+                   RolloutSettings settings) {
         this.rollouts = rollouts;
         this.queries = queries;
         this.commands = commands;
-        this.interval = interval;
+        this.interval = settings.observeInterval();
     }
 
     @PostConstruct
