@@ -26,7 +26,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -46,11 +45,6 @@ import java.util.concurrent.TimeUnit;
 class ProjectionAdmin implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(ProjectionAdmin.class);
-    /**
-     * The hash chain is append-only (replaying it would only skip every event); the Kafka publisher replays from a
-     * chosen point through POST /admin/kafka/replay, never from here.
-     */
-    private static final Set<String> NOT_REPLAYABLE = Set.of("audit-chain", KafkaPublisher.PROCESSOR);
 
     /** Faults listed per projection, oldest first; {@code quarantinedTwins} counts them all. */
     private static final int LISTED_FAULTS = 100;
@@ -108,10 +102,14 @@ class ProjectionAdmin implements DisposableBean {
         EventProcessor processor = processing.eventProcessor(name).orElseThrow(() -> new TwinException(
                 TwinError.of(ErrorKind.NOT_FOUND, "projectionNotFound", "there is no projection named " + name
                         + "; GET /admin/projections lists them")));
-        if (!(processor instanceof StreamingEventProcessor streaming) || NOT_REPLAYABLE.contains(name)) {
+        // Whether a processor may be reset is its module's declaration (@DisallowReplay: the audit chain, the
+        // configuration applier; sagas never); the Kafka publisher replays from a chosen point through its own endpoint.
+        if (!(processor instanceof StreamingEventProcessor streaming) || !streaming.supportsReset()
+                || name.equals(KafkaPublisher.PROCESSOR)) {
             throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "notReplayable", name
-                    + " cannot be replayed here: it is not a streaming projection, or (audit-chain) it is append-only, or"
-                    + " (twin-kafka) it replays through POST /admin/kafka/replay?from="));
+                    + " cannot be replayed here: it is not a streaming projection, or its module forbids a replay (the"
+                    + " append-only audit-chain, the configuration applier, sagas), or (twin-kafka) it replays through"
+                    + " POST /admin/kafka/replay?from="));
         }
         if (streaming.isReplaying()) {
             throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "replayInProgress", name + " is replaying already"));

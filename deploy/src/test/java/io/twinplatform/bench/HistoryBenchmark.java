@@ -113,7 +113,7 @@ public final class HistoryBenchmark {
     private static final boolean FULL_VERIFY = Boolean.parseBoolean(
             System.getProperty("bench.full-verify", String.valueOf(EVENTS <= 1_000_000)));
     private static final int BASELINE_ROWS = Integer.getInteger("bench.baseline-rows", 200_000);
-    /** The history projection's batch size (axon.eventhandling.processors.twin-history.batch-size). */
+    /** The history projection's batch size (twin.history.batch-size). */
     private static final int BATCH = 200;
     private static final String HISTORY = "twin-history";
     private static final String CHAIN = "audit-chain";

@@ -69,8 +69,8 @@ class TwoInstancesTest {
     private static final int CREATE_RACES = 10;
     /** Four segments for the processors that run two threads, so that the second instance finds two unclaimed. */
     private static final List<String> SPLIT_SEGMENTS = List.of(
-            "--axon.eventhandling.processors.twin-current.initial-segment-count=4",
-            "--axon.eventhandling.processors.twin-history.initial-segment-count=4");
+            "--twin.query.projection.segments=4",
+            "--twin.history.segments=4");
 
     private enum Kind { REPORTED, REPEATED, DESIRED }
 

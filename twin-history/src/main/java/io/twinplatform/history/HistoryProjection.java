@@ -44,7 +44,7 @@ import java.util.Set;
 @ProcessingGroup(HistoryProjection.GROUP)
 class HistoryProjection {
 
-    static final String GROUP = "twin-history";
+    public static final String GROUP = "twin-history";
     private static final String BATCH = HistoryProjection.class.getName() + ".batch";
 
     private record Change(TwinEvent event, String eventId, Instant at, MetaData metaData) {

@@ -16,6 +16,11 @@ import java.time.Duration;
  * @param dialect         {@code auto} (TimescaleDB when the {@code timescaledb} extension is installed in the
  *                        database, native PostgreSQL partitions otherwise), {@code native} or {@code timescale}
  * @param compressAfter   TimescaleDB only: chunks older than this are compressed (default 7 days)
+ * @param threads         threads of the history projection's processor ({@code twin-history}, default 2)
+ * @param segments        its segments, split by twin, made when its tokens are first created (default 2): each
+ *                        twin's rows are written in version order by one thread while another's batch is in the
+ *                        database
+ * @param batchSize       events per transaction at most (default 200)
  */
 @ConfigurationProperties("twin.history")
 public record HistorySettings(@DefaultValue("true") boolean enabled,
@@ -23,5 +28,8 @@ public record HistorySettings(@DefaultValue("true") boolean enabled,
                               @DefaultValue("7") int partitionsAhead,
                               @DefaultValue("20000") int cacheSize,
                               @DefaultValue("auto") String dialect,
-                              @DefaultValue("7d") Duration compressAfter) {
+                              @DefaultValue("7d") Duration compressAfter,
+                              @DefaultValue("2") int threads,
+                              @DefaultValue("2") int segments,
+                              @DefaultValue("200") int batchSize) {
 }

@@ -1,8 +1,13 @@
 package io.twinplatform.history;
 
+import io.twinplatform.history.audit.AuditChain;
 import io.twinplatform.history.kafka.TwinKafkaConfiguration;
 import io.twinplatform.history.telemetry.TelemetryConfiguration;
+import org.axonframework.config.EventProcessingConfigurer;
+import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
+import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
 import org.slf4j.Logger;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -31,6 +36,23 @@ import java.time.Clock;
 public class TwinHistoryConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(TwinHistoryConfiguration.class);
+
+    /**
+     * {@value HistoryProjection#GROUP}: tracking, in segments split by twin, with a token of its own (a replay of the
+     * current state does not touch it). {@value AuditChain#GROUP}: tracking, one thread and one segment, since the
+     * hash chain is one sequence; its handler refuses a replay ({@code @DisallowReplay}): the chain is append-only.
+     */
+    @Autowired
+    void configureProcessors(EventProcessingConfigurer processing, HistorySettings settings) {
+        processing.registerTrackingEventProcessor(HistoryProjection.GROUP, configuration -> configuration.eventStore(),
+                configuration -> TrackingEventProcessorConfiguration.forParallelProcessing(settings.threads())
+                        .andInitialSegmentsCount(settings.segments())
+                        .andBatchSize(settings.batchSize()));
+        processing.registerSequencingPolicy(HistoryProjection.GROUP,
+                configuration -> SequentialPerAggregatePolicy.instance());
+        processing.registerTrackingEventProcessor(AuditChain.GROUP, configuration -> configuration.eventStore(),
+                configuration -> TrackingEventProcessorConfiguration.forSingleThreadedProcessing().andBatchSize(500));
+    }
 
     /** The history table's dialect, by {@code twin.history.dialect}; {@code auto} asks the database. */
     @Bean

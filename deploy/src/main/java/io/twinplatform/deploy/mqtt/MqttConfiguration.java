@@ -12,11 +12,13 @@ import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.deploy.DataSettings;
 import io.twinplatform.deploy.security.SecuritySettings;
 import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.config.EventProcessingConfigurer;
 import org.axonframework.queryhandling.NoHandlerForQueryException;
 import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -149,6 +151,15 @@ class MqttConfiguration {
                         + " UNSPECIFIED_ERROR: send again)")
                 .register(meters);
         return admission;
+    }
+
+    /**
+     * {@value DeviceDisconnects#GROUP} subscribes: a device is disconnected once its twin is disabled or deleted,
+     * right after that commit.
+     */
+    @Autowired
+    void configureProcessors(EventProcessingConfigurer processing) {
+        processing.registerSubscribingEventProcessor(DeviceDisconnects.GROUP);
     }
 
     /**

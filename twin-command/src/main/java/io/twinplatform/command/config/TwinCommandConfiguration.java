@@ -8,10 +8,12 @@ import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.TwinCommands;
 import io.twinplatform.command.api.RequestContextCarrier;
 import io.twinplatform.command.device.DeviceSettings;
+import io.twinplatform.command.twin.JdbcTwinRegistry;
 import io.twinplatform.command.twin.TwinCommandTargetResolver;
 import io.twinplatform.command.twin.TwinRepository;
 import org.axonframework.common.caching.Cache;
 import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.config.EventProcessingConfigurer;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
@@ -22,6 +24,7 @@ import org.axonframework.messaging.correlation.CorrelationDataProvider;
 import org.axonframework.messaging.interceptors.CorrelationDataInterceptor;
 import org.axonframework.modelling.command.CommandTargetResolver;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -42,6 +45,15 @@ import java.util.Map;
 @EnableConfigurationProperties({TwinCommandSettings.class, DeviceSettings.class})
 @ComponentScan("io.twinplatform.command")
 public class TwinCommandConfiguration {
+
+    /**
+     * {@value JdbcTwinRegistry#GROUP} subscribes: it runs in the transaction that appends a twin's first event, so
+     * two twins can never claim one id, and it is never replayed apart from the events.
+     */
+    @Autowired
+    void configureProcessors(EventProcessingConfigurer processing) {
+        processing.registerSubscribingEventProcessor(JdbcTwinRegistry.GROUP);
+    }
 
     /**
      * The command bus: twin commands are grouped into transactions ({@link GroupCommitCommandBus}); everything else

@@ -17,6 +17,7 @@ import io.twinplatform.api.twin.TwinReplaced;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.DisallowReplay;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.Timestamp;
@@ -34,10 +35,13 @@ import java.util.function.Predicate;
  * (creation, tag changes, and reported changes while some condition reads reported properties). For each it works
  * out which twins may be affected (from the fleet query side, after waiting until that side shows every twin written
  * before the event) and offers each of them the live configurations; the twin decides on its own state.
- * Configuration events are rare and each may touch the whole fleet; twin events touch one twin.
+ * Configuration events are rare and each may touch the whole fleet; twin events touch one twin. It writes (sends
+ * commands), so its processor refuses a reset ({@link DisallowReplay}): a replay would offer old configurations
+ * again.
  */
 @Component
 @ProcessingGroup(ConfigurationApplier.PROCESSOR)
+@DisallowReplay
 class ConfigurationApplier {
 
     static final String PROCESSOR = "twin-configurations";

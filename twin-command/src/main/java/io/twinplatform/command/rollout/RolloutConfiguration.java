@@ -27,6 +27,8 @@ public class RolloutConfiguration {
      */
     @Autowired
     void configureSagaProcessor(EventProcessingConfigurer processing) {
+        // Rollouts as GET /rollouts/{id} shows them, written with their events.
+        processing.registerSubscribingEventProcessor(RolloutProjection.GROUP);
         processing.registerTrackingEventProcessor(RolloutSaga.class.getSimpleName() + "Processor",
                 configuration -> configuration.eventStore(),
                 configuration -> TrackingEventProcessorConfiguration.forSingleThreadedProcessing()

@@ -32,7 +32,7 @@ import java.util.Optional;
 @ProcessingGroup(RolloutProjection.GROUP)
 public class RolloutProjection {
 
-    static final String GROUP = "rollout-read";
+    public static final String GROUP = "rollout-read";
 
     /** A rollout the monitor watches. */
     record Watched(String rolloutId, String configurationId, String status, RolloutSpec spec, String successQuery) {

@@ -14,9 +14,9 @@ import org.springframework.stereotype.Component;
  */
 @Component
 @ProcessingGroup(JdbcTwinRegistry.GROUP)
-class JdbcTwinRegistry implements TwinRegistry {
+public class JdbcTwinRegistry implements TwinRegistry {
 
-    static final String GROUP = "twin-registry";
+    public static final String GROUP = "twin-registry";
 
     private final JdbcTemplate jdbc;
 

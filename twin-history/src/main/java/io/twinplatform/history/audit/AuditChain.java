@@ -2,6 +2,7 @@ package io.twinplatform.history.audit;
 
 import io.twinplatform.history.PlannedPerCall;
 import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.DisallowReplay;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
@@ -19,13 +20,15 @@ import java.util.Map;
  * Appends one link to {@code event_chain} for every stored event, in its own tracking processor
  * ({@value #GROUP}, one thread): per batch it reads the events' stored rows in one query (by event identifier),
  * hashes each onto the previous link in delivery order, and inserts the links in the batch's transaction. Events
- * already chained (a redelivery) are skipped.
+ * already chained (a redelivery) are skipped. The chain is append-only: its processor refuses a reset
+ * ({@link DisallowReplay}), so no replay of it can ever be started.
  */
 @Component
 @ProcessingGroup(AuditChain.GROUP)
-class AuditChain {
+@DisallowReplay
+public class AuditChain {
 
-    static final String GROUP = "audit-chain";
+    public static final String GROUP = "audit-chain";
     private static final String BATCH = AuditChain.class.getName() + ".batch";
 
     private final JdbcTemplate jdbc;

@@ -18,6 +18,7 @@ import java.util.List;
  *                  (default 60 seconds)
  * @param views     the fleet views: live counts of twins by one field; when not set, {@link #DEFAULT_VIEWS}
  * @param indexedFields fields that get a B-tree expression index, for fast range comparisons (default none)
+ * @param projection the current-state projection's processor ({@code twin-current})
  */
 @ConfigurationProperties("twin.query")
 public record TwinQuerySettings(@DefaultValue("true") boolean enabled,
@@ -26,7 +27,20 @@ public record TwinQuerySettings(@DefaultValue("true") boolean enabled,
                                 @DefaultValue("5s") Duration statementTimeout,
                                 @DefaultValue("60s") Duration pastStatementTimeout,
                                 List<View> views,
-                                List<String> indexedFields) {
+                                List<String> indexedFields,
+                                @DefaultValue Projection projection) {
+
+    /**
+     * The current-state projection's processor, under {@code twin.query.projection}.
+     *
+     * @param threads   threads that fold events (default 2); each claims segments
+     * @param segments  segments, split by twin, made when the processor's tokens are first created (default 2); with
+     *                  several instances, more segments than one instance's threads let each claim a share
+     * @param batchSize events per transaction at most (default 100)
+     */
+    public record Projection(@DefaultValue("2") int threads, @DefaultValue("2") int segments,
+                             @DefaultValue("100") int batchSize) {
+    }
 
     /**
      * A fleet view: how many twins of {@code source} there are for each value of {@code groupBy}.

@@ -27,7 +27,7 @@ import java.util.Optional;
 @ProcessingGroup(ConfigurationProjection.GROUP)
 public class ConfigurationProjection {
 
-    static final String GROUP = "configuration-read";
+    public static final String GROUP = "configuration-read";
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper mapper;

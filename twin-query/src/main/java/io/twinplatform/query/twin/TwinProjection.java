@@ -41,9 +41,9 @@ import java.util.Set;
  */
 @Component
 @ProcessingGroup(TwinProjection.GROUP)
-class TwinProjection {
+public class TwinProjection {
 
-    static final String GROUP = "twin-current";
+    public static final String GROUP = "twin-current";
     private static final String BATCH = TwinProjection.class.getName() + ".batch";
 
     private record Change(TwinEvent event, Instant at) {
