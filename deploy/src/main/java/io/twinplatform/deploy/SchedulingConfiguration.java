@@ -10,8 +10,9 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
  * retention of the history and telemetry tables, the rollout monitor, the job poller and the replay progress log. Its
  * threads are daemons named {@code spring.task.scheduling.thread-name-prefix} ({@code twin-scheduler-}), and there
  * are {@code spring.task.scheduling.pool.size} of them (4, in {@code application.yml}; Spring Boot's default of one
- * would let a long retention run hold up the rollout monitor). Each job's bean cancels its own runs when it is
- * destroyed; the scheduler stops with the application context, after those beans, and interrupts what still runs.
+ * would let a long retention run hold up the rollout monitor). Once the application context starts closing it starts
+ * no more runs (one under way goes on); when it is destroyed, after the beans whose jobs it runs, it interrupts what
+ * still runs.
  */
 @Configuration(proxyBeanMethods = false)
 class SchedulingConfiguration {

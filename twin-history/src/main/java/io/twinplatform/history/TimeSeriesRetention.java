@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The retention of a {@link TimeSeriesTable}: at start-up and every hour on the platform's task scheduler, the table
@@ -87,12 +88,11 @@ public abstract class TimeSeriesRetention implements SmartInitializingSingleton,
      * doing anything while another instance (or another thread) runs this retention.
      */
     public List<String> maintain() {
-        @SuppressWarnings("unchecked")
-        List<String>[] dropped = new List[] {List.of()};
-        if (!lock.runAlone(() -> dropped[0] = run())) {
+        AtomicReference<List<String>> dropped = new AtomicReference<>(List.of());
+        if (!lock.runAlone(() -> dropped.set(run()))) {
             log.debug("{} retention skipped: another instance holds the lock {}", what, lockName);
         }
-        return dropped[0];
+        return dropped.get();
     }
 
     private List<String> run() {

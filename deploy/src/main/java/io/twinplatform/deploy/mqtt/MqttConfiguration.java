@@ -21,6 +21,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Scope;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import java.nio.file.Path;
 import java.util.UUID;
@@ -78,11 +79,9 @@ class MqttConfiguration {
     DeviceGate deviceGate(ObjectProvider<QueryGateway> queries, ObjectProvider<DeviceKeyStore> deviceKeys) {
         // Both lookups block on PostgreSQL (the query bus answers on the caller's thread): off HiveMQ's threads, and
         // off the common pool, which has one thread on two cores.
-        Executor lookups = Executors.newFixedThreadPool(4, task -> {
-            Thread thread = new Thread(task, "mqtt-device-gate");
-            thread.setDaemon(true);
-            return thread;
-        });
+        CustomizableThreadFactory threads = new CustomizableThreadFactory("mqtt-device-gate-");
+        threads.setDaemon(true);
+        Executor lookups = Executors.newFixedThreadPool(4, threads);
         return twinId -> CompletableFuture.supplyAsync(() -> {
             DeviceKeyStore store = deviceKeys.getIfAvailable();
             DeviceKeyStore.State key = store == null ? DeviceKeyStore.State.DERIVED : store.state(twinId.value());
