@@ -28,6 +28,7 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -141,14 +142,15 @@ class AxonStorageConfiguration {
                 .build();
     }
 
-    /** The thread that re-sends retried commands; stopped with the application. */
+    /**
+     * The thread that re-sends retried commands; stopped with the application. Its own, not the task scheduler's: a
+     * re-sent command that is not a twin's runs on it, as long as its handler takes.
+     */
     @Bean(destroyMethod = "shutdownNow")
     ScheduledExecutorService commandRetryExecutor() {
-        return Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "command-retry");
-            thread.setDaemon(true);
-            return thread;
-        });
+        CustomizableThreadFactory threads = new CustomizableThreadFactory("command-retry-");
+        threads.setDaemon(true);
+        return Executors.newSingleThreadScheduledExecutor(threads);
     }
 
     /**

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 
 import javax.sql.DataSource;
@@ -34,16 +35,15 @@ class DatabaseHealthIndicator implements HealthIndicator, DisposableBean {
     private final DataSource probe;
     private final HikariDataSource ownPool;
     private final long timeoutNanos;
-    private final ExecutorService checker = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "db-health");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService checker;
     private Future<Health> check;
     private long checkStarted;
 
     DatabaseHealthIndicator(DataSource dataSource, DatabaseSettings settings) throws SQLException {
         this.timeoutNanos = settings.healthTimeout().toNanos();
+        CustomizableThreadFactory threads = new CustomizableThreadFactory("db-health-");
+        threads.setDaemon(true);
+        this.checker = Executors.newSingleThreadExecutor(threads);
         if (dataSource.isWrapperFor(HikariDataSource.class)) {
             HikariDataSource pool = dataSource.unwrap(HikariDataSource.class);
             HikariConfig config = new HikariConfig();

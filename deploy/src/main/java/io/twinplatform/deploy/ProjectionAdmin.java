@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.TaskScheduler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -27,8 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,6 +46,9 @@ class ProjectionAdmin implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(ProjectionAdmin.class);
 
+    /** How often the log shows a running replay's progress. */
+    private static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+
     /** Faults listed per projection, oldest first; {@code quarantinedTwins} counts them all. */
     private static final int LISTED_FAULTS = 100;
 
@@ -58,19 +61,16 @@ class ProjectionAdmin implements DisposableBean {
     private final ProjectionFaults faults;
     private final ProjectionIsolation isolation;
     private final Map<String, Replay> replays = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService progressLog = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "projection-replay-progress");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledFuture<?> progressLog;
 
     ProjectionAdmin(EventProcessingConfiguration processing, JdbcTemplate jdbc, ProjectionFaults faults,
-                    ProjectionIsolation isolation) {
+                    ProjectionIsolation isolation, TaskScheduler scheduler) {
         this.processing = processing;
         this.jdbc = jdbc;
         this.faults = faults;
         this.isolation = isolation;
-        progressLog.scheduleAtFixedRate(this::logProgress, 5, 5, TimeUnit.SECONDS);
+        this.progressLog = scheduler.scheduleAtFixedRate(this::logProgress,
+                scheduler.getClock().instant().plus(PROGRESS_EVERY), PROGRESS_EVERY);
     }
 
     @Operation(summary = "Every projection (streaming event processor): running, replaying, position, its faults,"
@@ -218,6 +218,6 @@ class ProjectionAdmin implements DisposableBean {
 
     @Override
     public void destroy() {
-        progressLog.shutdownNow();
+        progressLog.cancel(true);
     }
 }

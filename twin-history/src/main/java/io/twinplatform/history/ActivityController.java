@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -30,13 +31,13 @@ class ActivityController {
     private static final Pattern WIDTH = Pattern.compile("([1-9][0-9]{0,5})([smhd])");
 
     private final JdbcTemplate jdbc;
-    private final HistoryDialect dialect;
+    private final TimeSeriesTable table;
     private final ObjectMapper mapper;
     private final Clock clock = Clock.systemUTC();
 
-    ActivityController(JdbcTemplate jdbc, HistoryDialect dialect, ObjectMapper mapper) {
+    ActivityController(JdbcTemplate jdbc, @Qualifier("historyTable") TimeSeriesTable table, ObjectMapper mapper) {
         this.jdbc = jdbc;
-        this.dialect = dialect;
+        this.table = table;
         this.mapper = mapper;
     }
 
@@ -62,10 +63,10 @@ class ActivityController {
         }
         ObjectNode result = mapper.createObjectNode();
         result.put("from", start.toString()).put("to", end.toString()).put("bucket", bucket)
-                .put("dialect", dialect.name());
+                .put("dialect", table.dialect());
         ArrayNode buckets = result.putArray("buckets");
         ObjectNode[] current = {null};
-        jdbc.query(dialect.activitySql(width), rs -> {
+        jdbc.query(HistoryTable.activitySql(table, width), rs -> {
             String bucketStart = rs.getTimestamp(1).toInstant().toString();
             if (current[0] == null || !current[0].get("start").asText().equals(bucketStart)) {
                 current[0] = buckets.addObject().put("start", bucketStart).put("changes", 0L);

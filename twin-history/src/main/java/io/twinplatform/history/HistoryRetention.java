@@ -1,66 +1,36 @@
 package io.twinplatform.history;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.DisposableBean;
-import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The history table's retention ({@code twin.history.retention}, 90 days by default): at start-up and every hour,
  * each twin's latest row older than the horizon is carried forward into {@code twin_history_baseline}, then the
- * dialect drops what is past the horizon and prepares what lies ahead. Between them the table and the baseline answer
- * every point-in-time read within the retention; older ones are rebuilt from the event store.
+ * table drops what is past the horizon and prepares what lies ahead. Between them the table and the baseline answer
+ * every point-in-time read within the retention; older ones are rebuilt from the event store. One instance at a time
+ * runs it, holding the advisory lock {@value #LOCK}.
  */
 @Component
-public class HistoryRetention implements SmartInitializingSingleton, DisposableBean {
+public class HistoryRetention extends TimeSeriesRetention {
 
-    private static final Logger log = LoggerFactory.getLogger(HistoryRetention.class);
+    /** The advisory lock a run holds: {@code SELECT pg_try_advisory_lock(hashtext('twin.history.retention'))}. */
+    public static final String LOCK = "twin.history.retention";
 
     private final JdbcTemplate jdbc;
-    private final HistorySettings settings;
-    private final HistoryDialect dialect;
     private final TransactionTemplate transaction;
-    private final Clock clock;
-    private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "twin-history-retention");
-        thread.setDaemon(true);
-        return thread;
-    });
 
-    HistoryRetention(JdbcTemplate jdbc, HistorySettings settings, HistoryDialect dialect,
-                     TransactionTemplate transaction) {
+    HistoryRetention(JdbcTemplate jdbc, HistorySettings settings, @Qualifier("historyTable") TimeSeriesTable table,
+                     TransactionTemplate transaction, TaskScheduler scheduler) {
+        super("history", LOCK, table, settings.retention(), jdbc, scheduler, Clock.systemUTC());
         this.jdbc = jdbc;
         this.transaction = transaction;
-        this.settings = settings;
-        this.dialect = dialect;
-        this.clock = Clock.systemUTC();
-    }
-
-    @Override
-    public void afterSingletonsInstantiated() {
-        maintain();
-        maintenance.scheduleAtFixedRate(this::maintainQuietly, 1, 1, TimeUnit.HOURS);
-    }
-
-    @Override
-    public void destroy() {
-        maintenance.shutdownNow();
-    }
-
-    /** The oldest instant the history table keeps; older point-in-time reads are rebuilt from the events. */
-    public Instant horizon() {
-        return clock.instant().minus(settings.retention());
     }
 
     /** Whether a row at {@code time} belongs in the table (not past retention); older ones go to the baseline. */
@@ -68,19 +38,9 @@ public class HistoryRetention implements SmartInitializingSingleton, DisposableB
         return !time.isBefore(horizon());
     }
 
-    /** Makes sure a row at {@code time} can be written. */
-    void ensure(Instant time) {
-        dialect.ensure(time);
-    }
-
-    /** Carries rows past the horizon forward, drops them and prepares what lies ahead; returns what was dropped. */
-    public synchronized List<String> maintain() {
-        Instant horizon = horizon();
+    @Override
+    protected void beforeDrop(Instant horizon) {
         carryForward(horizon);
-        List<String> dropped = dialect.dropOlderThan(horizon);
-        dropped.forEach(name -> log.info("history {} dropped: past the retention of {}", name, settings.retention()));
-        dialect.prepare();
-        return dropped;
     }
 
     /**
@@ -103,13 +63,5 @@ public class HistoryRetention implements SmartInitializingSingleton, DisposableB
                     .formatted(HistoryStore.COLUMNS, HistoryStore.COLUMNS, HistoryStore.UPSERT), from, until);
             jdbc.update("UPDATE twin_history_retention SET carried_until = ?", until);
         });
-    }
-
-    private void maintainQuietly() {
-        try {
-            maintain();
-        } catch (RuntimeException e) {
-            log.warn("history retention failed; retrying in an hour", e);
-        }
     }
 }

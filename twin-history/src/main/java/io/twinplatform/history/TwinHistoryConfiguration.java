@@ -54,13 +54,13 @@ public class TwinHistoryConfiguration {
                 configuration -> TrackingEventProcessorConfiguration.forSingleThreadedProcessing().andBatchSize(500));
     }
 
-    /** The history table's dialect, by {@code twin.history.dialect}; {@code auto} asks the database. */
+    /** The history table, in the dialect {@code twin.history.dialect} chooses; {@code auto} asks the database. */
     @Bean
-    HistoryDialect historyDialect(JdbcTemplate jdbc, HistorySettings settings, TransactionTemplate transaction) {
+    TimeSeriesTable historyTable(JdbcTemplate jdbc, HistorySettings settings, TransactionTemplate transaction) {
         boolean timescale = TimescaleChoice.useTimescale(settings.dialect(), jdbc);
-        HistoryDialect dialect = timescale ? new TimescaleHistoryDialect(jdbc, settings, transaction)
-                : new NativeHistoryDialect(jdbc, settings, Clock.systemUTC());
-        log.info("history table dialect: {}", dialect.name());
-        return dialect;
+        TimeSeriesTable table = TimeSeriesTable.of(HistoryTable.spec(settings), timescale, jdbc, transaction,
+                Clock.systemUTC());
+        log.info("history table dialect: {}", table.dialect());
+        return table;
     }
 }

@@ -22,10 +22,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
+import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -34,9 +36,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -57,6 +58,7 @@ import java.util.function.Supplier;
 final class DeviceReader implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeviceReader.class);
+    private static final Duration FLUSH_EVERY = Duration.ofSeconds(1);
 
     private final List<DeviceMessageHandler> handlers;
     private final Map<String, DeviceMessageHandler> byKind = new HashMap<>();
@@ -67,7 +69,7 @@ final class DeviceReader implements AutoCloseable {
     private final DeviceActivity activity = new DeviceActivity();
     private final Clock clock = Clock.systemUTC();
     private final List<ExecutorService> readers = new ArrayList<>();
-    private final ScheduledExecutorService activityFlush;
+    private final ScheduledFuture<?> activityFlush;
     private final Replies replies = new Replies();
     private final Supplier<Mqtt5AsyncClient> connect;
     private final DeviceAdmission admission;
@@ -78,7 +80,7 @@ final class DeviceReader implements AutoCloseable {
      * ({@link DeviceAdmission#NONE} when it has none).
      */
     DeviceReader(List<DeviceMessageHandler> handlers, String sharedGroup, Supplier<Mqtt5AsyncClient> connect,
-                 DeviceAdmission admission, CommandGateway commands, MeterRegistry meters) {
+                 DeviceAdmission admission, CommandGateway commands, MeterRegistry meters, TaskScheduler scheduler) {
         this.handlers = List.copyOf(handlers);
         this.connect = connect;
         this.admission = admission;
@@ -97,8 +99,8 @@ final class DeviceReader implements AutoCloseable {
                 failures.put(kind, counter(meters, kind, "failed"));
             }
         }
-        activityFlush = Executors.newSingleThreadScheduledExecutor(daemons("mqtt-device-activity"));
-        activityFlush.scheduleWithFixedDelay(this::flushActivity, 1, 1, TimeUnit.SECONDS);
+        activityFlush = scheduler.scheduleWithFixedDelay(this::flushActivity,
+                scheduler.getClock().instant().plus(FLUSH_EVERY), FLUSH_EVERY);
     }
 
     private static Counter counter(MeterRegistry meters, String kind, String outcome) {
@@ -210,7 +212,7 @@ final class DeviceReader implements AutoCloseable {
     /** Stops recording activity, after sending what was recorded; the readers' threads end with the client. */
     @Override
     public void close() {
-        activityFlush.shutdownNow();
+        activityFlush.cancel(false);
         flushActivity();
     }
 

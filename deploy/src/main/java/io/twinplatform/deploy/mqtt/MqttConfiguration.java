@@ -25,6 +25,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Scope;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -81,11 +83,9 @@ class MqttConfiguration {
     DeviceGate deviceGate(ObjectProvider<QueryGateway> queries, ObjectProvider<DeviceKeyStore> deviceKeys) {
         // Both lookups block on PostgreSQL (the query bus answers on the caller's thread): off HiveMQ's threads, and
         // off the common pool, which has one thread on two cores.
-        Executor lookups = Executors.newFixedThreadPool(4, task -> {
-            Thread thread = new Thread(task, "mqtt-device-gate");
-            thread.setDaemon(true);
-            return thread;
-        });
+        CustomizableThreadFactory threads = new CustomizableThreadFactory("mqtt-device-gate-");
+        threads.setDaemon(true);
+        Executor lookups = Executors.newFixedThreadPool(4, threads);
         return twinId -> CompletableFuture.supplyAsync(() -> {
             DeviceKeyStore store = deviceKeys.getIfAvailable();
             DeviceKeyStore.State key = store == null ? DeviceKeyStore.State.DERIVED : store.state(twinId.value());
@@ -169,9 +169,10 @@ class MqttConfiguration {
     @Bean(destroyMethod = "close")
     DeviceReader deviceReader(ObjectProvider<DeviceMessageHandler> handlers, MqttSettings settings,
                               MqttConnector connector, ObjectProvider<BrokerAdmission> admission,
-                              CommandGateway commands, MeterRegistry meters) {
+                              CommandGateway commands, MeterRegistry meters, TaskScheduler scheduler) {
         return new DeviceReader(handlers.orderedStream().toList(), settings.sharedGroup(), connector::connect,
-                admission.getIfAvailable() == null ? DeviceAdmission.NONE : admission.getObject(), commands, meters);
+                admission.getIfAvailable() == null ? DeviceAdmission.NONE : admission.getObject(), commands, meters,
+                scheduler);
     }
 
     @Bean(destroyMethod = "close")

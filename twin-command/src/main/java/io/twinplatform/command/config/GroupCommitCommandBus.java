@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -100,9 +102,11 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
                 .description("batches of twin commands run again after one failed").register(meters);
         this.direct = SimpleCommandBus.builder().transactionManager(transactions).build();
         this.lanes = new Lane[workers];
+        CustomizableThreadFactory threads = new CustomizableThreadFactory("twin-commands-");
+        threads.setDaemon(true);
         for (int i = 0; i < workers; i++) {
-            lanes[i] = new Lane("twin-commands-" + i, queueSize);
-            lanes[i].start();
+            lanes[i] = new Lane(threads, queueSize);
+            lanes[i].thread.start();
         }
     }
 
@@ -120,7 +124,7 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
             intercepted = (CommandMessage<C>) interceptor.handle(intercepted);
         }
         if (!(intercepted.getPayload() instanceof TwinCommands twinCommand)
-                || Thread.currentThread() instanceof Lane) {
+                || onLane()) {
             direct.dispatch(intercepted, callback);
             return;
         }
@@ -207,30 +211,41 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
         }
         for (Lane lane : lanes) {
             try {
-                lane.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                lane.thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
         }
         for (Lane lane : lanes) {
-            lane.interrupt();
+            lane.thread.interrupt();
             List<Pending> left = new ArrayList<>();
             lane.queue.drainTo(left);
             left.forEach(p -> p.fail(new IllegalStateException("the platform stopped before the command ran")));
         }
     }
 
-    /** One lane: a thread and its queue. */
-    private final class Lane extends Thread {
+    /** Whether the caller is one of the lanes: a command it sends runs at once, in the lane's unit of work. */
+    private boolean onLane() {
+        Thread current = Thread.currentThread();
+        for (Lane lane : lanes) {
+            if (lane.thread == current) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One lane: a thread of its own and its queue. */
+    private final class Lane implements Runnable {
 
         final BlockingQueue<Pending> queue;
+        final Thread thread;
         volatile boolean stopping;
 
-        Lane(String name, int queueSize) {
-            super(name);
-            setDaemon(true);
+        Lane(ThreadFactory threads, int queueSize) {
             this.queue = new ArrayBlockingQueue<>(queueSize);
+            this.thread = threads.newThread(this);
         }
 
         @Override
@@ -249,7 +264,7 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
                     return;
                 } catch (RuntimeException | Error e) {
                     // a bug of the bus itself: answer whoever is still waiting rather than leave them hanging
-                    log.error("group commit lane {} failed", getName(), e);
+                    log.error("group commit lane {} failed", thread.getName(), e);
                     batch.forEach(p -> p.fail(e));
                 } finally {
                     batch.clear();

@@ -11,6 +11,7 @@ import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 
 import java.util.ArrayList;
@@ -45,11 +46,9 @@ class ConfigurationDispatcher {
         this.commands = commands;
         this.live = live;
         this.concurrency = settings.concurrency();
-        this.pool = Executors.newFixedThreadPool(concurrency, runnable -> {
-            Thread thread = new Thread(runnable, "twin-configurations-dispatch");
-            thread.setDaemon(true);
-            return thread;
-        });
+        CustomizableThreadFactory threads = new CustomizableThreadFactory("twin-configurations-dispatch-");
+        threads.setDaemon(true);
+        this.pool = Executors.newFixedThreadPool(concurrency, threads);
     }
 
     /** What an offer to many twins came to: how many refused, and how many show the watched configuration after. */

@@ -21,6 +21,8 @@ import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;
@@ -32,7 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -67,11 +69,13 @@ class JobRunner implements JobPorts, SmartLifecycle {
     private final AtomicInteger active = new AtomicInteger();
     /** The jobs this process runs now, so that it never runs one twice. */
     private final Set<String> running = ConcurrentHashMap.newKeySet();
-    private volatile ScheduledExecutorService poller;
+    private final TaskScheduler scheduler;
+    private volatile ScheduledFuture<?> poller;
     private volatile ExecutorService workers;
 
     JobRunner(JobTable table, CommandGateway commands, QueryGateway queries, CommandDispatcher dispatcher,
-              TokenBucket bucket, JobSettings settings) {
+              TokenBucket bucket, JobSettings settings, TaskScheduler scheduler) {
+        this.scheduler = scheduler;
         this.table = table;
         this.commands = commands;
         this.queries = queries;
@@ -80,18 +84,20 @@ class JobRunner implements JobPorts, SmartLifecycle {
         this.settings = settings;
     }
 
-    /** Starts polling one poll interval after the application started, so the read side has begun to catch up. */
+    /**
+     * Starts polling, on the platform's task scheduler, one poll interval after the application started, so the read
+     * side has begun to catch up. Jobs run on threads of their own ({@code job-runner-N}), not the scheduler's.
+     */
     @Override
     public synchronized void start() {
         if (poller != null) {
             return;
         }
-        AtomicInteger workerNumber = new AtomicInteger();
-        workers = Executors.newFixedThreadPool(settings.maxConcurrentJobs(), runnable ->
-                daemon(runnable, "job-runner-" + workerNumber.incrementAndGet()));
-        poller = Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable, "job-poller"));
-        long interval = settings.pollInterval().toMillis();
-        poller.scheduleWithFixedDelay(this::poll, interval, interval, TimeUnit.MILLISECONDS);
+        CustomizableThreadFactory threads = new CustomizableThreadFactory("job-runner-");
+        threads.setDaemon(true);
+        workers = Executors.newFixedThreadPool(settings.maxConcurrentJobs(), threads);
+        poller = scheduler.scheduleWithFixedDelay(this::poll,
+                scheduler.getClock().instant().plus(settings.pollInterval()), settings.pollInterval());
     }
 
     /** Stops polling, interrupts running jobs and gives up their claims, so that a restart resumes them at once. */
@@ -100,7 +106,7 @@ class JobRunner implements JobPorts, SmartLifecycle {
         if (poller == null) {
             return;
         }
-        poller.shutdownNow();
+        poller.cancel(true);
         workers.shutdownNow();
         try {
             if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -256,11 +262,5 @@ class JobRunner implements JobPorts, SmartLifecycle {
             }
         }
         return null;
-    }
-
-    private static Thread daemon(Runnable runnable, String name) {
-        Thread thread = new Thread(runnable, name);
-        thread.setDaemon(true);
-        return thread;
     }
 }

@@ -14,6 +14,7 @@ import org.axonframework.messaging.responsetypes.ResponseTypes;
 import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
@@ -22,9 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * Watches every running or rolling-back rollout: every {@code twin.rollouts.observe-interval} (500 ms by default) it
@@ -42,30 +41,28 @@ class RolloutMonitor {
     private final CommandGateway commands;
     private final Duration interval;
     private final Map<String, Map<Integer, PhaseCounts>> lastSent = new ConcurrentHashMap<>();
-    private ScheduledExecutorService timer;
+    private final TaskScheduler scheduler;
+    private ScheduledFuture<?> observations;
 
     RolloutMonitor(RolloutProjection rollouts, QueryGateway queries, CommandGateway commands,
-                   RolloutSettings settings) {
+                   RolloutSettings settings, TaskScheduler scheduler) {
         this.rollouts = rollouts;
         this.queries = queries;
         this.commands = commands;
         this.interval = settings.observeInterval();
+        this.scheduler = scheduler;
     }
 
+    /** Looks every interval on the platform's task scheduler, each look after the previous one ended. */
     @PostConstruct
     void start() {
-        timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "twin-rollout-monitor");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timer.scheduleWithFixedDelay(this::observeAll, interval.toMillis(), interval.toMillis(),
-                TimeUnit.MILLISECONDS);
+        observations = scheduler.scheduleWithFixedDelay(this::observeAll,
+                scheduler.getClock().instant().plus(interval), interval);
     }
 
     @PreDestroy
     void stop() {
-        timer.shutdownNow();
+        observations.cancel(true);
     }
 
     void observeAll() {

@@ -7,6 +7,7 @@ import io.twinplatform.history.EventFold;
 import io.twinplatform.history.HistoryRetention;
 import org.postgresql.PGStatement;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -124,7 +125,9 @@ public class AuditVerifier {
             List<Link> chunk = new ArrayList<>(CHUNK);
             long[] ordinal = {0};
             String[] lastHash = {null};
-            ExecutorService hashing = Executors.newFixedThreadPool(THREADS);
+            CustomizableThreadFactory threads = new CustomizableThreadFactory("audit-verify-");
+            threads.setDaemon(true);
+            ExecutorService hashing = Executors.newFixedThreadPool(THREADS, threads);
             try {
                 jdbc.query(connection -> stream(connection, sql.toString(), args), rs -> {
                     if (broken[0] != null) {

@@ -1,7 +1,8 @@
 package io.twinplatform.history.telemetry;
 
-import io.twinplatform.history.TimescaleChoice;
 import io.twinplatform.history.HistorySettings;
+import io.twinplatform.history.TimeSeriesTable;
+import io.twinplatform.history.TimescaleChoice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -29,16 +30,16 @@ public class TelemetryConfiguration {
     private static final Logger log = LoggerFactory.getLogger(TelemetryConfiguration.class);
 
     /**
-     * The telemetry table's dialect, by {@code twin.history.dialect} like the history table's, so both tables live
-     * the same way; {@code auto} asks the database.
+     * The telemetry table, in the dialect {@code twin.history.dialect} chooses for the history table too, so both
+     * tables live the same way; {@code auto} asks the database.
      */
     @Bean
-    TelemetryDialect telemetryDialect(JdbcTemplate jdbc, HistorySettings history, TelemetrySettings settings,
-                                      TransactionTemplate transaction) {
+    TimeSeriesTable telemetryTable(JdbcTemplate jdbc, HistorySettings history, TelemetrySettings settings,
+                                   TransactionTemplate transaction) {
         boolean timescale = TimescaleChoice.useTimescale(history.dialect(), jdbc);
-        TelemetryDialect dialect = timescale ? new TimescaleTelemetryDialect(jdbc, settings, transaction)
-                : new NativeTelemetryDialect(jdbc, settings, Clock.systemUTC());
-        log.info("telemetry table dialect: {}", dialect.name());
-        return dialect;
+        TimeSeriesTable table = TimeSeriesTable.of(TelemetryTable.spec(settings), timescale, jdbc, transaction,
+                Clock.systemUTC());
+        log.info("telemetry table dialect: {}", table.dialect());
+        return table;
     }
 }

@@ -1,5 +1,7 @@
 package io.twinplatform.history.telemetry;
 
+import io.twinplatform.history.TimeSeriesTable;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -22,12 +24,13 @@ public class TelemetryStore {
     }
 
     private final JdbcTemplate jdbc;
-    private final TelemetryDialect dialect;
+    private final TimeSeriesTable table;
     private final TransactionTemplate transaction;
 
-    TelemetryStore(JdbcTemplate jdbc, TelemetryDialect dialect, TransactionTemplate transaction) {
+    TelemetryStore(JdbcTemplate jdbc, @Qualifier("telemetryTable") TimeSeriesTable table,
+                   TransactionTemplate transaction) {
         this.jdbc = jdbc;
-        this.dialect = dialect;
+        this.table = table;
         this.transaction = transaction;
     }
 
@@ -42,7 +45,7 @@ public class TelemetryStore {
         }
         // Outside the transaction: a new partition is DDL, and is kept even when the insert fails.
         for (TelemetrySample sample : samples) {
-            dialect.ensure(sample.ts());
+            table.ensure(sample.ts());
         }
         transaction.executeWithoutResult(status -> jdbc.batchUpdate(
                 "INSERT INTO telemetry (twin_id, ts, name, value) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -62,7 +65,8 @@ public class TelemetryStore {
         Map<String, List<Bucket>> series = new LinkedHashMap<>();
         boolean byName = !names.isEmpty();
         jdbc.query(connection -> {
-            PreparedStatement select = connection.prepareStatement(dialect.bucketsSql(bucket, byName));
+            PreparedStatement select = connection.prepareStatement(TelemetryTable.bucketsSql(table, bucket,
+                    byName));
             select.setString(1, twinId);
             select.setTimestamp(2, Timestamp.from(from));
             select.setTimestamp(3, Timestamp.from(to));

@@ -4,6 +4,7 @@ import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,8 +59,9 @@ class TelemetryWriter {
         this.rejections = rejections;
         this.batchSize = settings.batchSize();
         this.queue = new ArrayBlockingQueue<>(settings.batchSize() * QUEUED_BATCHES);
-        this.thread = new Thread(this::run, "twin-telemetry-writer");
-        thread.setDaemon(true);
+        CustomizableThreadFactory threads = new CustomizableThreadFactory("twin-telemetry-writer-");
+        threads.setDaemon(true);
+        this.thread = threads.newThread(this::run);
     }
 
     void start() {

@@ -2,6 +2,7 @@ package io.twinplatform.history.telemetry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twinplatform.history.HistorySettings;
+import io.twinplatform.history.TimeSeriesTable;
 import org.axonframework.commandhandling.SimpleCommandBus;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
@@ -11,6 +12,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.time.Duration;
@@ -39,6 +41,7 @@ class TelemetryConfigurationTest {
             .withBean(JdbcTemplate.class, () -> db.jdbc)
             .withBean(TransactionTemplate.class, () -> db.transaction)
             .withBean(ObjectMapper.class, ObjectMapper::new)
+            .withBean(ThreadPoolTaskScheduler.class, ThreadPoolTaskScheduler::new)
             .withBean(CommandGateway.class, () -> DefaultCommandGateway.builder()
                     .commandBus(SimpleCommandBus.builder().build()).build());
 
@@ -52,7 +55,7 @@ class TelemetryConfigurationTest {
         runner.run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(context.getBean(TelemetrySettings.class)).isEqualTo(TelemetrySettings.defaults());
-            assertThat(context.getBean(TelemetryDialect.class).name()).isEqualTo("native");
+            assertThat(context.getBean("telemetryTable", TimeSeriesTable.class).dialect()).isEqualTo("native");
             LocalDate today = LocalDate.now(ZoneOffset.UTC);
             assertThat(db.partitions()).hasSize(98).first().isEqualTo(partition(today.minusDays(90)));
             assertThat(db.partitions()).last().isEqualTo(partition(today.plusDays(7)));

@@ -1,5 +1,6 @@
 package io.twinplatform.history.telemetry;
 
+import io.twinplatform.history.TimeSeriesTable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,9 +25,9 @@ class TelemetryRetentionTest {
 
     private final TestDatabase db = TestDatabase.fresh();
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    private final NativeTelemetryDialect dialect = new NativeTelemetryDialect(db.jdbc, SETTINGS, clock);
-    private final TelemetryStore store = new TelemetryStore(db.jdbc, dialect, db.transaction);
-    private final TelemetryRetention retention = new TelemetryRetention(SETTINGS, dialect, clock);
+    private final TimeSeriesTable table = db.telemetryTable(SETTINGS, clock);
+    private final TelemetryStore store = new TelemetryStore(db.jdbc, table, db.transaction);
+    private final TelemetryRetention retention = new TelemetryRetention(SETTINGS, table, db.jdbc, clock);
 
     @AfterEach
     void close() {

@@ -25,9 +25,8 @@ class TelemetryStoreTest {
     private static final Duration FIVE_MINUTES = Duration.ofMinutes(5);
 
     private final TestDatabase db = TestDatabase.fresh();
-    private final NativeTelemetryDialect dialect = new NativeTelemetryDialect(db.jdbc, TelemetrySettings.defaults(),
-            Clock.fixed(T, ZoneOffset.UTC));
-    private final TelemetryStore store = new TelemetryStore(db.jdbc, dialect, db.transaction);
+    private final TelemetryStore store = new TelemetryStore(db.jdbc,
+            db.telemetryTable(TelemetrySettings.defaults(), Clock.fixed(T, ZoneOffset.UTC)), db.transaction);
 
     @AfterEach
     void close() {

@@ -28,7 +28,7 @@ class TelemetryWriterTest {
 
     private final TestDatabase db = TestDatabase.fresh();
     private final TelemetryStore store = new TelemetryStore(db.jdbc,
-            new NativeTelemetryDialect(db.jdbc, TelemetrySettings.defaults(), Clock.fixed(T, ZoneOffset.UTC)),
+            db.telemetryTable(TelemetrySettings.defaults(), Clock.fixed(T, ZoneOffset.UTC)),
             db.transaction);
     private final Map<String, TwinError> rejected = new ConcurrentHashMap<>();
     private final List<String> acknowledged = new CopyOnWriteArrayList<>();

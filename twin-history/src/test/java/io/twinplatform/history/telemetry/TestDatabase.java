@@ -2,6 +2,7 @@ package io.twinplatform.history.telemetry;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.twinplatform.history.TimeSeriesTable;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -74,6 +76,11 @@ final class TestDatabase implements AutoCloseable {
                         + " aggregate_identifier, sequence_number, type)"
                         + " VALUES (gen_random_uuid()::text, ?, ?, ?, ?, ?, ?)", "{}".getBytes(StandardCharsets.UTF_8),
                 payloadType, Instant.now().toString(), aggregateId, next, "Twin");
+    }
+
+    /** The telemetry table on native day partitions, with {@code settings} and {@code clock}. */
+    TimeSeriesTable telemetryTable(TelemetrySettings settings, Clock clock) {
+        return TimeSeriesTable.of(TelemetryTable.spec(settings), false, jdbc, transaction, clock);
     }
 
     /** The names of the telemetry table's partitions, in order. */

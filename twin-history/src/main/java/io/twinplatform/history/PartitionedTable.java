@@ -3,6 +3,7 @@ package io.twinplatform.history;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -15,13 +16,19 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The native dialect's time partitions of one table (history by week, telemetry by day): partitions named
- * {@code <prefix>yyyyMMdd} after their first day, each {@code days} long, aligned on {@code anchorEpochDay}; made
- * ahead and on demand, and dropped once all of a partition is past the retention horizon.
+ * Native PostgreSQL: the table is range-partitioned by time (its Flyway migration makes it so) into partitions named
+ * {@code <table>_pyyyyMMdd} after their first day, each {@link TimeSeriesTable.Partitions#days} long (history: weeks
+ * from Monday; telemetry: days). Partitions exist from the retention's horizon to
+ * {@link TimeSeriesTable.Partitions#ahead} days ahead after each retention run, and a writer makes sure of the
+ * partition of each row it stores, so the projection, a replay and the telemetry writer find theirs in place; a
+ * partition is dropped once all of it is older than the retention, which is all the retention costs. Buckets are
+ * {@code date_bin} over the rows.
  */
-public final class RangePartitions {
+public final class PartitionedTable implements TimeSeriesTable {
 
     private final JdbcTemplate jdbc;
+    private final TimeSeriesTable.Spec spec;
+    private final Clock clock;
     private final String table;
     private final String prefix;
     private final int days;
@@ -29,31 +36,41 @@ public final class RangePartitions {
     private final DateTimeFormatter name;
     private final Set<LocalDate> known = ConcurrentHashMap.newKeySet();
 
-    public RangePartitions(JdbcTemplate jdbc, String table, String prefix, int days, long anchorEpochDay) {
+    PartitionedTable(TimeSeriesTable.Spec spec, JdbcTemplate jdbc, Clock clock) {
         this.jdbc = jdbc;
-        this.table = table;
-        this.prefix = prefix;
-        this.days = days;
-        this.anchorEpochDay = anchorEpochDay;
+        this.spec = spec;
+        this.clock = clock;
+        this.table = spec.table();
+        this.prefix = spec.table() + "_p";
+        this.days = spec.partitions().days();
+        this.anchorEpochDay = spec.partitions().anchorEpochDay();
         this.name = DateTimeFormatter.ofPattern("'" + prefix + "'yyyyMMdd");
     }
 
+    @Override
+    public String dialect() {
+        return "native";
+    }
+
     /** The first day of the partition {@code time} falls in. */
-    public LocalDate periodOf(Instant time) {
+    LocalDate periodOf(Instant time) {
         long day = time.atZone(ZoneOffset.UTC).toLocalDate().toEpochDay();
         return LocalDate.ofEpochDay(day - Math.floorMod(day - anchorEpochDay, days));
     }
 
-    /** Makes every partition from the retention horizon to {@code daysAhead} days after {@code now}. */
-    public void prepare(Instant now, Duration retention, int daysAhead) {
-        LocalDate first = periodOf(now.minus(retention));
-        LocalDate last = periodOf(now.plus(Duration.ofDays(daysAhead)));
+    /** Makes every partition from the retention's horizon to the days ahead of now. */
+    @Override
+    public void prepare() {
+        Instant now = clock.instant();
+        LocalDate first = periodOf(now.minus(spec.retention()));
+        LocalDate last = periodOf(now.plus(Duration.ofDays(spec.partitions().ahead())));
         for (LocalDate period = first; !period.isAfter(last); period = period.plusDays(days)) {
             ensure(period.atStartOfDay(ZoneOffset.UTC).toInstant());
         }
     }
 
     /** Makes the partition {@code time} falls in, unless this process made or saw it already. */
+    @Override
     public void ensure(Instant time) {
         LocalDate period = periodOf(time);
         if (known.contains(period)) {
@@ -71,6 +88,7 @@ public final class RangePartitions {
     }
 
     /** Drops the partitions whose end is at or before {@code horizon}; returns their names. */
+    @Override
     public List<String> dropOlderThan(Instant horizon) {
         // The bounds come from the catalog, so a partition of any width is dropped only once all of it is past.
         List<Map<String, Object>> partitions = jdbc.queryForList("""
@@ -94,5 +112,11 @@ public final class RangePartitions {
             dropped.add(partitionName);
         }
         return dropped;
+    }
+
+    @Override
+    public String bucket(Duration width, String column) {
+        return "date_bin(make_interval(secs => " + width.toSeconds() + "), " + column
+                + ", TIMESTAMPTZ '2000-01-01 00:00:00+00')";
     }
 }
