@@ -2,16 +2,21 @@ package io.twinplatform.deploy.simulator;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.twinplatform.deploy.mqtt.EmbeddedBroker;
-import io.twinplatform.deploy.mqtt.MqttSettings;
 import io.twinplatform.api.device.TwinTopic;
 import io.twinplatform.api.twin.TwinId;
+import io.twinplatform.deploy.mqtt.EmbeddedBroker;
+import io.twinplatform.deploy.mqtt.MqttSettings;
+import io.twinplatform.simulator.DeviceSimulator;
+import io.twinplatform.simulator.SimulatorSettings;
+import io.twinplatform.simulator.SimulatorStats;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +49,7 @@ class DeviceSimulatorBrokerTest {
     private static final String SECRET = "broker-test-secret-0123456789";
     private static final String PLATFORM = "platform-stand-in";
     private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.ALLOW_SINGLE_QUOTES);
 
     @TempDir
     static Path home;
@@ -144,7 +152,7 @@ class DeviceSimulatorBrokerTest {
             assertThat(fleet.awaitConnected(WAIT)).isTrue();
             String id = fleet.twinIds().get(0);
 
-            fleet.connections().get(0).drop();
+            fleet.drop(0);
             await().atMost(WAIT).until(() -> fleet.stats().getAccepted() == 2 && count(id, "reported") == 2);
 
             // The last will, then the birth message of the new connection.
@@ -228,6 +236,12 @@ class DeviceSimulatorBrokerTest {
     }
 
     private static <T extends JsonNode> T json(String text) {
-        return SimulatedDeviceTest.json(text);
+        try {
+            @SuppressWarnings("unchecked")
+            T node = (T) JSON.readTree(text);
+            return node;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

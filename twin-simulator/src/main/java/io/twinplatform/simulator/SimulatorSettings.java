@@ -1,4 +1,4 @@
-package io.twinplatform.deploy.simulator;
+package io.twinplatform.simulator;
 
 import io.twinplatform.api.device.DeviceKeys;
 import io.twinplatform.api.twin.TwinId;

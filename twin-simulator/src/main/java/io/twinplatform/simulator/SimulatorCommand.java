@@ -1,9 +1,4 @@
-package io.twinplatform.deploy.simulator;
-
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+package io.twinplatform.simulator;
 
 import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
@@ -11,7 +6,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code java -jar twin-platform.jar simulate [options]}: runs a {@link DeviceSimulator} without Spring until Ctrl-C
- * or {@code --duration}. Exit codes: 0 after a clean stop, 2 for bad options or a missing device secret.
+ * or {@code --duration}. Exit codes: 0 after a clean stop, 2 for bad options or a missing device secret. Logs through
+ * SLF4J; whoever starts it configures the logging backend.
  */
 public final class SimulatorCommand {
 
@@ -42,7 +38,6 @@ public final class SimulatorCommand {
             err.println("(--help lists the options)");
             return 2;
         }
-        infoLogging();
         DeviceSimulator simulator;
         try {
             simulator = DeviceSimulator.start(settings);
@@ -68,16 +63,5 @@ public final class SimulatorCommand {
             simulator.close();
         }
         return 0;
-    }
-
-    /**
-     * Without Spring Boot nobody configures Logback, whose default logs everything at DEBUG: INFO then, unless a
-     * configuration file was given with {@code -Dlogback.configurationFile}.
-     */
-    private static void infoLogging() {
-        if (System.getProperty("logback.configurationFile") == null
-                && LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
-            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.INFO);
-        }
     }
 }
