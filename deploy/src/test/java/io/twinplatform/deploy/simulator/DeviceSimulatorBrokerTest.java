@@ -29,6 +29,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -187,9 +188,11 @@ class DeviceSimulatorBrokerTest {
 
     private static SimulatorSettings settings(String prefix, int devices, String... options) {
         // The TLS port and the CA file as the platform leaves them in its data directory.
-        return SimulatorSettings.parse("--devices", Integer.toString(devices), "--id-prefix", prefix, "--data-dir",
-                home.toString(), "--device-secret", SECRET, "--no-create", "--state-interval", "0",
-                "--summary-interval", "0", "--seed", "1").with(options);
+        List<String> args = new ArrayList<>(List.of("--devices", Integer.toString(devices), "--id-prefix", prefix,
+                "--data-dir", home.toString(), "--device-secret", SECRET, "--no-create", "--state-interval", "0",
+                "--summary-interval", "0", "--seed", "1"));
+        args.addAll(List.of(options));
+        return SimulatorSettings.parse(args.toArray(String[]::new));
     }
 
     /** The platform's side: answers get with a twin whose desired telemetryInterval is 0.2 s, and reported. */
