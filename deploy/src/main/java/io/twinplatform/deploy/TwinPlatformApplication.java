@@ -1,7 +1,6 @@
 package io.twinplatform.deploy;
 
 import io.twinplatform.command.config.TwinCommandConfiguration;
-import io.twinplatform.deploy.simulator.SimulatorCommand;
 import io.twinplatform.history.TwinHistoryConfiguration;
 import io.twinplatform.history.kafka.KafkaAdminController;
 import io.twinplatform.history.kafka.TwinKafkaConfiguration;
@@ -26,11 +25,20 @@ public class TwinPlatformApplication {
     /** Axon's anonymous usage reporting stays off unless asked for: a twin platform must not phone home. */
     static final String UPDATE_CHECKER_DISABLED = "axoniq.update-checker.disabled";
 
+    /**
+     * {@code serve} (the default: Spring Boot with the rest of the arguments) or {@code simulate}; {@code --help} lists
+     * both ({@link PlatformCommand}). Anything but a started platform ends the JVM with the command's exit code: the
+     * simulator's MQTT event loop would keep it up a while longer, and a platform that failed to start must exit 1.
+     */
     public static void main(String[] args) {
-        if (args.length > 0 && args[0].equals("simulate")) {
-            SimulatorCommand.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            return;
+        PlatformCommand command = new PlatformCommand(TwinPlatformApplication::serve);
+        int code = command.commandLine().execute(args);
+        if (!command.serving()) {
+            System.exit(code);
         }
+    }
+
+    private static void serve(String[] args) {
         if (System.getProperty(UPDATE_CHECKER_DISABLED) == null && System.getenv("AXONIQ_UPDATE_CHECKER_DISABLED") == null) {
             System.setProperty(UPDATE_CHECKER_DISABLED, "true");
         }

@@ -10,8 +10,8 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
  * The module rules of ARCHITECTURE.md, checked on the compiled classes: the write, read and history sides never
- * depend on each other (they talk through messages on Axon's buses), and the contract has no Spring, no JPA and no
- * JDBC.
+ * depend on each other (they talk through messages on Axon's buses), the contract has no Spring, no JPA and no
+ * JDBC, and the simulator knows only the contract (it speaks the public device protocol, as any device does).
  */
 class ArchitectureTest {
 
@@ -27,7 +27,7 @@ class ArchitectureTest {
     @Test
     void importsEveryModule() {
         for (String module : new String[]{"io.twinplatform.api", "io.twinplatform.command", "io.twinplatform.query",
-                "io.twinplatform.history"}) {
+                "io.twinplatform.history", "io.twinplatform.simulator"}) {
             org.assertj.core.api.Assertions.assertThat(classes.stream()
                     .anyMatch(c -> c.getPackageName().startsWith(module))).as(module).isTrue();
         }
@@ -59,7 +59,24 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("io.twinplatform.api..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "jakarta.persistence..",
                         "javax.persistence..", "java.sql..", "javax.sql..", "io.twinplatform.command..",
+                        "io.twinplatform.query..", "io.twinplatform.history..", "io.twinplatform.simulator..",
+                        "io.twinplatform.deploy..")
+                .check(classes);
+    }
+
+    @Test
+    void simulatorUsesTheContractAloneAndNoSpring() {
+        noClasses().that().resideInAPackage("io.twinplatform.simulator..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "io.twinplatform.command..",
                         "io.twinplatform.query..", "io.twinplatform.history..", "io.twinplatform.deploy..")
+                .check(classes);
+    }
+
+    @Test
+    void onlyTheRunnablePlatformStartsTheSimulator() {
+        noClasses().that().resideInAnyPackage("io.twinplatform.api..", "io.twinplatform.command..",
+                        "io.twinplatform.query..", "io.twinplatform.history..")
+                .should().dependOnClassesThat().resideInAPackage("io.twinplatform.simulator..")
                 .check(classes);
     }
 }

@@ -1,6 +1,7 @@
 package io.twinplatform.deploy.mqtt;
 
 import com.hivemq.client.mqtt.MqttClientSslConfig;
+import io.twinplatform.api.device.DeviceTls;
 import io.twinplatform.deploy.SecretFiles;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -22,11 +23,9 @@ import org.slf4j.LoggerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -80,8 +79,6 @@ import java.util.regex.Pattern;
 public final class BrokerTls {
 
     private static final Logger log = LoggerFactory.getLogger(BrokerTls.class);
-    /** The only protocol versions the broker and the platform's clients speak. */
-    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     /** The file under {@code <TWIN_DATA_DIR>/mqtt} a device is given: the CA's certificate. */
     public static final String CA_FILE = "tls/ca.crt";
     private static final String CA_KEY = "ca.key";
@@ -161,8 +158,8 @@ public final class BrokerTls {
      * names need not include 127.0.0.1.
      */
     public MqttClientSslConfig clientConfig() {
-        var builder = MqttClientSslConfig.builder().trustManagerFactory(trustManagerFactory(trusted))
-                .protocols(PROTOCOLS);
+        var builder = MqttClientSslConfig.builder().trustManagerFactory(DeviceTls.trustManagerFactory(trusted))
+                .protocols(DeviceTls.PROTOCOLS);
         if (pinned) {
             // Trust is this one certificate, so its names add nothing on a loopback connection.
             builder = builder.hostnameVerifier((host, session) -> true);
@@ -177,11 +174,11 @@ public final class BrokerTls {
     void handshake(int port) throws IOException {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trustManagerFactory(trusted).getTrustManagers(), null);
+            context.init(null, DeviceTls.trustManagerFactory(trusted).getTrustManagers(), null);
             try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
                 socket.setSoTimeout(10_000);
                 SSLParameters parameters = socket.getSSLParameters();
-                parameters.setProtocols(PROTOCOLS.toArray(String[]::new));
+                parameters.setProtocols(DeviceTls.PROTOCOLS.toArray(String[]::new));
                 if (!pinned) {
                     parameters.setEndpointIdentificationAlgorithm("HTTPS");
                 }
@@ -195,45 +192,8 @@ public final class BrokerTls {
 
     /** A client configuration trusting the certificates in {@code pemFile} (a device's {@code ca.crt}). */
     public static MqttClientSslConfig clientConfig(Path pemFile) {
-        return MqttClientSslConfig.builder().trustManagerFactory(trustManagerFactory(pemFile)).protocols(PROTOCOLS)
-                .build();
-    }
-
-    /**
-     * Trust in exactly the certificates in {@code pemFile} (one or more PEM certificates, such as {@code ca.crt}), as
-     * a device that is given the file has.
-     *
-     * @throws IllegalArgumentException when the file holds no certificate
-     */
-    public static TrustManagerFactory trustManagerFactory(Path pemFile) {
-        try (InputStream in = Files.newInputStream(pemFile)) {
-            Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509")
-                    .generateCertificates(in);
-            if (certificates.isEmpty()) {
-                throw new IllegalArgumentException(pemFile + " holds no certificate");
-            }
-            return trustManagerFactory(certificates);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + pemFile, e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(pemFile + " is not a PEM certificate: " + e.getMessage(), e);
-        }
-    }
-
-    private static TrustManagerFactory trustManagerFactory(Collection<? extends Certificate> certificates) {
-        try {
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            int n = 0;
-            for (Certificate certificate : certificates) {
-                store.setCertificateEntry("trusted-" + n++, certificate);
-            }
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(store);
-            return factory;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("could not make a trust store", e);
-        }
+        return MqttClientSslConfig.builder().trustManagerFactory(DeviceTls.trustManagerFactory(pemFile))
+                .protocols(DeviceTls.PROTOCOLS).build();
     }
 
     // ---- the configured key store

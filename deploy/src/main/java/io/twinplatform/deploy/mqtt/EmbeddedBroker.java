@@ -11,6 +11,7 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.session.ClientService;
 import io.twinplatform.api.device.DeviceKeys;
+import io.twinplatform.api.device.DeviceTls;
 import io.twinplatform.deploy.SecretFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,7 +101,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             String plainListener = plainPort == 0 ? "" : """
                         <tcp-listener><port>%d</port><bind-address>0.0.0.0</bind-address></tcp-listener>
                     """.formatted(plainPort);
-            String protocols = BrokerTls.PROTOCOLS.stream().map(p -> "<protocol>" + p + "</protocol>")
+            String protocols = DeviceTls.PROTOCOLS.stream().map(p -> "<protocol>" + p + "</protocol>")
                     .collect(Collectors.joining());
             // 0600: it holds the key store's password.
             SecretFiles.write(conf.resolve("config.xml"), """

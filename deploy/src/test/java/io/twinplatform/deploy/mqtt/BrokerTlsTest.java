@@ -5,6 +5,7 @@ import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import io.twinplatform.api.device.DeviceTls;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -252,7 +253,7 @@ class BrokerTlsTest {
     /** A finished TLS handshake with the broker on 127.0.0.1, trusting {@code caFile}, checking the name. */
     private static SSLSocket handshake(Path caFile, int port, String... protocols) throws Exception {
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, BrokerTls.trustManagerFactory(caFile).getTrustManagers(), null);
+        context.init(null, DeviceTls.trustManagerFactory(caFile).getTrustManagers(), null);
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setProtocols(protocols);

@@ -2,16 +2,21 @@ package io.twinplatform.deploy.simulator;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.twinplatform.deploy.mqtt.EmbeddedBroker;
-import io.twinplatform.deploy.mqtt.MqttSettings;
 import io.twinplatform.api.device.TwinTopic;
 import io.twinplatform.api.twin.TwinId;
+import io.twinplatform.deploy.mqtt.EmbeddedBroker;
+import io.twinplatform.deploy.mqtt.MqttSettings;
+import io.twinplatform.simulator.DeviceSimulator;
+import io.twinplatform.simulator.SimulatorSettings;
+import io.twinplatform.simulator.SimulatorStats;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,9 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +50,7 @@ class DeviceSimulatorBrokerTest {
     private static final String SECRET = "broker-test-secret-0123456789";
     private static final String PLATFORM = "platform-stand-in";
     private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.ALLOW_SINGLE_QUOTES);
 
     @TempDir
     static Path home;
@@ -144,7 +153,7 @@ class DeviceSimulatorBrokerTest {
             assertThat(fleet.awaitConnected(WAIT)).isTrue();
             String id = fleet.twinIds().get(0);
 
-            fleet.connections().get(0).drop();
+            fleet.drop(0);
             await().atMost(WAIT).until(() -> fleet.stats().getAccepted() == 2 && count(id, "reported") == 2);
 
             // The last will, then the birth message of the new connection.
@@ -179,9 +188,11 @@ class DeviceSimulatorBrokerTest {
 
     private static SimulatorSettings settings(String prefix, int devices, String... options) {
         // The TLS port and the CA file as the platform leaves them in its data directory.
-        return SimulatorSettings.parse("--devices", Integer.toString(devices), "--id-prefix", prefix, "--data-dir",
-                home.toString(), "--device-secret", SECRET, "--no-create", "--state-interval", "0",
-                "--summary-interval", "0", "--seed", "1").with(options);
+        List<String> args = new ArrayList<>(List.of("--devices", Integer.toString(devices), "--id-prefix", prefix,
+                "--data-dir", home.toString(), "--device-secret", SECRET, "--no-create", "--state-interval", "0",
+                "--summary-interval", "0", "--seed", "1"));
+        args.addAll(List.of(options));
+        return SimulatorSettings.parse(args.toArray(String[]::new));
     }
 
     /** The platform's side: answers get with a twin whose desired telemetryInterval is 0.2 s, and reported. */
@@ -228,6 +239,12 @@ class DeviceSimulatorBrokerTest {
     }
 
     private static <T extends JsonNode> T json(String text) {
-        return SimulatedDeviceTest.json(text);
+        try {
+            @SuppressWarnings("unchecked")
+            T node = (T) JSON.readTree(text);
+            return node;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -1,10 +1,10 @@
-package io.twinplatform.deploy.simulator;
+package io.twinplatform.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.twinplatform.deploy.simulator.DeviceAction.Drop;
-import io.twinplatform.deploy.simulator.DeviceAction.Publish;
+import io.twinplatform.simulator.DeviceAction.Drop;
+import io.twinplatform.simulator.DeviceAction.Publish;
 
 import java.math.BigDecimal;
 import java.time.Duration;

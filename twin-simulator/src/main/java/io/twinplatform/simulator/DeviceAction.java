@@ -1,4 +1,4 @@
-package io.twinplatform.deploy.simulator;
+package io.twinplatform.simulator;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

@@ -1,9 +1,12 @@
-package io.twinplatform.deploy.simulator;
+package io.twinplatform.simulator;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
 
 import java.io.IOException;
 import java.net.URI;
@@ -79,26 +82,24 @@ class SimulatorSettingsTest {
     }
 
     @Test
-    void optionsApplyOnTopOfExistingSettings() {
-        SimulatorSettings base = SimulatorSettings.parse("--devices", "7", "--seed", "3");
+    void aLaterOptionWinsSoACallerCanPassItsDefaultsFirst() {
+        SimulatorSettings settings = SimulatorSettings.parse("--devices", "7", "--seed", "3", "--report-interval", "1",
+                "--report-interval", "2", "--devices=9");
 
-        SimulatorSettings changed = base.with("--report-interval", "2");
-
-        assertThat(changed.devices()).isEqualTo(7);
-        assertThat(changed.seed()).isEqualTo(3);
-        assertThat(changed.reportInterval()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(base.reportInterval()).isZero();
+        assertThat(settings.devices()).isEqualTo(9);
+        assertThat(settings.seed()).isEqualTo(3);
+        assertThat(settings.reportInterval()).isEqualTo(Duration.ofSeconds(2));
     }
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', value = {
-            "--devices         | abc     | --devices expects a whole number, got 'abc'",
+            "--devices         | abc     | Invalid value for option '--devices': 'abc' is not an int",
             "--devices         | 0       | --devices must be at least 1, got 0",
-            "--error-rate      | 1.5     | --error-rate expects a number between 0 and 1, got '1.5'",
-            "--duplicate-rate  | often   | --duplicate-rate expects a number between 0 and 1, got 'often'",
-            "--disconnect-rate | -0.1    | --disconnect-rate expects a number between 0 and 1, got '-0.1'",
-            "--report-interval | soon    | --report-interval expects seconds that are not negative",
-            "--state-interval  | -5      | --state-interval expects seconds that are not negative",
+            "--error-rate      | 1.5     | Invalid value for option '--error-rate': expects a number between 0 and 1, got '1.5'",
+            "--duplicate-rate  | often   | Invalid value for option '--duplicate-rate': expects a number between 0 and 1, got 'often'",
+            "--disconnect-rate | -0.1    | Invalid value for option '--disconnect-rate': expects a number between 0 and 1, got '-0.1'",
+            "--report-interval | soon    | Invalid value for option '--report-interval': expects seconds that are not negative",
+            "--state-interval  | -5      | Invalid value for option '--state-interval': expects seconds that are not negative",
             "--firmware-step   | 0       | --firmware-step must be more than 0",
             "--port            | 70000   | --port must be between 0",
             "--platform-url    | ftp://x | --platform-url must be an http or https URL",
@@ -108,33 +109,49 @@ class SimulatorSettingsTest {
     })
     void aBadValueIsRefusedWithTheOptionAndTheValueInTheMessage(String option, String value, String message) {
         assertThatThrownBy(() -> SimulatorSettings.parse(option, value))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(ParameterException.class)
                 .hasMessageStartingWith(message);
     }
 
     @Test
     void anUnknownOptionAMissingValueAndAStrayArgumentAreRefused() {
         assertThatThrownBy(() -> SimulatorSettings.parse("--device", "5"))
-                .hasMessage("unknown option --device (--help lists the options)");
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("Unknown option")
+                .hasMessageContaining("'--device'");
         assertThatThrownBy(() -> SimulatorSettings.parse("--devices"))
-                .hasMessageStartingWith("--devices needs a value");
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("Missing required parameter for option '--devices'");
         assertThatThrownBy(() -> SimulatorSettings.parse("--devices", "--no-create"))
-                .hasMessageStartingWith("--devices needs a value");
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("option '--devices' but found '--no-create'");
         assertThatThrownBy(() -> SimulatorSettings.parse("50"))
-                .hasMessageStartingWith("unexpected argument '50'");
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("Unmatched argument")
+                .hasMessageContaining("'50'");
         assertThatThrownBy(() -> SimulatorSettings.parse("--no-create=yes"))
-                .hasMessage("--no-create takes no value");
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("'--no-create': 'yes'");
     }
 
     @Test
     void helpIsRecognisedAndTheUsageListsEveryOptionWithItsDefault() {
-        assertThat(SimulatorSettings.isHelp("--devices", "5", "--help")).isTrue();
-        assertThat(SimulatorSettings.isHelp("--devices", "5")).isFalse();
+        CommandLine commandLine = SimulatorCommand.commandLine();
+        commandLine.parseArgs("--devices", "5", "--help");
+        assertThat(commandLine.isUsageHelpRequested()).isTrue();
 
-        String usage = SimulatorSettings.usage();
+        String usage = commandLine.getUsageMessage();
 
-        assertThat(usage).contains("--devices N", "default 50", "--error-rate 0..1", "--disconnect-rate",
-                "--duplicate-rate", "--no-create", "--platform-url URL", "--report-interval SECONDS",
+        for (OptionSpec option : commandLine.getCommandSpec().options()) {
+            if (option.usageHelp() || option.arity().max() == 0) {
+                continue; // --help, and the flags: off unless given
+            }
+            String entry = entry(usage, option.longestName());
+            assertThat(entry).as(option.longestName())
+                    .contains(option.defaultValue() == null ? "default" : "default " + option.defaultValueString(true));
+        }
+        assertThat(usage).contains("--devices=N", "default 50", "--error-rate=0..1", "--disconnect-rate",
+                "--duplicate-rate", "--no-create", "--platform-url=URL", "--report-interval=SECONDS",
                 "--firmware-step", "--help");
     }
 
@@ -151,13 +168,15 @@ class SimulatorSettingsTest {
         assertThat(settings.resolvePort()).isEqualTo(18832);
         assertThat(settings.resolveCaFile()).contains(ca);
 
-        SimulatorSettings plain = settings.with("--plain");
+        SimulatorSettings plain = SimulatorSettings.parse("--data-dir", dataDir.toString(), "--plain");
         assertThat(plain.resolvePort()).isEqualTo(18831);
         assertThat(plain.resolveCaFile()).isEmpty();
 
         Path mine = Files.writeString(dataDir.resolve("mine.crt"), "another CA certificate\n");
-        assertThat(settings.with("--ca-file", mine.toString()).resolveCaFile()).contains(mine);
-        assertThatThrownBy(() -> settings.with("--ca-file", dataDir.resolve("none.crt").toString()).resolveCaFile())
+        assertThat(SimulatorSettings.parse("--data-dir", dataDir.toString(), "--ca-file", mine.toString())
+                .resolveCaFile()).contains(mine);
+        SimulatorSettings missing = SimulatorSettings.parse("--ca-file", dataDir.resolve("none.crt").toString());
+        assertThatThrownBy(missing::resolveCaFile)
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--ca-file");
     }
 
@@ -167,10 +186,29 @@ class SimulatorSettingsTest {
 
         assertThat(settings.resolvePort()).isEqualTo(8883);
         assertThat(settings.resolveCaFile()).isEmpty();
-        assertThat(settings.with("--plain").resolvePort()).isEqualTo(1883);
+        assertThat(SimulatorSettings.parse("--data-dir", dataDir.toString(), "--plain").resolvePort()).isEqualTo(1883);
         assertThatThrownBy(settings::resolveSecret)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("device-secret does not exist")
                 .hasMessageContaining("--device-secret");
+    }
+
+    /** The usage's lines of one option, its description's wrapped lines joined on: from its name to the next option. */
+    private static String entry(String usage, String name) {
+        StringBuilder entry = new StringBuilder();
+        for (String line : usage.split("\\R")) {
+            String text = line.trim();
+            if (entry.isEmpty()) {
+                if (text.startsWith(name + "=") || text.startsWith(name + " ")) {
+                    entry.append(text);
+                }
+            } else if (text.startsWith("-") || text.isEmpty()) {
+                break;
+            } else {
+                entry.append(' ').append(text);
+            }
+        }
+        assertThat(entry).as(name + " in the usage").isNotEmpty();
+        return entry.toString();
     }
 }

@@ -1,4 +1,4 @@
-package io.twinplatform.deploy.simulator;
+package io.twinplatform.simulator;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLongArray;

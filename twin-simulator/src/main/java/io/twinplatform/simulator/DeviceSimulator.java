@@ -1,10 +1,11 @@
-package io.twinplatform.deploy.simulator;
+package io.twinplatform.simulator;
 
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.MqttClientExecutorConfigBuilder;
 import io.twinplatform.api.device.DeviceKeys;
-import io.twinplatform.deploy.mqtt.BrokerTls;
+import io.twinplatform.api.device.DeviceTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -70,9 +72,7 @@ public final class DeviceSimulator implements AutoCloseable {
     public static DeviceSimulator start(SimulatorSettings settings) {
         String secret = settings.resolveSecret();
         int port = settings.resolvePort();
-        MqttClientSslConfig tls = settings.plain() ? null : settings.resolveCaFile()
-                .map(BrokerTls::clientConfig)
-                .orElseGet(() -> MqttClientSslConfig.builder().protocols(BrokerTls.PROTOCOLS).build());
+        MqttClientSslConfig tls = settings.plain() ? null : tls(settings.resolveCaFile());
         List<String> twinIds = new ArrayList<>(settings.devices());
         for (int i = 0; i < settings.devices(); i++) {
             twinIds.add(settings.twinId(i));
@@ -131,6 +131,13 @@ public final class DeviceSimulator implements AutoCloseable {
         return simulator;
     }
 
+    /** TLS as a device has it: trusting exactly the CA file it was given, else the JVM's trusted CAs. */
+    private static MqttClientSslConfig tls(Optional<Path> caFile) {
+        MqttClientSslConfigBuilder builder = MqttClientSslConfig.builder().protocols(DeviceTls.PROTOCOLS);
+        caFile.ifPresent(file -> builder.trustManagerFactory(DeviceTls.trustManagerFactory(file)));
+        return builder.build();
+    }
+
     public SimulatorSettings settings() {
         return settings;
     }
@@ -140,8 +147,13 @@ public final class DeviceSimulator implements AutoCloseable {
         return connections.stream().map(DeviceConnection::twinId).toList();
     }
 
-    List<DeviceConnection> connections() {
-        return connections;
+    /**
+     * Ends the {@code n}th device's connection abruptly (0-based), as {@code --disconnect-rate} does: the broker
+     * publishes its last will, and it reconnects after about {@code --reconnect-delay}. Does nothing while it is not
+     * connected.
+     */
+    public void drop(int n) {
+        connections.get(n).drop();
     }
 
     /** The counters since start; cheap enough to poll. */

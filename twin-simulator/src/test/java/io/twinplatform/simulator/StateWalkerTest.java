@@ -1,4 +1,4 @@
-package io.twinplatform.deploy.simulator;
+package io.twinplatform.simulator;
 
 import io.twinplatform.api.device.DeviceStateMachine;
 import org.junit.jupiter.api.Test;

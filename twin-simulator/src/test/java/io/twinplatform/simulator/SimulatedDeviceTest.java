@@ -1,12 +1,12 @@
-package io.twinplatform.deploy.simulator;
+package io.twinplatform.simulator;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.device.DeviceStateMachine;
-import io.twinplatform.deploy.simulator.DeviceAction.Drop;
-import io.twinplatform.deploy.simulator.DeviceAction.Publish;
+import io.twinplatform.simulator.DeviceAction.Drop;
+import io.twinplatform.simulator.DeviceAction.Publish;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 

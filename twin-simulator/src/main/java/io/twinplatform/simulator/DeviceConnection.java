@@ -1,4 +1,4 @@
-package io.twinplatform.deploy.simulator;
+package io.twinplatform.simulator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,8 +15,8 @@ import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import io.twinplatform.api.device.TwinTopic;
 import io.twinplatform.api.twin.TwinId;
-import io.twinplatform.deploy.simulator.DeviceAction.Drop;
-import io.twinplatform.deploy.simulator.DeviceAction.Publish;
+import io.twinplatform.simulator.DeviceAction.Drop;
+import io.twinplatform.simulator.DeviceAction.Publish;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
