@@ -95,7 +95,7 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
     private final DistributionSummary committedSizes;
     private final Counter reruns;
     private final MeterRegistry meters;
-    /** The timers by command type, one per {@link Outcome}, made on first use. */
+    /** The timers by command type, one per {@link Outcome}, each made when first needed. */
     private final Map<Class<?>, Timer[]> timers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -144,10 +144,18 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
         for (MessageDispatchInterceptor<? super CommandMessage<?>> interceptor : dispatchInterceptors) {
             intercepted = (CommandMessage<C>) interceptor.handle(intercepted);
         }
-        Timer[] timed = timers.computeIfAbsent(intercepted.getPayloadType(), this::timers);
+        Class<?> type = intercepted.getPayloadType();
+        Timer[] timed = timers.computeIfAbsent(type, t -> new Timer[Outcome.values().length]);
         long started = System.nanoTime();
         CommandCallback<C, R> callback = (message, result) -> {
-            timed[outcome(result).ordinal()].record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            Outcome outcome = outcome(result);
+            Timer timer = timed[outcome.ordinal()];
+            if (timer == null) {
+                // a race makes the same timer twice: the registry answers the one it holds
+                timer = timer(type, outcome);
+                timed[outcome.ordinal()] = timer;
+            }
+            timer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             answer.onResult(message, result);
         };
         if (!(intercepted.getPayload() instanceof TwinCommands twinCommand)
@@ -177,23 +185,19 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
     }
 
     /**
-     * The timers of one command type. Histograms with buckets, not percentiles: Prometheus adds buckets up across
-     * instances and computes quantiles from the sum; a percentile of one instance cannot be added to another's. The
-     * bounds keep the buckets to a few dozen per series.
+     * The timer of one command type and outcome. A histogram with buckets, not percentiles: Prometheus adds buckets up
+     * across instances and computes quantiles from the sum; a percentile of one instance cannot be added to another's.
+     * The bounds keep it to about 60 buckets.
      */
-    private Timer[] timers(Class<?> type) {
-        Timer[] timers = new Timer[Outcome.values().length];
-        for (Outcome outcome : Outcome.values()) {
-            timers[outcome.ordinal()] = Timer.builder(COMMANDS)
-                    .description("commands from dispatch to answer, by type and outcome")
-                    .tag("type", type.getSimpleName())
-                    .tag("outcome", outcome.name())
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1))
-                    .maximumExpectedValue(Duration.ofSeconds(10))
-                    .register(meters);
-        }
-        return timers;
+    private Timer timer(Class<?> type, Outcome outcome) {
+        return Timer.builder(COMMANDS)
+                .description("commands from dispatch to answer, by type and outcome")
+                .tag("type", type.getSimpleName())
+                .tag("outcome", outcome.name())
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(meters);
     }
 
     /** A result's {@link Outcome}: a typed error anywhere in the cause chain is a refusal. */
