@@ -8,13 +8,11 @@ import io.twinplatform.api.error.TwinException;
 import io.twinplatform.history.kafka.KafkaPublisher;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.EventProcessor;
-import org.axonframework.eventhandling.EventTrackerStatus;
 import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -60,7 +58,7 @@ class ProjectionAdmin implements DisposableBean {
     }
 
     private final EventProcessingConfiguration processing;
-    private final JdbcTemplate jdbc;
+    private final ProcessorPositions positions;
     private final ProjectionFaults faults;
     private final ProjectionIsolation isolation;
     private final Map<String, Replay> replays = new ConcurrentHashMap<>();
@@ -70,10 +68,10 @@ class ProjectionAdmin implements DisposableBean {
         return thread;
     });
 
-    ProjectionAdmin(EventProcessingConfiguration processing, JdbcTemplate jdbc, ProjectionFaults faults,
+    ProjectionAdmin(EventProcessingConfiguration processing, ProcessorPositions positions, ProjectionFaults faults,
                     ProjectionIsolation isolation) {
         this.processing = processing;
-        this.jdbc = jdbc;
+        this.positions = positions;
         this.faults = faults;
         this.isolation = isolation;
         progressLog.scheduleAtFixedRate(this::logProgress, 5, 5, TimeUnit.SECONDS);
@@ -191,17 +189,12 @@ class ProjectionAdmin implements DisposableBean {
         return view;
     }
 
-    /** The lowest position among the processor's segments, -1 before any. */
     private static long position(StreamingEventProcessor processor) {
-        return processor.processingStatus().values().stream()
-                .map(EventTrackerStatus::getCurrentPosition)
-                .mapToLong(p -> p.orElse(-1))
-                .min().orElse(-1);
+        return ProcessorPositions.position(processor);
     }
 
     private long head() {
-        Long head = jdbc.queryForObject("SELECT coalesce(max(global_index), 0) FROM domain_event_entry", Long.class);
-        return head == null ? 0 : head;
+        return positions.head();
     }
 
     private void logProgress() {
