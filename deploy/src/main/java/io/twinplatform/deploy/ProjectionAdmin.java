@@ -89,7 +89,7 @@ class ProjectionAdmin implements DisposableBean {
                     + " twin.projection.faults.")
     @GetMapping("/admin/projections")
     Map<String, Object> projections() {
-        long head = head();
+        long head = positions.head();
         List<Map<String, Object>> list = processing.eventProcessors().values().stream()
                 .filter(p -> p instanceof StreamingEventProcessor)
                 .map(p -> describe((StreamingEventProcessor) p, head))
@@ -121,10 +121,10 @@ class ProjectionAdmin implements DisposableBean {
         }
         streaming.resetTokens();
         faults.clear(name);
-        replays.put(name, new Replay(Instant.now(), head(), null));
+        replays.put(name, new Replay(Instant.now(), positions.head(), null));
         streaming.start();
-        log.info("replay of {} started: rebuilding from the first of {} events", name, head());
-        return describe(streaming, head());
+        log.info("replay of {} started: rebuilding from the first of {} events", name, positions.head());
+        return describe(streaming, positions.head());
     }
 
     @Operation(summary = "Project a quarantined twin again, once the cause of its fault is removed",
@@ -159,7 +159,7 @@ class ProjectionAdmin implements DisposableBean {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("name", processor.getName());
         view.put("running", processor.isRunning());
-        long position = position(processor);
+        long position = ProcessorPositions.position(processor);
         Replay replay = replays.get(processor.getName());
         // Right after the reset the processor has not claimed its segments yet: it is replaying all the same.
         boolean replaying = processor.isReplaying() || replay != null && replay.finished() == null
@@ -189,20 +189,12 @@ class ProjectionAdmin implements DisposableBean {
         return view;
     }
 
-    private static long position(StreamingEventProcessor processor) {
-        return ProcessorPositions.position(processor);
-    }
-
-    private long head() {
-        return positions.head();
-    }
-
     private void logProgress() {
         try {
             replays.forEach((name, replay) -> processing.eventProcessor(name, StreamingEventProcessor.class)
                     .filter(StreamingEventProcessor::isReplaying)
                     .ifPresent(p -> {
-                        Map<String, Object> view = describe(p, head());
+                        Map<String, Object> view = describe(p, positions.head());
                         log.info("replay of {}: {}/{} events, {}/s, ETA {} s", name, view.get("done"),
                                 view.get("total"), view.get("eventsPerSecond"), view.get("etaSeconds"));
                     }));

@@ -15,11 +15,11 @@ import java.util.Set;
 
 /**
  * Which roles may call which operation: one rule per operation of the served OpenAPI document (method and path
- * template as the document writes them), and the same table in docs/security.md. The actuator is not in the
- * document; its paths have no rule (admin alone) but for the Prometheus scrape, which a monitor may call too. A request that matches no rule is
+ * template as the document writes them), and the same table in docs/security.md. A request that matches no rule is
  * for {@code admin} alone, so an operation added without a rule is closed, not open; a test walks the OpenAPI
- * document and fails on any operation missing here. A device with its own credentials holds no role: what it may do
- * is {@link #deviceMay}.
+ * document and fails on any operation missing here. The actuator is not in the document: its paths have no rule but
+ * the Prometheus scrape, which a {@code monitor} may call too. A device with its own credentials holds no role: what
+ * it may do is {@link #deviceMay}.
  */
 public final class AccessMatrix {
 
@@ -119,8 +119,8 @@ public final class AccessMatrix {
         rules.add(new Rule("GET", "/admin/keys", Access.ADMIN));
         rules.add(new Rule("POST", "/admin/keys", Access.ADMIN));
         rules.add(new Rule("DELETE", "/admin/keys/{id}", Access.ADMIN));
-        rules.add(new Rule("GET", "/v3/api-docs", Access.ANY));
         rules.add(new Rule("GET", "/actuator/prometheus", Access.METRICS));
+        rules.add(new Rule("GET", "/v3/api-docs", Access.ANY));
         RULES = List.copyOf(rules);
     }
 

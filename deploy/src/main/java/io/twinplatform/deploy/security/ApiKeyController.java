@@ -52,8 +52,8 @@ class ApiKeyController {
     @Operation(summary = "Make an API key. The answer shows the whole key once; only a slow hash of it is kept",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     description = "name (new, never used before; the rule of operator ids), roles (viewer,"
-                            + " operator, auditor, admin, gateway, monitor) and optionally scope, a condition of the query"
-                            + " language that bounds what the key sees and changes",
+                            + " operator, auditor, admin, gateway, monitor) and optionally scope, a condition of the"
+                            + " query language that bounds what the key sees and changes",
                     content = @Content(mediaType = JSON, examples = @ExampleObject(name = "key",
                             value = "{\"name\":\"plant-7-service\",\"roles\":[\"operator\"],"
                                     + "\"scope\":\"tags.site = 'plant-7'\"}"))),
