@@ -8,13 +8,11 @@ import io.twinplatform.api.error.TwinException;
 import io.twinplatform.history.kafka.KafkaPublisher;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.EventProcessor;
-import org.axonframework.eventhandling.EventTrackerStatus;
 import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -57,16 +55,16 @@ class ProjectionAdmin implements DisposableBean {
     }
 
     private final EventProcessingConfiguration processing;
-    private final JdbcTemplate jdbc;
+    private final ProcessorPositions positions;
     private final ProjectionFaults faults;
     private final ProjectionIsolation isolation;
     private final Map<String, Replay> replays = new ConcurrentHashMap<>();
     private final ScheduledFuture<?> progressLog;
 
-    ProjectionAdmin(EventProcessingConfiguration processing, JdbcTemplate jdbc, ProjectionFaults faults,
+    ProjectionAdmin(EventProcessingConfiguration processing, ProcessorPositions positions, ProjectionFaults faults,
                     ProjectionIsolation isolation, TaskScheduler scheduler) {
         this.processing = processing;
-        this.jdbc = jdbc;
+        this.positions = positions;
         this.faults = faults;
         this.isolation = isolation;
         this.progressLog = scheduler.scheduleAtFixedRate(this::logProgress,
@@ -85,7 +83,7 @@ class ProjectionAdmin implements DisposableBean {
                     + " twin.projection.faults.")
     @GetMapping("/admin/projections")
     Map<String, Object> projections() {
-        long head = head();
+        long head = positions.head();
         List<Map<String, Object>> list = processing.eventProcessors().values().stream()
                 .filter(p -> p instanceof StreamingEventProcessor)
                 .map(p -> describe((StreamingEventProcessor) p, head))
@@ -121,10 +119,10 @@ class ProjectionAdmin implements DisposableBean {
         }
         streaming.resetTokens();
         faults.clear(name);
-        replays.put(name, new Replay(Instant.now(), head(), null));
+        replays.put(name, new Replay(Instant.now(), positions.head(), null));
         streaming.start();
-        log.info("replay of {} started: rebuilding from the first of {} events", name, head());
-        return describe(streaming, head());
+        log.info("replay of {} started: rebuilding from the first of {} events", name, positions.head());
+        return describe(streaming, positions.head());
     }
 
     @Operation(summary = "Project a quarantined twin again, once the cause of its fault is removed",
@@ -159,7 +157,7 @@ class ProjectionAdmin implements DisposableBean {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("name", processor.getName());
         view.put("running", processor.isRunning());
-        long position = position(processor);
+        long position = ProcessorPositions.position(processor);
         Replay replay = replays.get(processor.getName());
         // Right after the reset the processor has not claimed its segments yet: it is replaying all the same.
         boolean replaying = processor.isReplaying() || replay != null && replay.finished() == null
@@ -189,25 +187,12 @@ class ProjectionAdmin implements DisposableBean {
         return view;
     }
 
-    /** The lowest position among the processor's segments, -1 before any. */
-    private static long position(StreamingEventProcessor processor) {
-        return processor.processingStatus().values().stream()
-                .map(EventTrackerStatus::getCurrentPosition)
-                .mapToLong(p -> p.orElse(-1))
-                .min().orElse(-1);
-    }
-
-    private long head() {
-        Long head = jdbc.queryForObject("SELECT coalesce(max(global_index), 0) FROM domain_event_entry", Long.class);
-        return head == null ? 0 : head;
-    }
-
     private void logProgress() {
         try {
             replays.forEach((name, replay) -> processing.eventProcessor(name, StreamingEventProcessor.class)
                     .filter(StreamingEventProcessor::isReplaying)
                     .ifPresent(p -> {
-                        Map<String, Object> view = describe(p, head());
+                        Map<String, Object> view = describe(p, positions.head());
                         log.info("replay of {}: {}/{} events, {}/s, ETA {} s", name, view.get("done"),
                                 view.get("total"), view.get("eventsPerSecond"), view.get("etaSeconds"));
                     }));

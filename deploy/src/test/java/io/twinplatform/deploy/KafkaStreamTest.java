@@ -188,6 +188,11 @@ class KafkaStreamTest extends KafkaPlatformTestSupport {
             assertThat(http.get("/actuator/health/readiness").json().path("status").asText()).isEqualTo("UP");
             assertThat(awaitPublisher(health -> health.path("details").path("lag").asLong() > 0,
                     Duration.ofSeconds(10)).path("details").path("lag").asLong()).isPositive();
+            // the same lag for a scraper, and the publisher's processor behind the store's head
+            assertThat(http.get("/actuator/metrics/twin.kafka.lag").json().at("/measurements/0/value").asDouble())
+                    .isPositive();
+            assertThat(http.get("/actuator/metrics/twin.projection.backlog?tag=processor:twin-kafka").json()
+                    .at("/measurements/0/value").asDouble()).isPositive();
         } finally {
             KAFKA.startBroker();
         }

@@ -1,6 +1,7 @@
 package io.twinplatform.deploy;
 
 import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -14,8 +15,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The one Spring context every HTTP test class shares (the same configuration in each, so Spring's test context
  * cache starts the platform once): the whole platform on a random port, with its embedded PostgreSQL in a fresh
  * directory, accepting the tokens of a {@link TestIssuer} besides its API keys. Tests never share twins: each names its own with {@link #newDeviceId()}.
+ * Its meters go to the Prometheus registry, as in production (a Spring Boot test keeps them in a simple one unless
+ * told).
  */
 @SpringBootTest(classes = TwinPlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@AutoConfigureObservability(tracing = false)
 abstract class PlatformTestSupport {
 
     static final Path DATA_DIR = TestDataDirs.fresh();

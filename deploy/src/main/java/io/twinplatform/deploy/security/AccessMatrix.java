@@ -17,8 +17,9 @@ import java.util.Set;
  * Which roles may call which operation: one rule per operation of the served OpenAPI document (method and path
  * template as the document writes them), and the same table in docs/security.md. A request that matches no rule is
  * for {@code admin} alone, so an operation added without a rule is closed, not open; a test walks the OpenAPI
- * document and fails on any operation missing here. A device with its own credentials holds no role: what it may do
- * is {@link #deviceMay}.
+ * document and fails on any operation missing here. The actuator is not in the document: its paths have no rule but
+ * the Prometheus scrape, which a {@code monitor} may call too. A device with its own credentials holds no role: what
+ * it may do is {@link #deviceMay}.
  */
 public final class AccessMatrix {
 
@@ -32,6 +33,8 @@ public final class AccessMatrix {
         AUDIT(EnumSet.of(Role.auditor, Role.admin)),
         /** Running the platform: projections, the Kafka stream, keys, the actuator: admin. */
         ADMIN(EnumSet.of(Role.admin)),
+        /** The metrics a Prometheus server scrapes: monitor, admin. */
+        METRICS(EnumSet.of(Role.monitor, Role.admin)),
         /** Any authenticated caller, whatever its roles (the API description). */
         ANY(EnumSet.allOf(Role.class));
 
@@ -116,6 +119,7 @@ public final class AccessMatrix {
         rules.add(new Rule("GET", "/admin/keys", Access.ADMIN));
         rules.add(new Rule("POST", "/admin/keys", Access.ADMIN));
         rules.add(new Rule("DELETE", "/admin/keys/{id}", Access.ADMIN));
+        rules.add(new Rule("GET", "/actuator/prometheus", Access.METRICS));
         rules.add(new Rule("GET", "/v3/api-docs", Access.ANY));
         RULES = List.copyOf(rules);
     }

@@ -52,8 +52,8 @@ class ApiKeyController {
     @Operation(summary = "Make an API key. The answer shows the whole key once; only a slow hash of it is kept",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     description = "name (new, never used before; the rule of operator ids), roles (viewer,"
-                            + " operator, auditor, admin, gateway) and optionally scope, a condition of the query"
-                            + " language that bounds what the key sees and changes",
+                            + " operator, auditor, admin, gateway, monitor) and optionally scope, a condition of the"
+                            + " query language that bounds what the key sees and changes",
                     content = @Content(mediaType = JSON, examples = @ExampleObject(name = "key",
                             value = "{\"name\":\"plant-7-service\",\"roles\":[\"operator\"],"
                                     + "\"scope\":\"tags.site = 'plant-7'\"}"))),
@@ -89,7 +89,7 @@ class ApiKeyController {
         JsonNode roles = body.get("roles");
         if (roles == null || !roles.isArray() || roles.isEmpty()) {
             throw invalid("invalidRoles", "$.roles", "roles must be a non-empty array of viewer, operator, auditor,"
-                    + " admin and gateway");
+                    + " admin, gateway and monitor");
         }
         EnumSet<Role> held = EnumSet.noneOf(Role.class);
         for (int i = 0; i < roles.size(); i++) {
@@ -97,7 +97,8 @@ class ApiKeyController {
             String path = "$.roles[" + i + "]";
             Role named = role.isTextual() ? Role.named(role.asText()).orElse(null) : null;
             if (named == null) {
-                throw invalid("invalidRoles", path, "a role is one of viewer, operator, auditor, admin and gateway");
+                throw invalid("invalidRoles", path, "a role is one of viewer, operator, auditor, admin, gateway"
+                        + " and monitor");
             }
             held.add(named);
         }

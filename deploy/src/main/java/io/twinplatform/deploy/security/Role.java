@@ -9,10 +9,11 @@ import java.util.Set;
  * The roles a key or token may hold (docs/security.md has the matrix). {@code operator} includes everything
  * {@code viewer} may do; {@code admin} everything the others may do. {@code gateway} allows no operation by itself:
  * it lets a caller in front of the platform name, in {@code X-Principal}, the user it acts for, which is recorded
- * beside the gateway's own identity.
+ * beside the gateway's own identity. {@code monitor} may scrape {@code /actuator/prometheus} and nothing else: a
+ * Prometheus server's key then reads no twin and runs nothing.
  */
 public enum Role {
-    viewer, operator, auditor, admin, gateway;
+    viewer, operator, auditor, admin, gateway, monitor;
 
     /** The role named, if any (names are lower case, as written in keys and tokens). */
     public static Optional<Role> named(String name) {

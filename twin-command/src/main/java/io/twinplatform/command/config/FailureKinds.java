@@ -123,7 +123,8 @@ public final class FailureKinds {
     }
 
     /** The failure and its causes, outermost first, each once. */
-    private static List<Throwable> chain(Throwable failure) {
+    /** The failure and its causes, each once. */
+    static List<Throwable> chain(Throwable failure) {
         List<Throwable> chain = new ArrayList<>();
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {

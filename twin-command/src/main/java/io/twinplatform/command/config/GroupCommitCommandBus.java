@@ -1,6 +1,8 @@
 package io.twinplatform.command.config;
 
+import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.twin.TwinCommands;
+import io.twinplatform.api.twin.TwinWriteResult;
 import io.twinplatform.command.api.RequestContextCarrier;
 import org.axonframework.commandhandling.CommandBus;
 import org.axonframework.commandhandling.CommandCallback;
@@ -19,10 +21,12 @@ import org.axonframework.messaging.unitofwork.RollbackConfigurationType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,10 +60,27 @@ import static org.axonframework.commandhandling.GenericCommandResultMessage.asCo
  * <p>
  * Other commands (configurations, rollouts, jobs) are handled on the caller's thread, as Axon's
  * {@link SimpleCommandBus} does, and so is a twin command dispatched from a lane's own thread.
+ * <p>
+ * Every command, of either kind, is timed here from its dispatch to its answer ({@value #COMMANDS}, tagged with the
+ * command's type and its {@link Outcome}): the one place all of them pass.
  */
 public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GroupCommitCommandBus.class);
+    /** The timer of every command: {@code type} (its class's simple name) and {@code outcome}. */
+    public static final String COMMANDS = "twin.commands";
+
+    /** How a command ended, as {@value #COMMANDS} tags it. */
+    enum Outcome {
+        /** Done, and (for a twin command) it changed the twin. */
+        applied,
+        /** A twin command that changed nothing: a patch to the same values, a redelivery, a repeated key. */
+        noop,
+        /** Refused with a typed error ({@link TwinException}): a stale etag, a twin not found, a bad patch. */
+        refused,
+        /** Anything else: the database, a lost race, a bug. */
+        failed
+    }
 
     private final SimpleCommandBus direct;
     private final TransactionManager transactions;
@@ -75,6 +96,9 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
     private final int maxBatch;
     private final DistributionSummary committedSizes;
     private final Counter reruns;
+    private final MeterRegistry meters;
+    /** The timers by command type, one per {@link Outcome}, each made when first needed. */
+    private final Map<Class<?>, Timer[]> timers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -86,7 +110,7 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
      * @param queueSize    commands waiting per lane; a dispatch waits while its lane is full
      * @param meters       where {@code twin.command.group.size} (twin commands per committed transaction) and
      *                     {@code twin.command.group.reruns} (batches run again without a failed command, or split
-     *                     into single commands) are counted
+     *                     into single commands) are counted, and every command is timed ({@value #COMMANDS})
      */
     public GroupCommitCommandBus(TransactionManager transactions, Supplier<RequestContextCarrier> carrier,
                                  int workers, int maxBatch, int queueSize, MeterRegistry meters) {
@@ -100,6 +124,7 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
                 .description("twin commands committed in one transaction").register(meters);
         this.reruns = Counter.builder("twin.command.group.reruns")
                 .description("batches of twin commands run again after one failed").register(meters);
+        this.meters = meters;
         this.direct = SimpleCommandBus.builder().transactionManager(transactions).build();
         this.lanes = new Lane[workers];
         CustomizableThreadFactory threads = new CustomizableThreadFactory("twin-commands-");
@@ -118,11 +143,25 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
     @Override
     @SuppressWarnings("unchecked")
     public <C, R> void dispatch(CommandMessage<C> command,
-                                CommandCallback<? super C, ? super R> callback) {
+                                CommandCallback<? super C, ? super R> answer) {
         CommandMessage<C> intercepted = command;
         for (MessageDispatchInterceptor<? super CommandMessage<?>> interceptor : dispatchInterceptors) {
             intercepted = (CommandMessage<C>) interceptor.handle(intercepted);
         }
+        Class<?> type = intercepted.getPayloadType();
+        Timer[] timed = timers.computeIfAbsent(type, t -> new Timer[Outcome.values().length]);
+        long started = System.nanoTime();
+        CommandCallback<C, R> callback = (message, result) -> {
+            Outcome outcome = outcome(result);
+            Timer timer = timed[outcome.ordinal()];
+            if (timer == null) {
+                // a race makes the same timer twice: the registry answers the one it holds
+                timer = timer(type, outcome);
+                timed[outcome.ordinal()] = timer;
+            }
+            timer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            answer.onResult(message, result);
+        };
         if (!(intercepted.getPayload() instanceof TwinCommands twinCommand)
                 || onLane()) {
             direct.dispatch(intercepted, callback);
@@ -147,6 +186,32 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
         } catch (RuntimeException e) {
             pending.fail(e);
         }
+    }
+
+    /**
+     * The timer of one command type and outcome. A histogram with buckets, not percentiles: Prometheus adds buckets up
+     * across instances and computes quantiles from the sum; a percentile of one instance cannot be added to another's.
+     * The bounds keep it to about 60 buckets.
+     */
+    private Timer timer(Class<?> type, Outcome outcome) {
+        return Timer.builder(COMMANDS)
+                .description("commands from dispatch to answer, by type and outcome")
+                .tag("type", type.getSimpleName())
+                .tag("outcome", outcome.name())
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(meters);
+    }
+
+    /** A result's {@link Outcome}: a typed error anywhere in the cause chain is a refusal. */
+    static Outcome outcome(org.axonframework.commandhandling.CommandResultMessage<?> result) {
+        if (!result.isExceptional()) {
+            return result.getPayload() instanceof TwinWriteResult write && !write.changed() ? Outcome.noop
+                    : Outcome.applied;
+        }
+        return FailureKinds.chain(result.exceptionResult()).stream().anyMatch(TwinException.class::isInstance)
+                ? Outcome.refused : Outcome.failed;
     }
 
     /** The dispatching thread's request context, or {@code null} when it has none. */

@@ -5,6 +5,7 @@ import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.twin.ReportConnection;
+import io.twinplatform.api.twin.TwinWriteResult;
 import org.axonframework.commandhandling.CommandMessage;
 import org.axonframework.commandhandling.CommandResultMessage;
 import org.axonframework.commandhandling.GenericCommandMessage;
@@ -213,6 +214,37 @@ class GroupCommitCommandBusTest {
         CommandResultMessage<?> result = send("twin-1", "late").get(5, TimeUnit.SECONDS);
         assertThat(result.isExceptional()).isTrue();
         assertThat(transactions.started).isZero();
+    }
+
+    @Test
+    void everyCommandIsTimedByTypeAndOutcome() throws Exception {
+        start(1, message -> switch (((ReportConnection) message.getPayload()).connectionState()) {
+            case "same" -> new TwinWriteResult(null, 3, false, false);
+            case "stale" -> throw new TwinException(TwinError.of(ErrorKind.PRECONDITION_FAILED, "versionMismatch",
+                    "stale"));
+            case "broken" -> throw new IllegalStateException("a bug");
+            default -> record(message);
+        });
+        for (String state : List.of("a", "b", "same", "stale", "broken")) {
+            send("twin-1", state).get(5, TimeUnit.SECONDS);
+        }
+        // a command that is not a twin's runs on the caller's thread, and is timed the same way
+        bus.subscribe(String.class.getName(), message -> "done");
+        CompletableFuture<CommandResultMessage<?>> other = new CompletableFuture<>();
+        bus.dispatch(GenericCommandMessage.asCommandMessage("not a twin command"), (command, result) ->
+                other.complete(result));
+        assertThat(other.get(5, TimeUnit.SECONDS).getPayload()).isEqualTo("done");
+
+        assertThat(commands("ReportConnection", "applied")).isEqualTo(2);
+        assertThat(commands("ReportConnection", "noop")).isEqualTo(1);
+        assertThat(commands("ReportConnection", "refused")).isEqualTo(1);
+        assertThat(commands("ReportConnection", "failed")).isEqualTo(1);
+        assertThat(commands("String", "applied")).isEqualTo(1);
+        // its buckets show in the Prometheus output (deploy's MetricsTest): a simple registry keeps none
+    }
+
+    private long commands(String type, String outcome) {
+        return meters.get(GroupCommitCommandBus.COMMANDS).tags("type", type, "outcome", outcome).timer().count();
     }
 
     /** A transaction manager that records which commands each transaction held and how it ended. */

@@ -52,13 +52,22 @@ public class KafkaStream {
         return processor.get().isReplaying() ? "replaying" : "running";
     }
 
+    /** Events in the store not yet acknowledged by Kafka (the gauge {@code twin.kafka.lag}). */
+    public long lag() {
+        return lag(head(), position());
+    }
+
+    private static long lag(long head, long position) {
+        return Math.max(0, head - Math.max(0, position));
+    }
+
     /** State, lag (events in the store not yet acknowledged by Kafka), position, topics and the last error. */
     public Map<String, Object> describe() {
         long head = head();
         long position = position();
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("state", state());
-        view.put("lag", Math.max(0, head - Math.max(0, position)));
+        view.put("lag", lag(head, position));
         view.put("position", position);
         view.put("head", head);
         view.put("published", publisher.published());

@@ -1,5 +1,6 @@
 package io.twinplatform.history.kafka;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.history.EventFold;
@@ -58,9 +59,15 @@ public class TwinKafkaConfiguration {
                 new TwinStates(fold, settings.cacheSize(), meters));
     }
 
+    /** The stream, and its lag as the gauge {@code twin.kafka.lag} (what {@code GET /admin/kafka} shows as lag). */
     @Bean
-    KafkaStream kafkaStream(KafkaPublisher publisher, EventProcessingConfiguration processing, EventStore events) {
-        return new KafkaStream(publisher, processing, events);
+    KafkaStream kafkaStream(KafkaPublisher publisher, EventProcessingConfiguration processing, EventStore events,
+                            MeterRegistry meters) {
+        KafkaStream stream = new KafkaStream(publisher, processing, events);
+        Gauge.builder("twin.kafka.lag", stream, KafkaStream::lag)
+                .description("events in the store that Kafka has not acknowledged yet")
+                .register(meters);
+        return stream;
     }
 
     /** DOWN while the stream is stalled or stopped; the platform stays ready (readiness does not include it). */
