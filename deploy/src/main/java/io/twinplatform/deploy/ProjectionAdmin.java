@@ -1,6 +1,9 @@
 package io.twinplatform.deploy;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
@@ -29,6 +32,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import static io.twinplatform.deploy.ApiDocs.FORBIDDEN;
+import static io.twinplatform.deploy.ApiDocs.JSON;
+import static io.twinplatform.deploy.ApiDocs.PROBLEM;
+import static io.twinplatform.deploy.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.deploy.ApiDocs.UNAUTHORIZED;
+
 /**
  * Rebuilds a projection from the event store on demand, while writes go on: {@code POST
  * /admin/projections/{name}/replay} resets the processor's tokens (its reset handler empties its tables), forgets
@@ -40,6 +49,8 @@ import java.util.concurrent.TimeUnit;
  */
 @RestController
 @Tag(name = "admin", description = "Operating the platform's projections")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class ProjectionAdmin implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(ProjectionAdmin.class);
@@ -52,6 +63,31 @@ class ProjectionAdmin implements DisposableBean {
 
     /** A replay: when it started, the store's head then, and when it was first seen finished. */
     private record Replay(Instant started, long head, Instant finished) {
+    }
+
+    /** {@code GET /admin/projections}; documentation only. */
+    @Schema(name = "Projections")
+    record ProjectionsView(@Schema(description = "the event store's last global index") long head,
+                           List<ProjectionView> projections) {
+    }
+
+    /** One projection as {@link #describe} shows it; documentation only. */
+    @Schema(name = "Projection")
+    record ProjectionView(String name, boolean running, boolean replaying,
+                          @Schema(description = "the lowest position of its segments, -1 before any") long position,
+                          @Schema(description = "during and after a replay") Long done,
+                          @Schema(description = "during and after a replay") Long total,
+                          @Schema(description = "during and after a replay") Long eventsPerSecond,
+                          @Schema(description = "during and after a replay") Long etaSeconds,
+                          @Schema(description = "after a replay") Long finishedAfterSeconds,
+                          int quarantinedTwins,
+                          @Schema(description = "the oldest 100 faults") List<Map<String, Object>> faults,
+                          @Schema(description = "a batch it keeps retrying, if any") Map<String, Object> stalled) {
+    }
+
+    /** {@code POST …/faults/{twinId}/retry} that lifted the quarantine; documentation only. */
+    @Schema(name = "FaultCleared")
+    record Cleared(String processor, String twinId, @Schema(allowableValues = "true") boolean cleared) {
     }
 
     private final EventProcessingConfiguration processing;
@@ -80,7 +116,9 @@ class ProjectionAdmin implements DisposableBean {
                     + " version. `stalled` names a batch a processor that"
                     + " cannot skip events (audit-chain, twin-kafka, the configuration applier, sagas) keeps retrying"
                     + " with back-off. Both also show in /actuator/health (DEGRADED) and the gauge"
-                    + " twin.projection.faults.")
+                    + " twin.projection.faults.",
+            responses = @ApiResponse(responseCode = "200", description = "every streaming projection",
+                    content = @Content(mediaType = JSON, schema = @Schema(implementation = ProjectionsView.class))))
     @GetMapping("/admin/projections")
     Map<String, Object> projections() {
         long head = positions.head();
@@ -93,7 +131,18 @@ class ProjectionAdmin implements DisposableBean {
 
     @Operation(summary = "Rebuild a projection from the event store; writes go on meanwhile (202, progress at"
             + " GET /admin/projections)", description = "The projection's faults are forgotten first; an event it"
-            + " still fails is quarantined again during the replay, which goes on to the end.")
+            + " still fails is quarantined again during the replay, which goes on to the end.",
+            responses = {
+                    @ApiResponse(responseCode = "202", description = "the replay started: the projection as GET"
+                            + " /admin/projections shows it", content = @Content(mediaType = JSON,
+                            schema = @Schema(implementation = ProjectionView.class))),
+                    @ApiResponse(responseCode = "404", description = "no projection of that name"
+                            + " (projectionNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "409", description = "not replayable here: audit-chain, twin-kafka,"
+                            + " or not a streaming projection (notReplayable); replaying already"
+                            + " (replayInProgress)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PostMapping("/admin/projections/{name}/replay")
     @ResponseStatus(HttpStatus.ACCEPTED)
     Map<String, Object> replay(@PathVariable String name) {
@@ -129,7 +178,16 @@ class ProjectionAdmin implements DisposableBean {
             description = "Stops the projection briefly (its other twins wait a moment), projects the twin's events"
                     + " from the one that failed to the latest, and starts it again. 200 with `cleared: true` lifts"
                     + " the quarantine; 409 `faultPersists` names the event and error met again (the twin stays"
-                    + " quarantined). 404 when the projection has no fault for this twin.")
+                    + " quarantined). 404 when the projection has no fault for this twin.",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the quarantine is lifted", content = @Content(
+                            mediaType = JSON, schema = @Schema(implementation = Cleared.class))),
+                    @ApiResponse(responseCode = "404", description = "no projection of that name"
+                            + " (projectionNotFound), or no fault for this twin (faultNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "409", description = "the projection failed the twin again"
+                            + " (faultPersists); it stays quarantined",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PostMapping("/admin/projections/{name}/faults/{twinId}/retry")
     Map<String, Object> retry(@PathVariable String name, @PathVariable String twinId) {
         processing.eventProcessor(name).orElseThrow(() -> new TwinException(

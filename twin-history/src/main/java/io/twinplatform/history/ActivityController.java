@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -15,8 +19,16 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static io.twinplatform.history.ApiDocs.FORBIDDEN;
+import static io.twinplatform.history.ApiDocs.JSON;
+import static io.twinplatform.history.ApiDocs.PROBLEM;
+import static io.twinplatform.history.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.history.ApiDocs.UNAUTHORIZED;
 
 /**
  * {@code GET /fleet/activity}: the fleet's changes over time, counted per time bucket, event type and channel, from
@@ -25,7 +37,17 @@ import java.util.regex.Pattern;
  */
 @RestController
 @Tag(name = "history", description = "A twin's past: its changes, who made them, through what and why")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class ActivityController {
+
+    /** {@code GET /fleet/activity}; documentation only. */
+    @Schema(name = "FleetActivity")
+    record Activity(@Schema(description = "the range, widened to whole buckets") String from, String to,
+                    String bucket, @Schema(allowableValues = {"native", "timescale"}) String dialect,
+                    @Schema(description = "buckets with changes: start, changes, byEventType, byChannel")
+                    List<Map<String, Object>> buckets) {
+    }
 
     static final int MAX_BUCKETS = 10_000;
     private static final Pattern WIDTH = Pattern.compile("([1-9][0-9]{0,5})([smhd])");
@@ -42,9 +64,19 @@ class ActivityController {
     }
 
     @Operation(summary = "Changes across the fleet per time bucket (from, to: ISO-8601 instants, default the last"
-            + " 24 hours; bucket: 30s, 5m, 1h, 1d …, default 1h), with counts by event type and by channel")
+            + " 24 hours; bucket: 30s, 5m, 1h, 1d …, default 1h), with counts by event type and by channel",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the buckets with changes", content = @Content(
+                            mediaType = JSON, schema = @Schema(implementation = Activity.class))),
+                    @ApiResponse(responseCode = "400", description = "a malformed instant or bucket, from not before"
+                            + " to, more than 10000 buckets (invalidParameter, naming it)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping("/fleet/activity")
-    ObjectNode activity(@RequestParam(required = false) String from, @RequestParam(required = false) String to,
+    ObjectNode activity(@Parameter(description = "an ISO-8601 instant; default 24 hours before to")
+                        @RequestParam(required = false) String from,
+                        @Parameter(description = "an ISO-8601 instant, exclusive; default now")
+                        @RequestParam(required = false) String to,
+                        @Parameter(description = "a whole number and s, m, h or d")
                         @RequestParam(defaultValue = "1h") String bucket) {
         Duration width = width(bucket);
         Instant end = to == null ? clock.instant() : HistoryFilter.instant("to", to);

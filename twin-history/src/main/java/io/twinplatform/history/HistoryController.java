@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
@@ -20,6 +24,13 @@ import org.springframework.web.bind.annotation.RestController;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+
+import static io.twinplatform.history.ApiDocs.FORBIDDEN;
+import static io.twinplatform.history.ApiDocs.JSON;
+import static io.twinplatform.history.ApiDocs.PROBLEM;
+import static io.twinplatform.history.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.history.ApiDocs.UNAUTHORIZED;
 
 /**
  * {@code GET /twins/{id}/history}: one twin's changes, newest or oldest first, filtered by time, principal,
@@ -27,7 +38,26 @@ import java.util.List;
  */
 @RestController
 @Tag(name = "history", description = "A twin's past: its changes, who made them, through what and why")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class HistoryController {
+
+    private static final String INSTANT = "an ISO-8601 instant";
+
+    /** {@code GET …/replay}; documentation only. */
+    @Schema(name = "ReplaySteps")
+    record ReplaySteps(@Schema(description = "each event: version, time, eventType, its audit metadata (principal,"
+            + " channel, correlationId, …), change (the event) and twin (the twin right after it, null after a"
+            + " deletion)") List<Map<String, Object>> items) {
+    }
+
+    /** {@code GET …/diff}; documentation only. */
+    @Schema(name = "TwinDiff")
+    record Diff(@Schema(nullable = true, description = "null: the twin did not exist then") Long fromVersion,
+                @Schema(nullable = true) Long toVersion,
+                @Schema(description = "each leaf that differs: path, from (absent if it was not there), to (absent if"
+                        + " it is gone)") List<Map<String, Object>> changes) {
+    }
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper mapper;
@@ -43,17 +73,34 @@ class HistoryController {
     }
 
     @Operation(summary = "The twin's changes: version, time, event type, who, through what, why, the paths it"
-            + " changed and the change itself; with includeState=true also the twin after each change")
+            + " changed and the change itself; with includeState=true also the twin after each change",
+            description = "A deleted twin keeps its history. The history is written a moment after the event store:"
+                    + " a read right after a write may not list it yet.",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "a page of changes", content = @Content(
+                            mediaType = JSON, schema = @Schema(implementation = ApiDocs.HistoryPage.class))),
+                    @ApiResponse(responseCode = "400", description = "an invalid id or parameter"
+                            + " (invalidParameter, naming it)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "a twin without history (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping({"/twins/{deviceId}/history", "/twins/{deviceId}/modules/{moduleId}/history"})
     ObjectNode history(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                       @Parameter(description = "newest or oldest first")
                        @RequestParam(defaultValue = "newest") String order,
+                       @Parameter(description = INSTANT + ": changes at or after it")
                        @RequestParam(required = false) String from,
+                       @Parameter(description = INSTANT + ": changes before it")
                        @RequestParam(required = false) String to,
-                       @RequestParam(required = false) String principal,
+                       @Parameter(description = "who made the change") @RequestParam(required = false) String principal,
+                       @Parameter(description = "api, device, configuration, rollout or job")
                        @RequestParam(required = false) String channel,
-                       @RequestParam(required = false) String path,
+                       @Parameter(description = "changes that touched this path, something inside it, or a field"
+                               + " containing it, e.g. properties.desired") @RequestParam(required = false) String path,
+                       @Parameter(description = "also the twin after each change")
                        @RequestParam(defaultValue = "false") boolean includeState,
-                       @RequestParam(defaultValue = "100") int pageSize,
+                       @Parameter(description = "1 to 1000") @RequestParam(defaultValue = "100") int pageSize,
+                       @Parameter(description = "the previous page's token, for the next page")
                        @RequestParam(required = false) String continuationToken) {
         TwinId id = new TwinId(deviceId, moduleId);
         boolean newest = switch (order) {
@@ -105,10 +152,20 @@ class HistoryController {
     }
 
     @Operation(summary = "Step through the twin from the event store: each event with its audit metadata and the"
-            + " twin right after it (null after a deletion), versions fromVersion to toVersion, at most 1000")
+            + " twin right after it (null after a deletion), versions fromVersion to toVersion, at most 1000",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the events and the twin after each",
+                            content = @Content(mediaType = JSON, schema = @Schema(implementation = ReplaySteps.class))),
+                    @ApiResponse(responseCode = "400", description = "an invalid id; fromVersion below 1 or toVersion"
+                            + " not within fromVersion to fromVersion + 999 (invalidParameter)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "a twin without events (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping({"/twins/{deviceId}/replay", "/twins/{deviceId}/modules/{moduleId}/replay"})
     ObjectNode replay(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                      @Parameter(description = "the first version, 1 or more")
                       @RequestParam(defaultValue = "1") long fromVersion,
+                      @Parameter(description = "the last version; default fromVersion + 999")
                       @RequestParam(required = false) Long toVersion) {
         TwinId id = new TwinId(deviceId, moduleId);
         long to = toVersion == null ? fromVersion + 999 : toVersion;
@@ -133,11 +190,24 @@ class HistoryController {
     }
 
     @Operation(summary = "What changed between two versions (or two instants) of the twin: each leaf of tags,"
-            + " desired and reported properties and status that differs, with its value before and after")
+            + " desired and reported properties and status that differs, with its value before and after",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the leaves that differ", content = @Content(
+                            mediaType = JSON, schema = @Schema(implementation = Diff.class))),
+                    @ApiResponse(responseCode = "400", description = "an invalid id; not exactly one of fromVersion"
+                            + " and fromTime (or toVersion and toTime), a version below 1, a malformed instant"
+                            + " (invalidParameter)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping({"/twins/{deviceId}/diff", "/twins/{deviceId}/modules/{moduleId}/diff"})
     ObjectNode diff(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
-                    @RequestParam(required = false) Long fromVersion, @RequestParam(required = false) Long toVersion,
-                    @RequestParam(required = false) String fromTime, @RequestParam(required = false) String toTime) {
+                    @Parameter(description = "the earlier version (or fromTime)")
+                    @RequestParam(required = false) Long fromVersion,
+                    @Parameter(description = "the later version (or toTime)")
+                    @RequestParam(required = false) Long toVersion,
+                    @Parameter(description = INSTANT + ": the twin as it was then (or fromVersion)")
+                    @RequestParam(required = false) String fromTime,
+                    @Parameter(description = INSTANT + ": the twin as it was then (or toVersion)")
+                    @RequestParam(required = false) String toTime) {
         TwinId id = new TwinId(deviceId, moduleId);
         PastTwin before = point(id, "from", fromVersion, fromTime);
         PastTwin after = point(id, "to", toVersion, toTime);

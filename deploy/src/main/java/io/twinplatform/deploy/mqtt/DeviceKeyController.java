@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
@@ -26,6 +27,10 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import static io.twinplatform.deploy.ApiDocs.FORBIDDEN;
+import static io.twinplatform.deploy.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.deploy.ApiDocs.UNAUTHORIZED;
+
 /**
  * One device's MQTT key, rotated or revoked without touching the fleet secret (docs/devices.md): {@code POST
  * …/key} moves the device to the next generation of its key and answers the new password once; {@code DELETE …/key}
@@ -35,7 +40,15 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @Tag(name = "devices")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class DeviceKeyController {
+
+    /** A rotated key; documentation only. */
+    @Schema(name = "DeviceKey")
+    record DeviceKey(String twinId, int generation,
+                     @Schema(description = "the device's new MQTT password, shown once") String password) {
+    }
 
     private static final Logger log = LoggerFactory.getLogger(DeviceKeyController.class);
     private static final String PROBLEM = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
@@ -61,11 +74,15 @@ class DeviceKeyController {
             + " the old key is refused from now on and the device is disconnected",
             responses = {
                     @ApiResponse(responseCode = "200", description = "{\"twinId\", \"generation\", \"password\"}",
-                            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE)),
-                    @ApiResponse(responseCode = "400", description = "an invalid id", content = @Content(mediaType = PROBLEM)),
-                    @ApiResponse(responseCode = "404", description = "no such twin", content = @Content(mediaType = PROBLEM)),
+                            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                                    schema = @Schema(implementation = DeviceKey.class))),
+                    @ApiResponse(responseCode = "400", description = "an invalid id",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such twin (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "409", description = "no embedded broker in this platform",
-                            content = @Content(mediaType = PROBLEM))})
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PostMapping(path = {"/twins/{deviceId}/key", "/twins/{deviceId}/modules/{moduleId}/key"},
             produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<ObjectNode> rotate(@PathVariable String deviceId,
@@ -87,10 +104,13 @@ class DeviceKeyController {
             + " and the device is disconnected",
             responses = {
                     @ApiResponse(responseCode = "204", description = "revoked (or it already was)"),
-                    @ApiResponse(responseCode = "400", description = "an invalid id", content = @Content(mediaType = PROBLEM)),
-                    @ApiResponse(responseCode = "404", description = "no such twin", content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "400", description = "an invalid id",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such twin (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "409", description = "no embedded broker in this platform",
-                            content = @Content(mediaType = PROBLEM))})
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @DeleteMapping(path = {"/twins/{deviceId}/key", "/twins/{deviceId}/modules/{moduleId}/key"})
     ResponseEntity<Void> revoke(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
                                 HttpServletRequest request) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
@@ -31,17 +32,47 @@ import org.springframework.web.bind.annotation.RestController;
 import java.net.URI;
 import java.util.EnumSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
+
+import static io.twinplatform.deploy.ApiDocs.FORBIDDEN;
+import static io.twinplatform.deploy.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.deploy.ApiDocs.UNAUTHORIZED;
 
 /** {@code /admin/keys}: API keys made, listed and revoked by an admin (docs/security.md). */
 @RestController
 @Tag(name = "admin")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class ApiKeyController {
 
     private static final String JSON = MediaType.APPLICATION_JSON_VALUE;
     private static final String PROBLEM = MediaType.APPLICATION_PROBLEM_JSON_VALUE;
     private static final int MAX_BODY = 16 * 1024;
     private static final Set<String> MEMBERS = Set.of("name", "roles", "scope");
+
+    /** A key to make; documentation only, the body is read raw. */
+    @Schema(name = "ApiKeyRequest", description = "any other member is 422 unknownMember")
+    record KeyRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "new, never used before;"
+            + " the rule of operator ids") String name,
+                      @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "viewer, operator, auditor,"
+                              + " admin, gateway") List<String> roles,
+                      @Schema(nullable = true, description = "a condition of the query language that bounds what"
+                              + " the key sees and changes; absent or null: the whole fleet") String scope) {
+    }
+
+    /** A key as listed; documentation only. {@code key}, the secret, is in the answer to its making alone. */
+    @Schema(name = "ApiKey")
+    record Key(String id, String name, List<String> roles, String scope,
+               @Schema(description = "the principal its events name") String principal,
+               String createdAt, String createdBy, String revokedAt,
+               @Schema(description = "POST only, shown once: send it as Authorization: Bearer <key>") String key) {
+    }
+
+    /** {@code GET /admin/keys}; documentation only. */
+    @Schema(name = "ApiKeys")
+    record KeyList(List<Key> keys) {
+    }
 
     private final ApiKeys keys;
 
@@ -54,21 +85,30 @@ class ApiKeyController {
                     description = "name (new, never used before; the rule of operator ids), roles (viewer,"
                             + " operator, auditor, admin, gateway, monitor) and optionally scope, a condition of the"
                             + " query language that bounds what the key sees and changes",
-                    content = @Content(mediaType = JSON, examples = @ExampleObject(name = "key",
+                    content = @Content(mediaType = JSON, schema = @Schema(implementation = KeyRequest.class),
+                            examples = @ExampleObject(name = "key",
                             value = "{\"name\":\"plant-7-service\",\"roles\":[\"operator\"],"
                                     + "\"scope\":\"tags.site = 'plant-7'\"}"))),
             responses = {
                     @ApiResponse(responseCode = "201", description = "the key: id, name, roles, createdAt, createdBy"
-                            + " and key (send it as Authorization: Bearer <key>)", content = @Content(mediaType = JSON)),
+                            + " and key (send it as Authorization: Bearer <key>)", content = @Content(mediaType = JSON,
+                            schema = @Schema(implementation = Key.class))),
+                    @ApiResponse(responseCode = "415", description = "not application/json",
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "400", description = "malformed JSON, not an object, or a scope"
                             + " that is not a condition (at $.scope@<position>)",
-                            content = @Content(mediaType = PROBLEM)),
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "409", description = "the name is taken",
-                            content = @Content(mediaType = PROBLEM)),
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "413", description = "a body over 16 KB",
-                            content = @Content(mediaType = PROBLEM)),
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "422", description = "a missing or invalid name or role, an unknown"
-                            + " member, or a scope that is not a string of text", content = @Content(mediaType = PROBLEM))})
+                            + " member, or a scope that is not a string of text",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PostMapping(path = "/admin/keys", consumes = JSON, produces = JSON)
     ResponseEntity<JsonNode> create(@RequestBody byte[] bytes, HttpServletRequest request) {
         if (bytes.length > MAX_BODY) {
@@ -111,7 +151,9 @@ class ApiKeyController {
                 .cacheControl(CacheControl.noStore()).body(answer);
     }
 
-    @Operation(summary = "List the API keys, revoked ones too; never their secrets")
+    @Operation(summary = "List the API keys, revoked ones too; never their secrets",
+            responses = @ApiResponse(responseCode = "200", description = "every key", content = @Content(
+                    mediaType = JSON, schema = @Schema(implementation = KeyList.class))))
     @GetMapping(path = "/admin/keys", produces = JSON)
     JsonNode list() {
         ObjectNode answer = JsonNodeFactory.instance.objectNode();
@@ -124,9 +166,11 @@ class ApiKeyController {
             + " twin.security.key-cache-ttl). Its events keep naming it",
             responses = {
                     @ApiResponse(responseCode = "204", description = "revoked (or it already was)"),
-                    @ApiResponse(responseCode = "404", description = "no such key", content = @Content(mediaType = PROBLEM)),
+                    @ApiResponse(responseCode = "404", description = "no such key",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "409", description = "the last admin key that is not revoked",
-                            content = @Content(mediaType = PROBLEM))})
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @DeleteMapping(path = "/admin/keys/{id}")
     ResponseEntity<Void> revoke(@PathVariable String id) {
         if (!keys.revoke(id)) {

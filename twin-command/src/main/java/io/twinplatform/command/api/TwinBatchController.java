@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
@@ -36,6 +37,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import static io.twinplatform.command.api.ApiDocs.FORBIDDEN;
+import static io.twinplatform.command.api.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.command.api.ApiDocs.UNAUTHORIZED;
+
 /**
  * {@code POST /twins/batch}: many twins' patches in one request, for services that update many twins at once (Azure
  * IoT Hub's bulk registry operations, Ditto's batch commands). Each item is the command its single endpoint sends
@@ -53,6 +58,8 @@ import java.util.concurrent.CompletableFuture;
  */
 @RestController
 @Tag(name = "twins", description = "Device and module twins")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class TwinBatchController implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(TwinBatchController.class);
@@ -76,6 +83,36 @@ class TwinBatchController implements DisposableBean {
             ]}""";
     private static final String RETRY_HINT = "read the twin (its version shows whether it changed), or send the item"
             + " again with the same ifMatch or idempotencyKey, which keeps a repeat from applying twice";
+
+    /** A batch request; documentation only, the body is read raw ({@link TwinBatch#parse}). */
+    @Schema(name = "BatchRequest")
+    record BatchRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "at most"
+            + " twin.command.batch.max-items (1000)") List<BatchItem> items) {
+    }
+
+    /** One item: a reported patch or a patch of tags and desired, of one twin. */
+    @Schema(name = "BatchItem", description = "either reported (with idempotencyKey) or patch (with ifMatch)")
+    record BatchItem(@Schema(requiredMode = Schema.RequiredMode.REQUIRED) String deviceId, String moduleId,
+                     @Schema(description = "a merge patch of reported properties, as PATCH …/properties/reported")
+                     Map<String, Object> reported,
+                     @Schema(description = "1 to 128 characters; a repeat is a no-op") String idempotencyKey,
+                     @Schema(description = "a merge patch of tags and properties.desired, as PATCH /twins/{deviceId}")
+                     Map<String, Object> patch,
+                     @Schema(description = "as the If-Match header") String ifMatch) {
+    }
+
+    /** The answer of a batch; documentation only. */
+    @Schema(name = "BatchResults")
+    record BatchResults(@Schema(description = "one per item, in item order") List<BatchResult> results) {
+    }
+
+    /** One item's result: 200 with the twin's etag and version, or the problem its single endpoint would answer. */
+    @Schema(name = "BatchResult")
+    record BatchResult(int index, String deviceId, String moduleId, int status, String etag, Long version,
+                       Boolean changed,
+                       @Schema(ref = PROBLEM_SCHEMA, description = "a refused item: its path names the fault below"
+                               + " $.items[i]") Object problem) {
+    }
 
     private final CommandDispatcher dispatcher;
     private final int maxItems;
@@ -104,21 +141,24 @@ class TwinBatchController implements DisposableBean {
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true,
                     description = "{\"items\":[…]}: each item deviceId, optional moduleId, and either reported"
                             + " (+ idempotencyKey) or patch {tags, properties.desired} (+ ifMatch)",
-                    content = @Content(mediaType = JSON, examples = @ExampleObject(name = "batch", value = EXAMPLE))),
+                    content = @Content(mediaType = JSON, schema = @Schema(implementation = BatchRequest.class),
+                            examples = @ExampleObject(name = "batch", value = EXAMPLE))),
             responses = {
                     @ApiResponse(responseCode = "200", description = "every item committed or refused:"
                             + " {\"results\":[…]} in item order, each with index, deviceId, moduleId, status and"
                             + " either etag, version and changed (200) or problem (the problem document the single"
                             + " endpoint would answer; its path names the fault below $.items[i])",
-                            content = @Content(mediaType = JSON, examples = @ExampleObject(name = "results",
-                                    value = ANSWER))),
+                            content = @Content(mediaType = JSON,
+                                    schema = @Schema(implementation = BatchResults.class),
+                                    examples = @ExampleObject(name = "results", value = ANSWER))),
                     @ApiResponse(responseCode = "400", description = "not a JSON object with an items array;"
-                            + " malformed JSON or UTF-8; nothing is written", content = @Content(mediaType = PROBLEM)),
+                            + " malformed JSON or UTF-8; nothing is written",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "413", description = "more items than twin.command.batch.max-items"
                             + " (1000) or a body over twin.command.batch.max-body-size (16MB); nothing is written",
-                            content = @Content(mediaType = PROBLEM)),
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "415", description = "not application/json",
-                            content = @Content(mediaType = PROBLEM))})
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PostMapping(path = "/twins/batch", consumes = JSON, produces = JSON)
     JsonNode batch(HttpServletRequest request) {
         List<TwinBatch.Item> items = TwinBatch.parse(body(request), maxItems);

@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
@@ -43,6 +48,14 @@ import org.springframework.web.bind.annotation.RestController;
 
 import java.time.Clock;
 import java.util.Iterator;
+import java.util.Map;
+
+import static io.twinplatform.command.api.ApiDocs.FORBIDDEN;
+import static io.twinplatform.command.api.ApiDocs.PROBLEM;
+import static io.twinplatform.command.api.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.command.api.ApiDocs.SHADOW_SCHEMA;
+import static io.twinplatform.command.api.ApiDocs.TWIN_SCHEMA;
+import static io.twinplatform.command.api.ApiDocs.UNAUTHORIZED;
 
 /**
  * The write API for device and module twins. Every write answers with the resulting twin and its {@code ETag};
@@ -53,14 +66,72 @@ import java.util.Iterator;
  */
 @RestController
 @Tag(name = "twins", description = "Device and module twins")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class TwinWriteController {
 
     private static final String JSON = MediaType.APPLICATION_JSON_VALUE;
-    private static final String MERGE_PATCH = "application/merge-patch+json";
+    private static final String MERGE_PATCH = ApiDocs.MERGE_PATCH;
     private static final String PREFER = "Prefer";
     private static final String PREFER_MINIMAL = "return=minimal: answer the ETag without the twin, "
             + "204 (201 when a PUT created the twin), with Preference-Applied: return=minimal. "
             + "Without it the answer is the whole twin.";
+    private static final String IF_MATCH = "write only if the twin is at this etag (W/\"3\" is read as \"3\";"
+            + " * means any); else 412 etagMismatch";
+    private static final String TWIN_WRITE_EXAMPLE = """
+            {"tags":{"location":{"building":"building-1"}},"properties":{"desired":{"telemetryInterval":30}}}""";
+    private static final String REPORTED_EXAMPLE = """
+            {"telemetryInterval":60,"firmwareVersion":"1.2.3"}""";
+    private static final String MALFORMED = "malformed JSON or UTF-8 (with its position), a section that is not an"
+            + " object, a read-only or unknown member, an invalid key or id, nesting too deep, invalid text";
+    private static final String TOO_LARGE = "a section over its size limit (sectionTooLarge)";
+    private static final String UNSUPPORTED = "not application/json (or application/merge-patch+json for a PATCH)";
+    private static final String UNPROCESSABLE = "a value a twin cannot hold: a string too long, an integer out of"
+            + " range, a non-finite number, null in an array";
+
+    /** A {@code PUT} or {@code PATCH} of tags and desired properties; documentation only, the body is read raw. */
+    @Schema(name = "TwinWrite", description = "PUT replaces tags and desired whole; PATCH merge-patches them"
+            + " (RFC 7396: null removes a key). Other members are refused (readOnlyMember, unknownMember), except"
+            + " the read-only members of a twin sent back whole to PUT, which are ignored")
+    record TwinWrite(@Schema(description = "the twin's tags: any JSON object") Map<String, Object> tags,
+                     @Schema(description = "desired only; reported is the device's") TwinWriteProperties properties) {
+    }
+
+    /** The properties a {@link TwinWrite} may hold. */
+    record TwinWriteProperties(@Schema(description = "desired properties: any JSON object")
+                               Map<String, Object> desired) {
+    }
+
+    /** A device's merge patch of its reported properties, any JSON object; documentation only. */
+    @Schema(name = "ReportedPatch", type = "object", additionalProperties = Schema.AdditionalPropertiesValue.TRUE,
+            description = "merge patch of the reported properties (RFC 7396: null removes a key); any JSON object"
+                    + " within the twin's limits")
+    record ReportedPatch() {
+    }
+
+    /** {@code PUT …/status}; documentation only. */
+    @Schema(name = "StatusChange")
+    record StatusChange(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = {"enabled", "disabled"})
+                        String status,
+                        @Schema(description = "free text; the same status with another reason records the reason")
+                        String statusReason) {
+    }
+
+    /** An AWS Device Shadow update; documentation only. */
+    @Schema(name = "ShadowUpdate", description = "in state, an absent section is left alone, an object merge-patches"
+            + " it, null clears it; \"state\": null clears both")
+    record ShadowUpdate(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "may be null")
+                        ShadowState state,
+                        @Schema(description = "when given, must equal the twin's version (else 409 versionConflict)")
+                        Long version,
+                        @Schema(maxLength = 64, description = "at most 64 bytes; echoed in the answer")
+                        String clientToken) {
+    }
+
+    /** The sections of a {@link ShadowUpdate}. */
+    record ShadowState(@Schema(nullable = true) Map<String, Object> desired,
+                       @Schema(nullable = true) Map<String, Object> reported) {
+    }
 
     private final CommandDispatcher dispatcher;
     private final Clock clock = Clock.systemUTC();
@@ -72,10 +143,38 @@ class TwinWriteController {
         this.scope = scope;
     }
 
-    @Operation(summary = "Create (201) or replace tags and desired properties (200)")
+    @Operation(summary = "Create (201) or replace tags and desired properties (200)",
+            description = "A module twin can be created only while its device twin exists. The answer comes once a"
+                    + " GET shows the write.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
+                    mediaType = JSON, schema = @Schema(implementation = TwinWrite.class),
+                    examples = @ExampleObject(name = "twin", value = TWIN_WRITE_EXAMPLE))),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "replaced: the twin after the write, with its"
+                            + " ETag", content = @Content(mediaType = JSON, schema = @Schema(ref = TWIN_SCHEMA))),
+                    @ApiResponse(responseCode = "201", description = "created: the twin, with its ETag",
+                            content = @Content(mediaType = JSON, schema = @Schema(ref = TWIN_SCHEMA))),
+                    @ApiResponse(responseCode = "204", description = "replaced, with Prefer: return=minimal: the ETag"
+                            + " and no body (201 without a body when it created the twin)", content = @Content),
+                    @ApiResponse(responseCode = "400", description = MALFORMED, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "a module twin whose device twin does not exist"
+                            + " (deviceNotFound)", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "412", description = "If-Match does not name the current etag (or"
+                            + " the twin does not exist); If-None-Match: * on an existing twin; another If-None-Match",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "413", description = TOO_LARGE, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "415", description = UNSUPPORTED, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "422", description = UNPROCESSABLE, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PutMapping(path = {"/twins/{deviceId}", "/twins/{deviceId}/modules/{moduleId}"}, consumes = JSON)
     ResponseEntity<JsonNode> put(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                                 @Parameter(description = IF_MATCH)
                                  @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
+                                 @Parameter(description = "*: create only; 412 if the twin exists")
                                  @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
                                  @Parameter(description = PREFER_MINIMAL)
                                  @RequestHeader(value = PREFER, required = false) String prefer,
@@ -104,9 +203,33 @@ class TwinWriteController {
         return twinResponse(result, result.created() ? HttpStatus.CREATED : HttpStatus.OK);
     }
 
-    @Operation(summary = "Merge-patch tags and/or desired properties (RFC 7396)")
+    @Operation(summary = "Merge-patch tags and/or desired properties (RFC 7396)",
+            description = "A patch that changes nothing answers 200 with the unchanged twin and records no event.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+                    @Content(mediaType = JSON, schema = @Schema(implementation = TwinWrite.class),
+                            examples = @ExampleObject(name = "patch", value = TWIN_WRITE_EXAMPLE)),
+                    @Content(mediaType = MERGE_PATCH, schema = @Schema(implementation = TwinWrite.class),
+                            examples = @ExampleObject(name = "patch", value = TWIN_WRITE_EXAMPLE))}),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the twin after the write, with its ETag",
+                            content = @Content(mediaType = JSON, schema = @Schema(ref = TWIN_SCHEMA))),
+                    @ApiResponse(responseCode = "204", description = "with Prefer: return=minimal: the ETag and no"
+                            + " body", content = @Content),
+                    @ApiResponse(responseCode = "400", description = MALFORMED + "; a null section (nullSection)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such twin, or deleted (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "412", description = "If-Match does not name the current etag",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "413", description = TOO_LARGE, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "415", description = UNSUPPORTED, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "422", description = UNPROCESSABLE, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PatchMapping(path = {"/twins/{deviceId}", "/twins/{deviceId}/modules/{moduleId}"}, consumes = {JSON, MERGE_PATCH})
     ResponseEntity<JsonNode> patch(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                                   @Parameter(description = IF_MATCH)
                                    @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
                                    @Parameter(description = PREFER_MINIMAL)
                                    @RequestHeader(value = PREFER, required = false) String prefer,
@@ -152,9 +275,22 @@ class TwinWriteController {
         return new PatchTwin(id.value(), tags, desired, expectedVersion);
     }
 
-    @Operation(summary = "Delete the twin (204); its events stay")
+    @Operation(summary = "Delete the twin (204); its events stay",
+            description = "A later PUT creates the twin again at the next version.",
+            responses = {
+                    @ApiResponse(responseCode = "204", description = "deleted; GET answers 404 from now on"),
+                    @ApiResponse(responseCode = "400", description = "an invalid id", content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such twin, or deleted (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "409", description = "a device twin with live module twins"
+                            + " (deviceHasModules): delete the modules first", content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "412", description = "If-Match does not name the current etag",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @DeleteMapping(path = {"/twins/{deviceId}", "/twins/{deviceId}/modules/{moduleId}"})
     ResponseEntity<Void> delete(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                                @Parameter(description = IF_MATCH)
                                 @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
                                 HttpServletRequest request) {
         TwinId id = new TwinId(deviceId, moduleId);
@@ -163,11 +299,38 @@ class TwinWriteController {
         return ResponseEntity.noContent().build();
     }
 
-    @Operation(summary = "The device's merge patch of its reported properties; Idempotency-Key makes a retry a no-op")
+    @Operation(summary = "The device's merge patch of its reported properties; Idempotency-Key makes a retry a no-op",
+            description = "Recorded with channel device. A device may call this on its own twin with its own"
+                    + " credentials (Basic: its twin id and device key).",
+            security = {@SecurityRequirement(name = "bearer"), @SecurityRequirement(name = "device")},
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+                    @Content(mediaType = JSON, schema = @Schema(implementation = ReportedPatch.class),
+                            examples = @ExampleObject(name = "reported", value = REPORTED_EXAMPLE)),
+                    @Content(mediaType = MERGE_PATCH, schema = @Schema(implementation = ReportedPatch.class),
+                            examples = @ExampleObject(name = "reported", value = REPORTED_EXAMPLE))}),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the twin after the write, with its ETag (a"
+                            + " repeat of the same Idempotency-Key: the twin as it is, no event)",
+                            content = @Content(mediaType = JSON, schema = @Schema(ref = TWIN_SCHEMA))),
+                    @ApiResponse(responseCode = "204", description = "with Prefer: return=minimal: the ETag and no"
+                            + " body", content = @Content),
+                    @ApiResponse(responseCode = "400", description = MALFORMED + "; an Idempotency-Key not of 1 to"
+                            + " 128 characters (invalidIdempotencyKey)", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such twin, or deleted (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "413", description = TOO_LARGE, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "415", description = UNSUPPORTED, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "422", description = UNPROCESSABLE, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PatchMapping(path = {"/twins/{deviceId}/properties/reported", "/twins/{deviceId}/modules/{moduleId}/properties/reported"},
             consumes = {JSON, MERGE_PATCH})
     ResponseEntity<JsonNode> patchReported(@PathVariable String deviceId,
                                            @PathVariable(required = false) String moduleId,
+                                           @Parameter(description = "1 to 128 characters; a repeat with the same key"
+                                                   + " is a no-op answered with the twin as it is")
                                            @RequestHeader(value = "Idempotency-Key", required = false) String key,
                                            @Parameter(description = PREFER_MINIMAL)
                                            @RequestHeader(value = PREFER, required = false) String prefer,
@@ -193,9 +356,28 @@ class TwinWriteController {
         return new PatchReportedProperties(id.value(), patch, key);
     }
 
-    @Operation(summary = "Enable or disable the twin's device: {\"status\":\"disabled\",\"statusReason\":\"...\"}")
+    @Operation(summary = "Enable or disable the twin's device: {\"status\":\"disabled\",\"statusReason\":\"...\"}",
+            description = "The same status and reason change nothing; the same status with another reason records"
+                    + " the reason.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
+                    mediaType = JSON, schema = @Schema(implementation = StatusChange.class),
+                    examples = @ExampleObject(name = "disable",
+                            value = "{\"status\":\"disabled\",\"statusReason\":\"returned for repair\"}"))),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the twin after the write, with its ETag",
+                            content = @Content(mediaType = JSON, schema = @Schema(ref = TWIN_SCHEMA))),
+                    @ApiResponse(responseCode = "400", description = "malformed JSON, a status other than enabled"
+                            + " or disabled (invalidStatus), an invalid id, invalid text", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such twin, or deleted (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "412", description = "If-Match does not name the current etag",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "415", description = "not application/json", content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PutMapping(path = {"/twins/{deviceId}/status", "/twins/{deviceId}/modules/{moduleId}/status"}, consumes = JSON)
     ResponseEntity<JsonNode> status(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                                    @Parameter(description = IF_MATCH)
                                     @RequestHeader(value = HttpHeaders.IF_MATCH, required = false) String ifMatch,
                                     @RequestBody byte[] body, HttpServletRequest request) {
         TwinId id = new TwinId(deviceId, moduleId);
@@ -213,7 +395,32 @@ class TwinWriteController {
         return twinResponse(result, HttpStatus.OK);
     }
 
-    @Operation(summary = "AWS Device Shadow update of the twin: {\"state\":{\"desired\":…,\"reported\":…},\"version\":…,\"clientToken\":…}")
+    @Operation(summary = "AWS Device Shadow update of the twin: {\"state\":{\"desired\":…,\"reported\":…},"
+            + "\"version\":…,\"clientToken\":…}",
+            description = "Recorded with channel device when it names only reported, api otherwise; desired and"
+                    + " reported both changing are two events. The twin must exist: a shadow update creates none.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
+                    mediaType = JSON, schema = @Schema(implementation = ShadowUpdate.class),
+                    examples = @ExampleObject(name = "update", value = "{\"state\":{\"desired\":{\"color\":\"red\"}},"
+                            + "\"clientToken\":\"abc\"}"))),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the shadow after the update, with the twin's"
+                            + " ETag", content = @Content(mediaType = JSON, schema = @Schema(ref = SHADOW_SCHEMA))),
+                    @ApiResponse(responseCode = "400", description = "malformed JSON, no state (missingState), a"
+                            + " section that is not an object or null (notAnObject), a version that is not an integer"
+                            + " (invalidVersion), a clientToken over 64 bytes (invalidClientToken), an invalid key",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such twin, or deleted (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "409", description = "version is not the twin's version"
+                            + " (versionConflict)", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "413", description = TOO_LARGE, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "415", description = "not application/json", content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "422", description = UNPROCESSABLE, content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PostMapping(path = {"/twins/{deviceId}/shadow", "/twins/{deviceId}/modules/{moduleId}/shadow"}, consumes = JSON)
     ResponseEntity<JsonNode> updateShadow(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
                                           @RequestBody byte[] body, HttpServletRequest request) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
@@ -36,6 +37,12 @@ import org.springframework.web.bind.annotation.RestController;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static io.twinplatform.command.api.ApiDocs.FORBIDDEN;
+import static io.twinplatform.command.api.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.command.api.ApiDocs.UNAUTHORIZED;
 
 /**
  * Bulk twin update jobs in Azure IoT Hub's jobs shape: {@code PUT /jobs/{id}} schedules one (it cannot be changed
@@ -45,6 +52,8 @@ import java.time.Instant;
  */
 @RestController
 @Tag(name = "jobs", description = "Bulk twin updates by fleet query, scheduled (Azure IoT Hub jobs)")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class JobController {
 
     private static final String JSON = MediaType.APPLICATION_JSON_VALUE;
@@ -54,6 +63,40 @@ class JobController {
             {"type":"scheduleUpdateTwin","queryCondition":"tags.building = 'b1'",
              "updateTwin":{"tags":{"firmwareRing":"early"},"properties":{"desired":{"telemetryInterval":30}}},
              "startTime":"2026-11-24T03:00:00Z","maxExecutionTimeInSeconds":3600}""";
+
+    /** A job as {@code PUT} takes it; documentation only, the body is read raw ({@link JobSpec}). */
+    @Schema(name = "JobRequest", description = "docs/jobs.md; the read-only members a GET shows are ignored")
+    record JobRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, allowableValues = "scheduleUpdateTwin")
+                      String type,
+                      @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "a target condition as"
+                              + " configurations take it: *, tags.x = 'y', FROM devices.modules WHERE …")
+                      String queryCondition,
+                      @Schema(requiredMode = Schema.RequiredMode.REQUIRED) UpdateTwin updateTwin,
+                      @Schema(format = "date-time", description = "absent or past: now") String startTime,
+                      @Schema(minimum = "1", defaultValue = "3600") Long maxExecutionTimeInSeconds,
+                      @Schema(description = "if given, the path's jobId") String jobId) {
+    }
+
+    /** What a job sends each twin: merge patches of tags and desired, checked as {@code PATCH} checks them. */
+    @Schema(name = "JobUpdateTwin", description = "tags and/or properties.desired with at least one key")
+    record UpdateTwin(Map<String, Object> tags, Map<String, Map<String, Object>> properties,
+                      @Schema(nullable = true, description = "absent, null or \"*\" only") String etag) {
+    }
+
+    /** A job as {@code GET} shows it; documentation only. */
+    @Schema(name = "Job")
+    record Job(String jobId, String type, String queryCondition, String createdTime, String startTime,
+               String endTime, long maxExecutionTimeInSeconds,
+               @Schema(allowableValues = {"scheduled", "queued", "running", "completed", "failed", "cancelled"})
+               String status, String failureReason, String statusMessage, UpdateTwin updateTwin,
+               @Schema(description = "deviceCount, failedCount, succeededCount, runningCount, pendingCount")
+               Map<String, Long> deviceJobStatistics) {
+    }
+
+    /** {@code GET /jobs}; documentation only. */
+    @Schema(name = "JobList")
+    record JobList(@Schema(description = "newest first") List<Job> items) {
+    }
 
     private final CommandGateway commands;
     private final JobTable table;
@@ -72,20 +115,28 @@ class JobController {
     @Operation(summary = "Schedule a job that merge-patches tags and/or desired properties of the twins its"
             + " queryCondition selects (201); a job id can be used once",
             requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
-                    mediaType = JSON, examples = @ExampleObject(name = "scheduleUpdateTwin", value = EXAMPLE))),
+                    mediaType = JSON, schema = @Schema(implementation = JobRequest.class),
+                    examples = @ExampleObject(name = "scheduleUpdateTwin", value = EXAMPLE))),
             responses = {
                     @ApiResponse(responseCode = "201", description = "scheduled; the job as GET shows it",
-                            content = @Content(mediaType = JSON)),
+                            content = @Content(mediaType = JSON, schema = @Schema(implementation = Job.class))),
                     @ApiResponse(responseCode = "400", description = "malformed JSON, an invalid job id, a missing"
                             + " or unknown member, a query condition that does not parse (with its position)",
-                            content = @Content(mediaType = PROBLEM)),
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "409", description = "a job with this id exists",
-                            content = @Content(mediaType = PROBLEM)),
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "413", description = "an update over a twin section's size limit",
-                            content = @Content(mediaType = PROBLEM)),
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "415", description = "not application/json",
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "422", description = "a type other than scheduleUpdateTwin, an"
                             + " update that changes nothing, a value a twin cannot hold, a bad"
-                            + " maxExecutionTimeInSeconds", content = @Content(mediaType = PROBLEM))})
+                            + " maxExecutionTimeInSeconds", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PutMapping(path = "/jobs/{jobId}", consumes = JSON, produces = JSON)
     ResponseEntity<JsonNode> schedule(@PathVariable String jobId, @RequestBody byte[] body,
                                       HttpServletRequest request) {
@@ -99,18 +150,24 @@ class JobController {
     @Operation(summary = "The job: status (queued, scheduled, running, completed, failed, cancelled) and"
             + " deviceJobStatistics",
             responses = {
-                    @ApiResponse(responseCode = "200", description = "the job", content = @Content(mediaType = JSON)),
+                    @ApiResponse(responseCode = "200", description = "the job", content = @Content(mediaType = JSON,
+                            schema = @Schema(implementation = Job.class))),
                     @ApiResponse(responseCode = "400", description = "an invalid job id",
-                            content = @Content(mediaType = PROBLEM)),
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "404", description = "no such job",
-                            content = @Content(mediaType = PROBLEM))})
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping(path = "/jobs/{jobId}", produces = JSON)
     JsonNode get(@PathVariable String jobId) {
         JobSpec.checkId(jobId);
         return job(jobId);
     }
 
-    @Operation(summary = "The " + RECENT_JOBS + " most recently created jobs, newest first: {\"items\":[…]}")
+    @Operation(summary = "The " + RECENT_JOBS + " most recently created jobs, newest first: {\"items\":[…]}",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the jobs as GET shows each",
+                            content = @Content(mediaType = JSON, schema = @Schema(implementation = JobList.class)))})
     @GetMapping(path = "/jobs", produces = JSON)
     JsonNode list() {
         ObjectNode page = JsonNodeFactory.instance.objectNode();
@@ -123,13 +180,16 @@ class JobController {
     @Operation(summary = "Cancel the job: it sends no further updates; updates already made stay",
             responses = {
                     @ApiResponse(responseCode = "200", description = "cancelled; the job as GET shows it",
-                            content = @Content(mediaType = JSON)),
+                            content = @Content(mediaType = JSON, schema = @Schema(implementation = Job.class))),
                     @ApiResponse(responseCode = "400", description = "an invalid job id",
-                            content = @Content(mediaType = PROBLEM)),
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "404", description = "no such job",
-                            content = @Content(mediaType = PROBLEM)),
+                            content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "409", description = "the job has finished (completed, failed or"
-                            + " cancelled)", content = @Content(mediaType = PROBLEM))})
+                            + " cancelled)", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PostMapping(path = "/jobs/{jobId}/cancel", produces = JSON)
     JsonNode cancel(@PathVariable String jobId, HttpServletRequest request) {
         JobSpec.checkId(jobId);

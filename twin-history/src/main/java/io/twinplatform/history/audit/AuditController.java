@@ -2,6 +2,10 @@ package io.twinplatform.history.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
@@ -20,10 +24,32 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static io.twinplatform.history.ApiDocs.FORBIDDEN;
+import static io.twinplatform.history.ApiDocs.JSON;
+import static io.twinplatform.history.ApiDocs.PROBLEM;
+import static io.twinplatform.history.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.history.ApiDocs.UNAUTHORIZED;
+
 /** Tamper evidence: verify the chain and the history, and read the chain's head to anchor it elsewhere. */
 @RestController
 @Tag(name = "audit", description = "Tamper evidence over the event store and the history")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class AuditController {
+
+    /** What to verify; documentation only, the body is read raw. Absent or {@code {}}: the whole store. */
+    @Schema(name = "AuditVerifyRequest", description = "any other member is 400 unknownMember")
+    record VerifyRequest(@Schema(description = "one twin only") String twinId,
+                         @Schema(format = "date-time", description = "events at or after this instant") String from,
+                         @Schema(format = "date-time", description = "events before this instant") String to,
+                         @Schema(defaultValue = "true", description = "also compare every history row in scope with"
+                                 + " its event; false: the chain only") Boolean history) {
+    }
+
+    /** {@code GET /audit/head}; documentation only. */
+    @Schema(name = "AuditHead", description = "{\"position\": 0} while the chain is empty")
+    record Head(long position, Long globalIndex, String eventId, @Schema(description = "SHA-256, hex") String hash) {
+    }
 
     private final AuditVerifier verifier;
     private final JdbcTemplate jdbc;
@@ -36,7 +62,20 @@ class AuditController {
     private static final Set<String> MEMBERS = Set.of("twinId", "from", "to", "history");
 
     @Operation(summary = "Verify the hash chain and the history: the whole store ({}), one twin ({\"twinId\"}) or a"
-            + " time range ({\"from\",\"to\"}); \"history\": false checks the chain only")
+            + " time range ({\"from\",\"to\"}); \"history\": false checks the chain only",
+            description = "The optional body is read as JSON whatever its Content-Type.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+                    mediaType = JSON, schema = @Schema(implementation = VerifyRequest.class), examples = {
+                            @ExampleObject(name = "twin", value = "{\"twinId\":\"device001\"}"),
+                            @ExampleObject(name = "range", value = "{\"from\":\"2026-11-01T00:00:00Z\","
+                                    + "\"to\":\"2026-12-01T00:00:00Z\",\"history\":false}")})),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "valid, how many links and history rows were"
+                            + " checked, and where the record first breaks (null when valid)", content = @Content(
+                            mediaType = JSON, schema = @Schema(implementation = AuditVerifier.Result.class))),
+                    @ApiResponse(responseCode = "400", description = "malformed JSON, an unknown member, a member"
+                            + " of the wrong type, a malformed instant",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PostMapping("/audit/verify")
     AuditVerifier.Result verify(@RequestBody(required = false) byte[] body) {
         JsonNode request = body == null || body.length == 0 ? null : JsonBodies.parseObject(body);
@@ -60,7 +99,9 @@ class AuditController {
         return verifier.verify(twinId, from, to, history == null || history.booleanValue());
     }
 
-    @Operation(summary = "The chain's last link: publish its hash somewhere you trust to anchor the record")
+    @Operation(summary = "The chain's last link: publish its hash somewhere you trust to anchor the record",
+            responses = @ApiResponse(responseCode = "200", description = "the last link", content = @Content(
+                    mediaType = JSON, schema = @Schema(implementation = Head.class))))
     @GetMapping("/audit/head")
     Map<String, Object> head() {
         List<Map<String, Object>> head = jdbc.queryForList(

@@ -5,7 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import io.twinplatform.history.ApiDocs;
 import io.twinplatform.history.HistoryFilter;
 import io.twinplatform.history.ScopedTwins;
 import io.twinplatform.history.HistoryItems;
@@ -31,6 +36,12 @@ import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.twinplatform.history.ApiDocs.FORBIDDEN;
+import static io.twinplatform.history.ApiDocs.JSON;
+import static io.twinplatform.history.ApiDocs.PROBLEM;
+import static io.twinplatform.history.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.history.ApiDocs.UNAUTHORIZED;
+
 /**
  * The trail across the fleet: {@code GET /audit} pages through history rows by time (oldest first), filtered by
  * twin, device (with its modules), principal, channel, correlation id, path and time range;
@@ -38,7 +49,18 @@ import java.util.List;
  */
 @RestController
 @Tag(name = "audit", description = "Tamper evidence over the event store and the history")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class AuditTrailController {
+
+    private static final String TWIN_ID = "one twin (a device's or a module's id)";
+    private static final String DEVICE_ID = "a device and its modules";
+    private static final String FROM = "an ISO-8601 instant: changes at or after it";
+    private static final String TO = "an ISO-8601 instant: changes before it";
+    private static final String PRINCIPAL = "who made the change";
+    private static final String CHANNEL = "api, device, configuration, rollout or job";
+    private static final String CORRELATION_ID = "the X-Correlation-Id of the request, or a rollout or job id";
+    private static final String PATH = "changes that touched this path, something inside it, or a field containing it";
 
     private static final String COLUMNS = HistoryItems.COLUMNS;
     private static final String[] CSV_HEADER = {"time", "twinId", "version", "eventType", "principal", "channel",
@@ -62,13 +84,24 @@ class AuditTrailController {
         this.mapper = mapper;
     }
 
-    @Operation(summary = "Changes across the fleet, oldest first, filtered; a page and the token for the next")
+    @Operation(summary = "Changes across the fleet, oldest first, filtered; a page and the token for the next",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "a page of changes", content = @Content(
+                            mediaType = JSON, schema = @Schema(implementation = ApiDocs.HistoryPage.class))),
+                    @ApiResponse(responseCode = "400", description = "a malformed filter, page size or continuation"
+                            + " token (invalidParameter, naming it)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping("/audit")
-    ObjectNode audit(@RequestParam(required = false) String twinId, @RequestParam(required = false) String deviceId,
-                     @RequestParam(required = false) String from, @RequestParam(required = false) String to,
-                     @RequestParam(required = false) String principal, @RequestParam(required = false) String channel,
-                     @RequestParam(required = false) String correlationId, @RequestParam(required = false) String path,
-                     @RequestParam(defaultValue = "100") int pageSize,
+    ObjectNode audit(@Parameter(description = TWIN_ID) @RequestParam(required = false) String twinId,
+                     @Parameter(description = DEVICE_ID) @RequestParam(required = false) String deviceId,
+                     @Parameter(description = FROM) @RequestParam(required = false) String from,
+                     @Parameter(description = TO) @RequestParam(required = false) String to,
+                     @Parameter(description = PRINCIPAL) @RequestParam(required = false) String principal,
+                     @Parameter(description = CHANNEL) @RequestParam(required = false) String channel,
+                     @Parameter(description = CORRELATION_ID) @RequestParam(required = false) String correlationId,
+                     @Parameter(description = PATH) @RequestParam(required = false) String path,
+                     @Parameter(description = "1 to 1000") @RequestParam(defaultValue = "100") int pageSize,
+                     @Parameter(description = "the previous page's token, for the next page")
                      @RequestParam(required = false) String continuationToken) {
         if (pageSize < 1 || pageSize > 1000) {
             throw HistoryFilter.invalid("pageSize", "pageSize is between 1 and 1000");
@@ -111,14 +144,30 @@ class AuditTrailController {
     }
 
     @Operation(summary = "The same selection as GET /audit, all of it, streamed as NDJSON (one change a line) or"
-            + " CSV (header line first)")
+            + " CSV (header line first)",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the selection, oldest first, as an attachment:"
+                            + " one change a line (NDJSON) or a CSV row per change, the CSV header first",
+                            content = {
+                                    @Content(mediaType = "application/x-ndjson",
+                                            schema = @Schema(implementation = ApiDocs.HistoryItem.class)),
+                                    @Content(mediaType = "text/csv", schema = @Schema(type = "string",
+                                            description = "time,twinId,version,eventType,principal,channel,transport,"
+                                                    + "correlationId,causationId,reason,paths,change,eventId"))}),
+                    @ApiResponse(responseCode = "400", description = "a format other than ndjson or csv, a malformed"
+                            + " filter (invalidParameter, naming it)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping("/audit/export")
     ResponseEntity<StreamingResponseBody> export(
-            @RequestParam(defaultValue = "ndjson") String format,
-            @RequestParam(required = false) String twinId, @RequestParam(required = false) String deviceId,
-            @RequestParam(required = false) String from, @RequestParam(required = false) String to,
-            @RequestParam(required = false) String principal, @RequestParam(required = false) String channel,
-            @RequestParam(required = false) String correlationId, @RequestParam(required = false) String path) {
+            @Parameter(description = "ndjson or csv") @RequestParam(defaultValue = "ndjson") String format,
+            @Parameter(description = TWIN_ID) @RequestParam(required = false) String twinId,
+            @Parameter(description = DEVICE_ID) @RequestParam(required = false) String deviceId,
+            @Parameter(description = FROM) @RequestParam(required = false) String from,
+            @Parameter(description = TO) @RequestParam(required = false) String to,
+            @Parameter(description = PRINCIPAL) @RequestParam(required = false) String principal,
+            @Parameter(description = CHANNEL) @RequestParam(required = false) String channel,
+            @Parameter(description = CORRELATION_ID) @RequestParam(required = false) String correlationId,
+            @Parameter(description = PATH) @RequestParam(required = false) String path) {
         boolean csv = switch (format) {
             case "ndjson" -> false;
             case "csv" -> true;

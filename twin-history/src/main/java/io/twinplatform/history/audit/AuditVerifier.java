@@ -1,6 +1,7 @@
 package io.twinplatform.history.audit;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.swagger.v3.oas.annotations.media.Schema;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.twinplatform.history.EventFold;
@@ -38,10 +39,12 @@ import java.util.concurrent.Future;
 public class AuditVerifier {
 
     /** The outcome: whether everything checked holds, how much was checked, and the first break found. */
+    @Schema(name = "AuditVerifyResult")
     public record Result(boolean valid, long checked, long historyRowsChecked, Break firstBrokenAt) {
     }
 
     /** Where the record breaks: the chain position (if any), the event's global index and id, and why. */
+    @Schema(name = "AuditBreak")
     public record Break(Long position, Long globalIndex, String eventId, String reason,
                         @JsonIgnore long ordinal) {
 

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
@@ -27,6 +30,12 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static io.twinplatform.history.ApiDocs.FORBIDDEN;
+import static io.twinplatform.history.ApiDocs.JSON;
+import static io.twinplatform.history.ApiDocs.PROBLEM;
+import static io.twinplatform.history.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.history.ApiDocs.UNAUTHORIZED;
+
 /**
  * {@code GET /twins/{deviceId}/telemetry}: a device's measurements over time, per name, in time buckets (count,
  * avg, min, max); buckets without samples are left out. The range widens to the bucket boundaries around it
@@ -35,7 +44,22 @@ import java.util.regex.Pattern;
  */
 @RestController
 @Tag(name = "telemetry", description = "What devices measure, over time")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class TelemetryController {
+
+    /** {@code GET /twins/{deviceId}/telemetry}; documentation only. */
+    @Schema(name = "Telemetry")
+    record Series(String deviceId, @Schema(description = "the range, widened to whole buckets") String from,
+                  String to, @Schema(description = "the bucket width, ISO-8601") String bucket,
+                  @Schema(description = "per measurement name, its buckets with samples")
+                  Map<String, List<Point>> series) {
+    }
+
+    /** One bucket of a measurement. */
+    @Schema(name = "TelemetryBucket")
+    record Point(String start, long count, double avg, double min, double max) {
+    }
 
     static final int MAX_BUCKETS = 10_000;
     static final Duration MIN_BUCKET = Duration.ofSeconds(1);
@@ -62,11 +86,25 @@ class TelemetryController {
 
     @Operation(summary = "The device's telemetry per measurement and time bucket: start, count, avg, min, max (from,"
             + " to: ISO-8601 instants, default the 24 hours up to now; bucket: 30s, 5m, 1h, 1d or ISO-8601 like PT5M,"
-            + " 1 second to 31 days, default 5m; at most 10000 buckets; name: only these measurements)")
+            + " 1 second to 31 days, default 5m; at most 10000 buckets; name: only these measurements)",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the measurements in buckets", content = @Content(
+                            mediaType = JSON, schema = @Schema(implementation = Series.class))),
+                    @ApiResponse(responseCode = "400", description = "an invalid id, a malformed instant or bucket,"
+                            + " from not before to (invalidParameter, naming it)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "a twin never created (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "422", description = "more than 10000 buckets in the range"
+                            + " (tooManyBuckets)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping("/twins/{deviceId}/telemetry")
     ObjectNode telemetry(@PathVariable String deviceId,
+                         @Parameter(description = "an ISO-8601 instant; default 24 hours before to")
                          @RequestParam(required = false) String from,
+                         @Parameter(description = "an ISO-8601 instant; default now")
                          @RequestParam(required = false) String to,
+                         @Parameter(description = "30s, 5m, 1h, 1d or ISO-8601 like PT5M, 1 second to 31 days")
                          @RequestParam(defaultValue = "5m") String bucket,
                          @Parameter(description = "a measurement name such as env.temperature; repeat it (or"
                                  + " separate with commas) for several; all when absent")

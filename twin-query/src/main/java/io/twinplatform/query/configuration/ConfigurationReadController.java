@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.configuration.ConfigurationSpec;
 import io.twinplatform.api.error.ErrorKind;
@@ -19,7 +24,14 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.util.List;
 import java.util.Map;
+
+import static io.twinplatform.query.ApiDocs.FORBIDDEN;
+import static io.twinplatform.query.ApiDocs.JSON;
+import static io.twinplatform.query.ApiDocs.PROBLEM;
+import static io.twinplatform.query.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.query.ApiDocs.UNAUTHORIZED;
 
 /**
  * Configurations as operators read them (Azure's shape), with their metrics counted at the time of the read:
@@ -28,7 +40,30 @@ import java.util.Map;
  */
 @RestController
 @Tag(name = "configurations", description = "Configurations applied to twins by query (automatic device management)")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class ConfigurationReadController {
+
+    /** A configuration as {@code GET} shows it (Azure's shape plus the platform's members); documentation only. */
+    @Schema(name = "Configuration", description = "docs/configurations.md, What GET shows")
+    record Configuration(String id, String schemaVersion, String targetCondition, int priority,
+                         @Schema(description = "deviceContent and moduleContent: path under properties.desired. →"
+                                 + " value") Map<String, Map<String, Object>> content,
+                         Map<String, String> labels, boolean staged, String createdTimeUtc,
+                         String lastUpdatedTimeUtc, String etag,
+                         @Schema(description = "queries: name → metric query; results: name → count among the"
+                                 + " configuration's own twins (GET of one configuration only)")
+                         Map<String, Map<String, Object>> metrics,
+                         @Schema(description = "queries and results of targetedCount, appliedCount and errorCount"
+                                 + " (GET of one configuration only)") Map<String, Map<String, Object>> systemMetrics) {
+    }
+
+    /** {@code GET /configurations/{id}/metrics/{name}}; documentation only. */
+    @Schema(name = "ConfigurationMetric")
+    record Metric(String metric, long count,
+                  @Schema(description = "deviceId, or deviceId/moduleId") List<String> twinIds,
+                  @Schema(nullable = true, description = "null on the last page") String continuationToken) {
+    }
 
     private static final String[] SYSTEM = {ConfigurationTwins.TARGETED, ConfigurationTwins.APPLIED,
             ConfigurationTwins.ERROR};
@@ -44,7 +79,16 @@ class ConfigurationReadController {
         this.mapper = mapper;
     }
 
-    @Operation(summary = "The configuration with its system and custom metrics, counted now")
+    @Operation(summary = "The configuration with its system and custom metrics, counted now",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the configuration, with its ETag",
+                            content = @Content(mediaType = JSON,
+                                    schema = @Schema(implementation = Configuration.class))),
+                    @ApiResponse(responseCode = "400", description = "an invalid id", content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such configuration"
+                            + " (configurationNotFound)", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping("/configurations/{id}")
     ResponseEntity<ObjectNode> get(@PathVariable String id) {
         ObjectNode doc = find(id);
@@ -62,9 +106,15 @@ class ConfigurationReadController {
         return ResponseEntity.ok().eTag(doc.path("etag").asText()).body(doc);
     }
 
-    @Operation(summary = "Configurations, by id (without metrics)")
+    @Operation(summary = "Configurations, by id (without metrics)",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "at most top configurations, by id",
+                            content = @Content(mediaType = JSON, array = @ArraySchema(
+                                    schema = @Schema(implementation = Configuration.class)))),
+                    @ApiResponse(responseCode = "400", description = "top not between 1 and 1000 (invalidTop)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping("/configurations")
-    ArrayNode list(@RequestParam(defaultValue = "100") int top) {
+    ArrayNode list(@Parameter(description = "how many, 1 to 1000") @RequestParam(defaultValue = "100") int top) {
         if (top < 1 || top > 1000) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidTop", "top",
                     "top is between 1 and 1000"));
@@ -74,10 +124,24 @@ class ConfigurationReadController {
         return list;
     }
 
-    @Operation(summary = "The ids of the configuration's twins a metric counts (system or custom), a page at a time")
+    @Operation(summary = "The ids of the configuration's twins a metric counts (system or custom), a page at a time",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the count and a page of twin ids, devices"
+                            + " first", content = @Content(mediaType = JSON,
+                            schema = @Schema(implementation = Metric.class))),
+                    @ApiResponse(responseCode = "400", description = "an invalid id, a pageSize out of range"
+                            + " (invalidPageSize), a bad continuationToken", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such configuration (configurationNotFound)"
+                            + " or metric (metricNotFound)", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping("/configurations/{id}/metrics/{name}")
-    ObjectNode metric(@PathVariable String id, @PathVariable String name,
+    ObjectNode metric(@PathVariable String id,
+                      @Parameter(description = "targetedCount, appliedCount, errorCount or a custom metric")
+                      @PathVariable String name,
+                      @Parameter(description = "ids per page, 1 to 1000")
                       @RequestParam(defaultValue = "1000") int pageSize,
+                      @Parameter(description = "the previous page's token, for the next page")
                       @RequestParam(required = false) String continuationToken) {
         ObjectNode doc = find(id);
         String condition = ConfigurationTwins.systemCondition(id, name);

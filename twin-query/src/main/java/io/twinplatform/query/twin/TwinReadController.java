@@ -2,6 +2,12 @@ package io.twinplatform.query.twin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
@@ -27,9 +33,19 @@ import org.springframework.web.bind.annotation.RestController;
 import java.time.Clock;
 import java.util.concurrent.CompletionException;
 
+import static io.twinplatform.query.ApiDocs.FORBIDDEN;
+import static io.twinplatform.query.ApiDocs.JSON;
+import static io.twinplatform.query.ApiDocs.PROBLEM;
+import static io.twinplatform.query.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.query.ApiDocs.SHADOW_SCHEMA;
+import static io.twinplatform.query.ApiDocs.TWIN_SCHEMA;
+import static io.twinplatform.query.ApiDocs.UNAUTHORIZED;
+
 /** Reads twins from the projection. Every write this platform answered is visible here (see CommandDispatcher). */
 @RestController
 @Tag(name = "twins", description = "Device and module twins")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class TwinReadController {
 
     private final TwinDocumentStore store;
@@ -41,11 +57,35 @@ class TwinReadController {
         this.queries = queries;
     }
 
-    @Operation(summary = "The twin, with its ETag; If-None-Match with the current etag answers 304")
+    @Operation(summary = "The twin, with its ETag; If-None-Match with the current etag answers 304",
+            description = "With asOf or atVersion, the twin exactly as it was, read by the history side. A device"
+                    + " may read its own twin with its own credentials (Basic: its twin id and device key).",
+            security = {@SecurityRequirement(name = "bearer"), @SecurityRequirement(name = "device")},
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the twin, with its ETag; for asOf or atVersion"
+                            + " the twin as it was, with that version's ETag", headers = @Header(name = "Twin-Source",
+                            description = "asOf or atVersion only: history (the history table or its baseline) or"
+                                    + " events (rebuilt from the event store)"),
+                            content = @Content(mediaType = JSON, schema = @Schema(ref = TWIN_SCHEMA))),
+                    @ApiResponse(responseCode = "304", description = "If-None-Match names the current etag",
+                            content = @Content),
+                    @ApiResponse(responseCode = "400", description = "an invalid id; a malformed asOf, an atVersion"
+                            + " below 1, or both at once (invalidParameter)", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such twin, or deleted; for asOf or"
+                            + " atVersion: not existing then, or no such version (twinNotFound)", content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "422", description = "asOf or atVersion in a process that does not"
+                            + " run the history side (pointInTimeNotAvailable)", content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping({"/twins/{deviceId}", "/twins/{deviceId}/modules/{moduleId}"})
     ResponseEntity<JsonNode> get(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                                 @Parameter(description = "an ISO-8601 instant: the twin as it was then",
+                                         example = "2026-11-24T03:12:00Z")
                                  @RequestParam(required = false) String asOf,
-                                 @RequestParam(required = false) Long atVersion,
+                                 @Parameter(description = "a version, 1 or more: the twin right after it (not with"
+                                         + " asOf)") @RequestParam(required = false) Long atVersion,
+                                 @Parameter(description = "the current etag: 304 Not Modified")
                                  @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
         TwinId id = new TwinId(deviceId, moduleId);
         if (asOf != null || atVersion != null) {
@@ -59,7 +99,14 @@ class TwinReadController {
         return ResponseEntity.ok().eTag(etag).body(twin.document());
     }
 
-    @Operation(summary = "The AWS Device Shadow view of the twin")
+    @Operation(summary = "The AWS Device Shadow view of the twin",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the shadow, with the twin's ETag",
+                            content = @Content(mediaType = JSON, schema = @Schema(ref = SHADOW_SCHEMA))),
+                    @ApiResponse(responseCode = "400", description = "an invalid id", content = @Content(
+                            mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such twin, or deleted (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping({"/twins/{deviceId}/shadow", "/twins/{deviceId}/modules/{moduleId}/shadow"})
     ResponseEntity<JsonNode> shadow(@PathVariable String deviceId, @PathVariable(required = false) String moduleId) {
         TwinDocumentStore.Row twin = load(new TwinId(deviceId, moduleId));

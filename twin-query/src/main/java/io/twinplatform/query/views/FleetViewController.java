@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
@@ -19,10 +22,36 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
+import static io.twinplatform.query.ApiDocs.FORBIDDEN;
+import static io.twinplatform.query.ApiDocs.JSON;
+import static io.twinplatform.query.ApiDocs.PROBLEM;
+import static io.twinplatform.query.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.query.ApiDocs.UNAUTHORIZED;
+
 /** {@code GET /fleet/views}: live counts of twins by one field each, kept by the projection (no scan). */
 @RestController
 @Tag(name = "fleet", description = "Fleet views: live counts of twins")
+@ApiResponse(responseCode = "401", ref = UNAUTHORIZED)
+@ApiResponse(responseCode = "403", ref = FORBIDDEN)
 class FleetViewController {
+
+    /** A fleet view with its counts; documentation only. A scoped caller's counts cover its scope alone. */
+    @Schema(name = "FleetView")
+    record FleetView(String name, @Schema(description = "the field counted") String groupBy,
+                     @Schema(allowableValues = {"devices", "devices.modules"}) String source, long total,
+                     @Schema(description = "each a value and its count; a group without value counts the twins"
+                             + " where the field is undefined") List<Group> groups) {
+    }
+
+    /** One group of a {@link FleetView}. */
+    @Schema(name = "FleetViewGroup")
+    record Group(@Schema(description = "any JSON value; absent for undefined") Object value, long count) {
+    }
+
+    /** {@code GET /fleet/views}; documentation only. */
+    @Schema(name = "FleetViews")
+    record AllViews(List<FleetView> views) {
+    }
 
     private final FleetViews views;
     private final ObjectMapper mapper;
@@ -38,7 +67,9 @@ class FleetViewController {
         this.scopes = scopes.getIfAvailable(() -> CallerScope.WHOLE_FLEET);
     }
 
-    @Operation(summary = "Every fleet view with its counts")
+    @Operation(summary = "Every fleet view with its counts",
+            responses = @ApiResponse(responseCode = "200", description = "{\"views\":[…]}", content = @Content(
+                    mediaType = JSON, schema = @Schema(implementation = AllViews.class))))
     @GetMapping("/fleet/views")
     ObjectNode all() {
         ObjectNode body = mapper.createObjectNode();
@@ -52,7 +83,12 @@ class FleetViewController {
         return body;
     }
 
-    @Operation(summary = "One fleet view: how many twins hold each value of its field")
+    @Operation(summary = "One fleet view: how many twins hold each value of its field",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "the view", content = @Content(
+                            mediaType = JSON, schema = @Schema(implementation = FleetView.class))),
+                    @ApiResponse(responseCode = "404", description = "no view of that name (viewNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping("/fleet/views/{name}")
     ObjectNode one(@PathVariable String name) {
         Scope scope = scopes.current();
