@@ -56,7 +56,7 @@ class ApiKeyController {
     record KeyRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "new, never used before;"
             + " the rule of operator ids") String name,
                       @Schema(requiredMode = Schema.RequiredMode.REQUIRED, description = "viewer, operator, auditor,"
-                              + " admin, gateway") List<String> roles,
+                              + " admin, gateway, monitor") List<String> roles,
                       @Schema(nullable = true, description = "a condition of the query language that bounds what"
                               + " the key sees and changes; absent or null: the whole fleet") String scope) {
     }
