@@ -1,4 +1,4 @@
-package io.twinplatform.command.twin;
+package io.twinplatform.api.events;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
