@@ -1,7 +1,7 @@
 package io.twinplatform.deploy;
 
 import io.twinplatform.api.model.TwinJson;
-import io.twinplatform.command.config.FailureKinds;
+import io.twinplatform.command.dispatch.FailureKinds;
 import org.axonframework.commandhandling.CommandBus;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.commandhandling.gateway.DefaultCommandGateway;

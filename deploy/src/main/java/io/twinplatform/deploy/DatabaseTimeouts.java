@@ -1,6 +1,6 @@
 package io.twinplatform.deploy;
 
-import io.twinplatform.command.api.RequestContextCarrier;
+import io.twinplatform.command.dispatch.RequestContextCarrier;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

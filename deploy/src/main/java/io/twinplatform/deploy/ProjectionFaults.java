@@ -1,6 +1,6 @@
 package io.twinplatform.deploy;
 
-import io.twinplatform.command.config.FailureKinds;
+import io.twinplatform.command.dispatch.FailureKinds;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.eventhandling.DomainEventMessage;

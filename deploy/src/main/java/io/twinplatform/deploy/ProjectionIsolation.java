@@ -1,6 +1,6 @@
 package io.twinplatform.deploy;
 
-import io.twinplatform.command.config.FailureKinds;
+import io.twinplatform.command.dispatch.FailureKinds;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.AbstractEventProcessor;

@@ -1,11 +1,11 @@
 package io.twinplatform.deploy;
 
-import io.twinplatform.command.config.TwinCommandConfiguration;
+import io.twinplatform.command.TwinCommandConfiguration;
 import io.twinplatform.history.TwinHistoryConfiguration;
 import io.twinplatform.history.kafka.KafkaAdminController;
 import io.twinplatform.history.kafka.TwinKafkaConfiguration;
 import io.twinplatform.history.telemetry.TelemetryConfiguration;
-import io.twinplatform.query.config.TwinQueryConfiguration;
+import io.twinplatform.query.TwinQueryConfiguration;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;

@@ -1,6 +1,6 @@
 package io.twinplatform.deploy;
 
-import io.twinplatform.command.config.FailureKinds;
+import io.twinplatform.command.dispatch.FailureKinds;
 import org.axonframework.modelling.command.AggregateStreamCreationException;
 import org.axonframework.modelling.command.ConcurrencyException;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.twinplatform.deploy;
 
-import io.twinplatform.command.api.RequestContextCarrier;
+import io.twinplatform.command.dispatch.RequestContextCarrier;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CompletableFuture;

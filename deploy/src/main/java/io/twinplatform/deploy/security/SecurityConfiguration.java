@@ -13,7 +13,7 @@ import io.twinplatform.api.query.CallerScope;
 import io.twinplatform.api.query.Scope;
 import io.twinplatform.api.model.TextRule;
 import io.twinplatform.api.twin.AuditMetadata;
-import io.twinplatform.command.config.Throttle;
+import io.twinplatform.command.ratelimit.Throttle;
 import io.twinplatform.deploy.mqtt.DeviceCredentials;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;

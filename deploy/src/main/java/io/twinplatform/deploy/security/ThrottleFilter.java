@@ -2,7 +2,7 @@ package io.twinplatform.deploy.security;
 
 import io.micrometer.core.instrument.Counter;
 import io.twinplatform.api.error.TwinError;
-import io.twinplatform.command.config.Throttle;
+import io.twinplatform.command.ratelimit.Throttle;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;

@@ -14,7 +14,7 @@ import io.twinplatform.api.configuration.PutConfiguration;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
-import io.twinplatform.command.api.ScopeGuard;
+import io.twinplatform.command.dispatch.ScopeGuard;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.messaging.annotation.MetaDataValue;
 import org.axonframework.eventsourcing.EventSourcingHandler;

@@ -23,7 +23,7 @@ import io.twinplatform.api.twin.PatchReportedProperties;
 import io.twinplatform.api.twin.ReportConnection;
 import io.twinplatform.api.twin.TwinCommands;
 import io.twinplatform.api.twin.TwinWriteResult;
-import io.twinplatform.command.config.Throttle;
+import io.twinplatform.command.ratelimit.Throttle;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.queryhandling.NoHandlerForQueryException;

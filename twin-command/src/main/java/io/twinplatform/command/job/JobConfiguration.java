@@ -1,6 +1,6 @@
 package io.twinplatform.command.job;
 
-import io.twinplatform.command.config.TokenBucket;
+import io.twinplatform.command.ratelimit.TokenBucket;
 import org.axonframework.config.ConfigurerModule;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;

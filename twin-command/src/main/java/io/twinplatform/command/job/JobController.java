@@ -15,13 +15,13 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.job.CancelJob;
 import io.twinplatform.api.job.JobSpec;
-import io.twinplatform.command.api.ScopeGuard;
+import io.twinplatform.command.dispatch.ScopeGuard;
 import io.twinplatform.api.job.ScheduleJob;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.TwinValidator;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
-import io.twinplatform.command.api.RequestAudit;
+import io.twinplatform.command.dispatch.RequestAudit;
 import jakarta.servlet.http.HttpServletRequest;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
@@ -40,9 +40,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import static io.twinplatform.command.api.ApiDocs.FORBIDDEN;
-import static io.twinplatform.command.api.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.command.api.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.command.ApiDocs.FORBIDDEN;
+import static io.twinplatform.command.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.command.ApiDocs.UNAUTHORIZED;
 
 /**
  * Bulk twin update jobs in Azure IoT Hub's jobs shape: {@code PUT /jobs/{id}} schedules one (it cannot be changed

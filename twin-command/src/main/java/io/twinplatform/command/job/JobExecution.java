@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.query.TwinQueryPage;
-import io.twinplatform.command.config.TokenBucket;
+import io.twinplatform.command.ratelimit.TokenBucket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

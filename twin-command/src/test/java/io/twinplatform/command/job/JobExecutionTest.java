@@ -6,7 +6,7 @@ import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.query.TwinQueryPage;
-import io.twinplatform.command.config.TokenBucket;
+import io.twinplatform.command.ratelimit.TokenBucket;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -32,7 +32,7 @@ import io.twinplatform.api.twin.TwinStatus;
 import io.twinplatform.api.twin.TwinStatusChanged;
 import io.twinplatform.api.twin.TwinWriteResult;
 import io.twinplatform.api.twin.UpdateShadow;
-import io.twinplatform.command.config.AuditCorrelationAccess;
+import io.twinplatform.command.AuditCorrelationAccess;
 import org.axonframework.commandhandling.CommandMessage;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.messaging.MessageDispatchInterceptor;

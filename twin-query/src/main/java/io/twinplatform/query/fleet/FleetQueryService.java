@@ -13,7 +13,7 @@ import io.twinplatform.api.query.SelectItem;
 import io.twinplatform.api.query.Source;
 import io.twinplatform.api.query.TwinQuery;
 import io.twinplatform.api.query.TwinQueryPage;
-import io.twinplatform.query.config.TwinQuerySettings;
+import io.twinplatform.query.TwinQuerySettings;
 import org.axonframework.queryhandling.QueryHandler;
 import org.springframework.dao.DataAccessException;
 import io.twinplatform.api.history.FindHistoryHorizon;

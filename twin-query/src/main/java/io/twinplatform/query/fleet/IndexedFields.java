@@ -3,7 +3,7 @@ package io.twinplatform.query.fleet;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.query.Field;
 import io.twinplatform.api.query.TwinQuery;
-import io.twinplatform.query.config.TwinQuerySettings;
+import io.twinplatform.query.TwinQuerySettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;

@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinEvent;
-import io.twinplatform.query.config.TwinQuerySettings;
+import io.twinplatform.query.TwinQuerySettings;
 import io.twinplatform.query.views.FleetViews;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;

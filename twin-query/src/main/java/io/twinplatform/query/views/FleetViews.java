@@ -13,7 +13,7 @@ import io.twinplatform.api.query.Field;
 import io.twinplatform.api.query.QueryEvaluator;
 import io.twinplatform.api.query.Source;
 import io.twinplatform.api.query.TwinQuery;
-import io.twinplatform.query.config.TwinQuerySettings;
+import io.twinplatform.query.TwinQuerySettings;
 import io.twinplatform.query.fleet.CompiledQuery;
 import io.twinplatform.query.fleet.DocumentColumns;
 import org.slf4j.Logger;
