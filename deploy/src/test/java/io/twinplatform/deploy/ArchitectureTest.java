@@ -79,4 +79,19 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAPackage("io.twinplatform.simulator..")
                 .check(classes);
     }
+
+    /**
+     * Package by feature (docs/architecture.md): inside a module, a package names what its classes are about (twin,
+     * rollout, dispatch, database), never a technical layer, and each module's configuration sits at its root.
+     */
+    @Test
+    void packagesAreFeaturesNotLayers() {
+        java.util.Set<String> layers = java.util.Set.of("api", "config", "controller", "controllers", "service",
+                "services", "repository", "repositories", "util", "utils", "impl", "model");
+        java.util.List<String> layered = classes.stream().map(c -> c.getPackageName())
+                .filter(name -> !name.equals("io.twinplatform.api") && !name.startsWith("io.twinplatform.api."))
+                .filter(name -> layers.contains(name.substring(name.lastIndexOf('.') + 1)))
+                .distinct().sorted().toList();
+        org.assertj.core.api.Assertions.assertThat(layered).isEmpty();
+    }
 }

@@ -2,6 +2,7 @@ package io.twinplatform.deploy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.twinplatform.deploy.TwinHttp.Reply;
+import io.twinplatform.deploy.database.EmbeddedDatabase;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 

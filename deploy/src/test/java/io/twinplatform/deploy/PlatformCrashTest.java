@@ -1,5 +1,6 @@
 package io.twinplatform.deploy;
 
+import io.twinplatform.deploy.database.EmbeddedDatabase;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

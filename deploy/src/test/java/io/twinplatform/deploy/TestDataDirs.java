@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * {@code target/} when run by Maven, else under the system temp directory. Directories left by earlier runs are
  * removed once no PostgreSQL runs in them and they are over an hour old.
  */
-final class TestDataDirs {
+public final class TestDataDirs {
 
     private static final String PREFIX = "twin-data-";
     private static final Duration STALE = Duration.ofHours(1);
@@ -24,7 +24,7 @@ final class TestDataDirs {
     private TestDataDirs() {
     }
 
-    static Path fresh() {
+    public static Path fresh() {
         try {
             Path target = Path.of("target");
             Path parent = Files.isDirectory(target) ? target.toAbsolutePath()
@@ -37,7 +37,7 @@ final class TestDataDirs {
     }
 
     /** Deletes a data directory whose platform has stopped; a failure to delete is left for the next run. */
-    static void delete(Path dir) {
+    public static void delete(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

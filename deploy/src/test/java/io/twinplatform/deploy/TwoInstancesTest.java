@@ -2,6 +2,7 @@ package io.twinplatform.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.twinplatform.deploy.TwinHttp.Reply;
+import io.twinplatform.deploy.database.EmbeddedDatabase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,15 +1,15 @@
 package io.twinplatform.command;
 
-import io.twinplatform.command.twin.BoundedCache;
-import io.twinplatform.command.dispatch.GroupCommitCommandBus;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.twinplatform.api.device.DeviceStateMachines;
 import io.twinplatform.api.model.TwinValidator;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.TwinCommands;
-import io.twinplatform.command.dispatch.RequestContextCarrier;
 import io.twinplatform.command.device.DeviceSettings;
+import io.twinplatform.command.dispatch.GroupCommitCommandBus;
+import io.twinplatform.command.dispatch.RequestContextCarrier;
+import io.twinplatform.command.twin.BoundedCache;
 import io.twinplatform.command.twin.JdbcTwinRegistry;
 import io.twinplatform.command.twin.TwinCommandTargetResolver;
 import io.twinplatform.command.twin.TwinRepository;

@@ -1,7 +1,7 @@
 package io.twinplatform.command;
 
-import io.twinplatform.command.dispatch.GroupCommitCommandBus;
 import io.twinplatform.api.model.TwinLimits;
+import io.twinplatform.command.dispatch.GroupCommitCommandBus;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 

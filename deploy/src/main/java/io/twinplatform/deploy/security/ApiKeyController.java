@@ -13,10 +13,10 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
-import io.twinplatform.api.query.Scope;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.OperatorIds;
 import io.twinplatform.api.model.Timestamps;
+import io.twinplatform.api.query.Scope;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
@@ -35,9 +35,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
-import static io.twinplatform.deploy.ApiDocs.FORBIDDEN;
-import static io.twinplatform.deploy.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.deploy.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.deploy.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.deploy.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.deploy.http.ApiDocs.UNAUTHORIZED;
 
 /** {@code /admin/keys}: API keys made, listed and revoked by an admin (docs/security.md). */
 @RestController

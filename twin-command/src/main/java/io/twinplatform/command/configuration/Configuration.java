@@ -1,7 +1,7 @@
 package io.twinplatform.command.configuration;
 
-import io.twinplatform.api.configuration.AdmitConfiguration;
 import io.twinplatform.api.configuration.Admission;
+import io.twinplatform.api.configuration.AdmitConfiguration;
 import io.twinplatform.api.configuration.ConfigurationAdmitted;
 import io.twinplatform.api.configuration.ConfigurationCreated;
 import io.twinplatform.api.configuration.ConfigurationDeleted;
@@ -16,8 +16,8 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.command.dispatch.ScopeGuard;
 import org.axonframework.commandhandling.CommandHandler;
-import org.axonframework.messaging.annotation.MetaDataValue;
 import org.axonframework.eventsourcing.EventSourcingHandler;
+import org.axonframework.messaging.annotation.MetaDataValue;
 import org.axonframework.modelling.command.AggregateCreationPolicy;
 import org.axonframework.modelling.command.AggregateIdentifier;
 import org.axonframework.modelling.command.CreationPolicy;

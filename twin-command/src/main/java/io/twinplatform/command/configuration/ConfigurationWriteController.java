@@ -1,8 +1,5 @@
 package io.twinplatform.command.configuration;
 
-import io.twinplatform.command.dispatch.ScopeGuard;
-import io.twinplatform.command.dispatch.RequestAudit;
-import io.twinplatform.command.dispatch.CommandDispatcher;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -18,6 +15,9 @@ import io.twinplatform.api.configuration.PutConfiguration;
 import io.twinplatform.api.model.Etags;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.twin.Channel;
+import io.twinplatform.command.dispatch.CommandDispatcher;
+import io.twinplatform.command.dispatch.RequestAudit;
+import io.twinplatform.command.dispatch.ScopeGuard;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;

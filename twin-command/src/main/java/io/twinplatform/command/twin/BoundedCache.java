@@ -3,8 +3,8 @@ package io.twinplatform.command.twin;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
-import org.axonframework.common.caching.Cache;
 import org.axonframework.common.Registration;
+import org.axonframework.common.caching.Cache;
 
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;

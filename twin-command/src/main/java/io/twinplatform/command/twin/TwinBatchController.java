@@ -1,9 +1,5 @@
 package io.twinplatform.command.twin;
 
-import io.twinplatform.command.dispatch.ScopeGuard;
-import io.twinplatform.command.dispatch.RequestContextCarrier;
-import io.twinplatform.command.dispatch.RequestAudit;
-import io.twinplatform.command.dispatch.CommandDispatcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -17,13 +13,17 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
-import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.model.JsonPath;
+import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.query.Scope;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.TwinWriteResult;
 import io.twinplatform.command.TwinCommandSettings;
+import io.twinplatform.command.dispatch.CommandDispatcher;
+import io.twinplatform.command.dispatch.RequestAudit;
+import io.twinplatform.command.dispatch.RequestContextCarrier;
+import io.twinplatform.command.dispatch.ScopeGuard;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

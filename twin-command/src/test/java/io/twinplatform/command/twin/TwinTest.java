@@ -1,13 +1,13 @@
 package io.twinplatform.command.twin;
 
-import io.twinplatform.api.device.DeviceStateMachine;
-import io.twinplatform.api.device.DeviceStateMachines;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import io.twinplatform.api.device.DeviceStateMachine;
+import io.twinplatform.api.device.DeviceStateMachines;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.Timestamps;
@@ -33,11 +33,11 @@ import io.twinplatform.api.twin.TwinStatusChanged;
 import io.twinplatform.api.twin.TwinWriteResult;
 import io.twinplatform.api.twin.UpdateShadow;
 import io.twinplatform.command.AuditCorrelationAccess;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.axonframework.commandhandling.CommandMessage;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.messaging.MessageDispatchInterceptor;
 import org.axonframework.messaging.interceptors.CorrelationDataInterceptor;
-import org.assertj.core.api.InstanceOfAssertFactories;
 import org.axonframework.test.aggregate.AggregateTestFixture;
 import org.hamcrest.Matcher;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,5 +1,6 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.http;
 
+import io.twinplatform.deploy.http.ProblemResponses;
 import org.axonframework.eventsourcing.eventstore.EventStoreException;
 import org.junit.jupiter.api.Test;
 import org.postgresql.util.PSQLException;

@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.projection;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -32,11 +32,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
-import static io.twinplatform.deploy.ApiDocs.FORBIDDEN;
-import static io.twinplatform.deploy.ApiDocs.JSON;
-import static io.twinplatform.deploy.ApiDocs.PROBLEM;
-import static io.twinplatform.deploy.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.deploy.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.deploy.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.deploy.http.ApiDocs.JSON;
+import static io.twinplatform.deploy.http.ApiDocs.PROBLEM;
+import static io.twinplatform.deploy.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.deploy.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * Rebuilds a projection from the event store on demand, while writes go on: {@code POST

@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.eventstore;
 
 import org.axonframework.common.DateTimeUtils;
 import org.axonframework.eventhandling.DomainEventData;
@@ -30,7 +30,7 @@ import java.util.stream.LongStream;
  * The tracking token of a read row is computed as Axon's engine computes it: a row newer than the gap timeout may
  * leave gaps (up to {@code maxGapOffset} behind it), an older one closes them.
  */
-final class TwinEventStorageEngine extends JdbcEventStorageEngine {
+public final class TwinEventStorageEngine extends JdbcEventStorageEngine {
 
     /** Axon's defaults, given to the builder and kept here for the token of a read row. */
     static final long LOWEST_GLOBAL_SEQUENCE = 1;
@@ -88,7 +88,7 @@ final class TwinEventStorageEngine extends JdbcEventStorageEngine {
      * The instant of a stored {@code time_stamp}: the form Axon writes ({@code yyyy-MM-ddTHH:mm:ss.SSSZ}) read
      * directly, anything else by Axon's own parser (which also takes other offsets).
      */
-    static Instant parse(String text) {
+    public static Instant parse(String text) {
         if (text.length() == 24 && text.charAt(4) == '-' && text.charAt(7) == '-' && text.charAt(10) == 'T'
                 && text.charAt(13) == ':' && text.charAt(16) == ':' && text.charAt(19) == '.'
                 && text.charAt(23) == 'Z') {

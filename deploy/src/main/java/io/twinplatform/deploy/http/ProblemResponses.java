@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.http;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -6,6 +6,7 @@ import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.query.Scope;
+import io.twinplatform.deploy.database.DatabaseSettings;
 import io.twinplatform.deploy.security.ScopeEdge;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
@@ -52,7 +53,7 @@ import java.util.Set;
  * {@code Idempotency-Key}).
  */
 @RestControllerAdvice
-class ProblemResponses {
+public class ProblemResponses {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemResponses.class);
     private static final MediaType PROBLEM = MediaType.APPLICATION_PROBLEM_JSON;

@@ -1,5 +1,7 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.database;
 
+import io.twinplatform.deploy.TestDataDirs;
+import io.twinplatform.deploy.database.EmbeddedDatabase;
 import io.twinplatform.deploy.mqtt.EmbeddedBroker;
 import io.twinplatform.deploy.mqtt.MqttSettings;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;

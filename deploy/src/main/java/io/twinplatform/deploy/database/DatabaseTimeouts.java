@@ -1,6 +1,7 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.database;
 
 import io.twinplatform.command.dispatch.RequestContextCarrier;
+import io.twinplatform.deploy.http.ProblemResponses;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -36,7 +37,7 @@ import java.util.concurrent.Executor;
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(DatabaseSettings.class)
-class DatabaseTimeouts {
+public class DatabaseTimeouts {
 
     /** The network timeout (ms) for connections taken on this thread; none outside an HTTP request. */
     static final ThreadLocal<Integer> REQUEST_TIMEOUT = new ThreadLocal<>();

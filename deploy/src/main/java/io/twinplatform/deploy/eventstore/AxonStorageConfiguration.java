@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.eventstore;
 
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.command.dispatch.FailureKinds;
@@ -38,7 +38,7 @@ import java.util.concurrent.ScheduledExecutorService;
  * sagas from the first event on (switching serializers later would strand stored data).
  */
 @Configuration(proxyBeanMethods = false)
-class AxonStorageConfiguration {
+public class AxonStorageConfiguration {
 
     @Bean
     @Primary
@@ -189,7 +189,7 @@ class AxonStorageConfiguration {
      * and of each of its causes in turn and retries only when none is final, so neither the lost race (on a later
      * event, or on the first: two processes creating the same twin) nor the database error it wraps may be.
      */
-    static boolean finalFailure(Throwable failure) {
+    public static boolean finalFailure(Throwable failure) {
         return !FailureKinds.lostRace(failure);
     }
 }

@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.database;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;

@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.http;
 
 /**
  * Names the application's own controllers share in their OpenAPI annotations: media types, and the components

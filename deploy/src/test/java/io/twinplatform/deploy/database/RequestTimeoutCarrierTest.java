@@ -1,6 +1,7 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.database;
 
 import io.twinplatform.command.dispatch.RequestContextCarrier;
+import io.twinplatform.deploy.database.DatabaseTimeouts;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CompletableFuture;

@@ -1,8 +1,8 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.projection;
 
-import io.twinplatform.command.dispatch.FailureKinds;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.twinplatform.command.dispatch.FailureKinds;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.EventTrackerStatus;

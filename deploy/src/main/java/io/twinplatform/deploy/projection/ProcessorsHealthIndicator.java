@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.projection;
 
 import io.twinplatform.history.kafka.KafkaPublisher;
 import org.axonframework.config.EventProcessingConfiguration;

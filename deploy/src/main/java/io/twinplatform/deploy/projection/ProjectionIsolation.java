@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.projection;
 
 import io.twinplatform.command.dispatch.FailureKinds;
 import org.axonframework.common.transaction.TransactionManager;

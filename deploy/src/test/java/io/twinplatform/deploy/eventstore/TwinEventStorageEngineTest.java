@@ -1,5 +1,6 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.eventstore;
 
+import io.twinplatform.deploy.eventstore.TwinEventStorageEngine;
 import org.axonframework.common.DateTimeUtils;
 import org.junit.jupiter.api.Test;
 

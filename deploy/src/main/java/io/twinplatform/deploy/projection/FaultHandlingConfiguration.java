@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.projection;
 
 import org.axonframework.config.EventProcessingConfigurer;
 import org.axonframework.eventhandling.DomainEventMessage;

@@ -1,7 +1,8 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.projection;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.twinplatform.deploy.eventstore.TwinEventStorageEngine;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.EventProcessor;
 import org.axonframework.eventhandling.EventTrackerStatus;

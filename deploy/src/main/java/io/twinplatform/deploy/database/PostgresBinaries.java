@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.database;
 
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;

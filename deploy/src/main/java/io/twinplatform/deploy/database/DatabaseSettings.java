@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.database;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -30,13 +30,13 @@ import java.util.List;
  *                          {@code db} DOWN (default 800 ms, so the endpoint answers within a second)
  */
 @ConfigurationProperties("twin.database")
-record DatabaseSettings(@DefaultValue("5s") Duration requestTimeout,
+public record DatabaseSettings(@DefaultValue("5s") Duration requestTimeout,
                         @DefaultValue("10m") Duration backgroundTimeout,
                         @DefaultValue({"/audit/verify", "/admin/**"}) List<String> longRequests,
                         @DefaultValue("5s") Duration retryAfter,
                         @DefaultValue("800ms") Duration healthTimeout) {
 
-    DatabaseSettings {
+    public DatabaseSettings {
         longRequests = List.copyOf(longRequests);
         for (Duration timeout : List.of(requestTimeout, backgroundTimeout, healthTimeout)) {
             if (timeout.isNegative() || timeout.isZero() || timeout.toMillis() > Integer.MAX_VALUE) {

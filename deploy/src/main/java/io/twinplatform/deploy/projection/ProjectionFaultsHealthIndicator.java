@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.projection;
 
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.EventProcessor;

@@ -1,5 +1,6 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.database;
 
+import io.twinplatform.deploy.SecretFiles;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,10 +47,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * Linux only, like the binaries the platform ships.
  */
-final class EmbeddedDatabase implements AutoCloseable {
+public final class EmbeddedDatabase implements AutoCloseable {
 
-    static final String USER = "postgres";
-    static final String PASSWORD_FILE = "postgres-password";
+    public static final String USER = "postgres";
+    public static final String PASSWORD_FILE = "postgres-password";
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedDatabase.class);
     private static final Duration LEFTOVER_STOP = Duration.ofSeconds(30);

@@ -1,4 +1,4 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.http;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;

@@ -1,6 +1,7 @@
-package io.twinplatform.deploy;
+package io.twinplatform.deploy.database;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.twinplatform.deploy.DataSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
