@@ -27,8 +27,8 @@ public sealed interface TimeSeriesTable permits PartitionedTable, Hypertable {
     void ensure(Instant time);
 
     /**
-     * Drops the stored rows that are wholly older than {@code horizon}; returns what was dropped (partition names),
-     * empty when the database drops them itself (a retention policy).
+     * Drops the stored rows that are wholly older than {@code horizon}; returns what was dropped (partition or chunk
+     * names), empty when the database drops them itself (a retention policy that does its work).
      */
     List<String> dropOlderThan(Instant horizon);
 
@@ -38,10 +38,18 @@ public sealed interface TimeSeriesTable permits PartitionedTable, Hypertable {
      */
     String bucket(Duration width, String column);
 
+    /**
+     * The TimescaleDB policy jobs that age the table, each with how it does now; empty on native partitions, which
+     * have none (the platform's own retention run is all there is).
+     */
+    default List<PolicyJob.Verdict> policyJobs() {
+        return List.of();
+    }
+
     /** The table in the dialect chosen: TimescaleDB when {@code timescale}, native partitions otherwise. */
     static TimeSeriesTable of(Spec spec, boolean timescale, JdbcTemplate jdbc, TransactionTemplate transaction,
                               Clock clock) {
-        return timescale ? new Hypertable(spec, jdbc, transaction) : new PartitionedTable(spec, jdbc, clock);
+        return timescale ? new Hypertable(spec, jdbc, transaction, clock) : new PartitionedTable(spec, jdbc, clock);
     }
 
     /**

@@ -18,35 +18,73 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real PostgreSQL for the telemetry tests: one embedded server per test run, and a new database per test holding
- * what telemetry reads and writes: the event store's table (as migration V1 makes it) and migration V21 as Flyway
- * runs it.
+ * A real PostgreSQL for the history side's tests: one embedded server per test run, and a new database per test
+ * holding the event store's table (as migration V1 makes it) and the telemetry table (migration V21 as Flyway runs
+ * it).
+ * <p>
+ * {@link #timescale()} is the same on a TimescaleDB instead, for the TimescaleDB dialect's tests: the environment
+ * variable {@value #TIMESCALE_URL} names the JDBC URL of a database in which {@code CREATE EXTENSION timescaledb} has
+ * been run (user and password in the URL or in {@code TWIN_TIMESCALE_USER} / {@code TWIN_TIMESCALE_PASSWORD};
+ * {@code postgres} and none by default). Each test gets a schema of its own there, dropped when it closes, since the
+ * extension is made once per database. Tests that need it are enabled only where the variable is set
+ * ({@code @EnabledIfEnvironmentVariable}); our machines have no TimescaleDB, so there they are reported as skipped.
  */
-final class TestDatabase implements AutoCloseable {
+public final class TestDatabase implements AutoCloseable {
+
+    /** The environment variable naming a TimescaleDB database for {@link #timescale()}. */
+    public static final String TIMESCALE_URL = "TWIN_TIMESCALE_URL";
 
     private static EmbeddedPostgres server;
     private static final AtomicInteger DATABASES = new AtomicInteger();
 
-    final HikariDataSource dataSource;
-    final JdbcTemplate jdbc;
-    final TransactionTemplate transaction;
+    public final HikariDataSource dataSource;
+    public final JdbcTemplate jdbc;
+    public final TransactionTemplate transaction;
+    /** The test's own schema on a TimescaleDB, dropped on close; null on the embedded server. */
+    private final String schema;
 
-    private TestDatabase(HikariDataSource dataSource) {
+    private TestDatabase(HikariDataSource dataSource, String schema) {
         this.dataSource = dataSource;
         this.jdbc = new JdbcTemplate(dataSource);
         this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+        this.schema = schema;
     }
 
-    static TestDatabase fresh() {
+    public static TestDatabase fresh() {
         EmbeddedPostgres postgres = server();
         String name = "telemetry_" + DATABASES.incrementAndGet();
         new JdbcTemplate(postgres.getPostgresDatabase()).execute("CREATE DATABASE " + name);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(postgres.getJdbcUrl("postgres", name));
         config.setUsername("postgres");
+        return prepared(config, null);
+    }
+
+    /**
+     * A new schema, first on the search path, in the TimescaleDB database that {@value #TIMESCALE_URL} names, holding
+     * what {@link #fresh()} holds; the history tables ({@link #history()}) on request.
+     */
+    public static TestDatabase timescale() {
+        String url = System.getenv(TIMESCALE_URL);
+        if (url == null || url.isBlank()) {
+            throw new IllegalStateException(TIMESCALE_URL + " is not set: enable the test only where it is");
+        }
+        String schema = "twin_test_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(url);
+        config.setUsername(System.getenv().getOrDefault("TWIN_TIMESCALE_USER", "postgres"));
+        config.setPassword(System.getenv().getOrDefault("TWIN_TIMESCALE_PASSWORD", ""));
+        try (HikariDataSource admin = new HikariDataSource(config)) {
+            new JdbcTemplate(admin).execute("CREATE SCHEMA " + schema);
+        }
+        config.setConnectionInitSql("SET search_path TO " + schema + ", public");
+        return prepared(config, schema);
+    }
+
+    private static TestDatabase prepared(HikariConfig config, String schema) {
         config.setMaximumPoolSize(4);
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
-        TestDatabase database = new TestDatabase(new HikariDataSource(config));
+        TestDatabase database = new TestDatabase(new HikariDataSource(config), schema);
         database.jdbc.execute("""
                 CREATE TABLE domain_event_entry (
                     global_index         BIGSERIAL    NOT NULL,
@@ -65,6 +103,13 @@ final class TestDatabase implements AutoCloseable {
                 )""");
         database.jdbc.execute(migration("V21__telemetry.sql"));
         return database;
+    }
+
+    /** Adds the history tables: {@code twin_history} and its head (migration V7), baseline and mark (V9). */
+    public TestDatabase history() {
+        jdbc.execute(migration("V7__twin_history.sql"));
+        jdbc.execute(migration("V9__history_baseline_and_past_fleet.sql"));
+        return this;
     }
 
     /** Stores an event of {@code type} (a simple name in the twin events' package, or a full class name). */
@@ -90,8 +135,16 @@ final class TestDatabase implements AutoCloseable {
                 JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry' ORDER BY 1""", String.class);
     }
 
+    /** The telemetry table as a TimescaleDB hypertable (on {@link #timescale()}), with {@code settings} and {@code clock}. */
+    TimeSeriesTable telemetryHypertable(TelemetrySettings settings, Clock clock) {
+        return TimeSeriesTable.of(TelemetryTable.spec(settings), true, jdbc, transaction, clock);
+    }
+
     @Override
     public void close() {
+        if (schema != null) {
+            jdbc.execute("DROP SCHEMA " + schema + " CASCADE");
+        }
         dataSource.close();
     }
 
