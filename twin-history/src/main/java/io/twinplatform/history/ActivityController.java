@@ -24,11 +24,11 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import static io.twinplatform.history.ApiDocs.FORBIDDEN;
-import static io.twinplatform.history.ApiDocs.JSON;
-import static io.twinplatform.history.ApiDocs.PROBLEM;
-import static io.twinplatform.history.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.history.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * {@code GET /fleet/activity}: the fleet's changes over time, counted per time bucket, event type and channel, from

@@ -26,11 +26,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static io.twinplatform.history.ApiDocs.FORBIDDEN;
-import static io.twinplatform.history.ApiDocs.JSON;
-import static io.twinplatform.history.ApiDocs.PROBLEM;
-import static io.twinplatform.history.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.history.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * {@code GET /twins/{id}/history}: one twin's changes, newest or oldest first, filtered by time, principal,
@@ -78,7 +78,7 @@ class HistoryController {
                     + " a read right after a write may not list it yet.",
             responses = {
                     @ApiResponse(responseCode = "200", description = "a page of changes", content = @Content(
-                            mediaType = JSON, schema = @Schema(implementation = ApiDocs.HistoryPage.class))),
+                            mediaType = JSON, schema = @Schema(implementation = HistoryDocs.HistoryPage.class))),
                     @ApiResponse(responseCode = "400", description = "an invalid id or parameter"
                             + " (invalidParameter, naming it)",
                             content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),

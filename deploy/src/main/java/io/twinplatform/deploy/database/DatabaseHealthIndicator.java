@@ -2,21 +2,22 @@ package io.twinplatform.deploy.database;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.twinplatform.api.model.DaemonThreads;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.sql.DataSource;
 
 /**
  * The {@code db} health component (in place of Spring Boot's, which waits as long as the database does): UP when
@@ -41,8 +42,7 @@ class DatabaseHealthIndicator implements HealthIndicator, DisposableBean {
 
     DatabaseHealthIndicator(DataSource dataSource, DatabaseSettings settings) throws SQLException {
         this.timeoutNanos = settings.healthTimeout().toNanos();
-        CustomizableThreadFactory threads = new CustomizableThreadFactory("db-health-");
-        threads.setDaemon(true);
+        ThreadFactory threads = DaemonThreads.named("db-health-");
         this.checker = Executors.newSingleThreadExecutor(threads);
         if (dataSource.isWrapperFor(HikariDataSource.class)) {
             HikariDataSource pool = dataSource.unwrap(HikariDataSource.class);

@@ -1,5 +1,6 @@
 package io.twinplatform.deploy.eventstore;
 
+import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.command.dispatch.FailureKinds;
 import org.axonframework.commandhandling.CommandBus;
@@ -28,10 +29,10 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Primary;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Axon's storage: JDBC tables in snake_case (created by Flyway, V1), and Jackson for events, snapshots, tokens and
@@ -148,8 +149,7 @@ public class AxonStorageConfiguration {
      */
     @Bean(destroyMethod = "shutdownNow")
     ScheduledExecutorService commandRetryExecutor() {
-        CustomizableThreadFactory threads = new CustomizableThreadFactory("command-retry-");
-        threads.setDaemon(true);
+        ThreadFactory threads = DaemonThreads.named("command-retry-");
         return Executors.newSingleThreadScheduledExecutor(threads);
     }
 

@@ -27,9 +27,9 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-import static io.twinplatform.deploy.http.ApiDocs.FORBIDDEN;
-import static io.twinplatform.deploy.http.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.deploy.http.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * One device's MQTT key, rotated or revoked without touching the fleet secret (docs/devices.md): {@code POST

@@ -10,12 +10,13 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.device.DeviceActivity;
-import io.twinplatform.api.device.DeviceMessage;
 import io.twinplatform.api.device.DeviceMessage.Outcome;
+import io.twinplatform.api.device.DeviceMessage;
 import io.twinplatform.api.device.DeviceMessageHandler;
 import io.twinplatform.api.device.DeviceReplies;
 import io.twinplatform.api.device.RecordDeviceActivity;
 import io.twinplatform.api.device.TwinTopic;
+import io.twinplatform.api.model.DaemonThreads;
 import org.axonframework.commandhandling.NoHandlerForCommandException;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.slf4j.Logger;
@@ -23,7 +24,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.scheduling.TaskScheduler;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -108,11 +108,6 @@ final class DeviceReader implements AutoCloseable {
                 .description("device messages by topic kind and how they ended").register(meters);
     }
 
-    private static CustomizableThreadFactory daemons(String name) {
-        CustomizableThreadFactory threads = new CustomizableThreadFactory(name + "-");
-        threads.setDaemon(true);
-        return threads;
-    }
 
     /**
      * Once the platform is ready to handle what devices send: subscribes for every handler, each on
@@ -128,7 +123,7 @@ final class DeviceReader implements AutoCloseable {
         publisher = connect.get();
         for (DeviceMessageHandler handler : handlers) {
             String name = "mqtt-device-reader-" + String.join("-", handler.kinds().stream().sorted().toList());
-            ExecutorService reader = Executors.newSingleThreadExecutor(daemons(name));
+            ExecutorService reader = Executors.newSingleThreadExecutor(DaemonThreads.named(name + "-"));
             readers.add(reader);
             Semaphore inFlight = handler.maxInFlight() > 0 ? new Semaphore(handler.maxInFlight()) : null;
             List<Mqtt5Subscription> subscriptions = new ArrayList<>();

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.device.DeviceMessageHandler;
+import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.api.twin.FindTwin;
 import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.deploy.DataSettings;
@@ -26,13 +27,13 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Scope;
 import org.springframework.scheduling.TaskScheduler;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * The device channel's connections: the embedded broker unless {@code twin.mqtt.host} names one, and the platform's
@@ -83,8 +84,7 @@ class MqttConfiguration {
     DeviceGate deviceGate(ObjectProvider<QueryGateway> queries, ObjectProvider<DeviceKeyStore> deviceKeys) {
         // Both lookups block on PostgreSQL (the query bus answers on the caller's thread): off HiveMQ's threads, and
         // off the common pool, which has one thread on two cores.
-        CustomizableThreadFactory threads = new CustomizableThreadFactory("mqtt-device-gate-");
-        threads.setDaemon(true);
+        ThreadFactory threads = DaemonThreads.named("mqtt-device-gate-");
         Executor lookups = Executors.newFixedThreadPool(4, threads);
         return twinId -> CompletableFuture.supplyAsync(() -> {
             DeviceKeyStore store = deviceKeys.getIfAvailable();

@@ -32,11 +32,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
-import static io.twinplatform.deploy.http.ApiDocs.FORBIDDEN;
-import static io.twinplatform.deploy.http.ApiDocs.JSON;
-import static io.twinplatform.deploy.http.ApiDocs.PROBLEM;
-import static io.twinplatform.deploy.http.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.deploy.http.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * Rebuilds a projection from the event store on demand, while writes go on: {@code POST

@@ -35,9 +35,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
-import static io.twinplatform.deploy.http.ApiDocs.FORBIDDEN;
-import static io.twinplatform.deploy.http.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.deploy.http.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /** {@code /admin/keys}: API keys made, listed and revoked by an admin (docs/security.md). */
 @RestController

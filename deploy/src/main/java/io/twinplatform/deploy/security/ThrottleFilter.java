@@ -2,6 +2,7 @@ package io.twinplatform.deploy.security;
 
 import io.micrometer.core.instrument.Counter;
 import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.command.ratelimit.Throttle;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.FilterChain;
@@ -12,7 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.HttpHeaders;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -60,8 +61,7 @@ final class ThrottleFilter extends OncePerRequestFilter {
         private final ScheduledExecutorService answers;
 
         HeldRefusals() {
-            CustomizableThreadFactory threads = new CustomizableThreadFactory("http-throttle-");
-            threads.setDaemon(true);
+            ThreadFactory threads = DaemonThreads.named("http-throttle-");
             answers = Executors.newSingleThreadScheduledExecutor(threads);
         }
 

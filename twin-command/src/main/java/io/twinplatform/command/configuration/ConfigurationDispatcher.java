@@ -2,6 +2,7 @@ package io.twinplatform.command.configuration;
 
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.api.twin.ApplyConfigurations;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.TwinId;
@@ -11,7 +12,6 @@ import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 
 import java.util.ArrayList;
@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -46,8 +47,7 @@ class ConfigurationDispatcher {
         this.commands = commands;
         this.live = live;
         this.concurrency = settings.concurrency();
-        CustomizableThreadFactory threads = new CustomizableThreadFactory("twin-configurations-dispatch-");
-        threads.setDaemon(true);
+        ThreadFactory threads = DaemonThreads.named("twin-configurations-dispatch-");
         this.pool = Executors.newFixedThreadPool(concurrency, threads);
     }
 

@@ -32,11 +32,11 @@ import org.springframework.web.bind.annotation.RestController;
 
 import java.util.Map;
 
-import static io.twinplatform.command.ApiDocs.FORBIDDEN;
-import static io.twinplatform.command.ApiDocs.JSON;
-import static io.twinplatform.command.ApiDocs.PROBLEM;
-import static io.twinplatform.command.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.command.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * Creates, changes and withdraws configurations (Azure's automatic device management). Writing the configuration is

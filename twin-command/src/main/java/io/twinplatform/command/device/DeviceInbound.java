@@ -13,6 +13,7 @@ import io.twinplatform.api.device.TwinTopic;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.JsonPath;
 import io.twinplatform.api.model.RandomIds;
@@ -30,7 +31,6 @@ import org.axonframework.queryhandling.NoHandlerForQueryException;
 import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
@@ -38,6 +38,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Decides what devices publish, as the platform's device reader hands it in ({@link DeviceMessageHandler}):
@@ -77,8 +78,7 @@ class DeviceInbound implements DeviceMessageHandler {
         this.settings = settings;
         this.workers = new ExecutorService[settings.workers()];
         for (int i = 0; i < workers.length; i++) {
-            CustomizableThreadFactory threads = new CustomizableThreadFactory("mqtt-device-worker-" + i);
-            threads.setDaemon(true);
+            ThreadFactory threads = DaemonThreads.named("mqtt-device-worker-" + i);
             workers[i] = Executors.newSingleThreadExecutor(threads);
         }
     }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.api.twin.TwinCommands;
 import io.twinplatform.api.twin.TwinWriteResult;
 import io.twinplatform.command.dispatch.RequestContextCarrier;
@@ -24,7 +25,6 @@ import org.axonframework.messaging.unitofwork.BatchingUnitOfWork;
 import org.axonframework.messaging.unitofwork.RollbackConfigurationType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,8 +127,7 @@ public final class GroupCommitCommandBus implements CommandBus, AutoCloseable {
         this.meters = meters;
         this.direct = SimpleCommandBus.builder().transactionManager(transactions).build();
         this.lanes = new Lane[workers];
-        CustomizableThreadFactory threads = new CustomizableThreadFactory("twin-commands-");
-        threads.setDaemon(true);
+        ThreadFactory threads = DaemonThreads.named("twin-commands-");
         for (int i = 0; i < workers; i++) {
             lanes[i] = new Lane(threads, queueSize);
             lanes[i].thread.start();

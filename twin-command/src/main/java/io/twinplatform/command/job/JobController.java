@@ -40,9 +40,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import static io.twinplatform.command.ApiDocs.FORBIDDEN;
-import static io.twinplatform.command.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.command.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * Bulk twin update jobs in Azure IoT Hub's jobs shape: {@code PUT /jobs/{id}} schedules one (it cannot be changed

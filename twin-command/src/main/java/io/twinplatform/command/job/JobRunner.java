@@ -6,6 +6,7 @@ import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.job.CompleteJob;
 import io.twinplatform.api.job.FailJob;
 import io.twinplatform.api.job.StartJob;
+import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.api.query.RunTwinQuery;
 import io.twinplatform.api.query.TwinQueryPage;
 import io.twinplatform.api.twin.AuditMetadata;
@@ -22,7 +23,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.scheduling.TaskScheduler;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;
@@ -35,6 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -93,8 +94,7 @@ class JobRunner implements JobPorts, SmartLifecycle {
         if (poller != null) {
             return;
         }
-        CustomizableThreadFactory threads = new CustomizableThreadFactory("job-runner-");
-        threads.setDaemon(true);
+        ThreadFactory threads = DaemonThreads.named("job-runner-");
         workers = Executors.newFixedThreadPool(settings.maxConcurrentJobs(), threads);
         poller = scheduler.scheduleWithFixedDelay(this::poll,
                 scheduler.getClock().instant().plus(settings.pollInterval()), settings.pollInterval());

@@ -39,11 +39,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.twinplatform.command.ApiDocs.FORBIDDEN;
-import static io.twinplatform.command.ApiDocs.JSON;
-import static io.twinplatform.command.ApiDocs.PROBLEM;
-import static io.twinplatform.command.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.command.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * Rollouts of staged configurations: start one, read it (status, phases with their counts, every decision), and

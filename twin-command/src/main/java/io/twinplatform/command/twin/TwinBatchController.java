@@ -41,9 +41,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-import static io.twinplatform.command.ApiDocs.FORBIDDEN;
-import static io.twinplatform.command.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.command.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * {@code POST /twins/batch}: many twins' patches in one request, for services that update many twins at once (Azure

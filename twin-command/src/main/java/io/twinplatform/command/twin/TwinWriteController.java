@@ -13,6 +13,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.http.ApiDocs;
 import io.twinplatform.api.model.Etags;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.JsonPath;
@@ -32,7 +33,6 @@ import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.api.twin.TwinStatus;
 import io.twinplatform.api.twin.TwinWriteResult;
 import io.twinplatform.api.twin.UpdateShadow;
-import io.twinplatform.command.ApiDocs;
 import io.twinplatform.command.dispatch.CommandDispatcher;
 import io.twinplatform.command.dispatch.RequestAudit;
 import io.twinplatform.command.dispatch.ScopeGuard;
@@ -54,12 +54,12 @@ import java.time.Clock;
 import java.util.Iterator;
 import java.util.Map;
 
-import static io.twinplatform.command.ApiDocs.FORBIDDEN;
-import static io.twinplatform.command.ApiDocs.PROBLEM;
-import static io.twinplatform.command.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.command.ApiDocs.SHADOW_SCHEMA;
-import static io.twinplatform.command.ApiDocs.TWIN_SCHEMA;
-import static io.twinplatform.command.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.SHADOW_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.TWIN_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * The write API for device and module twins. Every write answers with the resulting twin and its {@code ETag};

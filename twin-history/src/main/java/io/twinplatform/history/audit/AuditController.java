@@ -24,11 +24,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static io.twinplatform.history.ApiDocs.FORBIDDEN;
-import static io.twinplatform.history.ApiDocs.JSON;
-import static io.twinplatform.history.ApiDocs.PROBLEM;
-import static io.twinplatform.history.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.history.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /** Tamper evidence: verify the chain and the history, and read the chain's head to anchor it elsewhere. */
 @RestController

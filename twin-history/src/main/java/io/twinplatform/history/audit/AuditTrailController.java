@@ -10,10 +10,10 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import io.twinplatform.history.ApiDocs;
+import io.twinplatform.history.HistoryDocs;
 import io.twinplatform.history.HistoryFilter;
-import io.twinplatform.history.ScopedTwins;
 import io.twinplatform.history.HistoryItems;
+import io.twinplatform.history.ScopedTwins;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -24,7 +24,6 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
-import javax.sql.DataSource;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -35,12 +34,13 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.List;
+import javax.sql.DataSource;
 
-import static io.twinplatform.history.ApiDocs.FORBIDDEN;
-import static io.twinplatform.history.ApiDocs.JSON;
-import static io.twinplatform.history.ApiDocs.PROBLEM;
-import static io.twinplatform.history.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.history.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * The trail across the fleet: {@code GET /audit} pages through history rows by time (oldest first), filtered by
@@ -87,7 +87,7 @@ class AuditTrailController {
     @Operation(summary = "Changes across the fleet, oldest first, filtered; a page and the token for the next",
             responses = {
                     @ApiResponse(responseCode = "200", description = "a page of changes", content = @Content(
-                            mediaType = JSON, schema = @Schema(implementation = ApiDocs.HistoryPage.class))),
+                            mediaType = JSON, schema = @Schema(implementation = HistoryDocs.HistoryPage.class))),
                     @ApiResponse(responseCode = "400", description = "a malformed filter, page size or continuation"
                             + " token (invalidParameter, naming it)",
                             content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
@@ -150,7 +150,7 @@ class AuditTrailController {
                             + " one change a line (NDJSON) or a CSV row per change, the CSV header first",
                             content = {
                                     @Content(mediaType = "application/x-ndjson",
-                                            schema = @Schema(implementation = ApiDocs.HistoryItem.class)),
+                                            schema = @Schema(implementation = HistoryDocs.HistoryItem.class)),
                                     @Content(mediaType = "text/csv", schema = @Schema(type = "string",
                                             description = "time,twinId,version,eventType,principal,channel,transport,"
                                                     + "correlationId,causationId,reason,paths,change,eventId"))}),

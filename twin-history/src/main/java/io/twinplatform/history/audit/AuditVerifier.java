@@ -1,14 +1,14 @@
 package io.twinplatform.history.audit;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
-import io.swagger.v3.oas.annotations.media.Schema;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.history.EventFold;
 import io.twinplatform.history.HistoryRetention;
 import org.postgresql.PGStatement;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Checks the hash chain against the event store, and the history table against the events it was written from.
@@ -128,8 +129,7 @@ public class AuditVerifier {
             List<Link> chunk = new ArrayList<>(CHUNK);
             long[] ordinal = {0};
             String[] lastHash = {null};
-            CustomizableThreadFactory threads = new CustomizableThreadFactory("audit-verify-");
-            threads.setDaemon(true);
+            ThreadFactory threads = DaemonThreads.named("audit-verify-");
             ExecutorService hashing = Executors.newFixedThreadPool(THREADS, threads);
             try {
                 jdbc.query(connection -> stream(connection, sql.toString(), args), rs -> {

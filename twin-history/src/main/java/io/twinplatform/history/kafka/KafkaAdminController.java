@@ -19,11 +19,11 @@ import org.springframework.web.bind.annotation.RestController;
 
 import java.util.Map;
 
-import static io.twinplatform.history.ApiDocs.FORBIDDEN;
-import static io.twinplatform.history.ApiDocs.JSON;
-import static io.twinplatform.history.ApiDocs.PROBLEM;
-import static io.twinplatform.history.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.history.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * The Kafka stream for operators: its state and lag, and a replay from an instant or a global index. Served whether

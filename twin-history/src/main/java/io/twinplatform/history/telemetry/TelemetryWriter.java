@@ -2,9 +2,9 @@ package io.twinplatform.history.telemetry;
 
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.model.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -59,8 +60,7 @@ class TelemetryWriter {
         this.rejections = rejections;
         this.batchSize = settings.batchSize();
         this.queue = new ArrayBlockingQueue<>(settings.batchSize() * QUEUED_BATCHES);
-        CustomizableThreadFactory threads = new CustomizableThreadFactory("twin-telemetry-writer-");
-        threads.setDaemon(true);
+        ThreadFactory threads = DaemonThreads.named("twin-telemetry-writer-");
         this.thread = threads.newThread(this::run);
     }
 

@@ -27,11 +27,11 @@ import org.springframework.web.bind.annotation.RestController;
 import java.util.List;
 import java.util.Map;
 
-import static io.twinplatform.query.ApiDocs.FORBIDDEN;
-import static io.twinplatform.query.ApiDocs.JSON;
-import static io.twinplatform.query.ApiDocs.PROBLEM;
-import static io.twinplatform.query.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.query.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
  * Configurations as operators read them (Azure's shape), with their metrics counted at the time of the read:

@@ -11,12 +11,12 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
-import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.model.JsonBodies;
-import io.twinplatform.api.query.TwinQueryPage;
+import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.query.CallerScope;
 import io.twinplatform.api.query.Scope;
 import io.twinplatform.api.query.TwinQuery;
+import io.twinplatform.api.query.TwinQueryPage;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -29,11 +29,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static io.twinplatform.query.ApiDocs.FORBIDDEN;
-import static io.twinplatform.query.ApiDocs.JSON;
-import static io.twinplatform.query.ApiDocs.PROBLEM;
-import static io.twinplatform.query.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.query.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /** {@code POST /query}: the fleet query language over the current twins, or over the fleet as it was ({@code asOf}). */
 @RestController

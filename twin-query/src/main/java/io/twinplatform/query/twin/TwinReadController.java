@@ -33,13 +33,13 @@ import org.springframework.web.bind.annotation.RestController;
 import java.time.Clock;
 import java.util.concurrent.CompletionException;
 
-import static io.twinplatform.query.ApiDocs.FORBIDDEN;
-import static io.twinplatform.query.ApiDocs.JSON;
-import static io.twinplatform.query.ApiDocs.PROBLEM;
-import static io.twinplatform.query.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.query.ApiDocs.SHADOW_SCHEMA;
-import static io.twinplatform.query.ApiDocs.TWIN_SCHEMA;
-import static io.twinplatform.query.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.SHADOW_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.TWIN_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /** Reads twins from the projection. Every write this platform answered is visible here (see CommandDispatcher). */
 @RestController

@@ -1,15 +1,15 @@
 package io.twinplatform.query.views;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import io.twinplatform.api.query.CallerScope;
 import io.twinplatform.api.query.RunTwinQuery;
 import io.twinplatform.api.query.Scope;
@@ -22,11 +22,11 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
-import static io.twinplatform.query.ApiDocs.FORBIDDEN;
-import static io.twinplatform.query.ApiDocs.JSON;
-import static io.twinplatform.query.ApiDocs.PROBLEM;
-import static io.twinplatform.query.ApiDocs.PROBLEM_SCHEMA;
-import static io.twinplatform.query.ApiDocs.UNAUTHORIZED;
+import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
+import static io.twinplatform.api.http.ApiDocs.JSON;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM;
+import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
+import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /** {@code GET /fleet/views}: live counts of twins by one field each, kept by the projection (no scan). */
 @RestController

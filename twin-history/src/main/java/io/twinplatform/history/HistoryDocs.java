@@ -1,24 +1,16 @@
 package io.twinplatform.history;
 
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.twinplatform.api.http.ApiDocs;
 
 import java.util.List;
 import java.util.Map;
 
 /**
- * Names the history side's OpenAPI annotations share: media types, the components the application registers once
- * for every module (deploy's {@code OpenApiDocument}): the problem document, the twin and the security layer's
- * answers, which every controller here lists at class level; and the change item both the history and the audit
- * trail answer with.
+ * The change item both the history and the audit trail answer with, and a page of them: documentation only, for the
+ * served OpenAPI document.
  */
-public final class ApiDocs {
-
-    public static final String JSON = "application/json";
-    public static final String PROBLEM = "application/problem+json";
-    public static final String PROBLEM_SCHEMA = "#/components/schemas/Problem";
-    public static final String TWIN_SCHEMA = "#/components/schemas/Twin";
-    public static final String UNAUTHORIZED = "#/components/responses/unauthorized";
-    public static final String FORBIDDEN = "#/components/responses/forbidden";
+public final class HistoryDocs {
 
     /** One change of a twin as the history and the audit trail list it; documentation only. */
     @Schema(name = "HistoryItem")
@@ -31,7 +23,7 @@ public final class ApiDocs {
                               List<String> paths,
                               @Schema(description = "the event as stored") Map<String, Object> change,
                               String eventId,
-                              @Schema(ref = TWIN_SCHEMA, description = "with includeState=true: the twin after"
+                              @Schema(ref = ApiDocs.TWIN_SCHEMA, description = "with includeState=true: the twin after"
                                       + " the change, null after a deletion (GET …/history only)") Object twin) {
     }
 
@@ -42,6 +34,6 @@ public final class ApiDocs {
                               String continuationToken) {
     }
 
-    private ApiDocs() {
+    private HistoryDocs() {
     }
 }
