@@ -1,5 +1,6 @@
 package io.twinplatform.query;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -58,7 +59,7 @@ public final class ReadSide implements AutoCloseable {
 
     /** Reads the single-quoted JSON the tests write, so that literals stay legible in Java strings. */
     private static final ObjectMapper LENIENT = new ObjectMapper()
-            .enable(com.fasterxml.jackson.core.JsonParser.Feature.ALLOW_SINGLE_QUOTES);
+            .enable(JsonParser.Feature.ALLOW_SINGLE_QUOTES);
 
     private final AnnotationConfigApplicationContext context;
     private final TestDatabase database;
@@ -119,18 +120,12 @@ public final class ReadSide implements AutoCloseable {
         return database;
     }
 
-    /** Moves this harness's clock on, so the next events happen later. */
-    public Instant advance(Duration by) {
-        clock = clock.plus(by);
-        return clock;
-    }
-
     /** Creates a device twin ({@code device}) or a module twin ({@code device/module}) from a PUT-like body. */
     public void create(String twinId, String body) {
         JsonNode json = json(body);
         TwinId id = TwinId.parse(twinId);
         TwinState before = twins.get(twinId);
-        long version = before == null ? 1 : before.version() + 1;
+        long version = (before == null ? stored(twinId) : before.version()) + 1;
         ObjectNode tags = json.has("tags") ? (ObjectNode) json.get("tags") : LENIENT.createObjectNode();
         ObjectNode desired = json.path("properties").has("desired")
                 ? (ObjectNode) json.path("properties").get("desired") : LENIENT.createObjectNode();
@@ -138,29 +133,34 @@ public final class ReadSide implements AutoCloseable {
     }
 
     public void patchTags(String twinId, String patch) {
-        TwinState state = twins.get(twinId);
+        TwinState state = state(twinId);
         project(new TwinPatched(twinId, (ObjectNode) json(patch), null, state.desired().version(),
                 state.version() + 1));
     }
 
     public void patchDesired(String twinId, String patch) {
-        TwinState state = twins.get(twinId);
+        TwinState state = state(twinId);
         project(new TwinPatched(twinId, null, (ObjectNode) json(patch), state.desired().version() + 1,
                 state.version() + 1));
     }
 
     public void report(String twinId, String patch) {
-        TwinState state = twins.get(twinId);
+        TwinState state = state(twinId);
         project(new ReportedPropertiesPatched(twinId, (ObjectNode) json(patch), state.reported().version() + 1,
                 state.version() + 1, null));
     }
 
     public void setStatus(String twinId, TwinStatus status) {
-        project(new TwinStatusChanged(twinId, status, null, twins.get(twinId).version() + 1));
+        project(new TwinStatusChanged(twinId, status, null, state(twinId).version() + 1));
     }
 
     public void delete(String twinId) {
-        project(new TwinDeleted(twinId, twins.get(twinId).version() + 1));
+        project(new TwinDeleted(twinId, state(twinId).version() + 1));
+    }
+
+    /** The twin as this harness folded it, or as stored when an earlier read side on the database wrote it. */
+    private TwinState state(String twinId) {
+        return twins.computeIfAbsent(twinId, id -> TwinState.fromDocument((ObjectNode) document(id)));
     }
 
     /** Projects {@code events} as one batch, each a millisecond after the previous. */
@@ -168,11 +168,10 @@ public final class ReadSide implements AutoCloseable {
         List<EventMessage<?>> messages = new ArrayList<>();
         for (TwinEvent event : events) {
             clock = clock.plusMillis(1);
-            TwinState state = twins.get(event.twinId());
             if (event instanceof TwinCreated created) {
                 twins.put(event.twinId(), TwinState.created(created, clock));
             } else {
-                state.apply(event, clock);
+                state(event.twinId()).apply(event, clock);
             }
             messages.add(new GenericDomainEventMessage<>("Twin", event.twinId(), event.version() - 1, event,
                     MetaData.emptyInstance(), UUID.randomUUID().toString(), clock));
@@ -202,6 +201,13 @@ public final class ReadSide implements AutoCloseable {
             }
             unitOfWork.commit();
         });
+    }
+
+    /** The version of the twin's row, a tombstone's too; 0 without a row. */
+    private long stored(String twinId) {
+        List<Long> versions = database.jdbc().queryForList("SELECT version FROM twin_document WHERE twin_id = ?",
+                Long.class, twinId);
+        return versions.isEmpty() ? 0 : versions.get(0);
     }
 
     /** The stored document of a twin, {@code null} if there is no live one. */
