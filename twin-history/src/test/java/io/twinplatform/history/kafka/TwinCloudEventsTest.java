@@ -71,7 +71,7 @@ class TwinCloudEventsTest {
     private static final String TWIN = "thermostat-0042/climate";
     /** Surefire runs in the module directory: the repository's files are one level up. */
     private static final Path SCHEMAS = Path.of("..", "docs", "schemas", "events");
-    private static final Path STORED_GOLDEN = Path.of("..", "twin-command", "src", "test", "resources", "golden");
+    private static final Path STORED_GOLDEN = Path.of("..", "twin-api", "src", "test", "resources", "golden");
     private static final Path DOC = Path.of("..", "docs", "events.md");
     private static final String ENVELOPE_SCHEMA = "cloudevent.schema.json";
     /** A metadata key Axon adds to messages, which is not part of the record. */
