@@ -1,7 +1,7 @@
 package io.twinplatform.history;
 
 import io.twinplatform.history.PolicyJob.Kind;
-import io.twinplatform.history.telemetry.TestDatabase;
+import io.twinplatform.testsupport.database.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
@@ -32,7 +32,7 @@ class TimescaleDialectTest {
             "timescale", Duration.ofDays(7), 2, 2, 200);
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
-    private final TestDatabase db = TestDatabase.timescale().history();
+    private final TestDatabase db = TestDatabase.timescale(TestDatabase.PLATFORM, TestDatabase.HISTORY);
 
     @AfterEach
     void close() {
@@ -41,17 +41,17 @@ class TimescaleDialectTest {
 
     @Test
     void turnsThePartitionedTableIntoAHypertableWithItsRowsAndPolicies() {
-        TimeSeriesTable.of(HistoryTable.spec(SETTINGS), false, db.jdbc, db.transaction, Clock.systemUTC()).prepare();
+        TimeSeriesTable.of(HistoryTable.spec(SETTINGS), false, db.jdbc(), db.transaction(), Clock.systemUTC()).prepare();
         row("d1", 1, NOW.minus(Duration.ofDays(3)), "TwinCreated");
         row("d1", 2, NOW.minus(Duration.ofHours(2)), "TwinPatched");
 
         TimeSeriesTable table = hypertable(SETTINGS);
         table.prepare();
 
-        assertThat(TimescaleChoice.useTimescale("auto", db.jdbc)).isTrue();
-        assertThat(db.jdbc.queryForList("SELECT hypertable_name FROM timescaledb_information.hypertables"
+        assertThat(TimescaleChoice.useTimescale("auto", db.jdbc())).isTrue();
+        assertThat(db.jdbc().queryForList("SELECT hypertable_name FROM timescaledb_information.hypertables"
                 + " WHERE hypertable_schema = current_schema()", String.class)).containsExactly("twin_history");
-        assertThat(db.jdbc.queryForList("SELECT version FROM twin_history ORDER BY version", Long.class))
+        assertThat(db.jdbc().queryForList("SELECT version FROM twin_history ORDER BY version", Long.class))
                 .containsExactly(1L, 2L);
         assertThat(table.policyJobs()).extracting(verdict -> verdict.job().kind(), verdict -> verdict.job().target())
                 .containsExactlyInAnyOrder(tuple(Kind.RETENTION, "twin_history"), tuple(Kind.COMPRESSION,
@@ -76,7 +76,7 @@ class TimescaleDialectTest {
         assertThat(after.get(Kind.RETENTION)).isNotEqualTo(first.get(Kind.RETENTION));
         assertThat(after.get(Kind.COMPRESSION)).isEqualTo(first.get(Kind.COMPRESSION));
         assertThat(after.get(Kind.REFRESH)).isEqualTo(first.get(Kind.REFRESH));
-        assertThat(db.jdbc.queryForObject("SELECT (config ->> 'drop_after')::interval = INTERVAL '32 days'"
+        assertThat(db.jdbc().queryForObject("SELECT (config ->> 'drop_after')::interval = INTERVAL '32 days'"
                 + " FROM timescaledb_information.jobs WHERE job_id = ?", Boolean.class, after.get(Kind.RETENTION)))
                 .isTrue();
     }
@@ -92,7 +92,7 @@ class TimescaleDialectTest {
         row("d2", 2, hour.plus(Duration.ofMinutes(70)), "TwinPatched");
 
         String sql = HistoryTable.activitySql(table, Duration.ofHours(1));
-        List<String> buckets = db.jdbc.query(sql, (rs, n) -> rs.getTimestamp(1).toInstant() + " " + rs.getString(2)
+        List<String> buckets = db.jdbc().query(sql, (rs, n) -> rs.getTimestamp(1).toInstant() + " " + rs.getString(2)
                 + " " + rs.getLong(4), Timestamp.from(hour.minus(Duration.ofHours(1))), Timestamp.from(NOW));
 
         assertThat(sql).contains("twin_history_activity");
@@ -101,7 +101,7 @@ class TimescaleDialectTest {
     }
 
     private TimeSeriesTable hypertable(HistorySettings settings) {
-        return TimeSeriesTable.of(HistoryTable.spec(settings), true, db.jdbc, db.transaction, Clock.systemUTC());
+        return TimeSeriesTable.of(HistoryTable.spec(settings), true, db.jdbc(), db.transaction(), Clock.systemUTC());
     }
 
     private static Map<Kind, Integer> ids(TimeSeriesTable table) {
@@ -110,7 +110,7 @@ class TimescaleDialectTest {
     }
 
     private void row(String twin, long version, Instant time, String type) {
-        db.jdbc.update("""
+        db.jdbc().update("""
                 INSERT INTO twin_history (time, twin_id, device_id, version, event_type, event_id, global_index, paths,
                     change) VALUES (?, ?, ?, ?, ?, gen_random_uuid()::text, 0, '{}', '{}')""",
                 Timestamp.from(time), twin, twin, version, type);

@@ -3,7 +3,7 @@ package io.twinplatform.history;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twinplatform.history.PolicyJob.Kind;
 import io.twinplatform.history.PolicyJob.State;
-import io.twinplatform.history.telemetry.TestDatabase;
+import io.twinplatform.testsupport.database.TestDatabase;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
@@ -29,23 +29,23 @@ class TimescaleJobsTest {
     private static final HistorySettings SETTINGS = new HistorySettings(true, Duration.ofDays(90), 7, 1000,
             "timescale", Duration.ofDays(7), 2, 2, 200);
 
-    private final TestDatabase db = TestDatabase.timescale().history();
+    private final TestDatabase db = TestDatabase.timescale(TestDatabase.PLATFORM, TestDatabase.HISTORY);
     private final MovingClock clock = new MovingClock(Instant.now().truncatedTo(ChronoUnit.SECONDS));
-    private final TimeSeriesTable table = TimeSeriesTable.of(HistoryTable.spec(SETTINGS), true, db.jdbc,
-            db.transaction, clock);
+    private final TimeSeriesTable table = TimeSeriesTable.of(HistoryTable.spec(SETTINGS), true, db.jdbc(),
+            db.transaction(), clock);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final TimescaleJobs jobs = new TimescaleJobs(List.of(table), null, meters, null);
 
     @AfterEach
     void close() {
-        db.jdbc.queryForList("SELECT _timescaledb_functions.start_background_workers()");
+        db.jdbc().queryForList("SELECT _timescaledb_functions.start_background_workers()");
         db.close();
     }
 
     @Test
     void jobsThatDoNotRunForTwoIntervalsAreStaleInTheHealthAndTheGauge() {
         // No job of this database runs while its scheduler is stopped.
-        db.jdbc.queryForList("SELECT _timescaledb_functions.stop_background_workers()");
+        db.jdbc().queryForList("SELECT _timescaledb_functions.stop_background_workers()");
         table.prepare();
 
         assertThat(jobs.refresh()).extracting(PolicyJob.Verdict::state).containsOnly(State.OK);
@@ -68,18 +68,18 @@ class TimescaleJobsTest {
 
     @Test
     void aJobWhoseRunFailedIsFailed() throws Exception {
-        db.jdbc.queryForList("SELECT _timescaledb_functions.stop_background_workers()");
+        db.jdbc().queryForList("SELECT _timescaledb_functions.stop_background_workers()");
         table.prepare();
         int retention = table.policyJobs().stream().filter(verdict -> verdict.job().kind() == Kind.RETENTION)
                 .findFirst().orElseThrow().job().id();
         // Its run is made to fail, on any PostgreSQL: the hypertable its settings name does not exist.
-        db.jdbc.queryForList("SELECT alter_job(?, next_start => now())", retention);
-        db.jdbc.update("UPDATE _timescaledb_catalog.bgw_job SET config = jsonb_set(config, '{hypertable_id}',"
+        db.jdbc().queryForList("SELECT alter_job(?, next_start => now())", retention);
+        db.jdbc().update("UPDATE _timescaledb_catalog.bgw_job SET config = jsonb_set(config, '{hypertable_id}',"
                 + " '2147483647') WHERE id = ?", retention);
-        db.jdbc.queryForList("SELECT _timescaledb_functions.start_background_workers()");
+        db.jdbc().queryForList("SELECT _timescaledb_functions.start_background_workers()");
 
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline && db.jdbc.queryForObject("SELECT coalesce(max(total_failures), 0)"
+        while (System.nanoTime() < deadline && db.jdbc().queryForObject("SELECT coalesce(max(total_failures), 0)"
                 + " FROM timescaledb_information.job_stats WHERE job_id = ?", Long.class, retention) == 0) {
             Thread.sleep(200);
         }

@@ -25,7 +25,7 @@ class RetentionLockTest {
     private static final TelemetrySettings SETTINGS = new TelemetrySettings(true, Duration.ofDays(3), 2, 1000, 100,
             Duration.ofMinutes(10));
 
-    private final TestDatabase db = TestDatabase.fresh();
+    private final TelemetryDatabase db = TelemetryDatabase.fresh();
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     private final TelemetryRetention first = instance();
     private final TelemetryRetention second = instance();

@@ -34,7 +34,7 @@ class TelemetryConfigurationTest {
     static class HistorySide {
     }
 
-    private final TestDatabase db = TestDatabase.fresh();
+    private final TelemetryDatabase db = TelemetryDatabase.fresh();
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withUserConfiguration(HistorySide.class, TelemetryConfiguration.class, TelemetryStore.class,
                     TelemetryRetention.class, TelemetryInbound.class, TelemetryController.class)

@@ -27,7 +27,7 @@ class TelemetryControllerTest {
 
     private static final Instant NOW = Instant.parse("2026-11-24T10:03:20Z");
 
-    private final TestDatabase db = TestDatabase.fresh();
+    private final TelemetryDatabase db = TelemetryDatabase.fresh();
     private final TelemetryStore store = new TelemetryStore(db.jdbc,
             db.telemetryTable(TelemetrySettings.defaults(), Clock.fixed(NOW, ZoneOffset.UTC)), db.transaction);
     private final TelemetryController controller = new TelemetryController(db.jdbc, store, new ObjectMapper(),

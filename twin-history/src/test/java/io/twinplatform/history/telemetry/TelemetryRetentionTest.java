@@ -23,7 +23,7 @@ class TelemetryRetentionTest {
     private static final TelemetrySettings SETTINGS = new TelemetrySettings(true, Duration.ofDays(3), 2, 1000, 100,
             Duration.ofMinutes(10));
 
-    private final TestDatabase db = TestDatabase.fresh();
+    private final TelemetryDatabase db = TelemetryDatabase.fresh();
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
     private final TimeSeriesTable table = db.telemetryTable(SETTINGS, clock);
     private final TelemetryStore store = new TelemetryStore(db.jdbc, table, db.transaction);

@@ -24,7 +24,7 @@ class TelemetryStoreTest {
     private static final Instant T = Instant.parse("2026-11-24T10:00:00Z");
     private static final Duration FIVE_MINUTES = Duration.ofMinutes(5);
 
-    private final TestDatabase db = TestDatabase.fresh();
+    private final TelemetryDatabase db = TelemetryDatabase.fresh();
     private final TelemetryStore store = new TelemetryStore(db.jdbc,
             db.telemetryTable(TelemetrySettings.defaults(), Clock.fixed(T, ZoneOffset.UTC)), db.transaction);
 

@@ -26,7 +26,7 @@ class TelemetryWriterTest {
 
     private static final Instant T = Instant.parse("2026-11-24T10:00:00Z");
 
-    private final TestDatabase db = TestDatabase.fresh();
+    private final TelemetryDatabase db = TelemetryDatabase.fresh();
     private final TelemetryStore store = new TelemetryStore(db.jdbc,
             db.telemetryTable(TelemetrySettings.defaults(), Clock.fixed(T, ZoneOffset.UTC)),
             db.transaction);

@@ -15,18 +15,18 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Retention on a TimescaleDB hypertable ({@link TestDatabase#timescale()}; skipped without one): the retention policy
+ * Retention on a TimescaleDB hypertable ({@link TelemetryDatabase#timescale()}; skipped without one): the retention policy
  * drops chunks while its job works; while the job does not run (stale, or failed) the platform's hourly run drops
  * the chunks past the retention itself.
  */
-@EnabledIfEnvironmentVariable(named = TestDatabase.TIMESCALE_URL, matches = ".+")
+@EnabledIfEnvironmentVariable(named = io.twinplatform.testsupport.database.TestDatabase.TIMESCALE_URL, matches = ".+")
 class TimescaleRetentionTest {
 
     private static final TelemetrySettings SETTINGS = new TelemetrySettings(true, Duration.ofDays(3), 2, 1000, 100,
             Duration.ofMinutes(10));
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
-    private final TestDatabase db = TestDatabase.timescale();
+    private final TelemetryDatabase db = TelemetryDatabase.timescale();
     private final MovingClock clock = new MovingClock(NOW);
     private final TimeSeriesTable table = db.telemetryHypertable(SETTINGS, clock);
     private final TelemetryStore store = new TelemetryStore(db.jdbc, table, db.transaction);
