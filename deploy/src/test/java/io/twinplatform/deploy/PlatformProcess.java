@@ -1,7 +1,11 @@
 package io.twinplatform.deploy;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +24,13 @@ import java.util.regex.Pattern;
  * classes the jar is built from; {@code ./mvnw test} runs before the jar exists) and the main class, so it can be
  * killed with a signal like a real deployment. HTTP on a port of its own choosing (read from its log), the device
  * channel on (its broker's TLS listener on a free port), a small {@code shared_buffers}; its output goes to
- * {@code platform-<n>.log} beside the data directory. Every wait is bounded.
+ * {@code platform-<n>.log} beside the data directory. Every wait is bounded. The benchmarks start it too (several
+ * instances on one database), with JVM options of their own.
  */
-final class PlatformProcess implements AutoCloseable {
+public final class PlatformProcess implements AutoCloseable {
+
+    /** The tests' JVM options: a small heap, and only the first JIT tier, which starts the platform sooner. */
+    private static final List<String> TEST_JVM_OPTIONS = List.of("-Xmx768m", "-XX:TieredStopAtLevel=1");
 
     private static final Pattern PORT = Pattern.compile("Tomcat started on port (\\d+)");
     private static int started;
@@ -49,16 +57,23 @@ final class PlatformProcess implements AutoCloseable {
      */
     static PlatformProcess start(Path dataDir, Duration timeout, List<String> arguments,
                                  Map<String, String> environment) {
+        return start(dataDir, timeout, TEST_JVM_OPTIONS, arguments, environment);
+    }
+
+    /** As {@link #start(Path, Duration, List, Map)}, with {@code jvmOptions} instead of the tests' small heap and JIT. */
+    public static PlatformProcess start(Path dataDir, Duration timeout, List<String> jvmOptions, List<String> arguments,
+                                        Map<String, String> environment) {
         try {
             Path argFile = dataDir.resolveSibling(dataDir.getFileName() + "-java.args");
-            Files.writeString(argFile, "-cp " + quoted(System.getProperty("java.class.path")) + "\n");
+            Files.writeString(argFile, "-cp " + quoted(classPath()) + "\n");
             Path log;
             synchronized (PlatformProcess.class) {
                 log = dataDir.resolveSibling(dataDir.getFileName() + "-platform-" + (++started) + ".log");
             }
-            List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx768m", "-XX:TieredStopAtLevel=1", "@" + argFile,
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmOptions);
+            command.addAll(List.of("@" + argFile,
                     TwinPlatformApplication.class.getName(),
                     "--server.port=0",
                     "--twin.data-dir=" + dataDir,
@@ -81,8 +96,33 @@ final class PlatformProcess implements AutoCloseable {
         return new TwinHttp(port, dataDir);
     }
 
-    Process process() {
+    public Process process() {
         return process;
+    }
+
+    /** The HTTP port it listens on. */
+    public int port() {
+        return port;
+    }
+
+    /**
+     * The class path this JVM runs the platform from: the URLs of the loader that loaded this class (Maven's
+     * {@code exec:java}, which runs the benchmarks, gives them a class loader of their own while
+     * {@code java.class.path} names Maven's), else {@code java.class.path}.
+     */
+    public static String classPath() {
+        if (PlatformProcess.class.getClassLoader() instanceof URLClassLoader loader && loader.getURLs().length > 0) {
+            List<String> entries = new ArrayList<>();
+            try {
+                for (URL url : loader.getURLs()) {
+                    entries.add(Path.of(url.toURI()).toString());
+                }
+            } catch (URISyntaxException e) {
+                throw new IllegalStateException("a class path entry that is not a file: " + e.getInput(), e);
+            }
+            return String.join(File.pathSeparator, entries);
+        }
+        return System.getProperty("java.class.path");
     }
 
     /** The pid of the PostgreSQL running on this platform's data directory, from its pid file. */
@@ -123,7 +163,7 @@ final class PlatformProcess implements AutoCloseable {
     }
 
     /** Waits up to {@code timeout} for the JVM to exit; returns its exit code, or fails with its log's end. */
-    int awaitExit(Duration timeout) {
+    public int awaitExit(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 throw new AssertionError("the platform did not exit within " + timeout + "\n" + logTail());
@@ -135,7 +175,7 @@ final class PlatformProcess implements AutoCloseable {
         }
     }
 
-    String logTail() {
+    public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
