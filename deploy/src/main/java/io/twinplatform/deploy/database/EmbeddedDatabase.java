@@ -45,7 +45,8 @@ import java.util.concurrent.TimeUnit;
  *     moment of a SIGTERM, while requests and processors still used it. The server stops when Spring closes this
  *     bean, after everything that uses the database has stopped.</li>
  * </ul>
- * Linux only, like the binaries the platform ships.
+ * The jar carries the binaries for the platform it was built on (Linux x86-64 unless deploy/pom.xml's profiles pick
+ * macOS or ARM Linux); tested on Linux x86-64.
  */
 public final class EmbeddedDatabase implements AutoCloseable {
 

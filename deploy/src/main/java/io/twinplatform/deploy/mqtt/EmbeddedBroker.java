@@ -36,6 +36,9 @@ import java.util.stream.Collectors;
  * 0600, made on first start unless {@code twin.mqtt.device-secret} is set), {@code tls/} (the CA devices are given,
  * {@code tls/ca.crt}, and the broker's key store), {@code tls-port}, the TLS listener's port, and {@code port}, the
  * plain listener's, only while it is on; the simulator reads them.
+ *
+ * <p>Persistence must stay in memory: the jar carries RocksDB's classes without their native library
+ * ({@code rocksdbjni-classes}), and HiveMQ's file persistence would fail to start for want of it.
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
