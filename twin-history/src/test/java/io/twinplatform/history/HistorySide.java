@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.twin.TwinEvent;
 import io.twinplatform.testsupport.database.TestDatabase;
+import io.twinplatform.testsupport.projection.ProcessorBatch;
 import org.axonframework.eventhandling.AnnotationEventHandlerAdapter;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventMessage;
@@ -12,7 +13,6 @@ import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.messaging.MetaData;
-import org.axonframework.messaging.unitofwork.DefaultUnitOfWork;
 import org.axonframework.serialization.Serializer;
 import org.axonframework.serialization.json.JacksonSerializer;
 import org.axonframework.spring.jdbc.SpringDataSourceConnectionProvider;
@@ -91,18 +91,7 @@ final class HistorySide implements AutoCloseable {
 
     /** Hands {@code messages} to the projection as one batch of its processor. */
     void project(List<EventMessage<?>> messages) {
-        database.transaction().executeWithoutResult(status -> {
-            DefaultUnitOfWork<EventMessage<?>> unitOfWork = DefaultUnitOfWork.startAndGet(messages.get(0));
-            try {
-                for (EventMessage<?> message : messages) {
-                    projection.handle(message);
-                }
-            } catch (Exception e) {
-                unitOfWork.rollback(e);
-                throw new IllegalStateException("the history projection refused a batch", e);
-            }
-            unitOfWork.commit();
-        });
+        ProcessorBatch.project(database.transaction(), projection, messages);
     }
 
     /** Empties the history as a replay starts. */

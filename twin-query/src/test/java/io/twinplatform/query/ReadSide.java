@@ -17,11 +17,11 @@ import io.twinplatform.api.twin.TwinStatus;
 import io.twinplatform.api.twin.TwinStatusChanged;
 import io.twinplatform.query.twin.TwinProjection;
 import io.twinplatform.testsupport.database.TestDatabase;
+import io.twinplatform.testsupport.projection.ProcessorBatch;
 import org.axonframework.eventhandling.AnnotationEventHandlerAdapter;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.GenericDomainEventMessage;
 import org.axonframework.messaging.MetaData;
-import org.axonframework.messaging.unitofwork.DefaultUnitOfWork;
 import org.axonframework.queryhandling.DefaultQueryGateway;
 import org.axonframework.queryhandling.QueryGateway;
 import org.axonframework.queryhandling.SimpleQueryBus;
@@ -189,18 +189,7 @@ public final class ReadSide implements AutoCloseable {
     }
 
     private void handle(List<EventMessage<?>> messages) {
-        database.transaction().executeWithoutResult(status -> {
-            DefaultUnitOfWork<EventMessage<?>> unitOfWork = DefaultUnitOfWork.startAndGet(messages.get(0));
-            try {
-                for (EventMessage<?> message : messages) {
-                    projection.handle(message);
-                }
-            } catch (Exception e) {
-                unitOfWork.rollback(e);
-                throw new IllegalStateException("the projection refused a batch", e);
-            }
-            unitOfWork.commit();
-        });
+        ProcessorBatch.project(database.transaction(), projection, messages);
     }
 
     /** The version of the twin's row, a tombstone's too; 0 without a row. */
