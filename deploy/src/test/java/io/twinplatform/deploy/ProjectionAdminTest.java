@@ -47,9 +47,17 @@ class ProjectionAdminTest extends PlatformTestSupport {
         assertThat(http.get("/twins/" + during).json().at("/tags/made").asText()).isEqualTo("during replay");
     }
 
+    /**
+     * What a module declares may never be reset: the append-only chain, the configuration applier (a replay would
+     * offer old configurations again) and the rollout sagas; a subscribing group is not a projection to replay.
+     */
     @Test
     void refusesWhatCannotBeReplayed() {
         TwinHttp.assertProblem(http.post("/admin/projections/audit-chain/replay", ""), 409, "notReplayable");
+        TwinHttp.assertProblem(http.post("/admin/projections/twin-configurations/replay", ""), 409,
+                "notReplayable");
+        TwinHttp.assertProblem(http.post("/admin/projections/RolloutSagaProcessor/replay", ""), 409,
+                "notReplayable");
         TwinHttp.assertProblem(http.post("/admin/projections/twin-registry/replay", ""), 409, "notReplayable");
         TwinHttp.assertProblem(http.post("/admin/projections/nope/replay", ""), 404, "projectionNotFound");
     }
