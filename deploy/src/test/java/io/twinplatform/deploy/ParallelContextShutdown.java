@@ -11,8 +11,9 @@ import java.util.List;
 /**
  * The platforms Spring's test context cache holds stop side by side when the test JVM exits, not one after the other.
  * Spring Boot's shutdown hook closes every cached context in turn; a dozen platforms, each with its PostgreSQL and
- * some with an embedded MQTT broker (whose stop alone takes 4 s: HiveMQ's fixed quiet and grace periods), took longer
- * than the 30 s surefire gives a fork after its last test, and surefire killed the fork with platforms still running.
+ * some with an embedded MQTT broker (whose stop alone takes 4 s: HiveMQ's fixed quiet and grace periods), can take
+ * longer than the 30 s surefire gives a fork after its last test on a busy machine, and surefire then kills the fork
+ * with platforms still running.
  * Each context gets a JVM shutdown hook of its own as well, and the JVM runs its hooks together: the exit takes as
  * long as the slowest platform's stop. Boot's hook still runs; it finds each context closing and waits for it (the
  * second close of a context returns at once). Registered in {@code META-INF/spring.factories}; a platform a test

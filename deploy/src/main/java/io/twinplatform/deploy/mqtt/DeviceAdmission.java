@@ -2,7 +2,7 @@ package io.twinplatform.deploy.mqtt;
 
 import io.twinplatform.api.device.TwinTopic;
 
-import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,7 +19,7 @@ public interface DeviceAdmission {
      * the edge: those answered once their command committed. Telemetry is acknowledged once its batch is stored and
      * comes through the subscription.
      */
-    List<String> KINDS = List.of("reported", "get", "connection");
+    Set<String> KINDS = TwinTopic.TWIN_KINDS;
 
     /** No broker edge: messages come only through the platform's subscription. */
     DeviceAdmission NONE = ingest -> {

@@ -171,8 +171,14 @@ class MqttConfiguration {
                               MqttConnector connector, ObjectProvider<BrokerAdmission> admission,
                               CommandGateway commands, MeterRegistry meters, TaskScheduler scheduler) {
         return new DeviceReader(handlers.orderedStream().toList(), settings.sharedGroup(), connector::connect,
-                admission.getIfAvailable() == null ? DeviceAdmission.NONE : admission.getObject(), commands, meters,
+                edge(admission), commands, meters,
                 scheduler);
+    }
+
+    /** The embedded broker's edge, or none: an external broker, or no write side in this process. */
+    private static DeviceAdmission edge(ObjectProvider<BrokerAdmission> admission) {
+        BrokerAdmission edge = admission.getIfAvailable();
+        return edge == null ? DeviceAdmission.NONE : edge;
     }
 
     @Bean(destroyMethod = "close")

@@ -20,6 +20,11 @@ public record TwinTopic(TwinId twinId, String kind) {
             "telemetry/rejected");
     /** The kinds a device publishes; the rest are the platform's. */
     public static final Set<String> DEVICE_KINDS = Set.of("reported", "get", "connection", "telemetry");
+    /**
+     * The device kinds the twin itself answers ({@code …/accepted} or {@code …/rejected} once what they changed is
+     * committed): the write side handles them, and a broker with an edge hands them in. Telemetry is stored apart.
+     */
+    public static final Set<String> TWIN_KINDS = Set.of("reported", "get", "connection");
 
     public TwinTopic {
         if (!KINDS.contains(kind)) {

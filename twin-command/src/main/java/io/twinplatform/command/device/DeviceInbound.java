@@ -59,7 +59,6 @@ import java.util.concurrent.ThreadFactory;
 class DeviceInbound implements DeviceMessageHandler {
 
     private static final Logger log = LoggerFactory.getLogger(DeviceInbound.class);
-    private static final Set<String> KINDS = Set.of("reported", "get", "connection");
 
     private final CommandGateway commands;
     private final QueryGateway queries;
@@ -85,7 +84,7 @@ class DeviceInbound implements DeviceMessageHandler {
 
     @Override
     public Set<String> kinds() {
-        return KINDS;
+        return TwinTopic.TWIN_KINDS;
     }
 
     @Override

@@ -40,8 +40,7 @@ class TelemetryInbound implements DeviceMessageHandler {
 
     private final TelemetryRetention retention;
     private final TelemetryWriter writer;
-    private volatile DeviceReplies replies;
-    private boolean started;
+    private volatile boolean started;
 
     TelemetryInbound(TelemetryStore store, TelemetryRetention retention, TelemetrySettings settings, JdbcTemplate jdbc,
                      ObjectProvider<MeterRegistry> meters) {
@@ -64,11 +63,12 @@ class TelemetryInbound implements DeviceMessageHandler {
     /** Parses the message and queues it for the writer, waiting while the writer's queue is full. */
     @Override
     public CompletableFuture<Outcome> handle(DeviceMessage message, DeviceReplies replies) {
-        this.replies = replies;
-        startWriter();
+        if (!started) {
+            startWriter();
+        }
         TwinTopic topic = message.topic();
         String twinId = topic.twinId().value();
-        Ack ack = new Ack();
+        Ack ack = new Ack(topic, replies);
         List<TelemetrySample> samples;
         try {
             samples = TelemetryPayload.parse(twinId, message.payload(), message.received());
@@ -85,6 +85,7 @@ class TelemetryInbound implements DeviceMessageHandler {
         return ack.done;
     }
 
+    /** Starts the writer with the first message: a process without a device channel never runs its thread. */
     private synchronized void startWriter() {
         if (!started) {
             writer.start();
@@ -99,26 +100,35 @@ class TelemetryInbound implements DeviceMessageHandler {
         }
     }
 
-    /** Answers on {@code …/telemetry/rejected} with the problem and the topic, then completes the message. */
+    /**
+     * Answers on {@code …/telemetry/rejected} with the problem and the topic, then completes the message. Every
+     * delivery the writer is given comes from {@link #handle}, so its acknowledgement is an {@link Ack}.
+     */
     private void reject(TelemetryWriter.Delivery delivery, TwinError error) {
-        TwinTopic topic = TwinTopic.parse(delivery.topic()).orElseThrow();
+        Ack ack = (Ack) delivery.acknowledge();
         log.debug("rejected telemetry on {}: {}", delivery.topic(), error);
-        replies.reject(topic, error, null).whenComplete((sent, failure) -> {
+        ack.replies.reject(ack.topic, error, null).whenComplete((sent, failure) -> {
             if (failure != null) {
                 log.debug("the rejection of telemetry on {} was not sent", delivery.topic(), failure);
             }
-            if (delivery.acknowledge() instanceof Ack ack) {
-                ack.done.complete(Outcome.REJECTED);
-            } else {
-                delivery.acknowledge().run();
-            }
+            ack.done.complete(Outcome.REJECTED);
         });
     }
 
-    /** Completes a message: stored, once the writer acknowledges it; rejected, once its refusal is sent. */
+    /**
+     * Completes a message: stored, once the writer acknowledges it; rejected, once its refusal is sent, through the
+     * replies it came with.
+     */
     private static final class Ack implements Runnable {
 
+        private final TwinTopic topic;
+        private final DeviceReplies replies;
         private final CompletableFuture<Outcome> done = new CompletableFuture<>();
+
+        Ack(TwinTopic topic, DeviceReplies replies) {
+            this.topic = topic;
+            this.replies = replies;
+        }
 
         @Override
         public void run() {
