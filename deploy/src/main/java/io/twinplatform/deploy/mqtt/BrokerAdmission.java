@@ -2,13 +2,12 @@ package io.twinplatform.deploy.mqtt;
 
 import com.hivemq.extension.sdk.api.async.Async;
 import com.hivemq.extension.sdk.api.async.TimeoutFallback;
-import com.hivemq.extension.sdk.api.client.ClientContext;
-import com.hivemq.extension.sdk.api.client.parameter.InitializerInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
 import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.services.Services;
+import io.twinplatform.api.device.DeviceReplies;
 import io.twinplatform.api.device.TwinTopic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,10 +102,14 @@ final class BrokerAdmission implements DeviceAdmission {
         this.maxWaiting = maxWaiting;
     }
 
-    /** Registers with the broker; called from the embedded extension's start. */
+    /** Starts refusing publishes that waited too long; called from the embedded extension's start. */
     void start() {
-        Services.initializerRegistry().setClientInitializer(this::initialize);
         Services.extensionExecutorService().scheduleWithFixedDelay(this::sweep, 100, 100, TimeUnit.MILLISECONDS);
+    }
+
+    /** The edge of a device connection of the platform's own topics (the platform's connections have none). */
+    PublishInboundInterceptor devicePublishes() {
+        return devicePublishes;
     }
 
     @Override
@@ -150,13 +153,6 @@ final class BrokerAdmission implements DeviceAdmission {
         return unanswered.get();
     }
 
-    /** Device connections get the edge; the platform's own connections publish as any client does. */
-    private void initialize(InitializerInput input, ClientContext context) {
-        if (!DeviceAuthorisation.isPlatform(input.getConnectionInformation())) {
-            context.addPublishInboundInterceptor(devicePublishes);
-        }
-    }
-
     /** On HiveMQ's extension task thread, once per device publish, in the device's order. */
     private void admit(PublishInboundInput input, PublishInboundOutput output) {
         TwinTopic topic = deviceTopic(input.getPublishPacket().getTopic(),
@@ -164,12 +160,28 @@ final class BrokerAdmission implements DeviceAdmission {
         if (topic == null) {
             return;
         }
-        byte[] payload = input.getPublishPacket().getPayload().map(BrokerAdmission::bytes).orElse(new byte[0]);
+        take(topic, payload(input), null, null, output);
+    }
+
+    /** A publish's payload. */
+    static byte[] payload(PublishInboundInput input) {
+        return input.getPublishPacket().getPayload().map(BrokerAdmission::bytes).orElse(new byte[0]);
+    }
+
+    /**
+     * Takes a device's message, as a message of the platform's own {@code topic}, under admission control: hands it
+     * in now, lets it wait, or refuses it. On HiveMQ's extension task thread, in the device's order.
+     *
+     * @param expectedVersion the reported {@code $version} a patch is based on, when the device's protocol names one
+     * @param replies         how to answer in the device's protocol; null for the platform's own topics
+     */
+    void take(TwinTopic topic, byte[] payload, Long expectedVersion, DeviceReplies replies,
+              PublishInboundOutput output) {
         Message taken;
         synchronized (this) {
             if (!waiting.isEmpty() || ingest == null || inHand >= limit) {
                 if (waiting.size() < maxWaiting) {
-                    waiting.add(suspend(topic, payload, output));
+                    waiting.add(suspend(topic, payload, expectedVersion, replies, output));
                     suspensions.incrementAndGet();
                 } else {
                     // Refused without suspending it: nothing more is held at the edge (see Cost above).
@@ -179,14 +191,15 @@ final class BrokerAdmission implements DeviceAdmission {
                 return;
             }
             inHand++;
-            taken = suspend(topic, payload, output);
+            taken = suspend(topic, payload, expectedVersion, replies, output);
         }
         hand(taken);
     }
 
     /** Suspends the publish (its PUBACK waits for {@link #finish}); the broker gives up on it after a while. */
-    private Message suspend(TwinTopic topic, byte[] payload, PublishInboundOutput output) {
-        return new Message(topic, payload, System.nanoTime(),
+    private Message suspend(TwinTopic topic, byte[] payload, Long expectedVersion, DeviceReplies replies,
+                            PublishInboundOutput output) {
+        return new Message(topic, payload, expectedVersion, replies, System.nanoTime(),
                 output.async(timeout.plus(ANSWER_WITHIN), TimeoutFallback.FAILURE,
                         AckReasonCode.UNSPECIFIED_ERROR, NOT_ANSWERED));
     }
@@ -211,7 +224,7 @@ final class BrokerAdmission implements DeviceAdmission {
     private void hand(Message message) {
         CompletableFuture<?> answered;
         try {
-            answered = ingest.ingest(message.topic, message.payload);
+            answered = ingest.ingest(message.topic, message.payload, message.expectedVersion, message.replies);
         } catch (RuntimeException e) {
             answered = CompletableFuture.failedFuture(e);
         }
@@ -291,6 +304,7 @@ final class BrokerAdmission implements DeviceAdmission {
     }
 
     /** A device publish suspended at the edge: what it says, when it came, and how to answer it. */
-    private record Message(TwinTopic topic, byte[] payload, long since, Async<PublishInboundOutput> async) {
+    private record Message(TwinTopic topic, byte[] payload, Long expectedVersion, DeviceReplies replies, long since,
+                           Async<PublishInboundOutput> async) {
     }
 }

@@ -1,5 +1,6 @@
 package io.twinplatform.deploy.mqtt;
 
+import io.twinplatform.api.device.DeviceReplies;
 import io.twinplatform.api.device.TwinTopic;
 
 import java.util.Set;
@@ -37,9 +38,14 @@ public interface DeviceAdmission {
 
         /**
          * Decides the message, commits what it changes and publishes the answer ({@code …/accepted} or
-         * {@code …/rejected}). Completes normally once the answer was published (a refusal is an answer), and
-         * exceptionally when no answer could be given (the device should send the message again). Never blocks.
+         * {@code …/rejected}, or what the device's protocol says instead through {@code replies}). Completes normally
+         * once the answer was published (a refusal is an answer), and exceptionally when no answer could be given
+         * (the device should send the message again). Never blocks.
+         *
+         * @param topic           the message as a message of the platform's own topics
+         * @param expectedVersion the reported {@code $version} a patch is based on, when the protocol names one
+         * @param replies         how to answer the device; null for the platform's own topics
          */
-        CompletableFuture<?> ingest(TwinTopic topic, byte[] payload);
+        CompletableFuture<?> ingest(TwinTopic topic, byte[] payload, Long expectedVersion, DeviceReplies replies);
     }
 }

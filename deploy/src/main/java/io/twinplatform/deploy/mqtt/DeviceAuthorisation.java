@@ -19,13 +19,16 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import io.twinplatform.api.device.DeviceKeys;
+import io.twinplatform.api.device.SasToken;
 import io.twinplatform.api.device.TwinTopic;
 import io.twinplatform.api.twin.TwinId;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.function.IntPredicate;
 
 /**
  * The embedded broker's authentication and authorisation, as an embedded HiveMQ extension. The platform connects as
@@ -37,12 +40,30 @@ import java.time.Duration;
  * generation of its key a device must present (a revoked key: none), and refuses a device whose twin is disabled
  * (Not authorized) even with the right key; {@link DeviceCredentials#judge} weighs the password against it, as it
  * does for the device's own HTTP access.
+ * <p>
+ * <b>Azure IoT Hub's device protocol.</b> A device of Azure's SDKs connects with client id {@code {deviceId}} or
+ * {@code {deviceId}/{moduleId}}, user name {@code {host}/{deviceId}[/{moduleId}]/?api-version=…} (the rest of the
+ * query is not read) and a SAS token for password ({@link SasToken}), signed with its symmetric key, which is derived
+ * as every device key is ({@link DeviceKeys#symmetricKey}). The token must not have expired and must name the
+ * connecting device or module. Such a connection is marked {@link Protocol#AZURE}; it may publish only Azure's twin
+ * requests, method answers and its own telemetry, and subscribe only to Azure's answers, desired patches, method
+ * calls and its own cloud-to-device topics ({@link AzureDevices} answers it, on its connection alone).
  */
 final class DeviceAuthorisation implements ExtensionMain {
 
     static final String PLATFORM_USER = "twin-platform";
     /** The connection attribute that marks a connection authenticated as the platform ({@link #isPlatform}). */
     private static final String USER_ATTRIBUTE = "twin-user";
+    /** The connection attribute that names a device connection's protocol ({@link #protocol}). */
+    private static final String PROTOCOL_ATTRIBUTE = "twin-protocol";
+
+    /** The device protocol a connection speaks. */
+    enum Protocol {
+        /** The platform's own topics, {@code twins/{id}/…}. */
+        NATIVE,
+        /** Azure IoT Hub's MQTT device protocol, {@code $iothub/…} and {@code devices/{id}/…}. */
+        AZURE
+    }
 
     /** How long a connect waits for the gate's answer before it is refused (Server unavailable). */
     private static final Duration GATE_TIMEOUT = Duration.ofSeconds(10);
@@ -50,6 +71,7 @@ final class DeviceAuthorisation implements ExtensionMain {
     private final DeviceKeys keys;
     private final byte[] platformPassword;
     private final DeviceGate gate;
+    private final Clock clock = Clock.systemUTC();
 
     DeviceAuthorisation(DeviceKeys keys, String platformPassword, DeviceGate gate) {
         this.keys = keys;
@@ -86,6 +108,11 @@ final class DeviceAuthorisation implements ExtensionMain {
             }
             return;
         }
+        String passwordText = new String(password, StandardCharsets.UTF_8);
+        if (SasToken.looksLikeOne(passwordText)) {
+            authenticateAzure(connect, user, passwordText, input, output);
+            return;
+        }
         TwinId twinId;
         try {
             twinId = TwinId.parse(user);
@@ -98,16 +125,72 @@ final class DeviceAuthorisation implements ExtensionMain {
                     "a device's client id is its twin id");
             return;
         }
+        decide(twinId, generation -> keys.matches(twinId.value(), generation, password), Protocol.NATIVE, input,
+                output);
+    }
+
+    /**
+     * An Azure device: its user name {@code {host}/{twinId}/?…} must name its client id, and its SAS token must be
+     * unexpired, name it, and be signed with the key of the generation the gate names.
+     */
+    private void authenticateAzure(ConnectPacket connect, String user, String password, SimpleAuthInput input,
+                                   SimpleAuthOutput output) {
+        // Azure's SDKs send {host}/{id}/?api-version=…; older ones {host}/{id}/api-version=….
+        int query = user.indexOf("/?") >= 0 ? user.indexOf("/?") : user.indexOf("/api-version=");
+        int host = user.indexOf('/');
+        TwinId twinId;
+        try {
+            twinId = TwinId.parse(user.substring(host + 1, query));
+        } catch (RuntimeException e) {
+            output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD,
+                    "an Azure device's user name is {host}/{deviceId}[/{moduleId}]/?api-version=…");
+            return;
+        }
+        if (!connect.getClientId().equals(twinId.value())) {
+            output.failAuthentication(ConnackReasonCode.CLIENT_IDENTIFIER_NOT_VALID,
+                    "a device's client id is its device id, or {deviceId}/{moduleId} for a module, as in its user name");
+            return;
+        }
+        SasToken token = SasToken.parse(password).orElse(null);
+        if (token == null) {
+            output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD,
+                    "the password is not a SAS token: SharedAccessSignature sr=…&sig=…&se=…");
+            return;
+        }
+        if (token.expiredAt(clock.instant())) {
+            output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, "the SAS token has expired");
+            return;
+        }
+        if (!token.names(twinId)) {
+            output.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED,
+                    "the SAS token's resource (sr) names another device or module");
+            return;
+        }
+        decide(twinId, generation -> token.signedWith(keys.keyBytes(twinId.value(), generation)), Protocol.AZURE,
+                input, output);
+    }
+
+    /** Asks the gate about the device, then lets it in with its protocol's topics, or refuses it. */
+    private void decide(TwinId twinId, IntPredicate rightKey, Protocol protocol, SimpleAuthInput input,
+                        SimpleAuthOutput output) {
         Async<SimpleAuthOutput> async = output.async(GATE_TIMEOUT, TimeoutFallback.FAILURE);
         gate.decide(twinId).whenComplete((decision, failure) -> {
             if (failure != null) {
                 output.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE,
                         "the platform cannot tell now whether the device may connect; try again later");
             } else {
-                DeviceCredentials.Verdict verdict = DeviceCredentials.judge(keys, twinId, password, decision);
+                DeviceCredentials.Verdict verdict = DeviceCredentials.judge(twinId, rightKey, decision);
                 switch (verdict.outcome()) {
                     // A twin not created yet lets its device in (its messages are answered twinNotFound).
-                    case ACCEPTED, UNKNOWN_TWIN -> allow(twinId, output);
+                    case ACCEPTED, UNKNOWN_TWIN -> {
+                        input.getConnectionInformation().getConnectionAttributeStore()
+                                .putAsString(PROTOCOL_ATTRIBUTE, protocol.name());
+                        if (protocol == Protocol.AZURE) {
+                            allowAzure(twinId, output);
+                        } else {
+                            allow(twinId, output);
+                        }
+                    }
                     case DISABLED -> output.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, verdict.reason());
                     default -> output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD,
                             verdict.reason());
@@ -130,6 +213,32 @@ final class DeviceAuthorisation implements ExtensionMain {
         permissions.add(permission(prefix + "#", TopicPermission.MqttActivity.SUBSCRIBE));
         permissions.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
         output.authenticateSuccessfully();
+    }
+
+    /** Azure's topics for the device or module. */
+    private static void allowAzure(TwinId twinId, SimpleAuthOutput output) {
+        ModifiableDefaultPermissions permissions = output.getDefaultPermissions();
+        String own = AzureDevices.devicePrefix(twinId);
+        for (String filter : new String[]{"$iothub/twin/GET/#", "$iothub/twin/PATCH/properties/reported/#",
+                "$iothub/methods/res/#", own + "messages/events/#", own + "messages/events"}) {
+            permissions.add(permission(filter, TopicPermission.MqttActivity.PUBLISH));
+        }
+        if (!twinId.isModule()) {
+            // Where AzureDevices routes the device's telemetry on: HiveMQ authorises the publish as rewritten.
+            permissions.add(permission(AzureDevices.telemetryTopic(twinId), TopicPermission.MqttActivity.PUBLISH));
+        }
+        for (String filter : new String[]{"$iothub/twin/res/#", "$iothub/twin/PATCH/properties/desired/#",
+                "$iothub/methods/POST/#", own + "messages/devicebound/#", own + "inputs/#"}) {
+            permissions.add(permission(filter, TopicPermission.MqttActivity.SUBSCRIBE));
+        }
+        permissions.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
+        output.authenticateSuccessfully();
+    }
+
+    /** The protocol a device connection speaks (known from its authentication on). */
+    static Protocol protocol(ConnectionInformation connection) {
+        return connection.getConnectionAttributeStore().getAsString(PROTOCOL_ATTRIBUTE).map(Protocol::valueOf)
+                .orElse(Protocol.NATIVE);
     }
 
     /** Whether this connection authenticated as the platform (known from its authentication on). */

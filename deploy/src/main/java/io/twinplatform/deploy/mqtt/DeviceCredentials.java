@@ -66,10 +66,18 @@ public final class DeviceCredentials {
      * password (of the decided generation, compared in constant time), then the twin.
      */
     static Verdict judge(DeviceKeys keys, TwinId twinId, byte[] password, DeviceGate.Decision decision) {
+        return judge(twinId, generation -> keys.matches(twinId.value(), generation, password), decision);
+    }
+
+    /**
+     * As {@link #judge(DeviceKeys, TwinId, byte[], DeviceGate.Decision)}, with the key's proof weighed by
+     * {@code rightKey} (given the generation the gate decided): a password, or a SAS token's signature.
+     */
+    static Verdict judge(TwinId twinId, java.util.function.IntPredicate rightKey, DeviceGate.Decision decision) {
         if (decision.revoked()) {
             return new Verdict(Outcome.REVOKED, "the device's key is revoked");
         }
-        if (!keys.matches(twinId.value(), decision.generation(), password)) {
+        if (!rightKey.test(decision.generation())) {
             return new Verdict(Outcome.WRONG_KEY, "wrong device key");
         }
         if (!decision.exists()) {

@@ -47,7 +47,9 @@ class DeviceKeyController {
     /** A rotated key; documentation only. */
     @Schema(name = "DeviceKey")
     record DeviceKey(String twinId, int generation,
-                     @Schema(description = "the device's new MQTT password, shown once") String password) {
+                     @Schema(description = "the device's new MQTT password, shown once") String password,
+                     @Schema(description = "the same key in Azure's form, for an Azure connection string's"
+                             + " SharedAccessKey; shown once") String symmetricKey) {
     }
 
     private static final Logger log = LoggerFactory.getLogger(DeviceKeyController.class);
@@ -73,7 +75,8 @@ class DeviceKeyController {
     @Operation(summary = "Rotate the device's MQTT key: its next generation, whose password the answer shows once;"
             + " the old key is refused from now on and the device is disconnected",
             responses = {
-                    @ApiResponse(responseCode = "200", description = "{\"twinId\", \"generation\", \"password\"}",
+                    @ApiResponse(responseCode = "200",
+                            description = "{\"twinId\", \"generation\", \"password\", \"symmetricKey\"}",
                             content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
                                     schema = @Schema(implementation = DeviceKey.class))),
                     @ApiResponse(responseCode = "400", description = "an invalid id",
@@ -97,6 +100,7 @@ class DeviceKeyController {
         answer.put("twinId", twinId.value());
         answer.put("generation", generation);
         answer.put("password", embedded.deviceKeys().password(twinId.value(), generation));
+        answer.put("symmetricKey", embedded.deviceKeys().symmetricKey(twinId.value(), generation));
         return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(answer);
     }
 

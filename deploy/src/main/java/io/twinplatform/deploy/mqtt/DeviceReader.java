@@ -170,7 +170,7 @@ final class DeviceReader implements AutoCloseable {
         if (inFlight != null) {
             inFlight.acquireUninterruptibly();
         }
-        handle(topic, publish.getPayloadAsBytes()).whenComplete((outcome, failure) -> {
+        handle(topic, publish.getPayloadAsBytes(), null, replies).whenComplete((outcome, failure) -> {
             if (inFlight != null) {
                 inFlight.release();
             }
@@ -179,15 +179,17 @@ final class DeviceReader implements AutoCloseable {
     }
 
     /** A message handed in at the broker's edge ({@link DeviceAdmission.Ingest}); never waits. */
-    private CompletableFuture<?> ingest(TwinTopic topic, byte[] payload) {
-        return handle(topic, payload);
+    private CompletableFuture<?> ingest(TwinTopic topic, byte[] payload, Long expectedVersion,
+                                        DeviceReplies protocolReplies) {
+        return handle(topic, payload, expectedVersion, protocolReplies == null ? replies : protocolReplies);
     }
 
-    private CompletableFuture<Outcome> handle(TwinTopic topic, byte[] payload) {
-        DeviceMessage message = new DeviceMessage(topic, payload, clock.instant());
+    private CompletableFuture<Outcome> handle(TwinTopic topic, byte[] payload, Long expectedVersion,
+                                              DeviceReplies answers) {
+        DeviceMessage message = new DeviceMessage(topic, payload, clock.instant(), expectedVersion);
         CompletableFuture<Outcome> handled;
         try {
-            handled = byKind.get(topic.kind()).handle(message, replies);
+            handled = byKind.get(topic.kind()).handle(message, answers);
         } catch (RuntimeException e) {
             handled = CompletableFuture.failedFuture(e);
         }

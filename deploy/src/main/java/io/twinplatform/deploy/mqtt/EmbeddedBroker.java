@@ -2,6 +2,10 @@ package io.twinplatform.deploy.mqtt;
 
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.configuration.service.InternalConfigurations;
+import com.hivemq.extension.sdk.api.client.ClientContext;
+import com.hivemq.extension.sdk.api.client.parameter.ConnectionInformation;
+import com.hivemq.extension.sdk.api.client.parameter.InitializerInput;
 import com.hivemq.extension.sdk.api.ExtensionMain;
 import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
@@ -135,7 +139,11 @@ public final class EmbeddedBroker implements AutoCloseable {
             String platformPassword = SecretFiles.newSecret();
             DeviceKeys keys = new DeviceKeys(secret);
             Edge edge = new Edge(new DeviceAuthorisation(keys, platformPassword, gate), admission,
-                    new AtomicReference<>());
+                    new AzureDevices(admission), new AtomicReference<>());
+            // Azure's device protocol publishes on $iothub/…, which HiveMQ refuses unless told otherwise; no client
+            // publishes there but Azure devices, on the topics DeviceAuthorisation grants them, and the edge takes
+            // those before they are routed.
+            InternalConfigurations.MQTT_ALLOW_DOLLAR_TOPICS.set(true);
             EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(conf)
                     .withDataFolder(data)
@@ -197,6 +205,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         return platformPassword;
     }
 
+    /** Azure IoT Hub's device protocol at this broker: desired patches go to its devices through it. */
+    AzureDevices azure() {
+        return edge.azure();
+    }
+
     /** The keys devices connect with; tests and the simulator derive passwords from the same secret. */
     public DeviceKeys deviceKeys() {
         return deviceKeys;
@@ -241,7 +254,7 @@ public final class EmbeddedBroker implements AutoCloseable {
      * The one embedded extension HiveMQ takes: who may connect and use which topic, then (if any) admission
      * control.
      */
-    private record Edge(DeviceAuthorisation authorisation, BrokerAdmission admission,
+    private record Edge(DeviceAuthorisation authorisation, BrokerAdmission admission, AzureDevices azure,
                         AtomicReference<ClientService> clients) implements ExtensionMain {
 
         @Override
@@ -249,8 +262,26 @@ public final class EmbeddedBroker implements AutoCloseable {
             // HiveMQ's Services are static: taken now, they are this broker's, not the one started last in the JVM.
             clients.set(Services.clientService());
             authorisation.extensionStart(input, output);
+            azure.start(Services.publishService());
+            Services.initializerRegistry().setClientInitializer(this::initialize);
             if (admission != null) {
                 admission.start();
+            }
+        }
+
+        /**
+         * A device connection gets its protocol's edge: Azure's, or (with a write side here) the platform's own
+         * topics'. The platform's own connections publish as any client does.
+         */
+        private void initialize(InitializerInput input, ClientContext context) {
+            ConnectionInformation connection = input.getConnectionInformation();
+            if (DeviceAuthorisation.isPlatform(connection)) {
+                return;
+            }
+            if (DeviceAuthorisation.protocol(connection) == DeviceAuthorisation.Protocol.AZURE) {
+                context.addPublishInboundInterceptor(azure.publishes());
+            } else if (admission != null) {
+                context.addPublishInboundInterceptor(admission.devicePublishes());
             }
         }
 

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.device.DeviceMessageHandler;
+import io.twinplatform.api.device.DesiredPush;
 import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.api.twin.FindTwin;
 import io.twinplatform.api.twin.TwinId;
@@ -151,6 +152,13 @@ class MqttConfiguration {
                         + " UNSPECIFIED_ERROR: send again)")
                 .register(meters);
         return admission;
+    }
+
+    /** Desired changes reach devices of Azure's protocol as patches, through the embedded broker. */
+    @Bean
+    @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
+    DesiredPush azureDesiredPush(EmbeddedBroker broker) {
+        return broker.azure();
     }
 
     /**

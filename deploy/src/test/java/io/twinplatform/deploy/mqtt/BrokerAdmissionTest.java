@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import io.twinplatform.api.device.DeviceReplies;
 import io.twinplatform.api.device.TwinTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,7 +91,8 @@ class BrokerAdmissionTest {
     private static final List<CompletableFuture<Object>> held = new CopyOnWriteArrayList<>();
 
     /** The stand-in platform: answers, holds its answer, fails its answer, or throws, as the payload says. */
-    private static CompletableFuture<?> ingest(TwinTopic topic, byte[] payload) {
+    private static CompletableFuture<?> ingest(TwinTopic topic, byte[] payload, Long expectedVersion,
+                                               DeviceReplies replies) {
         String text = new String(payload, StandardCharsets.UTF_8);
         handedIn.add(text);
         if (text.contains("hold")) {

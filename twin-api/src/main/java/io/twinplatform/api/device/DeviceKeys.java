@@ -28,11 +28,30 @@ public final class DeviceKeys {
 
     /** The password of the device (or module) whose twin id is {@code twinId}. */
     public String password(String twinId) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(digest(twinId));
+    }
+
+    /** The key's bytes for generation {@code generation} of the device's key. */
+    public byte[] keyBytes(String twinId, int generation) {
+        if (generation < 0) {
+            throw new IllegalArgumentException("a key generation is 0 or more");
+        }
+        return digest(generation == 0 ? twinId : twinId + "#" + generation);
+    }
+
+    /**
+     * The device's symmetric key in Azure's form (standard base64): what goes in an Azure connection string's
+     * {@code SharedAccessKey} and signs the device's SAS tokens.
+     */
+    public String symmetricKey(String twinId, int generation) {
+        return Base64.getEncoder().encodeToString(keyBytes(twinId, generation));
+    }
+
+    private byte[] digest(String text) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            byte[] digest = mac.doFinal(twinId.getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+            return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is not available", e);
         }

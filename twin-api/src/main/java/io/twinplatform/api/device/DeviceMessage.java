@@ -9,8 +9,15 @@ import java.time.Instant;
  * @param topic    the twin and kind it came on
  * @param payload  its bytes, as sent
  * @param received when the platform took it: the device's activity, unless the event it causes holds a later one
+ * @param expectedVersion for a {@code reported} message, the reported {@code $version} the device based its patch on
+ *                 when its protocol says one (Azure's {@code $version} on the patch topic); null otherwise
  */
-public record DeviceMessage(TwinTopic topic, byte[] payload, Instant received) {
+public record DeviceMessage(TwinTopic topic, byte[] payload, Instant received, Long expectedVersion) {
+
+    /** A message that names no version. */
+    public DeviceMessage(TwinTopic topic, byte[] payload, Instant received) {
+        this(topic, payload, received, null);
+    }
 
     /** How a handled message ended; counted per kind, and what decides whether its time is recorded as activity. */
     public enum Outcome {

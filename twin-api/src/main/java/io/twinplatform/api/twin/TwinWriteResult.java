@@ -4,8 +4,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * What a twin command returns: the twin document after it ({@code null} after a delete, and when the caller asked
- * for no document and nothing else needs it), its version, whether the command created the twin, and whether it
- * changed anything (a no-op patch or a redelivery did not).
+ * for no document and nothing else needs it), its version, whether the command created the twin, whether it
+ * changed anything (a no-op patch or a redelivery did not), and the merge patch it made to the desired properties
+ * ({@code null} when it made none), which a device of Azure's protocol is sent.
  */
-public record TwinWriteResult(ObjectNode twin, long version, boolean created, boolean changed) {
+public record TwinWriteResult(ObjectNode twin, long version, boolean created, boolean changed,
+                              ObjectNode desiredPatch) {
+
+    /** A result that changed no desired property. */
+    public TwinWriteResult(ObjectNode twin, long version, boolean created, boolean changed) {
+        this(twin, version, created, changed, null);
+    }
 }

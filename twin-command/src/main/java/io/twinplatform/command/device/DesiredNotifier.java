@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import io.twinplatform.api.device.DesiredPush;
 import io.twinplatform.api.device.TwinTopic;
 import io.twinplatform.api.twin.ApplyConfigurations;
 import io.twinplatform.api.twin.PatchTwin;
@@ -22,6 +23,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Tells a device its desired properties whenever a command that may change them (an operator's put or patch, a
@@ -29,7 +31,8 @@ import java.nio.charset.StandardCharsets;
  * desired section with its {@code $version} goes to {@code twins/{id}[/modules/{m}]/desired}, and the desired keys
  * that differ from reported to {@code …/delta}. A whole section (not a patch) means a lost or repeated notification
  * can never leave a device wrong; a device ignores one whose {@code $version} it already holds. A notification lost
- * to a crash right after the commit is made good by the device's {@code get} on reconnect.
+ * to a crash right after the commit is made good by the device's {@code get} on reconnect. The change's merge patch
+ * also goes to every {@link DesiredPush} (a device of Azure's protocol is sent patches).
  */
 @Component
 class DesiredNotifier implements MessageHandlerInterceptor<CommandMessage<?>> {
@@ -37,10 +40,14 @@ class DesiredNotifier implements MessageHandlerInterceptor<CommandMessage<?>> {
     private static final Logger log = LoggerFactory.getLogger(DesiredNotifier.class);
 
     private final Mqtt5AsyncClient client;
+    private final ObjectProvider<DesiredPush> pushProvider;
+    /** Looked up at the first change, not while the application is wired (a push may need the broker started). */
+    private volatile List<DesiredPush> pushes;
 
     /** Axon registers this bean with the command bus as a handler interceptor. */
-    DesiredNotifier(ObjectProvider<Mqtt5AsyncClient> clients) {
+    DesiredNotifier(ObjectProvider<Mqtt5AsyncClient> clients, ObjectProvider<DesiredPush> pushes) {
         this.client = clients.getIfAvailable();
+        this.pushProvider = pushes;
     }
 
     @Override
@@ -50,6 +57,9 @@ class DesiredNotifier implements MessageHandlerInterceptor<CommandMessage<?>> {
         if (client != null && result instanceof TwinWriteResult written && written.changed() && written.twin() != null
                 && mayChangeDesired(unitOfWork.getMessage().getPayload())) {
             unitOfWork.afterCommit(u -> notify(written.twin()));
+            if (written.desiredPatch() != null) {
+                unitOfWork.afterCommit(u -> push(written));
+            }
         }
         return result;
     }
@@ -72,6 +82,25 @@ class DesiredNotifier implements MessageHandlerInterceptor<CommandMessage<?>> {
             body.set("$version", desired.get("$version"));
             body.set("state", delta);
             publish(new TwinTopic(id, "delta"), body);
+        }
+    }
+
+    private void push(TwinWriteResult written) {
+        ObjectNode twin = written.twin();
+        TwinId id = new TwinId(twin.path("deviceId").asText(), twin.hasNonNull("moduleId")
+                ? twin.get("moduleId").asText() : null);
+        long version = twin.path("properties").path("desired").path("$version").asLong();
+        List<DesiredPush> targets = pushes;
+        if (targets == null) {
+            targets = pushProvider.orderedStream().toList();
+            pushes = targets;
+        }
+        for (DesiredPush push : targets) {
+            try {
+                push.desiredChanged(id, written.desiredPatch(), version);
+            } catch (RuntimeException e) {
+                log.warn("desired change of {} not pushed", id, e);
+            }
         }
     }
 

@@ -101,7 +101,7 @@ class DeviceInbound implements DeviceMessageHandler {
     @Override
     public CompletableFuture<Outcome> handle(DeviceMessage message, DeviceReplies replies) {
         TwinTopic topic = message.topic();
-        return CompletableFuture.supplyAsync(() -> answer(topic, message.payload(), replies), worker(topic))
+        return CompletableFuture.supplyAsync(() -> answer(message, replies), worker(topic))
                 .thenCompose(answered -> answered);
     }
 
@@ -113,7 +113,9 @@ class DeviceInbound implements DeviceMessageHandler {
      * On the device's worker: decides the message and publishes its answer. Completes once the answer was published
      * (the command, if any, committed before); exceptionally only when not even a refusal could be published.
      */
-    private CompletableFuture<Outcome> answer(TwinTopic topic, byte[] payload, DeviceReplies replies) {
+    private CompletableFuture<Outcome> answer(DeviceMessage message, DeviceReplies replies) {
+        TwinTopic topic = message.topic();
+        byte[] payload = message.payload();
         String clientToken = null;
         try {
             ObjectNode body = payload.length == 0 && topic.kind().equals("get") ? JsonNodeFactory.instance.objectNode()
@@ -129,7 +131,7 @@ class DeviceInbound implements DeviceMessageHandler {
                         .thenApply(sent -> Outcome.THROTTLED);
             }
             return switch (topic.kind()) {
-                case "reported" -> reported(topic, body, clientToken, replies);
+                case "reported" -> reported(topic, body, clientToken, message.expectedVersion(), replies);
                 case "get" -> get(topic, clientToken, replies);
                 default -> connection(topic, body, clientToken, replies);
             };
@@ -139,8 +141,9 @@ class DeviceInbound implements DeviceMessageHandler {
     }
 
     private CompletableFuture<Outcome> reported(TwinTopic topic, ObjectNode patch, String clientToken,
-                                                DeviceReplies replies) {
-        return send(topic, new PatchReportedProperties(topic.twinId().value(), patch, clientToken), clientToken)
+                                                Long expectedVersion, DeviceReplies replies) {
+        return send(topic, new PatchReportedProperties(topic.twinId().value(), patch, clientToken, expectedVersion),
+                clientToken)
                 .thenCompose(result -> {
                     ObjectNode accepted = withToken(clientToken);
                     accepted.put("version", result.version());

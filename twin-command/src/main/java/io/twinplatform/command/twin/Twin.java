@@ -115,20 +115,21 @@ public class Twin {
             }
             long version = state == null ? 1 : state.version() + 1;
             apply(new TwinCreated(id.value(), id.deviceId(), id.moduleId(), tags, desired, 1, 1, version));
-            return result(true, true);
+            return result(true, true, true, desired);
         }
         if (command.createOnly()) {
             throw preconditionFailed("twin " + id + " already exists (If-None-Match: *)");
         }
         checkVersion(command.expectedVersion());
         boolean tagsChange = !JsonValues.same(state.tags(), tags);
-        boolean desiredChange = !state.desired().effectiveReplacement(desired).isEmpty();
+        ObjectNode desiredPatch = state.desired().effectiveReplacement(desired);
+        boolean desiredChange = !desiredPatch.isEmpty();
         if (!tagsChange && !desiredChange) {
             return result(false, false);
         }
         apply(new TwinReplaced(twinId, tagsChange ? tags : null, desiredChange ? desired : null,
                 state.desired().version() + (desiredChange ? 1 : 0), state.version() + 1));
-        return result(false, true);
+        return result(false, true, true, desiredPatch);
     }
 
     @CommandHandler
@@ -156,7 +157,7 @@ public class Twin {
         }
         apply(new TwinPatched(twinId, tags.isEmpty() ? null : tags, desired.isEmpty() ? null : desired,
                 state.desired().version() + (desired.isEmpty() ? 0 : 1), state.version() + 1));
-        return result(false, true, document);
+        return result(false, true, document, desired);
     }
 
     @CommandHandler
@@ -167,6 +168,12 @@ public class Twin {
         boolean document = !Boolean.TRUE.equals(minimal);
         if (command.idempotencyKey() != null && idempotencyKeys.contains(command.idempotencyKey())) {
             return result(false, false, document);
+        }
+        Long expected = command.expectedReportedVersion();
+        if (expected != null && expected != state.reported().version()) {
+            throw new TwinException(TwinError.of(ErrorKind.PRECONDITION_FAILED, "reportedVersionMismatch",
+                    "the patch is based on reported $version " + expected + "; the reported properties are at $version "
+                            + state.reported().version() + ": read the twin and patch again"));
         }
         if (command.patch() == null) {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "notAnObject", REPORTED,
@@ -273,7 +280,7 @@ public class Twin {
                     state.version() + 1, null));
             checkStateTransition(stateBefore, reported, machines);
         }
-        return result(false, !desired.isEmpty() || !reported.isEmpty());
+        return result(false, !desired.isEmpty() || !reported.isEmpty(), true, desired);
     }
 
     /**
@@ -313,7 +320,7 @@ public class Twin {
                 desired.isEmpty() ? null : desired, state.desired().version() + (desired.isEmpty() ? 0 : 1),
                 state.version() + 1), MetaData.with(AuditMetadata.PRINCIPAL,
                 principal(metaData.get(AuditMetadata.PRINCIPAL), decision)));
-        return result(false, true);
+        return result(false, true, true, desired);
     }
 
     /**
@@ -427,7 +434,13 @@ public class Twin {
 
     /** The answer, with the twin document only if {@code document}: rendering it copies the whole twin. */
     private TwinWriteResult result(boolean created, boolean changed, boolean document) {
-        return new TwinWriteResult(document ? state.render() : null, state.version(), created, changed);
+        return result(created, changed, document, null);
+    }
+
+    /** The answer, with the merge patch the command made to the desired properties (none when empty). */
+    private TwinWriteResult result(boolean created, boolean changed, boolean document, ObjectNode desiredPatch) {
+        return new TwinWriteResult(document ? state.render() : null, state.version(), created, changed,
+                desiredPatch == null || desiredPatch.isEmpty() ? null : desiredPatch);
     }
 
     private static TwinException preconditionFailed(String detail) {

@@ -484,6 +484,17 @@ class TwinTest {
         }
 
         @Test
+        void appliesAPatchBasedOnTheCurrentReportedVersionAndRefusesAStaleOne() {
+            fixture.given(created("{}", "{}"), reportedPatched("{\"t\":21}", 2, 2, null))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"t\":22}"), null, 2L))
+                    .expectEvents(reportedPatched("{\"t\":22}", 3, 3, null));
+            fixture.given(created("{}", "{}"), reportedPatched("{\"t\":21}", 2, 2, null))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"t\":22}"), null, 1L))
+                    .expectException(refusal(ErrorKind.PRECONDITION_FAILED, "reportedVersionMismatch"))
+                    .expectNoEvents();
+        }
+
+        @Test
         void appliesEveryPatchWithoutAnIdempotencyKey() {
             fixture.given(created("{}", "{}"), reportedPatched("{\"t\":21}", 2, 2, null))
                     .when(new PatchReportedProperties(DEVICE, json("{\"t\":22}"), null))
