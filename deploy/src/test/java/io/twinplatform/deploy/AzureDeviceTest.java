@@ -12,6 +12,7 @@ import com.microsoft.azure.sdk.iot.device.IotHubStatusCode;
 import com.microsoft.azure.sdk.iot.device.Message;
 import com.microsoft.azure.sdk.iot.device.ModuleClient;
 import com.microsoft.azure.sdk.iot.device.exceptions.IotHubClientException;
+import com.microsoft.azure.sdk.iot.device.twin.DirectMethodResponse;
 import com.microsoft.azure.sdk.iot.device.twin.ReportedPropertiesUpdateResponse;
 import com.microsoft.azure.sdk.iot.device.twin.Twin;
 import com.microsoft.azure.sdk.iot.device.twin.TwinCollection;
@@ -362,6 +363,123 @@ class AzureDeviceTest {
             default -> ("{\"clientToken\":" + List.of("5", "\"\"", "\"" + "t".repeat(65) + "\"", "\"ok\"")
                     .get(random.nextInt(4)) + ",\"t\":1}").getBytes(StandardCharsets.UTF_8);
         };
+    }
+
+    /**
+     * A direct method through Azure's SDK: the operator's call reaches the device with its payload, the device's
+     * status and payload come back as the HTTP answer, and the call and its outcome are the twin's events, with the
+     * operator as principal and the reason given.
+     */
+    @Test
+    void anOperatorCallsADirectMethodOnAnAzureDeviceAndGetsItsAnswer() throws Exception {
+        String id = createDevice("{}");
+        BlockingQueue<String> calls = new LinkedBlockingQueue<>();
+        DeviceClient device = new DeviceClient(connectionString(id, null), IotHubClientProtocol.MQTT, options());
+        try {
+            device.open(true);
+            device.subscribeToMethods((name, payload, context) -> {
+                calls.add(name + " " + payload.getPayloadAsJsonString());
+                return new DirectMethodResponse(name.equals("calibrate") ? 200 : 501,
+                        java.util.Map.of("offset", -0.4, "applied", true));
+            }, null);
+            TwinHttp.Reply reply = http.post("/twins/" + id + "/methods/calibrate",
+                    q("{'payload':{'sensor':'temperature','offset':-0.4},'responseTimeoutInSeconds':10}"),
+                    "X-Change-Reason", "sensor drift");
+            assertThat(reply.status()).as("%s", reply).isEqualTo(200);
+            assertThat(reply.json().get("status").asInt()).isEqualTo(200);
+            assertThat(reply.json().get("payload").get("applied").asBoolean()).isTrue();
+            assertThat(calls.poll(1, TimeUnit.SECONDS)).isEqualTo("calibrate {\"sensor\":\"temperature\",\"offset\":-0.4}");
+
+            TwinHttp.Reply unknown = http.post("/twins/" + id + "/methods/selfDestruct", null);
+            assertThat(unknown.status()).as("the device's own status is passed on").isEqualTo(200);
+            assertThat(unknown.json().get("status").asInt()).isEqualTo(501);
+        } finally {
+            device.close();
+        }
+        JsonNode items = http.awaitHistory("/twins/" + id + "/history", 5).get("items");
+        JsonNode completed = items.get(2);
+        JsonNode invoked = items.get(3);
+        assertThat(invoked.get("eventType").asText()).isEqualTo("DirectMethodInvoked");
+        assertThat(completed.get("eventType").asText()).isEqualTo("DirectMethodCompleted");
+        assertThat(invoked.get("principal").asText()).isEqualTo(completed.get("principal").asText())
+                .startsWith("key:");
+        assertThat(invoked.get("reason").asText()).isEqualTo("sensor drift");
+        assertThat(completed.get("correlationId").asText()).isEqualTo(invoked.get("correlationId").asText());
+    }
+
+    /**
+     * A device that is not connected is 404 at once (and nothing is recorded: nothing was sent), one that does not
+     * answer is 504 after the call's time, and one that answers with a payload the platform cannot keep is 502; the
+     * calls that went out are recorded with their outcomes.
+     */
+    @Test
+    void anUnreachableASilentAndAGarbledDeviceGet404504And502() throws Exception {
+        String id = createDevice("{}");
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot", null), 404, "deviceNotConnected");
+        assertThat(events(jdbc, id)).as("a call to a device that is not connected is not recorded").isEqualTo(1);
+
+        Mqtt3AsyncClient device = raw(id);
+        BlockingQueue<Mqtt3Publish> calls = new LinkedBlockingQueue<>();
+        try {
+            device.subscribeWith().topicFilter("$iothub/methods/POST/#").qos(MqttQos.AT_LEAST_ONCE)
+                    .callback(calls::add).send().get(10, TimeUnit.SECONDS);
+            long started = System.nanoTime();
+            TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot",
+                    q("{'responseTimeoutInSeconds':5}")), 504, "deviceTimeout");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+            Mqtt3Publish call = calls.poll(1, TimeUnit.SECONDS);
+            assertThat(call.getTopic().toString()).startsWith("$iothub/methods/POST/reboot/?$rid=");
+
+            java.util.concurrent.CompletableFuture<TwinHttp.Reply> garbled = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> http.post("/twins/" + id + "/methods/reboot", q("{'payload':1}")));
+            Mqtt3Publish second = calls.poll(10, TimeUnit.SECONDS);
+            String rid = second.getTopic().toString().substring(second.getTopic().toString().indexOf("?$rid=") + 6);
+            // Another device's connection cannot answer it.
+            Mqtt3AsyncClient other = raw(createDevice("{}"));
+            other.publishWith().topic("$iothub/methods/res/200/?$rid=" + rid).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload("{\"forged\":true}".getBytes(StandardCharsets.UTF_8)).send().get(10, TimeUnit.SECONDS);
+            other.disconnect();
+            device.publishWith().topic("$iothub/methods/res/200/?$rid=" + rid).qos(MqttQos.AT_LEAST_ONCE)
+                    .payload("{\"a\":\"x\\u0000\"}".getBytes(StandardCharsets.UTF_8)).send().get(10, TimeUnit.SECONDS);
+            TwinHttp.assertProblem(garbled.get(20, TimeUnit.SECONDS), 502, "invalidDeviceAnswer");
+        } finally {
+            device.disconnect();
+        }
+        JsonNode items = http.awaitHistory("/twins/" + id + "/history", 5).get("items");
+        List<String> outcomes = new java.util.ArrayList<>();
+        for (JsonNode item : items) {
+            if (item.get("eventType").asText().equals("DirectMethodCompleted")) {
+                outcomes.add(item.get("change").get("outcome").asText());
+            }
+        }
+        assertThat(outcomes).containsExactly("invalidAnswer", "timedOut");
+    }
+
+    @Test
+    void badMethodCallsAreRefusedAndWriteNothing() {
+        String id = createDevice("{}");
+        JdbcTemplate jdbc = new JdbcTemplate(dataSource);
+        long events = events(jdbc, id);
+        TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/re%20boot", null), 400, "invalidMethodName");
+        TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot", q("{'responseTimeoutInSeconds':1}")),
+                400, "invalidTimeout");
+        TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot", q("{'responseTimeoutInSeconds':'x'}")),
+                400, "invalidTimeout");
+        TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot", "{\"payload\":\"a\\u0000b\"}"),
+                400, "invalidText");
+        TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot", "{\"payload\":[1,"), 400, "malformedJson");
+        TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot",
+                "{\"payload\":\"" + "x".repeat(5000) + "\"}"), 422, "stringTooLong");
+        StringBuilder big = new StringBuilder("{\"payload\":[");
+        for (int i = 0; i < 400; i++) {
+            big.append(i == 0 ? "" : ",").append('"').append("y".repeat(100)).append('"');
+        }
+        TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot", big.append("]}").toString()), 413,
+                "valueTooLarge");
+        TwinHttp.assertProblem(http.post("/twins/" + TwinHttp.newDeviceId() + "/methods/reboot", null), 404,
+                "twinNotFound");
+        assertThat(events(jdbc, id)).as("nothing was recorded").isEqualTo(events);
     }
 
     /** Publishes a request and returns the topic of its answer (its status and request id). */

@@ -95,6 +95,36 @@ class DeviceChannelTest extends DeviceChannelTestSupport {
                 .hasCauseInstanceOf(SSLHandshakeException.class);
     }
 
+    /**
+     * A direct method on the platform's own topics: the call comes on {@code twins/{id}/methods} with its request id,
+     * the device answers on {@code twins/{id}/methods/response}, and the operator gets the answer; an answer to
+     * another request id is not taken.
+     */
+    @Test
+    void aDeviceAnswersADirectMethodOnItsOwnTopics() throws Exception {
+        String id = createDevice("{}");
+        try (MqttDevice device = device(id)) {
+            java.util.concurrent.CompletableFuture<TwinHttp.Reply> call = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> http.post("/twins/" + id + "/methods/setLevel",
+                            q("{'payload':{'level':3},'responseTimeoutInSeconds':10}")));
+            JsonNode request = device.await("methods");
+            assertThat(request.get("method").asText()).isEqualTo("setLevel");
+            assertThat(request.get("payload").get("level").asInt()).isEqualTo(3);
+            String requestId = request.get("requestId").asText();
+            device.publish("methods/response", q("{'requestId':'someone-else','status':500,'payload':null}"));
+            device.publish("methods/response", "{\"requestId\":\"" + requestId
+                    + "\",\"status\":202,\"payload\":{\"level\":3,\"rampSeconds\":4}}");
+            TwinHttp.Reply reply = call.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(reply.status()).as("%s", reply).isEqualTo(200);
+            assertThat(reply.json().get("status").asInt()).isEqualTo(202);
+            assertThat(reply.json().get("payload").get("rampSeconds").asInt()).isEqualTo(4);
+        }
+        JsonNode last = http.awaitHistory("/twins/" + id + "/history", 3).get("items").get(0);
+        assertThat(last.get("eventType").asText()).isEqualTo("DirectMethodCompleted");
+        assertThat(last.get("change").get("status").asInt()).isEqualTo(202);
+        assertThat(http.get("/twins/" + id).json().get("lastActivityTime").asText()).isEqualTo(last.get("time").asText());
+    }
+
     @Test
     void aModuleSpeaksUnderItsOwnTopics() {
         String id = createDevice("{}");

@@ -39,7 +39,8 @@ import java.util.concurrent.CompletableFuture;
  *     <li>a desired change is pushed on {@code $iothub/twin/PATCH/properties/desired/?$version={n}} with its merge
  *     patch and {@code $version} ({@link DesiredPush});</li>
  *     <li>{@code devices/{id}/messages/events/{property bag}} is the device's telemetry: routed on as
- *     {@code twins/{id}/telemetry}, the property bag dropped.</li>
+ *     {@code twins/{id}/telemetry}, the property bag dropped;</li>
+ *     <li>{@code $iothub/methods/res/{status}/?$rid={rid}} answers a direct method ({@link DeviceMethods}).</li>
  * </ul>
  * Twin requests go through the same admission control as the platform's own topics ({@link BrokerAdmission}): the
  * device's PUBACK waits for the answer, and its requests are decided in the order it sent them.
@@ -50,16 +51,18 @@ final class AzureDevices implements DesiredPush {
     private static final String TWIN = "$iothub/twin/";
     private static final String GET = TWIN + "GET";
     private static final String PATCH_REPORTED = TWIN + "PATCH/properties/reported";
-    private static final String METHOD_ANSWERS = "$iothub/methods/res/";
 
     /** The broker's edge for twin requests, or null when no write side runs here. */
     private final BrokerAdmission admission;
+    /** Where the answers to direct methods go. */
+    private final DeviceMethods methods;
     private final PublishInboundInterceptor publishes = this::intercept;
     /** Taken at the extension's start: HiveMQ's services are static, and must be this broker's. */
     private volatile PublishService publishService;
 
-    AzureDevices(BrokerAdmission admission) {
+    AzureDevices(BrokerAdmission admission, DeviceMethods methods) {
         this.admission = admission;
+        this.methods = methods;
     }
 
     /** Called from the embedded extension's start. */
@@ -91,8 +94,8 @@ final class AzureDevices implements DesiredPush {
             twinRequest(twinId, clientId, topic, input, output);
         } else if (topic.startsWith(devicePrefix(twinId) + "messages/events")) {
             telemetry(twinId, output);
-        } else if (topic.startsWith(METHOD_ANSWERS)) {
-            // Direct methods are not answered here yet: taken, and routed nowhere.
+        } else if (topic.startsWith(DeviceMethods.AZURE_ANSWERS)) {
+            methods.azureAnswer(clientId, topic, BrokerAdmission.payload(input));
             output.preventPublishDelivery();
         }
         // Anything else is left to authorisation, which refuses it (and closes the connection).

@@ -138,8 +138,9 @@ public final class EmbeddedBroker implements AutoCloseable {
             Files.deleteIfExists(home.resolve("port"));
             String platformPassword = SecretFiles.newSecret();
             DeviceKeys keys = new DeviceKeys(secret);
+            DeviceMethods methods = new DeviceMethods();
             Edge edge = new Edge(new DeviceAuthorisation(keys, platformPassword, gate), admission,
-                    new AzureDevices(admission), new AtomicReference<>());
+                    new AzureDevices(admission, methods), methods, new AtomicReference<>());
             // Azure's device protocol publishes on $iothub/…, which HiveMQ refuses unless told otherwise; no client
             // publishes there but Azure devices, on the topics DeviceAuthorisation grants them, and the edge takes
             // those before they are routed.
@@ -205,6 +206,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         return platformPassword;
     }
 
+    /** Direct methods to this broker's devices. */
+    DeviceMethods methods() {
+        return edge.methods();
+    }
+
     /** Azure IoT Hub's device protocol at this broker: desired patches go to its devices through it. */
     AzureDevices azure() {
         return edge.azure();
@@ -255,7 +261,7 @@ public final class EmbeddedBroker implements AutoCloseable {
      * control.
      */
     private record Edge(DeviceAuthorisation authorisation, BrokerAdmission admission, AzureDevices azure,
-                        AtomicReference<ClientService> clients) implements ExtensionMain {
+                        DeviceMethods methods, AtomicReference<ClientService> clients) implements ExtensionMain {
 
         @Override
         public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
@@ -263,6 +269,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             clients.set(Services.clientService());
             authorisation.extensionStart(input, output);
             azure.start(Services.publishService());
+            methods.start(Services.publishService(), Services.clientService());
             Services.initializerRegistry().setClientInitializer(this::initialize);
             if (admission != null) {
                 admission.start();
@@ -280,7 +287,10 @@ public final class EmbeddedBroker implements AutoCloseable {
             }
             if (DeviceAuthorisation.protocol(connection) == DeviceAuthorisation.Protocol.AZURE) {
                 context.addPublishInboundInterceptor(azure.publishes());
-            } else if (admission != null) {
+                return;
+            }
+            context.addPublishInboundInterceptor(methods.nativeAnswers());
+            if (admission != null) {
                 context.addPublishInboundInterceptor(admission.devicePublishes());
             }
         }

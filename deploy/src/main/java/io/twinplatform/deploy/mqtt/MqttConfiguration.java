@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.device.DeviceMessageHandler;
 import io.twinplatform.api.device.DesiredPush;
+import io.twinplatform.api.device.DeviceMethodChannel;
 import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.api.twin.FindTwin;
 import io.twinplatform.api.twin.TwinId;
@@ -152,6 +153,13 @@ class MqttConfiguration {
                         + " UNSPECIFIED_ERROR: send again)")
                 .register(meters);
         return admission;
+    }
+
+    /** Direct methods reach devices through the embedded broker (which knows who is connected). */
+    @Bean
+    @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
+    DeviceMethodChannel deviceMethodChannel(EmbeddedBroker broker) {
+        return broker.methods();
     }
 
     /** Desired changes reach devices of Azure's protocol as patches, through the embedded broker. */

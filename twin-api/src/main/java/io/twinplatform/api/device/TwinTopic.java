@@ -9,17 +9,19 @@ import java.util.Set;
  * The MQTT topics of the device channel, which carry the twin id so that any broker can route and authorise them:
  * {@code twins/{deviceId}[/modules/{moduleId}]/{kind}}, where kind is {@code reported}, {@code reported/accepted},
  * {@code reported/rejected}, {@code desired}, {@code delta}, {@code get}, {@code get/accepted},
- * {@code get/rejected}, {@code connection} (birth and last will) or (devices only) {@code telemetry} and
- * {@code telemetry/rejected}. docs/devices.md describes each.
+ * {@code get/rejected}, {@code connection} (birth and last will), {@code methods} (a direct method call) and
+ * {@code methods/response} (its answer), or (devices only) {@code telemetry} and {@code telemetry/rejected}.
+ * docs/devices.md describes each.
  */
 public record TwinTopic(TwinId twinId, String kind) {
 
     public static final String ROOT = "twins";
     private static final Set<String> KINDS = Set.of("reported", "reported/accepted", "reported/rejected", "desired",
             "delta", "get", "get/accepted", "get/rejected", "connection", "connection/rejected", "telemetry",
-            "telemetry/rejected");
+            "telemetry/rejected", "methods", "methods/response");
     /** The kinds a device publishes; the rest are the platform's. */
-    public static final Set<String> DEVICE_KINDS = Set.of("reported", "get", "connection", "telemetry");
+    public static final Set<String> DEVICE_KINDS = Set.of("reported", "get", "connection", "telemetry",
+            "methods/response");
     /**
      * The device kinds the twin itself answers ({@code …/accepted} or {@code …/rejected} once what they changed is
      * committed): the write side handles them, and a broker with an edge hands them in. Telemetry is stored apart.

@@ -22,8 +22,12 @@ public enum ErrorKind {
     TOO_MANY_REQUESTS(429, "Too many requests"),
     /** The platform failed to handle the request (a fault, not a refusal); see {@link TwinError#failed}. */
     INTERNAL(500, "Internal error"),
+    /** A device the request reached answered with something the platform does not keep. */
+    BAD_GATEWAY(502, "Bad gateway"),
     /** Something the request needs (the database, a read side) does not answer now; a retry may succeed. */
-    UNAVAILABLE(503, "Service unavailable");
+    UNAVAILABLE(503, "Service unavailable"),
+    /** A device the request reached did not answer in time. */
+    GATEWAY_TIMEOUT(504, "Gateway timeout");
 
     private final int status;
     private final String title;

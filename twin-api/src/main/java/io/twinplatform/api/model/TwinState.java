@@ -10,6 +10,8 @@ import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinConfigurationStatus;
 import io.twinplatform.api.twin.TwinConfigurationsApplied;
+import io.twinplatform.api.twin.DirectMethodCompleted;
+import io.twinplatform.api.twin.DirectMethodInvoked;
 import io.twinplatform.api.twin.InvalidStateTransitionReported;
 import io.twinplatform.api.twin.TwinConnectionChanged;
 import io.twinplatform.api.twin.TwinDeleted;
@@ -125,6 +127,15 @@ public final class TwinState {
             invalidStateTransition.put("to", e.to());
             invalidStateTransition.put("deviceType", e.deviceType());
             invalidStateTransition.put("at", Timestamps.format(at));
+            version = e.version();
+        } else if (event instanceof DirectMethodInvoked e) {
+            version = e.version();
+        } else if (event instanceof DirectMethodCompleted e) {
+            if (!DirectMethodCompleted.TIMED_OUT.equals(e.outcome())
+                    && !DirectMethodCompleted.NOT_CONNECTED.equals(e.outcome())) {
+                // The device answered: it was heard from.
+                lastActivityTime = Timestamps.format(at);
+            }
             version = e.version();
         } else if (event instanceof TwinStatusChanged e) {
             status = e.status();

@@ -39,6 +39,27 @@ public final class TwinValidator {
         checkObject(JsonBodies.object(section, path), path, 1);
     }
 
+    /**
+     * Validates any JSON value that an event will carry apart from the twin's sections (a direct method's payload or
+     * answer) by the rules of section content: keys, depth, strings and numbers a twin could hold, and at most
+     * {@code maxBytes} as compact JSON. JSON null is allowed where a section allows it.
+     */
+    public void checkValue(JsonNode value, int maxBytes, String path) {
+        if (value == null || value.isNull()) {
+            return;
+        }
+        if (value.isObject()) {
+            checkObject((ObjectNode) value, path, 1);
+        } else {
+            checkValue(value, path, 1);
+        }
+        int size = value.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (size > maxBytes) {
+            throw new TwinException(TwinError.at(ErrorKind.TOO_LARGE, "valueTooLarge", path,
+                    path + " is " + size + " bytes; the limit is " + maxBytes));
+        }
+    }
+
     /** Refuses a section whose compact JSON form is larger than {@code maxBytes}. */
     public void checkSize(ObjectNode section, int maxBytes, String path) {
         int size = section.toString().getBytes(StandardCharsets.UTF_8).length;

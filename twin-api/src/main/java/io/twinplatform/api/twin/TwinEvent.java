@@ -5,7 +5,8 @@ package io.twinplatform.api.twin;
  * event (the projection, history) handle this one type.
  */
 public sealed interface TwinEvent permits TwinCreated, TwinReplaced, TwinPatched, ReportedPropertiesPatched,
-        TwinStatusChanged, TwinDeleted, TwinConfigurationsApplied, TwinConnectionChanged, InvalidStateTransitionReported {
+        TwinStatusChanged, TwinDeleted, TwinConfigurationsApplied, TwinConnectionChanged, InvalidStateTransitionReported,
+        DirectMethodInvoked, DirectMethodCompleted {
 
     String twinId();
 

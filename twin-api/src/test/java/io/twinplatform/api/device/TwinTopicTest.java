@@ -97,8 +97,9 @@ class TwinTopicTest {
     }
 
     @Test
-    void devicesPublishOnlyReportedGetConnectionAndTelemetry() {
-        assertThat(TwinTopic.DEVICE_KINDS).isEqualTo(Set.of("reported", "get", "connection", "telemetry"));
+    void devicesPublishOnlyReportedGetConnectionTelemetryAndMethodAnswers() {
+        assertThat(TwinTopic.DEVICE_KINDS).isEqualTo(Set.of("reported", "get", "connection", "telemetry",
+                "methods/response"));
         for (String kind : TwinTopic.DEVICE_KINDS) {
             assertThat(new TwinTopic(TwinId.device("d"), kind).kind()).isEqualTo(kind);
             assertThat(TwinTopic.DEVICE_KINDS).doesNotContain(kind + "/accepted", kind + "/rejected");

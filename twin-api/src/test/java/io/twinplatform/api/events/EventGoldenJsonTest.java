@@ -10,6 +10,8 @@ import io.twinplatform.api.configuration.ConfigurationCreated;
 import io.twinplatform.api.configuration.ConfigurationDeleted;
 import io.twinplatform.api.configuration.ConfigurationUpdated;
 import io.twinplatform.api.model.TwinJson;
+import io.twinplatform.api.twin.DirectMethodCompleted;
+import io.twinplatform.api.twin.DirectMethodInvoked;
 import io.twinplatform.api.twin.InvalidStateTransitionReported;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
@@ -108,6 +110,10 @@ class EventGoldenJsonTest {
                         json("{\"telemetryConfig\":{\"sendFrequency\":\"5m\"},\"logLevel\":null}"), 5, 12),
                 new TwinConnectionChanged("thermostat-0042", TwinConnectionChanged.CONNECTED, 13),
                 new InvalidStateTransitionReported("thermostat-0042", "thermostat", "idle", "paused", 15),
+                new DirectMethodInvoked("thermostat-0042", "4b8d2f6a-1c3e-4a5b-9d7f-0e2c4a6b8d31", "calibrate",
+                        json("{\"sensor\":\"temperature\",\"offset\":-0.4}"), 30, 16),
+                new DirectMethodCompleted("thermostat-0042", "4b8d2f6a-1c3e-4a5b-9d7f-0e2c4a6b8d31", "calibrate",
+                        DirectMethodCompleted.ANSWERED, 200, json("{\"offset\":-0.4,\"applied\":true}"), 842, 17),
                 new RolloutStarted("firmware-2-5", new RolloutSpec("firmware-2-5-config",
                         List.of(new RolloutSpec.Phase("canary", 5), new RolloutSpec.Phase("phase-2", 25),
                                 new RolloutSpec.Phase("phase-3", 100)),

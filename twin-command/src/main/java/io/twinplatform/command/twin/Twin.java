@@ -20,7 +20,11 @@ import io.twinplatform.api.twin.ApplyConfigurations;
 import io.twinplatform.api.twin.InvalidStateTransitionReported;
 import io.twinplatform.api.twin.ReportConnection;
 import io.twinplatform.api.twin.TwinConnectionChanged;
+import io.twinplatform.api.twin.CompleteDirectMethod;
 import io.twinplatform.api.twin.DeleteTwin;
+import io.twinplatform.api.twin.DirectMethodCompleted;
+import io.twinplatform.api.twin.DirectMethodInvoked;
+import io.twinplatform.api.twin.InvokeDirectMethod;
 import io.twinplatform.api.twin.PatchReportedProperties;
 import io.twinplatform.api.twin.PatchTwin;
 import io.twinplatform.api.twin.PutTwin;
@@ -208,6 +212,29 @@ public class Twin {
         return result(false, true);
     }
 
+    /** Records a direct method call before it goes to the device; the twin must exist. */
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    public TwinWriteResult handle(InvokeDirectMethod command) {
+        requireLive(command.twinId());
+        apply(new DirectMethodInvoked(twinId, command.requestId(), command.methodName(), command.payload(),
+                command.responseTimeoutSeconds(), state.version() + 1));
+        return result(false, true, false);
+    }
+
+    /**
+     * Records how a direct method call ended. A twin deleted while its call ran keeps no outcome: the call is refused
+     * as for any write to a deleted twin.
+     */
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    public TwinWriteResult handle(CompleteDirectMethod command) {
+        requireLive(command.twinId());
+        apply(new DirectMethodCompleted(twinId, command.requestId(), command.methodName(), command.outcome(),
+                command.status(), command.payload(), command.durationMillis(), state.version() + 1));
+        return result(false, true, false);
+    }
+
     /**
      * Flags a reported {@code state} that the device type's machine does not allow after the previous one. The
      * report itself is already applied: the twin shows what the device says.
@@ -374,6 +401,16 @@ public class Twin {
                 oldest.remove();
             }
         }
+    }
+
+    @EventSourcingHandler
+    void on(DirectMethodInvoked event, @Timestamp Instant at) {
+        state.apply(event, at);
+    }
+
+    @EventSourcingHandler
+    void on(DirectMethodCompleted event, @Timestamp Instant at) {
+        state.apply(event, at);
     }
 
     @EventSourcingHandler

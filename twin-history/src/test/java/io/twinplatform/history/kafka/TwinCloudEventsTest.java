@@ -14,6 +14,8 @@ import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.ConfiguredKey;
+import io.twinplatform.api.twin.DirectMethodCompleted;
+import io.twinplatform.api.twin.DirectMethodInvoked;
 import io.twinplatform.api.twin.InvalidStateTransitionReported;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinConfigurationStatus;
@@ -58,7 +60,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The contract of the Kafka events topic. One module twin's life, nine events, is encoded as the publisher encodes
+ * The contract of the Kafka events topic. One module twin's life, eleven events, is encoded as the publisher encodes
  * it; each record must equal its golden file {@code cloudevents/<EventName>.json}. The golden records and the
  * platform's stored-event golden files must satisfy the JSON Schemas in {@code docs/schemas/events}, the schemas
  * must refuse what the contract rules out, and {@code docs/events.md} must show every golden record and schema as
@@ -126,7 +128,18 @@ class TwinCloudEventsTest {
                         "e8b14c6d-3f2a-4b97-a1c5-d6e8f0a2b444", "2026-03-05T14:40:00.731Z", 2718,
                         audit("alice", "api", "4d6f8a0c-1e3b-4d5f-9a7c-8b0d2f4e6a15",
                                 "7a9c1e3f-5b7d-4f9a-8c2e-0d4f6a8c0e25", "moved to berlin-02"))
-                .then(new TwinStatusChanged(TWIN, TwinStatus.DISABLED, "taken out of service for maintenance", 7),
+                .then(new DirectMethodInvoked(TWIN, "4b8d2f6a-1c3e-4a5b-9d7f-0e2c4a6b8d31", "calibrate",
+                                json("{\"sensor\":\"temperature\",\"offset\":-0.4}"), 30, 7),
+                        "5a7c9e1b-3d5f-4b7d-9f1b-3d5f7a9c1e62", "2026-03-06T10:12:03.551Z", 3120,
+                        audit("bob", "api", "0c2e4a6c-8e0a-4c2e-8a4c-6e8a0c2e4a73",
+                                "4b8d2f6a-1c3e-4a5b-9d7f-0e2c4a6b8d31", "sensor drift after the move"))
+                .then(new DirectMethodCompleted(TWIN, "4b8d2f6a-1c3e-4a5b-9d7f-0e2c4a6b8d31", "calibrate",
+                                DirectMethodCompleted.ANSWERED, 200,
+                                json("{\"offset\":-0.4,\"applied\":true}"), 842, 8),
+                        "6b8d0f2c-4e6a-4c8e-8a2c-4e6a8c0e2a84", "2026-03-06T10:12:04.393Z", 3122,
+                        audit("bob", "api", "0c2e4a6c-8e0a-4c2e-8a4c-6e8a0c2e4a73",
+                                "7d9f1b3d-5f7b-4d9f-8b3d-5f7b9d1f3b95", "sensor drift after the move"))
+                .then(new TwinStatusChanged(TWIN, TwinStatus.DISABLED, "taken out of service for maintenance", 9),
                         "72c5d9e1-4a6b-4c8d-9f0e-1a3b5c7d9e55", "2026-03-09T07:30:12.400Z", 4051,
                         audit("carol", "api", "8e0a2c4e-6f1b-4d3a-b5c7-d9e1f3a5c736",
                                 "b1d3f5a7-9c2e-4a6b-8d0f-2c4e6a8b0d46", "ticket OPS-1182"))
@@ -136,11 +149,11 @@ class TwinCloudEventsTest {
                                 List.of(new ConfiguredKey("properties.desired.telemetryConfig", "telemetry-5m",
                                         "telemetry-5m-eu", json("{\"sendFrequency\":\"5m\"}"), null, null)),
                                 List.of(),
-                                json("{\"telemetryConfig\":{\"sendFrequency\":\"5m\"}}"), 3, 8),
+                                json("{\"telemetryConfig\":{\"sendFrequency\":\"5m\"}}"), 3, 10),
                         "3e6a9c2f-7b1d-4f4e-a8c0-5d7f9b1e3a77", "2026-03-09T07:38:41.903Z", 4055,
                         configurationAudit("telemetry-5m", "telemetry-5m-eu", "f2a4c6e8-0b3d-4f5a-9c7e-1b3d5f7a9c68",
                                 "configuration telemetry-5m admitted to phase 0 by rollout telemetry-5m-eu"))
-                .then(new TwinDeleted(TWIN, 9),
+                .then(new TwinDeleted(TWIN, 11),
                         "c49a0b3d-5e7f-4d12-b8c6-e0f2a4b6c866", "2026-03-09T07:45:55.118Z", 4060,
                         audit("carol", "api", "8e0a2c4e-6f1b-4d3a-b5c7-d9e1f3a5c736",
                                 "d5f7b9c1-3e5a-4c7e-9b1d-4f6a8c0e2b57", "decommissioned"))
@@ -206,13 +219,13 @@ class TwinCloudEventsTest {
         List<JsonNode> data = story().stream().map(step -> step.record().path("data")).toList();
 
         assertThat(data).extracting(d -> d.path("version").longValue())
-                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L);
         assertThat(data).extracting(d -> d.path("desiredVersion").longValue())
-                .containsExactly(1L, 1L, 1L, 1L, 2L, 2L, 2L, 3L, 3L);
+                .containsExactly(1L, 1L, 1L, 1L, 2L, 2L, 2L, 2L, 2L, 3L, 3L);
         assertThat(data).extracting(d -> d.path("reportedVersion").longValue())
-                .containsExactly(1L, 1L, 2L, 2L, 2L, 2L, 2L, 2L, 2L);
+                .containsExactly(1L, 1L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L);
         assertThat(data).extracting(d -> d.path("deleted").booleanValue())
-                .containsExactly(false, false, false, false, false, false, false, false, true);
+                .containsExactly(false, false, false, false, false, false, false, false, false, false, true);
     }
 
     @Test
