@@ -269,9 +269,12 @@ class AzureDeviceTest {
             assertThat(request(device, answers, "$iothub/twin/PATCH/properties/reported/?$rid=7", "{\"a\":1}"))
                     .isEqualTo("$iothub/twin/res/204/?$rid=7&$version=2");
             assertThat(request(device, answers, "$iothub/twin/GET/?$rid=8", "")).isEqualTo("$iothub/twin/res/200/?$rid=8");
-            JsonNode twin = http.get("/twins/" + id).json();
+            // The answer comes once the patch is committed; the read side follows.
+            JsonNode twin = http.awaitJson("/twins/" + id,
+                    t -> t.path("properties").path("reported").path("$version").asLong() >= 2, WAIT);
             assertThat(twin.get("properties").get("reported").get("$version").asLong())
                     .as("only the good patch was written").isEqualTo(2);
+            assertThat(events(new JdbcTemplate(dataSource), id)).as("created and one patch").isEqualTo(2);
             assertThat(overheard.poll(1, TimeUnit.SECONDS)).as("another device heard an answer").isNull();
         } finally {
             device.disconnect();
