@@ -459,6 +459,26 @@ class AzureDeviceTest {
         assertThat(outcomes).containsExactly("invalidAnswer", "timedOut");
     }
 
+    /** An enrollment group provisions a device of Azure's protocol too, at its first connect. */
+    @Test
+    void anAzureDeviceOfAnEnrollmentGroupGetsItsTwinAtItsFirstConnect() throws Exception {
+        String id = TwinHttp.newDeviceId();
+        assertThat(http.put("/enrollments/azure-" + id, q("{'deviceIds':['" + id + "'],"
+                + "'initialTwin':{'tags':{'line':'b'},'properties':{'desired':{'mode':'eco'}}}}")).status())
+                .isEqualTo(201);
+        DeviceClient device = new DeviceClient(connectionString(id, null), IotHubClientProtocol.MQTT, options());
+        try {
+            device.open(true);
+            device.subscribeToDesiredProperties((twin, context) -> { }, null);
+            assertThat(device.getTwin().getDesiredProperties()).containsEntry("mode", "eco");
+        } finally {
+            device.close();
+        }
+        JsonNode created = http.awaitHistory("/twins/" + id + "/history", 1).get("items").get(0);
+        assertThat(created.get("principal").asText()).isEqualTo("enrollment:azure-" + id);
+        assertThat(http.get("/twins/" + id).json().get("tags").get("line").asText()).isEqualTo("b");
+    }
+
     @Test
     void badMethodCallsAreRefusedAndWriteNothing() {
         String id = createDevice("{}");

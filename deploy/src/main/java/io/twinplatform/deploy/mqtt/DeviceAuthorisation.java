@@ -178,26 +178,49 @@ final class DeviceAuthorisation implements ExtensionMain {
             if (failure != null) {
                 output.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE,
                         "the platform cannot tell now whether the device may connect; try again later");
-            } else {
-                DeviceCredentials.Verdict verdict = DeviceCredentials.judge(twinId, rightKey, decision);
-                switch (verdict.outcome()) {
-                    // A twin not created yet lets its device in (its messages are answered twinNotFound).
-                    case ACCEPTED, UNKNOWN_TWIN -> {
-                        input.getConnectionInformation().getConnectionAttributeStore()
-                                .putAsString(PROTOCOL_ATTRIBUTE, protocol.name());
-                        if (protocol == Protocol.AZURE) {
-                            allowAzure(twinId, output);
-                        } else {
-                            allow(twinId, output);
-                        }
+                async.resume();
+                return;
+            }
+            DeviceCredentials.Verdict verdict = DeviceCredentials.judge(twinId, rightKey, decision);
+            DeviceGate.Provisioning provisioning = decision.provisioning();
+            switch (verdict.outcome()) {
+                case UNKNOWN_TWIN -> {
+                    if (provisioning == null) {
+                        // A twin not created yet lets its device in (its messages are answered twinNotFound).
+                        allow(twinId, protocol, input, output);
+                    } else if (!provisioning.enabled()) {
+                        output.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, "enrollment "
+                                + provisioning.enrollmentId() + " is disabled: it takes no new devices");
+                    } else {
+                        // Zero-touch provisioning: the twin comes first, so the device's first request finds it.
+                        provisioning.provision().whenComplete((done, failed) -> {
+                            if (failed != null) {
+                                output.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE,
+                                        "the device's twin could not be created now; try again later");
+                            } else {
+                                allow(twinId, protocol, input, output);
+                            }
+                            async.resume();
+                        });
+                        return;
                     }
-                    case DISABLED -> output.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, verdict.reason());
-                    default -> output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD,
-                            verdict.reason());
                 }
+                case ACCEPTED -> allow(twinId, protocol, input, output);
+                case DISABLED -> output.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, verdict.reason());
+                default -> output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD, verdict.reason());
             }
             async.resume();
         });
+    }
+
+    /** Lets the device in with its protocol's topics. */
+    private static void allow(TwinId twinId, Protocol protocol, SimpleAuthInput input, SimpleAuthOutput output) {
+        input.getConnectionInformation().getConnectionAttributeStore().putAsString(PROTOCOL_ATTRIBUTE, protocol.name());
+        if (protocol == Protocol.AZURE) {
+            allowAzure(twinId, output);
+        } else {
+            allow(twinId, output);
+        }
     }
 
     /** Lets the device in, with its own topics. */

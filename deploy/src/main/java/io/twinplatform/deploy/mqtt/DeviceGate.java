@@ -16,9 +16,28 @@ interface DeviceGate {
 
     /**
      * What the gate decided for a device. {@code refusal} is null when a device with the right key may connect;
-     * {@code exists} is false when the read side has no such twin (true when no read side answers in this process).
+     * {@code exists} is false when the read side has no such twin (true when no read side answers in this process);
+     * {@code provisioning} is what an enrollment group says for a device that has no twin yet (null: none takes it).
      */
-    record Decision(int generation, boolean revoked, String refusal, boolean exists) {
+    record Decision(int generation, boolean revoked, String refusal, boolean exists, Provisioning provisioning) {
+
+        Decision(int generation, boolean revoked, String refusal, boolean exists) {
+            this(generation, revoked, refusal, exists, null);
+        }
+    }
+
+    /**
+     * An enrollment group that takes a device with no twin: once the device proved its key, {@link #provision}
+     * creates its twin (the group's, as its principal), unless the group is disabled, which refuses the device.
+     */
+    interface Provisioning {
+
+        String enrollmentId();
+
+        boolean enabled();
+
+        /** Creates the device's twin from the group; completes once a read shows it. */
+        CompletableFuture<?> provision();
     }
 
     /** Every device with its fleet-derived key is let in (a broker no platform reads from, such as the simulator's). */

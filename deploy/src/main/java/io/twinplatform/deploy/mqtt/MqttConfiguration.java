@@ -13,6 +13,9 @@ import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.api.twin.FindTwin;
 import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.deploy.DataSettings;
+import io.twinplatform.deploy.provisioning.Enrollment;
+import io.twinplatform.deploy.provisioning.EnrollmentProvisioner;
+import io.twinplatform.deploy.provisioning.EnrollmentStore;
 import io.twinplatform.deploy.security.SecuritySettings;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.config.EventProcessingConfigurer;
@@ -79,11 +82,14 @@ class MqttConfiguration {
      * twin is disabled, as the read side shows it (so a twin disabled a moment ago may still let a connect through;
      * the disconnect on its event follows). A twin not created yet lets its device into the broker, as before (HTTP
      * refuses it, {@link DeviceCredentials}); without a read side in this process, every device with a right key is
-     * let in.
+     * let in. A device that has no twin and that an enrollment group takes gets its twin from the group once its key
+     * checks out, or is refused if the group is disabled (zero-touch provisioning).
      */
     @Bean
     @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
-    DeviceGate deviceGate(ObjectProvider<QueryGateway> queries, ObjectProvider<DeviceKeyStore> deviceKeys) {
+    DeviceGate deviceGate(ObjectProvider<QueryGateway> queries, ObjectProvider<DeviceKeyStore> deviceKeys,
+                          ObjectProvider<EnrollmentStore> enrollments,
+                          ObjectProvider<EnrollmentProvisioner> provisioner) {
         // Both lookups block on PostgreSQL (the query bus answers on the caller's thread): off HiveMQ's threads, and
         // off the common pool, which has one thread on two cores.
         ThreadFactory threads = DaemonThreads.named("mqtt-device-gate-");
@@ -94,8 +100,38 @@ class MqttConfiguration {
             ObjectNode twin = twin(queries, twinId);
             String refusal = twin != null && "disabled".equals(twin.path("status").asText())
                     ? "the twin " + twinId.value() + " is disabled" : null;
-            return new DeviceGate.Decision(key.generation(), key.revoked(), refusal, twin != null);
+            DeviceGate.Provisioning provisioning = twin != null || twinId.isModule() || !DeviceKeyStore.State.DERIVED.equals(key)
+                    ? null : provisioning(twinId, enrollments, provisioner, lookups);
+            return new DeviceGate.Decision(key.generation(), key.revoked(), refusal, twin != null, provisioning);
         }, lookups);
+    }
+
+    /** What the enrollment group that takes a device with no twin says, or null when none does. */
+    private static DeviceGate.Provisioning provisioning(TwinId twinId, ObjectProvider<EnrollmentStore> enrollments,
+                                                        ObjectProvider<EnrollmentProvisioner> provisioner,
+                                                        Executor lookups) {
+        EnrollmentStore store = enrollments.getIfAvailable();
+        EnrollmentProvisioner creator = provisioner.getIfAvailable();
+        Enrollment enrollment = store == null || creator == null ? null : store.match(twinId.deviceId()).orElse(null);
+        if (enrollment == null) {
+            return null;
+        }
+        return new DeviceGate.Provisioning() {
+            @Override
+            public String enrollmentId() {
+                return enrollment.id();
+            }
+
+            @Override
+            public boolean enabled() {
+                return enrollment.enabled();
+            }
+
+            @Override
+            public CompletableFuture<?> provision() {
+                return CompletableFuture.runAsync(() -> creator.provision(twinId, enrollment), lookups);
+            }
+        };
     }
 
     /**

@@ -108,6 +108,10 @@ public final class AccessMatrix {
         rules.add(new Rule("GET", "/jobs/{jobId}", Access.READ));
         rules.add(new Rule("PUT", "/jobs/{jobId}", Access.WRITE));
         rules.add(new Rule("POST", "/jobs/{jobId}/cancel", Access.WRITE));
+        rules.add(new Rule("GET", "/enrollments", Access.READ));
+        rules.add(new Rule("GET", "/enrollments/{enrollmentId}", Access.READ));
+        rules.add(new Rule("PUT", "/enrollments/{enrollmentId}", Access.WRITE));
+        rules.add(new Rule("DELETE", "/enrollments/{enrollmentId}", Access.WRITE));
         rules.add(new Rule("GET", "/audit", Access.AUDIT));
         rules.add(new Rule("GET", "/audit/export", Access.AUDIT));
         rules.add(new Rule("GET", "/audit/head", Access.AUDIT));

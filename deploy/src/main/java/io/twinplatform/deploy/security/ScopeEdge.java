@@ -48,7 +48,8 @@ public final class ScopeEdge {
     /** Paths a scoped caller may not use at all: they answer for the whole fleet. */
     private static final List<Pattern> FLEET_WIDE = List.of(Pattern.compile("/admin(/.*)?"),
             Pattern.compile("/actuator(/.*)?"), Pattern.compile("/audit/head"), Pattern.compile("/audit/verify"),
-            Pattern.compile("/fleet/activity"), Pattern.compile("/configurations/[^/]+/metrics/[^/]+"));
+            Pattern.compile("/fleet/activity"), Pattern.compile("/configurations/[^/]+/metrics/[^/]+"),
+            Pattern.compile("/enrollments(/.*)?"));
 
     private static final Logger log = LoggerFactory.getLogger(ScopeEdge.class);
 
