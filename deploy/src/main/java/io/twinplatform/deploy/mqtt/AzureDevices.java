@@ -3,6 +3,10 @@ package io.twinplatform.deploy.mqtt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hivemq.extension.sdk.api.events.client.ClientLifecycleEventListener;
+import com.hivemq.extension.sdk.api.events.client.parameters.AuthenticationSuccessfulInput;
+import com.hivemq.extension.sdk.api.events.client.parameters.ConnectionStartInput;
+import com.hivemq.extension.sdk.api.events.client.parameters.DisconnectEventInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
@@ -59,6 +63,11 @@ final class AzureDevices implements DesiredPush {
     private final PublishInboundInterceptor publishes = this::intercept;
     /** Taken at the extension's start: HiveMQ's services are static, and must be this broker's. */
     private volatile PublishService publishService;
+    private final ClientLifecycleEventListener lifecycle = new Lifecycle();
+    /** Each connected Azure device's latest connection: a reconnect that took a session over replaces it. */
+    private final java.util.concurrent.ConcurrentHashMap<String, String> connections =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final String CONNECTION_ATTRIBUTE = "twin-azure-connection";
 
     AzureDevices(BrokerAdmission admission, DeviceMethods methods) {
         this.admission = admission;
@@ -69,6 +78,65 @@ final class AzureDevices implements DesiredPush {
     void start(PublishService service) {
         this.publishService = service;
     }
+
+    /**
+     * Azure's SDKs publish no birth message or last will: the broker reports an Azure device's connection state for
+     * it, {@code Connected} once it authenticated and {@code Disconnected} once its connection ended, unless the same
+     * client id connected again meanwhile (a reconnect that took the session over: its connection is the latest).
+     */
+    ClientLifecycleEventListener lifecycle() {
+        return lifecycle;
+    }
+
+    private final class Lifecycle implements ClientLifecycleEventListener {
+
+        @Override
+        public void onMqttConnectionStart(ConnectionStartInput input) {
+        }
+
+        @Override
+        public void onAuthenticationSuccessful(AuthenticationSuccessfulInput input) {
+            if (DeviceAuthorisation.protocol(input.getConnectionInformation()) == DeviceAuthorisation.Protocol.AZURE) {
+                String clientId = input.getClientInformation().getClientId();
+                String connection = io.twinplatform.api.model.RandomIds.uuid();
+                input.getConnectionInformation().getConnectionAttributeStore()
+                        .putAsString(CONNECTION_ATTRIBUTE, connection);
+                connections.put(clientId, connection);
+                connection(clientId, "Connected");
+            }
+        }
+
+        @Override
+        public void onDisconnect(DisconnectEventInput input) {
+            if (DeviceAuthorisation.protocol(input.getConnectionInformation()) != DeviceAuthorisation.Protocol.AZURE) {
+                return;
+            }
+            String clientId = input.getClientInformation().getClientId();
+            String connection = input.getConnectionInformation().getConnectionAttributeStore()
+                    .getAsString(CONNECTION_ATTRIBUTE).orElse(null);
+            if (connection != null && connections.remove(clientId, connection)) {
+                connection(clientId, "Disconnected");
+            }
+        }
+    }
+
+    private void connection(String clientId, String state) {
+        if (admission == null) {
+            return;
+        }
+        TwinId twinId;
+        try {
+            twinId = TwinId.parse(clientId);
+        } catch (RuntimeException e) {
+            return;
+        }
+        ObjectNode body = JsonNodeFactory.instance.objectNode().put("state", state);
+        admission.handIn(new TwinTopic(twinId, "connection"), body.toString().getBytes(StandardCharsets.UTF_8),
+                SILENT);
+    }
+
+    /** Answers nobody: the broker itself sent the message. */
+    private static final DeviceReplies SILENT = (topic, body) -> CompletableFuture.completedFuture(null);
 
     /** The edge of an Azure device's connection. */
     PublishInboundInterceptor publishes() {

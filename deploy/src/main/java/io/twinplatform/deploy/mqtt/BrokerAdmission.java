@@ -123,6 +123,27 @@ final class BrokerAdmission implements DeviceAdmission {
         next.forEach(this::hand);
     }
 
+    /**
+     * Hands the platform a message the broker makes itself for a device (its connection state, for a protocol whose
+     * devices publish none), outside admission control, answered through {@code replies}; nothing before
+     * {@link #open}.
+     */
+    void handIn(TwinTopic topic, byte[] payload, DeviceReplies replies) {
+        Ingest platform = ingest;
+        if (platform == null) {
+            return;
+        }
+        try {
+            platform.ingest(topic, payload, null, replies).whenComplete((done, failure) -> {
+                if (failure != null) {
+                    log.warn("the platform did not take {}", topic.text(), failure);
+                }
+            });
+        } catch (RuntimeException e) {
+            log.warn("the platform did not take {}", topic.text(), e);
+        }
+    }
+
     /** The most messages in the platform's hands at once. */
     int limit() {
         return limit;

@@ -269,6 +269,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             clients.set(Services.clientService());
             authorisation.extensionStart(input, output);
             azure.start(Services.publishService());
+            Services.eventRegistry().setClientLifecycleEventListener(provider -> azure.lifecycle());
             methods.start(Services.publishService(), Services.clientService());
             Services.initializerRegistry().setClientInitializer(this::initialize);
             if (admission != null) {
