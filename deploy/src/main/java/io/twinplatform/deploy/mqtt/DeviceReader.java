@@ -128,6 +128,10 @@ final class DeviceReader implements AutoCloseable {
             Semaphore inFlight = handler.maxInFlight() > 0 ? new Semaphore(handler.maxInFlight()) : null;
             List<Mqtt5Subscription> subscriptions = new ArrayList<>();
             for (String kind : handler.kinds().stream().sorted().toList()) {
+                if (TwinTopic.EDGE_KINDS.contains(kind)) {
+                    // Handed in at the broker's edge only (AWS's shadow requests): no topic of ours carries them.
+                    continue;
+                }
                 subscriptions.add(subscription("twins/+/" + kind));
                 if (handler.modules()) {
                     subscriptions.add(subscription("twins/+/modules/+/" + kind));
