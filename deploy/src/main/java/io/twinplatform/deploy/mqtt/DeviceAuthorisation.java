@@ -41,6 +41,12 @@ import java.util.function.IntPredicate;
  * (Not authorized) even with the right key; {@link DeviceCredentials#judge} weighs the password against it, as it
  * does for the device's own HTTP access.
  * <p>
+ * <b>AWS IoT's Device Shadow protocol.</b> A device (not a module) connected so may also use its thing's shadow
+ * topics, {@code $aws/things/{deviceId}/shadow/…}: publish its {@code get}, {@code update} and {@code delete}
+ * requests (of its classic and its named shadows) and subscribe to anything under them ({@link AwsDevices} answers).
+ * AWS's device SDKs append {@code ?SDK=…&Version=…} to the user name; what follows the client id and a {@code ?} is
+ * not read.
+ * <p>
  * <b>Azure IoT Hub's device protocol.</b> A device of Azure's SDKs connects with client id {@code {deviceId}} or
  * {@code {deviceId}/{moduleId}}, user name {@code {host}/{deviceId}[/{moduleId}]/?api-version=…} (the rest of the
  * query is not read) and a SAS token for password ({@link SasToken}), signed with its symmetric key, which is derived
@@ -112,6 +118,10 @@ final class DeviceAuthorisation implements ExtensionMain {
         if (SasToken.looksLikeOne(passwordText)) {
             authenticateAzure(connect, user, passwordText, input, output);
             return;
+        }
+        if (user.startsWith(connect.getClientId() + "?")) {
+            // AWS's device SDKs add ?SDK=…&Version=… to the user name (their usage metrics): not part of the id.
+            user = connect.getClientId();
         }
         TwinId twinId;
         try {
@@ -211,6 +221,15 @@ final class DeviceAuthorisation implements ExtensionMain {
             permissions.add(permission(prefix + kind, TopicPermission.MqttActivity.PUBLISH));
         }
         permissions.add(permission(prefix + "#", TopicPermission.MqttActivity.SUBSCRIBE));
+        if (!twinId.isModule()) {
+            // AWS IoT's Device Shadow topics of the thing (AwsDevices takes the requests), its named shadows too.
+            String shadows = AwsDevices.shadowPrefix(twinId);
+            for (String operation : new String[]{"get", "update", "delete"}) {
+                permissions.add(permission(shadows + operation, TopicPermission.MqttActivity.PUBLISH));
+                permissions.add(permission(shadows + "name/+/" + operation, TopicPermission.MqttActivity.PUBLISH));
+            }
+            permissions.add(permission(shadows + "#", TopicPermission.MqttActivity.SUBSCRIBE));
+        }
         permissions.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
         output.authenticateSuccessfully();
     }

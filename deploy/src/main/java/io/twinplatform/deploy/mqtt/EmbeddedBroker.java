@@ -139,10 +139,10 @@ public final class EmbeddedBroker implements AutoCloseable {
             String platformPassword = SecretFiles.newSecret();
             DeviceKeys keys = new DeviceKeys(secret);
             Edge edge = new Edge(new DeviceAuthorisation(keys, platformPassword, gate), admission,
-                    new AzureDevices(admission), new AtomicReference<>());
-            // Azure's device protocol publishes on $iothub/…, which HiveMQ refuses unless told otherwise; no client
-            // publishes there but Azure devices, on the topics DeviceAuthorisation grants them, and the edge takes
-            // those before they are routed.
+                    new AzureDevices(admission), new AwsDevices(admission), new AtomicReference<>());
+            // Azure's device protocol publishes on $iothub/… and AWS's on $aws/…, which HiveMQ refuses unless told
+            // otherwise; no client publishes there but devices, on the topics DeviceAuthorisation grants them, and the
+            // edge takes those before they are routed.
             InternalConfigurations.MQTT_ALLOW_DOLLAR_TOPICS.set(true);
             EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(conf)
@@ -210,6 +210,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         return edge.azure();
     }
 
+    /** AWS IoT's Device Shadow protocol at this broker: shadow changes go to its devices through it. */
+    AwsDevices aws() {
+        return edge.aws();
+    }
+
     /** The keys devices connect with; tests and the simulator derive passwords from the same secret. */
     public DeviceKeys deviceKeys() {
         return deviceKeys;
@@ -255,7 +260,7 @@ public final class EmbeddedBroker implements AutoCloseable {
      * control.
      */
     private record Edge(DeviceAuthorisation authorisation, BrokerAdmission admission, AzureDevices azure,
-                        AtomicReference<ClientService> clients) implements ExtensionMain {
+                        AwsDevices aws, AtomicReference<ClientService> clients) implements ExtensionMain {
 
         @Override
         public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
@@ -263,6 +268,8 @@ public final class EmbeddedBroker implements AutoCloseable {
             clients.set(Services.clientService());
             authorisation.extensionStart(input, output);
             azure.start(Services.publishService());
+            aws.start(Services.publishService());
+            Services.eventRegistry().setClientLifecycleEventListener(provider -> aws.lifecycle());
             Services.initializerRegistry().setClientInitializer(this::initialize);
             if (admission != null) {
                 admission.start();
@@ -270,8 +277,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
 
         /**
-         * A device connection gets its protocol's edge: Azure's, or (with a write side here) the platform's own
-         * topics'. The platform's own connections publish as any client does.
+         * A device connection gets its protocol's edge: Azure's, or AWS's shadow topics and (with a write side here)
+         * the platform's own topics'. The platform's own connections publish as any client does.
          */
         private void initialize(InitializerInput input, ClientContext context) {
             ConnectionInformation connection = input.getConnectionInformation();
@@ -280,8 +287,9 @@ public final class EmbeddedBroker implements AutoCloseable {
             }
             if (DeviceAuthorisation.protocol(connection) == DeviceAuthorisation.Protocol.AZURE) {
                 context.addPublishInboundInterceptor(azure.publishes());
-            } else if (admission != null) {
-                context.addPublishInboundInterceptor(admission.devicePublishes());
+            } else {
+                context.addPublishInboundInterceptor(aws.publishes());
+                context.addSubscribeInboundInterceptor(aws.subscriptions());
             }
         }
 
