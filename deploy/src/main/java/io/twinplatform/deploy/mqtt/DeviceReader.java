@@ -122,7 +122,8 @@ final class DeviceReader implements AutoCloseable {
         }
         publisher = connect.get();
         for (DeviceMessageHandler handler : handlers) {
-            String name = "mqtt-device-reader-" + String.join("-", handler.kinds().stream().sorted().toList());
+            String name = "mqtt-device-reader-" + String.join("-", handler.kinds().stream()
+                    .filter(kind -> !TwinTopic.EDGE_KINDS.contains(kind)).sorted().toList());
             ExecutorService reader = Executors.newSingleThreadExecutor(DaemonThreads.named(name + "-"));
             readers.add(reader);
             Semaphore inFlight = handler.maxInFlight() > 0 ? new Semaphore(handler.maxInFlight()) : null;
