@@ -132,6 +132,8 @@ class AwsDeviceTest {
             report.state = new ShadowState();
             report.state.reported = new HashMap<>(Map.of("mode", "eco", "interval", 30, "temperature", 21.5));
             device.shadow.PublishUpdateShadow(report, QOS1).get(10, TimeUnit.SECONDS);
+            // The SDK's publish completes on the PUBACK, which the broker sends only after the commit.
+            assertThat(events(new JdbcTemplate(dataSource), id)).as("committed before the PUBACK").isEqualTo(2);
             UpdateShadowResponse accepted = poll(device.updates);
             assertThat(accepted.clientToken).isEqualTo("u1");
             assertThat(accepted.version).isEqualTo(2);
