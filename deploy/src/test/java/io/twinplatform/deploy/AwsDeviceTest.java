@@ -10,6 +10,8 @@ import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAck;
 import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
 import io.twinplatform.deploy.mqtt.BrokerTls;
 import io.twinplatform.deploy.mqtt.EmbeddedBroker;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -43,11 +45,15 @@ import software.amazon.awssdk.iot.iotshadow.model.UpdateShadowRequest;
 import software.amazon.awssdk.iot.iotshadow.model.UpdateShadowResponse;
 import software.amazon.awssdk.iot.iotshadow.model.UpdateShadowSubscriptionRequest;
 
+import javax.security.auth.x500.X500Principal;
 import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -310,6 +316,82 @@ class AwsDeviceTest {
 
         Mqtt3AsyncClient wrongKey = rawClient(id, broker.deviceKeys().password(other, 0));
         assertThat(connects(wrongKey)).as("another device's key").isFalse();
+    }
+
+    /**
+     * A device may authenticate as AWS devices do, with a client certificate instead of a password: one the platform's
+     * CA issued for the key of its signing request. The certificate names the device (a device of another client id
+     * is refused), and rotating the device's key retires it.
+     */
+    @Test
+    void aDeviceConnectsWithACertificateOfThePlatformsCaUntilItsKeyIsRotated() throws Exception {
+        String id = createDevice("{'mode':'eco'}");
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair keys = generator.generateKeyPair();
+        String csr = pem("CERTIFICATE REQUEST", new JcaPKCS10CertificationRequestBuilder(
+                new X500Principal("CN=whatever the device asks"), keys.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withRSA").build(keys.getPrivate())).getEncoded());
+        String keyPem = pem("PRIVATE KEY", keys.getPrivate().getEncoded());
+
+        TwinHttp.assertProblem(http.post("/twins/" + id + "/certificate",
+                TwinHttp.JSON.writeValueAsString(Map.of("csr", "not a request"))), 400, "invalidCsr");
+        TwinHttp.Reply issued = http.post("/twins/" + id + "/certificate",
+                TwinHttp.JSON.writeValueAsString(Map.of("csr", csr)));
+        assertThat(issued.status()).as("%s", issued).isEqualTo(200);
+        assertThat(issued.json().path("generation").asInt()).isZero();
+        String certificatePem = issued.json().path("certificatePem").asText();
+
+        MqttClientConnection connection = mtls(id, certificatePem, keyPem);
+        BlockingQueue<GetShadowResponse> gets = new LinkedBlockingQueue<>();
+        try {
+            connection.connect().get(20, TimeUnit.SECONDS);
+            IotShadowClient shadow = new IotShadowClient(connection);
+            GetShadowSubscriptionRequest subscription = new GetShadowSubscriptionRequest();
+            subscription.thingName = id;
+            shadow.SubscribeToGetShadowAccepted(subscription, QOS1, gets::add).get(10, TimeUnit.SECONDS);
+            GetShadowRequest get = new GetShadowRequest();
+            get.thingName = id;
+            shadow.PublishGetShadow(get, QOS1).get(10, TimeUnit.SECONDS);
+            assertThat(poll(gets).state.desired).containsEntry("mode", "eco");
+            connection.disconnect().get(10, TimeUnit.SECONDS);
+        } finally {
+            connection.close();
+        }
+
+        String other = createDevice("{}");
+        assertThat(mtlsConnects(other, certificatePem, keyPem)).as("the certificate of another device").isFalse();
+        assertThat(http.post("/twins/" + id + "/key", null).status()).isEqualTo(200);
+        assertThat(mtlsConnects(id, certificatePem, keyPem)).as("a certificate of the key before the rotation")
+                .isFalse();
+    }
+
+    private MqttClientConnection mtls(String clientId, String certificatePem, String keyPem) throws Exception {
+        try (AwsIotMqttConnectionBuilder builder = AwsIotMqttConnectionBuilder.newMtlsBuilder(certificatePem,
+                keyPem)) {
+            builder.withEndpoint("localhost").withPort(broker.tlsPort())
+                    .withCertificateAuthorityFromPath(null, DATA_DIR.resolve("mqtt/tls/ca.crt").toString())
+                    .withClientId(clientId).withCleanSession(true).withKeepAliveSecs(30);
+            return builder.build();
+        }
+    }
+
+    private boolean mtlsConnects(String clientId, String certificatePem, String keyPem) throws Exception {
+        MqttClientConnection connection = mtls(clientId, certificatePem, keyPem);
+        try {
+            connection.connect().get(20, TimeUnit.SECONDS);
+            connection.disconnect().get(10, TimeUnit.SECONDS);
+            return true;
+        } catch (ExecutionException refused) {
+            return false;
+        } finally {
+            connection.close();
+        }
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[]{'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
     }
 
     /**

@@ -108,6 +108,10 @@ public final class EmbeddedBroker implements AutoCloseable {
             String plainListener = plainPort == 0 ? "" : """
                         <tcp-listener><port>%d</port><bind-address>0.0.0.0</bind-address></tcp-listener>
                     """.formatted(plainPort);
+            // A device may present a certificate of the made CA instead of its password: the listener asks for one.
+            String deviceTrust = tls.deviceTruststore().map(store -> """
+                            <truststore><path>%s</path><password>%s</password></truststore>
+                    """.formatted(xml(store.toString()), xml(tls.keystorePassword()))).orElse("");
             String protocols = DeviceTls.PROTOCOLS.stream().map(p -> "<protocol>" + p + "</protocol>")
                     .collect(Collectors.joining());
             // 0600: it holds the key store's password.
@@ -121,8 +125,8 @@ public final class EmbeddedBroker implements AutoCloseable {
                             <keystore>
                               <path>%s</path><password>%s</password><private-key-password>%s</private-key-password>
                             </keystore>
-                            <protocols>%s</protocols>
-                            <client-authentication-mode>NONE</client-authentication-mode>
+                    %s        <protocols>%s</protocols>
+                            <client-authentication-mode>%s</client-authentication-mode>
                           </tls>
                         </tls-tcp-listener>
                       </listeners>
@@ -133,7 +137,8 @@ public final class EmbeddedBroker implements AutoCloseable {
                       </mqtt>
                       <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                     </hivemq>""".formatted(plainListener, tlsPort, xml(tls.keystore().toString()),
-                    xml(tls.keystorePassword()), xml(tls.keystorePassword()), protocols, RECEIVE_MAXIMUM, QUEUE_SIZE));
+                    xml(tls.keystorePassword()), xml(tls.keystorePassword()), deviceTrust, protocols,
+                    tls.deviceTruststore().isPresent() ? "OPTIONAL" : "NONE", RECEIVE_MAXIMUM, QUEUE_SIZE));
             // A port file left from a run with the plain listener on must not send the simulator there.
             Files.deleteIfExists(home.resolve("port"));
             String platformPassword = SecretFiles.newSecret();
