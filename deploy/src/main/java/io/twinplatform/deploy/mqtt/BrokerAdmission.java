@@ -231,7 +231,8 @@ final class BrokerAdmission implements DeviceAdmission {
      */
     private static TwinTopic deviceTopic(String topic, String clientId) {
         TwinTopic parsed = TwinTopic.parse(topic).orElse(null);
-        return parsed != null && KINDS.contains(parsed.kind()) && parsed.twinId().value().equals(clientId)
+        return parsed != null && KINDS.contains(parsed.kind()) && !TwinTopic.EDGE_KINDS.contains(parsed.kind())
+                && parsed.twinId().value().equals(clientId)
                 ? parsed : null;
     }
 

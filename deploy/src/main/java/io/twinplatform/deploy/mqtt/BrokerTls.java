@@ -3,7 +3,20 @@ package io.twinplatform.deploy.mqtt;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import io.twinplatform.api.device.DeviceTls;
 import io.twinplatform.deploy.SecretFiles;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
+import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.twin.TwinId;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -26,6 +39,7 @@ import javax.net.ssl.SSLSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -70,8 +84,14 @@ import java.util.regex.Pattern;
  *   <li>{@code server.p12} (PKCS12, 0600): the server's key and its certificate, signed by the CA, for
  *       {@code localhost}, {@code 127.0.0.1}, {@code ::1}, this machine's host name and
  *       {@code twin.mqtt.tls.host-names};</li>
- *   <li>{@code server-password} (0600): the key store's password, made with it.</li>
+ *   <li>{@code server-password} (0600): the key store's password, made with it;</li>
+ *   <li>{@code device-ca.p12} (PKCS12, 0600): the CA alone, the trust store the broker checks device certificates
+ *       with.</li>
  * </ul>
+ * With a made CA, devices may also authenticate with a certificate it issued ({@link #issueDeviceCertificate}): the
+ * TLS listener asks for one (and lets a device without one in, for its password). Its subject names the twin
+ * ({@code CN}) and the generation of the device's key it was issued under ({@code OU=key generation <g>}), so that
+ * rotating or revoking the key retires the certificate too.
  * All keys are RSA 2048 (SHA-256 signatures), which every TLS stack a device may have speaks. The CA is valid for ten
  * years. The server certificate (two years) is issued again from the same CA when it has less than 30 days left,
  * when the names asked for are not all in it, or when it cannot be read; devices keep trusting {@code ca.crt}.
@@ -85,6 +105,8 @@ public final class BrokerTls {
     private static final String KEYSTORE = "server.p12";
     private static final String KEYSTORE_PASSWORD = "server-password";
     private static final String ALIAS = "broker";
+    private static final String DEVICE_TRUSTSTORE = "device-ca.p12";
+    private static final String GENERATION_UNIT = "key generation ";
     private static final Duration CA_VALIDITY = Duration.ofDays(3650);
     private static final Duration SERVER_VALIDITY = Duration.ofDays(730);
     private static final Duration RENEW_BEFORE = Duration.ofDays(30);
@@ -102,9 +124,14 @@ public final class BrokerTls {
     private final List<X509Certificate> trusted;
     private final boolean pinned;
     private final X509Certificate certificate;
+    /** The made CA, which issues device certificates; null with a configured key store. */
+    private final Authority authority;
+    private final Path deviceTruststore;
 
     private BrokerTls(Path keystore, String keystorePassword, Path caFile, List<X509Certificate> trusted,
-                      boolean pinned, X509Certificate certificate) {
+                      boolean pinned, X509Certificate certificate, Authority authority, Path deviceTruststore) {
+        this.authority = authority;
+        this.deviceTruststore = deviceTruststore;
         this.keystore = keystore;
         this.keystorePassword = keystorePassword;
         this.caFile = caFile;
@@ -145,6 +172,97 @@ public final class BrokerTls {
      */
     public Optional<Path> caFile() {
         return Optional.ofNullable(caFile);
+    }
+
+    /**
+     * The trust store (PKCS12, the key store's password) the TLS listener checks device certificates with: the made
+     * CA; none with a configured key store, whose issuer the platform does not hold.
+     */
+    Optional<Path> deviceTruststore() {
+        return Optional.ofNullable(deviceTruststore);
+    }
+
+    /**
+     * A certificate for the device or module {@code twinId} from the made CA, for the key of a PKCS#10 request (PEM),
+     * valid for as long as the CA is, under generation {@code generation} of the device's key: the broker takes it
+     * while that generation is the device's and not revoked. The request's own subject is not used.
+     *
+     * @return the certificate, PEM
+     * @throws TwinException {@code 400 invalidCsr} when the request cannot be read or its signature is wrong;
+     *                       {@code 409 noDeviceCa} with a configured key store
+     */
+    String issueDeviceCertificate(String csrPem, TwinId twinId, int generation) {
+        if (authority == null) {
+            throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "noDeviceCa", "the broker serves a configured"
+                    + " key store (twin.mqtt.tls.keystore), whose CA the platform does not hold: it issues no device"
+                    + " certificates"));
+        }
+        PKCS10CertificationRequest request;
+        try (PEMParser parser = new PEMParser(new StringReader(csrPem == null ? "" : csrPem))) {
+            Object read = parser.readObject();
+            if (!(read instanceof PKCS10CertificationRequest csr) || !csr.isSignatureValid(
+                    new JcaContentVerifierProviderBuilder().build(csr.getSubjectPublicKeyInfo()))) {
+                throw invalidCsr();
+            }
+            request = csr;
+        } catch (IOException | OperatorCreationException | PKCSException | RuntimeException e) {
+            if (e instanceof TwinException refusal) {
+                throw refusal;
+            }
+            throw invalidCsr();
+        }
+        try {
+            X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, twinId.value())
+                    .addRDN(BCStyle.OU, GENERATION_UNIT + generation).build();
+            PublicKey key = new JcaPEMKeyConverter().getPublicKey(request.getSubjectPublicKeyInfo());
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                    X500Name.getInstance(authority.certificate().getSubjectX500Principal().getEncoded()), serial(),
+                    Date.from(Instant.now().minus(BACKDATE)), authority.certificate().getNotAfter(), subject, key)
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+                    .addExtension(Extension.extendedKeyUsage, false,
+                            new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth))
+                    .addExtension(Extension.authorityKeyIdentifier, false,
+                            new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(authority.certificate()));
+            X509Certificate issued = new JcaX509CertificateConverter().getCertificate(
+                    builder.build(new JcaContentSignerBuilder(SIGNATURE).build(authority.key())));
+            return pem("CERTIFICATE", issued.getEncoded()) + "\n";
+        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+            throw new IllegalStateException("could not issue a device certificate", e);
+        }
+    }
+
+    private static TwinException invalidCsr() {
+        return new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidCsr", "$.csr",
+                "csr must be a PKCS#10 certificate signing request in PEM, signed with the key it names"));
+    }
+
+    /**
+     * The twin and key generation a device certificate of {@link #issueDeviceCertificate} names, or empty when its
+     * subject is not of that form. Whether the CA issued it is the TLS listener's check.
+     */
+    static Optional<DeviceCertificate> deviceCertificate(X509Certificate certificate) {
+        try {
+            X500Name subject = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
+            RDN[] names = subject.getRDNs(BCStyle.CN);
+            RDN[] units = subject.getRDNs(BCStyle.OU);
+            if (names.length != 1 || units.length != 1) {
+                return Optional.empty();
+            }
+            String unit = ((ASN1String) units[0].getFirst().getValue()).getString();
+            if (!unit.startsWith(GENERATION_UNIT)) {
+                return Optional.empty();
+            }
+            TwinId twinId = TwinId.parse(((ASN1String) names[0].getFirst().getValue()).getString());
+            return Optional.of(new DeviceCertificate(twinId,
+                    Integer.parseInt(unit.substring(GENERATION_UNIT.length()))));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** What a device certificate says: whose it is, and under which generation of its key it was issued. */
+    record DeviceCertificate(TwinId twinId, int generation) {
     }
 
     /** The certificate the broker presents. */
@@ -238,7 +356,7 @@ public final class BrokerTls {
         }
         log.info("embedded MQTT broker's TLS certificate from {}: {}, valid until {}", path,
                 leaf.getSubjectX500Principal().getName(), leaf.getNotAfter().toInstant());
-        return new BrokerTls(path, settings.keystorePassword(), null, List.of(leaf), true, leaf);
+        return new BrokerTls(path, settings.keystorePassword(), null, List.of(leaf), true, leaf, null, null);
     }
 
     // ---- the made CA and server certificate
@@ -283,7 +401,15 @@ public final class BrokerTls {
             log.info("issued the embedded MQTT broker's TLS certificate for {}, valid until {} ({})", names,
                     server.getNotAfter().toInstant(), keystore);
         }
-        return new BrokerTls(keystore, password, caFile, List.of(ca.certificate()), false, server);
+        KeyStore devices = KeyStore.getInstance("PKCS12");
+        devices.load(null, null);
+        devices.setCertificateEntry("device-ca", ca.certificate());
+        ByteArrayOutputStream trustBytes = new ByteArrayOutputStream();
+        devices.store(trustBytes, password.toCharArray());
+        Path deviceTruststore = directory.resolve(DEVICE_TRUSTSTORE);
+        SecretFiles.writeBytes(deviceTruststore, trustBytes.toByteArray());
+        return new BrokerTls(keystore, password, caFile, List.of(ca.certificate()), false, server, ca,
+                deviceTruststore);
     }
 
     /**

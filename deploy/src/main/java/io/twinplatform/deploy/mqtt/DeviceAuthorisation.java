@@ -7,6 +7,7 @@ import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
 import com.hivemq.extension.sdk.api.auth.parameter.TopicPermission;
+import com.hivemq.extension.sdk.api.client.parameter.ClientTlsInformation;
 import com.hivemq.extension.sdk.api.client.parameter.ConnectionInformation;
 import com.hivemq.extension.sdk.api.packets.auth.DefaultAuthorizationBehaviour;
 import com.hivemq.extension.sdk.api.packets.auth.ModifiableDefaultPermissions;
@@ -26,6 +27,7 @@ import io.twinplatform.api.twin.TwinId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.IntPredicate;
@@ -40,6 +42,16 @@ import java.util.function.IntPredicate;
  * generation of its key a device must present (a revoked key: none), and refuses a device whose twin is disabled
  * (Not authorized) even with the right key; {@link DeviceCredentials#judge} weighs the password against it, as it
  * does for the device's own HTTP access.
+ * <p>
+ * <b>AWS IoT's Device Shadow protocol.</b> A device (not a module) connected so may also use its thing's shadow
+ * topics, {@code $aws/things/{deviceId}/shadow/…}: publish its {@code get}, {@code update} and {@code delete}
+ * requests (of its classic and its named shadows) and subscribe to anything under them ({@link AwsDevices} answers).
+ * AWS's device SDKs append {@code ?SDK=…&Version=…} to the user name; what follows the client id and a {@code ?} is
+ * not read.
+ * <p>
+ * <b>Client certificates.</b> A device (or module) that presents a certificate the made CA issued
+ * ({@link BrokerTls#issueDeviceCertificate}) and no password is the twin its certificate names, under the same gate and
+ * with the same topics as with its password.
  * <p>
  * <b>Azure IoT Hub's device protocol.</b> A device of Azure's SDKs connects with client id {@code {deviceId}} or
  * {@code {deviceId}/{moduleId}}, user name {@code {host}/{deviceId}[/{moduleId}]/?api-version=…} (the rest of the
@@ -93,6 +105,12 @@ final class DeviceAuthorisation implements ExtensionMain {
         ConnectPacket connect = input.getConnectPacket();
         String user = connect.getUserName().orElse(null);
         byte[] password = connect.getPassword().map(DeviceAuthorisation::bytes).orElse(null);
+        X509Certificate certificate = input.getConnectionInformation().getClientTlsInformation()
+                .flatMap(ClientTlsInformation::getClientCertificate).orElse(null);
+        if (password == null && certificate != null) {
+            authenticateCertificate(connect, certificate, input, output);
+            return;
+        }
         if (user == null || password == null) {
             output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD,
                     "a user name (the twin id) and password are required");
@@ -112,6 +130,10 @@ final class DeviceAuthorisation implements ExtensionMain {
         if (SasToken.looksLikeOne(passwordText)) {
             authenticateAzure(connect, user, passwordText, input, output);
             return;
+        }
+        if (user.startsWith(connect.getClientId() + "?")) {
+            // AWS's device SDKs add ?SDK=…&Version=… to the user name (their usage metrics): not part of the id.
+            user = connect.getClientId();
         }
         TwinId twinId;
         try {
@@ -168,6 +190,27 @@ final class DeviceAuthorisation implements ExtensionMain {
         }
         decide(twinId, generation -> token.signedWith(keys.keyBytes(twinId.value(), generation)), Protocol.AZURE,
                 input, output);
+    }
+
+    /**
+     * A device with a certificate of the made CA, which the TLS listener checked ({@link BrokerTls#deviceCertificate}):
+     * its client id must be the twin id the certificate names, and the certificate must have been issued under the
+     * generation of the device's key the gate names (a rotated or revoked key retires it). The user name is not read.
+     */
+    private void authenticateCertificate(ConnectPacket connect, X509Certificate certificate, SimpleAuthInput input,
+                                         SimpleAuthOutput output) {
+        BrokerTls.DeviceCertificate named = BrokerTls.deviceCertificate(certificate).orElse(null);
+        if (named == null) {
+            output.failAuthentication(ConnackReasonCode.BAD_USER_NAME_OR_PASSWORD,
+                    "the client certificate names no device: CN=<twin id>, OU=key generation <g>");
+            return;
+        }
+        if (!connect.getClientId().equals(named.twinId().value())) {
+            output.failAuthentication(ConnackReasonCode.CLIENT_IDENTIFIER_NOT_VALID,
+                    "a device's client id is the twin id its certificate names");
+            return;
+        }
+        decide(named.twinId(), generation -> generation == named.generation(), Protocol.NATIVE, input, output);
     }
 
     /** Asks the gate about the device, then lets it in with its protocol's topics, or refuses it. */
@@ -234,6 +277,15 @@ final class DeviceAuthorisation implements ExtensionMain {
             permissions.add(permission(prefix + kind, TopicPermission.MqttActivity.PUBLISH));
         }
         permissions.add(permission(prefix + "#", TopicPermission.MqttActivity.SUBSCRIBE));
+        if (!twinId.isModule()) {
+            // AWS IoT's Device Shadow topics of the thing (AwsDevices takes the requests), its named shadows too.
+            String shadows = AwsDevices.shadowPrefix(twinId);
+            for (String operation : new String[]{"get", "update", "delete"}) {
+                permissions.add(permission(shadows + operation, TopicPermission.MqttActivity.PUBLISH));
+                permissions.add(permission(shadows + "name/+/" + operation, TopicPermission.MqttActivity.PUBLISH));
+            }
+            permissions.add(permission(shadows + "#", TopicPermission.MqttActivity.SUBSCRIBE));
+        }
         permissions.setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
         output.authenticateSuccessfully();
     }

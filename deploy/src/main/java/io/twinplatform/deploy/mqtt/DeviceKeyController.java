@@ -1,15 +1,18 @@
 package io.twinplatform.deploy.mqtt;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.query.CallerScope;
 import io.twinplatform.api.query.ScopedWrites;
 import io.twinplatform.api.twin.FindTwin;
@@ -25,6 +28,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
@@ -50,6 +54,19 @@ class DeviceKeyController {
                      @Schema(description = "the device's new MQTT password, shown once") String password,
                      @Schema(description = "the same key in Azure's form, for an Azure connection string's"
                              + " SharedAccessKey; shown once") String symmetricKey) {
+    }
+
+    /** A certificate request; documentation only. */
+    @Schema(name = "DeviceCertificateRequest")
+    record CertificateRequest(@Schema(requiredMode = Schema.RequiredMode.REQUIRED,
+            description = "a PKCS#10 certificate signing request, PEM, signed with the device's own key") String csr) {
+    }
+
+    /** An issued device certificate; documentation only. */
+    @Schema(name = "DeviceCertificate")
+    record IssuedCertificate(String twinId, int generation,
+                             @Schema(description = "the device's certificate, PEM, issued by the broker's CA")
+                             String certificatePem) {
     }
 
     private static final Logger log = LoggerFactory.getLogger(DeviceKeyController.class);
@@ -125,6 +142,52 @@ class DeviceKeyController {
         embedded.disconnect(twinId.value(), "the device's key was revoked");
         log.info("{} revoked the MQTT key of {}", principal(request), twinId.value());
         return ResponseEntity.noContent().build();
+    }
+
+    @Operation(summary = "Issue a client certificate for the device from the broker's CA, for the key of its signing"
+            + " request: the device may then connect over TLS with it instead of its password, while its key stays at"
+            + " the generation it was issued under (rotating or revoking the key retires it)",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
+                    mediaType = MediaType.APPLICATION_JSON_VALUE,
+                    schema = @Schema(implementation = CertificateRequest.class),
+                    examples = @ExampleObject(name = "csr", value = "{\"csr\":\"-----BEGIN CERTIFICATE REQUEST-----"
+                            + "\\n…\\n-----END CERTIFICATE REQUEST-----\"}"))),
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "{\"twinId\", \"generation\", \"certificatePem\"}",
+                            content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE,
+                                    schema = @Schema(implementation = IssuedCertificate.class))),
+                    @ApiResponse(responseCode = "400", description = "an invalid id, or no readable signing request"
+                            + " (invalidCsr)", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such twin (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "409", description = "no embedded broker, a configured key store whose"
+                            + " CA the platform does not hold (noDeviceCa), or a revoked key (keyRevoked)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "415", description = "not application/json",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
+    @PostMapping(path = {"/twins/{deviceId}/certificate", "/twins/{deviceId}/modules/{moduleId}/certificate"},
+            consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<ObjectNode> certificate(@PathVariable String deviceId,
+                                           @PathVariable(required = false) String moduleId,
+                                           @RequestBody byte[] body, HttpServletRequest request) {
+        EmbeddedBroker embedded = embedded();
+        TwinId twinId = existing(deviceId, moduleId);
+        JsonNode csr = JsonBodies.parseObject(body).get("csr");
+        DeviceKeyStore.State key = store.state(twinId.value());
+        if (key.revoked()) {
+            throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "keyRevoked", "the device's key is revoked:"
+                    + " rotate it (POST …/key) before issuing a certificate"));
+        }
+        String pem = embedded.tls().issueDeviceCertificate(csr != null && csr.isTextual() ? csr.asText() : null,
+                twinId, key.generation());
+        log.info("{} issued a client certificate for {} under key generation {}", principal(request), twinId.value(),
+                key.generation());
+        ObjectNode answer = JsonNodeFactory.instance.objectNode();
+        answer.put("twinId", twinId.value());
+        answer.put("generation", key.generation());
+        answer.put("certificatePem", pem);
+        return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(answer);
     }
 
     private EmbeddedBroker embedded() {

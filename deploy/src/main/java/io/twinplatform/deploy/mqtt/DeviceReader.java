@@ -122,12 +122,17 @@ final class DeviceReader implements AutoCloseable {
         }
         publisher = connect.get();
         for (DeviceMessageHandler handler : handlers) {
-            String name = "mqtt-device-reader-" + String.join("-", handler.kinds().stream().sorted().toList());
+            String name = "mqtt-device-reader-" + String.join("-", handler.kinds().stream()
+                    .filter(kind -> !TwinTopic.EDGE_KINDS.contains(kind)).sorted().toList());
             ExecutorService reader = Executors.newSingleThreadExecutor(DaemonThreads.named(name + "-"));
             readers.add(reader);
             Semaphore inFlight = handler.maxInFlight() > 0 ? new Semaphore(handler.maxInFlight()) : null;
             List<Mqtt5Subscription> subscriptions = new ArrayList<>();
             for (String kind : handler.kinds().stream().sorted().toList()) {
+                if (TwinTopic.EDGE_KINDS.contains(kind)) {
+                    // Handed in at the broker's edge only (AWS's shadow requests): no topic of ours carries them.
+                    continue;
+                }
                 subscriptions.add(subscription("twins/+/" + kind));
                 if (handler.modules()) {
                     subscriptions.add(subscription("twins/+/modules/+/" + kind));

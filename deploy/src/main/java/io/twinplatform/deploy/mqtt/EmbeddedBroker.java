@@ -6,6 +6,10 @@ import com.hivemq.configuration.service.InternalConfigurations;
 import com.hivemq.extension.sdk.api.client.ClientContext;
 import com.hivemq.extension.sdk.api.client.parameter.ConnectionInformation;
 import com.hivemq.extension.sdk.api.client.parameter.InitializerInput;
+import com.hivemq.extension.sdk.api.events.client.ClientLifecycleEventListener;
+import com.hivemq.extension.sdk.api.events.client.parameters.AuthenticationSuccessfulInput;
+import com.hivemq.extension.sdk.api.events.client.parameters.ConnectionStartInput;
+import com.hivemq.extension.sdk.api.events.client.parameters.DisconnectEventInput;
 import com.hivemq.extension.sdk.api.ExtensionMain;
 import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
@@ -108,6 +112,10 @@ public final class EmbeddedBroker implements AutoCloseable {
             String plainListener = plainPort == 0 ? "" : """
                         <tcp-listener><port>%d</port><bind-address>0.0.0.0</bind-address></tcp-listener>
                     """.formatted(plainPort);
+            // A device may present a certificate of the made CA instead of its password: the listener asks for one.
+            String deviceTrust = tls.deviceTruststore().map(store -> """
+                            <truststore><path>%s</path><password>%s</password></truststore>
+                    """.formatted(xml(store.toString()), xml(tls.keystorePassword()))).orElse("");
             String protocols = DeviceTls.PROTOCOLS.stream().map(p -> "<protocol>" + p + "</protocol>")
                     .collect(Collectors.joining());
             // 0600: it holds the key store's password.
@@ -121,8 +129,8 @@ public final class EmbeddedBroker implements AutoCloseable {
                             <keystore>
                               <path>%s</path><password>%s</password><private-key-password>%s</private-key-password>
                             </keystore>
-                            <protocols>%s</protocols>
-                            <client-authentication-mode>NONE</client-authentication-mode>
+                    %s        <protocols>%s</protocols>
+                            <client-authentication-mode>%s</client-authentication-mode>
                           </tls>
                         </tls-tcp-listener>
                       </listeners>
@@ -133,17 +141,18 @@ public final class EmbeddedBroker implements AutoCloseable {
                       </mqtt>
                       <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                     </hivemq>""".formatted(plainListener, tlsPort, xml(tls.keystore().toString()),
-                    xml(tls.keystorePassword()), xml(tls.keystorePassword()), protocols, RECEIVE_MAXIMUM, QUEUE_SIZE));
+                    xml(tls.keystorePassword()), xml(tls.keystorePassword()), deviceTrust, protocols,
+                    tls.deviceTruststore().isPresent() ? "OPTIONAL" : "NONE", RECEIVE_MAXIMUM, QUEUE_SIZE));
             // A port file left from a run with the plain listener on must not send the simulator there.
             Files.deleteIfExists(home.resolve("port"));
             String platformPassword = SecretFiles.newSecret();
             DeviceKeys keys = new DeviceKeys(secret);
             DeviceMethods methods = new DeviceMethods();
             Edge edge = new Edge(new DeviceAuthorisation(keys, platformPassword, gate), admission,
-                    new AzureDevices(admission, methods), methods, new AtomicReference<>());
-            // Azure's device protocol publishes on $iothub/…, which HiveMQ refuses unless told otherwise; no client
-            // publishes there but Azure devices, on the topics DeviceAuthorisation grants them, and the edge takes
-            // those before they are routed.
+                    new AzureDevices(admission, methods), methods, new AwsDevices(admission), new AtomicReference<>());
+            // Azure's device protocol publishes on $iothub/… and AWS's on $aws/…, which HiveMQ refuses unless told
+            // otherwise; no client publishes there but devices, on the topics DeviceAuthorisation grants them, and the
+            // edge takes those before they are routed.
             InternalConfigurations.MQTT_ALLOW_DOLLAR_TOPICS.set(true);
             EmbeddedHiveMQ hivemq = EmbeddedHiveMQ.builder()
                     .withConfigurationFolder(conf)
@@ -216,6 +225,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         return edge.azure();
     }
 
+    /** AWS IoT's Device Shadow protocol at this broker: shadow changes go to its devices through it. */
+    AwsDevices aws() {
+        return edge.aws();
+    }
+
     /** The keys devices connect with; tests and the simulator derive passwords from the same secret. */
     public DeviceKeys deviceKeys() {
         return deviceKeys;
@@ -261,7 +275,8 @@ public final class EmbeddedBroker implements AutoCloseable {
      * control.
      */
     private record Edge(DeviceAuthorisation authorisation, BrokerAdmission admission, AzureDevices azure,
-                        DeviceMethods methods, AtomicReference<ClientService> clients) implements ExtensionMain {
+                        DeviceMethods methods, AwsDevices aws, AtomicReference<ClientService> clients)
+            implements ExtensionMain {
 
         @Override
         public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
@@ -269,8 +284,10 @@ public final class EmbeddedBroker implements AutoCloseable {
             clients.set(Services.clientService());
             authorisation.extensionStart(input, output);
             azure.start(Services.publishService());
-            Services.eventRegistry().setClientLifecycleEventListener(provider -> azure.lifecycle());
             methods.start(Services.publishService(), Services.clientService());
+            aws.start(Services.publishService());
+            ClientLifecycleEventListener lifecycle = new BothLifecycles(azure.lifecycle(), aws.lifecycle());
+            Services.eventRegistry().setClientLifecycleEventListener(provider -> lifecycle);
             Services.initializerRegistry().setClientInitializer(this::initialize);
             if (admission != null) {
                 admission.start();
@@ -278,8 +295,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
 
         /**
-         * A device connection gets its protocol's edge: Azure's, or (with a write side here) the platform's own
-         * topics'. The platform's own connections publish as any client does.
+         * A device connection gets its protocol's edge: Azure's, or AWS's shadow topics and (with a write side here)
+         * the platform's own topics'. The platform's own connections publish as any client does.
          */
         private void initialize(InitializerInput input, ClientContext context) {
             ConnectionInformation connection = input.getConnectionInformation();
@@ -291,14 +308,36 @@ public final class EmbeddedBroker implements AutoCloseable {
                 return;
             }
             context.addPublishInboundInterceptor(methods.nativeAnswers());
-            if (admission != null) {
-                context.addPublishInboundInterceptor(admission.devicePublishes());
-            }
+            context.addPublishInboundInterceptor(aws.publishes());
+            context.addSubscribeInboundInterceptor(aws.subscriptions());
         }
 
         @Override
         public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
             authorisation.extensionStop(input, output);
+        }
+    }
+
+    /** HiveMQ takes one lifecycle listener per extension: Azure's connection states and AWS's shadow watchers. */
+    private record BothLifecycles(ClientLifecycleEventListener first, ClientLifecycleEventListener second)
+            implements ClientLifecycleEventListener {
+
+        @Override
+        public void onMqttConnectionStart(ConnectionStartInput input) {
+            first.onMqttConnectionStart(input);
+            second.onMqttConnectionStart(input);
+        }
+
+        @Override
+        public void onAuthenticationSuccessful(AuthenticationSuccessfulInput input) {
+            first.onAuthenticationSuccessful(input);
+            second.onAuthenticationSuccessful(input);
+        }
+
+        @Override
+        public void onDisconnect(DisconnectEventInput input) {
+            first.onDisconnect(input);
+            second.onDisconnect(input);
         }
     }
 

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.device.DeviceMessageHandler;
 import io.twinplatform.api.device.DesiredPush;
 import io.twinplatform.api.device.DeviceMethodChannel;
+import io.twinplatform.api.device.ShadowPush;
 import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.api.twin.FindTwin;
 import io.twinplatform.api.twin.TwinId;
@@ -203,6 +204,16 @@ class MqttConfiguration {
     @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
     DesiredPush azureDesiredPush(EmbeddedBroker broker) {
         return broker.azure();
+    }
+
+    /**
+     * Changes of desired and reported properties reach devices of AWS's shadow protocol (update/documents and
+     * update/delta), through the embedded broker.
+     */
+    @Bean
+    @ConditionalOnExpression("'${twin.mqtt.host:}'.isEmpty()")
+    ShadowPush awsShadowPush(EmbeddedBroker broker) {
+        return broker.aws();
     }
 
     /**

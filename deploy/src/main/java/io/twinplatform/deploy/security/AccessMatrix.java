@@ -89,6 +89,7 @@ public final class AccessMatrix {
             rules.add(new Rule("POST", twin + "/key", Access.WRITE));
             rules.add(new Rule("DELETE", twin + "/key", Access.WRITE));
             rules.add(new Rule("POST", twin + "/methods/{methodName}", Access.WRITE));
+            rules.add(new Rule("POST", twin + "/certificate", Access.WRITE));
         }
         rules.add(new Rule("GET", TWIN + "/telemetry", Access.READ));
         rules.add(new Rule("POST", "/twins/batch", Access.WRITE));

@@ -11,14 +11,17 @@ import java.util.Set;
  * {@code reported/rejected}, {@code desired}, {@code delta}, {@code get}, {@code get/accepted},
  * {@code get/rejected}, {@code connection} (birth and last will), {@code methods} (a direct method call) and
  * {@code methods/response} (its answer), or (devices only) {@code telemetry} and {@code telemetry/rejected}.
- * docs/devices.md describes each.
+ * docs/devices.md describes each. The kinds {@code shadow/update} and {@code shadow/delete} (with their
+ * {@code …/accepted} and {@code …/rejected}) are AWS Device Shadow requests, which only a broker's edge hands in
+ * ({@link #EDGE_KINDS}): no device publishes them on the platform's own topics.
  */
 public record TwinTopic(TwinId twinId, String kind) {
 
     public static final String ROOT = "twins";
     private static final Set<String> KINDS = Set.of("reported", "reported/accepted", "reported/rejected", "desired",
             "delta", "get", "get/accepted", "get/rejected", "connection", "connection/rejected", "telemetry",
-            "telemetry/rejected", "methods", "methods/response");
+            "telemetry/rejected", "methods", "methods/response", "shadow/update", "shadow/update/accepted",
+            "shadow/update/rejected", "shadow/delete", "shadow/delete/accepted", "shadow/delete/rejected");
     /** The kinds a device publishes; the rest are the platform's. */
     public static final Set<String> DEVICE_KINDS = Set.of("reported", "get", "connection", "telemetry",
             "methods/response");
@@ -26,7 +29,14 @@ public record TwinTopic(TwinId twinId, String kind) {
      * The device kinds the twin itself answers ({@code …/accepted} or {@code …/rejected} once what they changed is
      * committed): the write side handles them, and a broker with an edge hands them in. Telemetry is stored apart.
      */
-    public static final Set<String> TWIN_KINDS = Set.of("reported", "get", "connection");
+    public static final Set<String> TWIN_KINDS = Set.of("reported", "get", "connection", "shadow/update",
+            "shadow/delete");
+    /**
+     * The twin kinds that come only through a broker's edge, translated from another protocol's topics (AWS's
+     * {@code $aws/things/{thing}/shadow/update} and {@code …/delete}): the platform neither subscribes to them nor
+     * takes them from a device's publish on {@code twins/…}.
+     */
+    public static final Set<String> EDGE_KINDS = Set.of("shadow/update", "shadow/delete");
 
     public TwinTopic {
         if (!KINDS.contains(kind)) {

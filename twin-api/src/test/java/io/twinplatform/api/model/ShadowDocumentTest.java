@@ -5,6 +5,8 @@ import static io.twinplatform.api.model.TestJson.normalized;
 import static io.twinplatform.api.model.TestJson.object;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.error.ErrorKind;
+import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinPatched;
@@ -151,5 +153,71 @@ class ShadowDocumentTest {
 
     private static TwinState created(String desired) {
         return TwinState.created(new TwinCreated(DEVICE, DEVICE, null, null, object(desired), 1, 1, 1), T1);
+    }
+
+    /** A refusal reaches an AWS device as AWS's error document, with AWS's code and sentence for it. */
+    @Test
+    void refusalsBecomeAwsErrorDocuments() {
+        assertError(TwinError.at(ErrorKind.MALFORMED, "malformedJson", "@3", "bad"), 400, "Invalid JSON");
+        assertError(TwinError.at(ErrorKind.MALFORMED, "notAnObject", "$.state.reported", "x"), 400,
+                "Reported node must be an object");
+        assertError(TwinError.at(ErrorKind.MALFORMED, "tooDeep", "$.state.desired.a",
+                "nesting at $.state.desired.a is deeper than 10 levels"), 400,
+                "JSON contains too many levels of nesting; maximum is 10");
+        assertError(TwinError.at(ErrorKind.MALFORMED, TextRule.INVALID_UTF8, "@0", "x"), 415,
+                "Unsupported documented encoding; supported encoding is UTF-8");
+        assertError(TwinError.at(ErrorKind.UNPROCESSABLE, "stringTooLong", "$.state.reported.s", "x"), 400,
+                "State contains an invalid node");
+        assertError(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound", "x"), 404,
+                "No shadow exists with name: 'camera'");
+        assertError(TwinError.of(ErrorKind.CONFLICT, "versionConflict", "x"), 409, "Version conflict");
+        assertError(TwinError.of(ErrorKind.TOO_LARGE, "sectionTooLarge", "x"), 413,
+                "The payload exceeds the maximum size allowed");
+        assertError(TwinError.of(ErrorKind.TOO_MANY_REQUESTS, "throttled", "x"), 429, "Too many requests");
+        assertError(TwinError.of(ErrorKind.UNAVAILABLE, "databaseUnavailable", "x"), 500, "Internal service failure");
+
+        ObjectNode error = ShadowDocument.error(TwinError.of(ErrorKind.CONFLICT, "versionConflict", "x"), "camera",
+                "tok", NOW);
+        assertThat(normalized(error)).isEqualTo(json("{\"code\":409,\"message\":\"Version conflict\",\"timestamp\":"
+                + NOW.getEpochSecond() + ",\"clientToken\":\"tok\"}"));
+    }
+
+    /** The delta notification holds the whole delta with desired's timestamps; none when the two sections agree. */
+    @Test
+    void deltaNotificationHoldsTheWholeDeltaOrIsNotSent() {
+        TwinState twin = created("{\"color\":\"red\",\"fan\":2}");
+        ObjectNode delta = ShadowDocument.delta(twin, null, NOW);
+        assertThat(delta.get("state")).isEqualTo(json("{\"color\":\"red\",\"fan\":2}"));
+        assertThat(delta.at("/metadata/fan/timestamp").asLong()).isEqualTo(T1.getEpochSecond());
+        assertThat(delta.get("version").asLong()).isEqualTo(1);
+        assertThat(delta.has("clientToken")).isFalse();
+
+        twin.apply(new ReportedPropertiesPatched(DEVICE, object("{\"color\":\"red\",\"fan\":2}"), 2, 2, null), T2);
+        assertThat(ShadowDocument.delta(twin, "t", NOW)).isNull();
+    }
+
+    /** The documents notification pairs the shadow before and after, without a delta in either. */
+    @Test
+    void documentsPairTheShadowBeforeAndAfter() {
+        TwinState twin = created("{\"color\":\"red\"}");
+        ObjectNode before = ShadowDocument.snapshot(twin);
+        twin.apply(new ReportedPropertiesPatched(DEVICE, object("{\"color\":\"blue\"}"), 2, 2, null), T2);
+        ObjectNode documents = ShadowDocument.documents(before, ShadowDocument.snapshot(twin), "u1", NOW);
+
+        assertThat(documents.at("/previous/state")).isEqualTo(json("{\"desired\":{\"color\":\"red\"}}"));
+        assertThat(documents.at("/previous/version").asLong()).isEqualTo(1);
+        assertThat(documents.at("/current/state")).isEqualTo(
+                json("{\"desired\":{\"color\":\"red\"},\"reported\":{\"color\":\"blue\"}}"));
+        assertThat(documents.at("/current/metadata/reported/color/timestamp").asLong()).isEqualTo(T2.getEpochSecond());
+        assertThat(documents.at("/current/version").asLong()).isEqualTo(2);
+        assertThat(documents.has("timestamp")).isTrue();
+        assertThat(documents.get("clientToken").asText()).isEqualTo("u1");
+    }
+
+    private static void assertError(TwinError refusal, int code, String message) {
+        ObjectNode error = ShadowDocument.error(refusal, "camera", null, NOW);
+        assertThat(error.get("code").asInt()).as("%s", refusal).isEqualTo(code);
+        assertThat(error.get("message").asText()).isEqualTo(message);
+        assertThat(error.has("clientToken")).isFalse();
     }
 }

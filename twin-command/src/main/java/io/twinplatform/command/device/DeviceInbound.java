@@ -17,6 +17,7 @@ import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.api.model.JsonPath;
 import io.twinplatform.api.model.RandomIds;
+import io.twinplatform.api.model.ShadowDocument;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.Channel;
 import io.twinplatform.api.twin.FindTwin;
@@ -24,6 +25,7 @@ import io.twinplatform.api.twin.PatchReportedProperties;
 import io.twinplatform.api.twin.ReportConnection;
 import io.twinplatform.api.twin.TwinCommands;
 import io.twinplatform.api.twin.TwinWriteResult;
+import io.twinplatform.api.twin.UpdateShadow;
 import io.twinplatform.command.ratelimit.Throttle;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
@@ -45,7 +47,9 @@ import java.util.concurrent.ThreadFactory;
  * {@code …/reported} (a merge patch of reported properties; a top-level {@code clientToken} is not a property but
  * makes a redelivery a no-op) answered on {@code …/reported/accepted} or {@code …/reported/rejected}; {@code …/get}
  * answered with the full twin on {@code …/get/accepted}; {@code …/connection} (birth and last will) recorded as the
- * twin's {@code connectionState}. A refusal is answered with the problem document HTTP would give, never dropped; a
+ * twin's {@code connectionState}; {@code …/shadow/update} and {@code …/shadow/delete} (AWS Device Shadow requests,
+ * which only a broker's edge hands in) decided as the HTTP shadow update decides them ({@link UpdateShadow}; a delete
+ * clears both sections) and answered with AWS's documents ({@link ShadowDocument}). A refusal is answered with the problem document HTTP would give, never dropped; a
  * device over its rate limit ({@code twin.devices.rate-limit}) is answered so ({@code 429 throttled}) and its message
  * not applied. A report or connection message that changed the twin carries the device's activity in its event
  * ({@link Outcome#APPLIED}); the reader records any other message's time.
@@ -118,7 +122,8 @@ class DeviceInbound implements DeviceMessageHandler {
         byte[] payload = message.payload();
         String clientToken = null;
         try {
-            ObjectNode body = payload.length == 0 && topic.kind().equals("get") ? JsonNodeFactory.instance.objectNode()
+            ObjectNode body = payload.length == 0 && (topic.kind().equals("get") || topic.kind().equals("shadow/delete"))
+                    ? JsonNodeFactory.instance.objectNode()
                     // A reported message is the reported patch (with its clientToken), named as HTTP names it.
                     : JsonBodies.parseObject(payload, topic.kind().equals("reported") ? JsonPath.REPORTED : "$");
             clientToken = JsonBodies.clientToken(body);
@@ -133,6 +138,10 @@ class DeviceInbound implements DeviceMessageHandler {
             return switch (topic.kind()) {
                 case "reported" -> reported(topic, body, clientToken, message.expectedVersion(), replies);
                 case "get" -> get(topic, clientToken, replies);
+                case "shadow/update" -> shadow(topic,
+                        UpdateShadow.fromRequest(topic.twinId().value(), body, clientToken), message, replies);
+                case "shadow/delete" -> shadow(topic, UpdateShadow.clearing(topic.twinId().value(), clientToken),
+                        message, replies);
                 default -> connection(topic, body, clientToken, replies);
             };
         } catch (RuntimeException e) {
@@ -149,6 +158,26 @@ class DeviceInbound implements DeviceMessageHandler {
                     accepted.put("version", result.version());
                     accepted.set("reportedVersion", result.twin().path("properties").path("reported").path("$version"));
                     return replies.publish(topic.sibling("reported/accepted"), accepted)
+                            .thenApply(sent -> result.changed() ? Outcome.APPLIED : Outcome.ACCEPTED);
+                })
+                .exceptionallyCompose(failure -> reject(topic, failure, clientToken, replies));
+    }
+
+    /**
+     * An AWS shadow update or delete: the same command as HTTP's shadow update, answered on {@code …/accepted} with
+     * AWS's {@code update/accepted} (the sections as sent) or {@code delete/accepted} (the version) document.
+     */
+    private CompletableFuture<Outcome> shadow(TwinTopic topic, UpdateShadow update, DeviceMessage message,
+                                              DeviceReplies replies) {
+        String clientToken = update.clientToken();
+        boolean delete = topic.kind().equals("shadow/delete");
+        return send(topic, update, clientToken)
+                .thenCompose(result -> {
+                    ObjectNode accepted = delete
+                            ? ShadowDocument.deleted(result.version(), clientToken, message.received())
+                            : ShadowDocument.accepted(update.desired(), update.reported(), result.version(),
+                            clientToken, message.received());
+                    return replies.publish(topic.sibling(topic.kind() + "/accepted"), accepted)
                             .thenApply(sent -> result.changed() ? Outcome.APPLIED : Outcome.ACCEPTED);
                 })
                 .exceptionallyCompose(failure -> reject(topic, failure, clientToken, replies));

@@ -12,6 +12,7 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.JsonMergePatch;
 import io.twinplatform.api.model.JsonValues;
+import io.twinplatform.api.model.ShadowDocument;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.model.TwinValidator;
 import io.twinplatform.api.query.QueryEvaluator;
@@ -82,6 +83,13 @@ public class Twin {
      */
     public static final String MINIMAL_ANSWER = "minimalAnswer";
 
+    /**
+     * Command metadata: {@code true} when a device protocol wants the twin's shadow as it was before the command
+     * ({@link TwinWriteResult#previousShadow()}, for AWS's {@code update/documents}); the twin document after it is
+     * then rendered too. Only set for twins such a device listens to, as it costs a copy of both sections.
+     */
+    public static final String PREVIOUS_SHADOW = "previousShadow";
+
     /** How many of the latest idempotency keys a twin remembers; an older key is forgotten. */
     static final int IDEMPOTENCY_KEYS_KEPT = 256;
 
@@ -100,8 +108,10 @@ public class Twin {
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    public TwinWriteResult handle(PutTwin command, TwinValidator validator, TwinRegistry registry) {
+    public TwinWriteResult handle(PutTwin command, TwinValidator validator, TwinRegistry registry,
+                                  @MetaDataValue(PREVIOUS_SHADOW) Boolean previous) {
         TwinId id = TwinId.parse(command.twinId());
+        ObjectNode before = before(previous);
         validator.checkContent(command.tags(), TAGS);
         validator.checkContent(command.desired(), DESIRED);
         ObjectNode tags = JsonMergePatch.withoutNulls(command.tags());
@@ -119,7 +129,7 @@ public class Twin {
             }
             long version = state == null ? 1 : state.version() + 1;
             apply(new TwinCreated(id.value(), id.deviceId(), id.moduleId(), tags, desired, 1, 1, version));
-            return result(true, true, true, desired);
+            return result(true, true, true, desired, null);
         }
         if (command.createOnly()) {
             throw preconditionFailed("twin " + id + " already exists (If-None-Match: *)");
@@ -133,15 +143,17 @@ public class Twin {
         }
         apply(new TwinReplaced(twinId, tagsChange ? tags : null, desiredChange ? desired : null,
                 state.desired().version() + (desiredChange ? 1 : 0), state.version() + 1));
-        return result(false, true, true, desiredPatch);
+        return result(false, true, true, desiredPatch, before);
     }
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
     public TwinWriteResult handle(PatchTwin command, TwinValidator validator,
-                                  @MetaDataValue(MINIMAL_ANSWER) Boolean minimal) {
+                                  @MetaDataValue(MINIMAL_ANSWER) Boolean minimal,
+                                  @MetaDataValue(PREVIOUS_SHADOW) Boolean previous) {
         boolean document = !Boolean.TRUE.equals(minimal) || command.desired() != null;
         requireLive(command.twinId());
+        ObjectNode before = before(previous);
         checkVersion(command.expectedVersion());
         validator.checkContent(command.tags(), TAGS);
         validator.checkContent(command.desired(), DESIRED);
@@ -161,15 +173,17 @@ public class Twin {
         }
         apply(new TwinPatched(twinId, tags.isEmpty() ? null : tags, desired.isEmpty() ? null : desired,
                 state.desired().version() + (desired.isEmpty() ? 0 : 1), state.version() + 1));
-        return result(false, true, document, desired);
+        return result(false, true, document, desired, before);
     }
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
     public TwinWriteResult handle(PatchReportedProperties command, TwinValidator validator,
-                                  DeviceStateMachines machines, @MetaDataValue(MINIMAL_ANSWER) Boolean minimal) {
+                                  DeviceStateMachines machines, @MetaDataValue(MINIMAL_ANSWER) Boolean minimal,
+                                  @MetaDataValue(PREVIOUS_SHADOW) Boolean previous) {
         requireLive(command.twinId());
         boolean document = !Boolean.TRUE.equals(minimal);
+        ObjectNode before = before(previous);
         if (command.idempotencyKey() != null && idempotencyKeys.contains(command.idempotencyKey())) {
             return result(false, false, document);
         }
@@ -193,7 +207,7 @@ public class Twin {
         apply(new ReportedPropertiesPatched(twinId, patch, state.reported().version() + 1, state.version() + 1,
                 command.idempotencyKey()));
         checkStateTransition(stateBefore, patch, machines);
-        return result(false, true, document);
+        return result(false, true, document, null, before);
     }
 
     @CommandHandler
@@ -286,8 +300,10 @@ public class Twin {
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
-    public TwinWriteResult handle(UpdateShadow command, TwinValidator validator, DeviceStateMachines machines) {
+    public TwinWriteResult handle(UpdateShadow command, TwinValidator validator, DeviceStateMachines machines,
+                                  @MetaDataValue(PREVIOUS_SHADOW) Boolean previous) {
         requireLive(command.twinId());
+        ObjectNode before = before(previous);
         if (command.expectedVersion() != null && command.expectedVersion() != state.version()) {
             throw new TwinException(TwinError.of(ErrorKind.CONFLICT, "versionConflict", "Version conflict"));
         }
@@ -307,7 +323,7 @@ public class Twin {
                     state.version() + 1, null));
             checkStateTransition(stateBefore, reported, machines);
         }
-        return result(false, !desired.isEmpty() || !reported.isEmpty(), true, desired);
+        return result(false, !desired.isEmpty() || !reported.isEmpty(), true, desired, before);
     }
 
     /**
@@ -320,6 +336,7 @@ public class Twin {
     public TwinWriteResult handle(ApplyConfigurations command, TargetConditions conditions, TwinValidator validator,
                                   MetaData metaData) {
         requireLive(command.twinId());
+        ObjectNode before = before(metaData.get(PREVIOUS_SHADOW) instanceof Boolean wanted ? wanted : null);
         ObjectNode document = state.view();
         List<ConfiguredKeys.Targeting> targeting = new ArrayList<>();
         for (ConfigurationCandidate candidate : command.candidates()) {
@@ -347,7 +364,7 @@ public class Twin {
                 desired.isEmpty() ? null : desired, state.desired().version() + (desired.isEmpty() ? 0 : 1),
                 state.version() + 1), MetaData.with(AuditMetadata.PRINCIPAL,
                 principal(metaData.get(AuditMetadata.PRINCIPAL), decision)));
-        return result(false, true, true, desired);
+        return result(false, true, true, desired, before);
     }
 
     /**
@@ -476,8 +493,22 @@ public class Twin {
 
     /** The answer, with the merge patch the command made to the desired properties (none when empty). */
     private TwinWriteResult result(boolean created, boolean changed, boolean document, ObjectNode desiredPatch) {
-        return new TwinWriteResult(document ? state.render() : null, state.version(), created, changed,
-                desiredPatch == null || desiredPatch.isEmpty() ? null : desiredPatch);
+        return result(created, changed, document, desiredPatch, null);
+    }
+
+    /**
+     * The answer, with the shadow before the command when it was asked for ({@link #before}); the twin after it is
+     * then rendered whatever the caller preferred, as the two go out together.
+     */
+    private TwinWriteResult result(boolean created, boolean changed, boolean document, ObjectNode desiredPatch,
+                                   ObjectNode before) {
+        return new TwinWriteResult(document || before != null ? state.render() : null, state.version(), created,
+                changed, desiredPatch == null || desiredPatch.isEmpty() ? null : desiredPatch, before);
+    }
+
+    /** The shadow as it is before the command decides, when {@code wanted} ({@link #PREVIOUS_SHADOW}); else null. */
+    private ObjectNode before(Boolean wanted) {
+        return Boolean.TRUE.equals(wanted) && exists() ? ShadowDocument.snapshot(state) : null;
     }
 
     private static TwinException preconditionFailed(String detail) {

@@ -431,43 +431,13 @@ class TwinWriteController {
         TwinId id = new TwinId(deviceId, moduleId);
         ObjectNode update = JsonBodies.parseObject(body);
         String clientToken = JsonBodies.clientToken(update);
-        if (!update.has("state")) {
-            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "missingState", "$.state",
-                    "a shadow update needs a state"));
-        }
-        JsonNode state = update.get("state");
-        JsonNode desired;
-        JsonNode reported;
-        if (state.isNull()) {
-            desired = state;
-            reported = state;
-        } else {
-            ObjectNode stateObject = JsonBodies.object(state, "$.state");
-            desired = shadowSection(stateObject.get("desired"), "$.state.desired");
-            reported = shadowSection(stateObject.get("reported"), "$.state.reported");
-        }
-        Long version = null;
-        JsonNode versionNode = update.get("version");
-        if (versionNode != null && !versionNode.isNull()) {
-            if (!versionNode.canConvertToExactIntegral()) {
-                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidVersion", "$.version",
-                        "version must be an integer"));
-            }
-            version = versionNode.asLong();
-        }
+        UpdateShadow command = UpdateShadow.fromRequest(id.value(), update, clientToken);
         scope.requireWrite(id, ScopedWrites.Kind.SHADOW, update);
-        AuditMetadata audit = RequestAudit.of(request, reported != null && desired == null ? Channel.DEVICE : Channel.API);
-        TwinWriteResult result = dispatcher.send(new UpdateShadow(id.value(), desired, reported, version, clientToken),
-                audit);
+        AuditMetadata audit = RequestAudit.of(request,
+                command.reported() != null && command.desired() == null ? Channel.DEVICE : Channel.API);
+        TwinWriteResult result = dispatcher.send(command, audit);
         ObjectNode shadow = ShadowDocument.render(TwinState.fromDocument(result.twin()), clientToken, clock.instant());
         return ResponseEntity.ok().eTag(TwinState.etag(result.version())).body(shadow);
-    }
-
-    private static JsonNode shadowSection(JsonNode section, String path) {
-        if (section == null || section.isNull()) {
-            return section;
-        }
-        return JsonBodies.object(section, path);
     }
 
     private static ObjectNode sectionPatch(JsonNode section, String path) {

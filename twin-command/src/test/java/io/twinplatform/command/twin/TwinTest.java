@@ -580,6 +580,46 @@ class TwinTest {
         }
     }
 
+    /**
+     * {@link Twin#PREVIOUS_SHADOW}: a device protocol that shows changes as before and after (AWS's update/documents)
+     * gets the shadow before the command with the answer, and only when it asked.
+     */
+    @Nested
+    class PreviousShadow {
+
+        private final Map<String, Object> wanted = Map.of(Twin.PREVIOUS_SHADOW, true);
+
+        @Test
+        void aReportAnswersTheShadowBeforeItWhenAskedEvenForAMinimalAnswer() {
+            fixture.given(created("{}", "{\"t\":20}"))
+                    .when(new PatchReportedProperties(DEVICE, json("{\"t\":21}"), null),
+                            Map.of(Twin.PREVIOUS_SHADOW, true, Twin.MINIMAL_ANSWER, true))
+                    .expectEvents(reportedPatched("{\"t\":21}", 2, 2, null))
+                    .expectResultMessagePayloadMatching(result("carries the shadow before and the twin after", r -> {
+                        assertThat(r.previousShadow().get("version").asLong()).isEqualTo(1);
+                        assertThat(r.previousShadow().at("/state/desired")).isEqualTo(json("{\"t\":20}"));
+                        assertThat(r.previousShadow().at("/state").has("reported")).isFalse();
+                        assertThat(r.twin().at("/properties/reported/t").intValue()).isEqualTo(21);
+                    }));
+        }
+
+        @Test
+        void aDesiredPatchAnswersTheShadowBeforeIt() {
+            fixture.given(created("{}", "{\"t\":20}"))
+                    .when(new PatchTwin(DEVICE, null, json("{\"t\":22}"), null), wanted)
+                    .expectResultMessagePayloadMatching(result("carries desired as it was", r ->
+                            assertThat(r.previousShadow().at("/state/desired/t").intValue()).isEqualTo(20)));
+        }
+
+        @Test
+        void noShadowBeforeUnlessAsked() {
+            fixture.given(created("{}", "{\"t\":20}"))
+                    .when(new UpdateShadow(DEVICE, json("{\"t\":22}"), null, null, null))
+                    .expectResultMessagePayloadMatching(result("carries no shadow before", r ->
+                            assertThat(r.previousShadow()).isNull()));
+        }
+    }
+
     /** {@code Prefer: return=minimal}: the answer carries the version, and the document only if a device needs it. */
     @Nested
     class MinimalAnswer {
