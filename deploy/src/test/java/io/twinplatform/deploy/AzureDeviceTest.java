@@ -210,9 +210,15 @@ class AzureDeviceTest {
             TwinCollection reported = new TwinCollection();
             reported.put("rate", 5);
             module.updateReportedProperties(reported);
+            module.sendEvent(new Message("{\"vibration\":0.25}"));
         } finally {
             module.close();
         }
+        JsonNode series = http.awaitJson("/twins/" + id + "/modules/edge/telemetry?bucket=1h",
+                t -> t.path("series").path("vibration").size() == 1, WAIT);
+        assertThat(series.get("moduleId").asText()).isEqualTo("edge");
+        assertThat(http.get("/twins/" + id + "/telemetry?bucket=1h").json().path("series").has("vibration"))
+                .as("the device's own telemetry is apart").isFalse();
         JsonNode twin = http.awaitJson("/twins/" + id + "/modules/edge", t -> t.path("delta").isEmpty(), WAIT);
         assertThat(twin.get("configSync").get("inSync").asBoolean()).isTrue();
         assertThat(http.get("/twins/" + id).json().get("properties").get("reported").has("rate"))

@@ -170,11 +170,6 @@ final class AzureDevices implements DesiredPush {
     }
 
     private void telemetry(TwinId twinId, PublishInboundOutput output) {
-        if (twinId.isModule()) {
-            log.debug("telemetry of module {} dropped: the platform stores telemetry per device", twinId);
-            output.preventPublishDelivery();
-            return;
-        }
         // HiveMQ authorises a publish after its interceptors: DeviceAuthorisation grants this topic too.
         output.getPublishPacket().setTopic(telemetryTopic(twinId));
     }

@@ -271,9 +271,6 @@ final class DeviceAuthorisation implements ExtensionMain {
         ModifiableDefaultPermissions permissions = output.getDefaultPermissions();
         String prefix = TwinTopic.prefix(twinId);
         for (String kind : TwinTopic.DEVICE_KINDS) {
-            if (twinId.isModule() && kind.equals("telemetry")) {
-                continue;
-            }
             permissions.add(permission(prefix + kind, TopicPermission.MqttActivity.PUBLISH));
         }
         permissions.add(permission(prefix + "#", TopicPermission.MqttActivity.SUBSCRIBE));
@@ -298,10 +295,8 @@ final class DeviceAuthorisation implements ExtensionMain {
                 "$iothub/methods/res/#", own + "messages/events/#", own + "messages/events"}) {
             permissions.add(permission(filter, TopicPermission.MqttActivity.PUBLISH));
         }
-        if (!twinId.isModule()) {
-            // Where AzureDevices routes the device's telemetry on: HiveMQ authorises the publish as rewritten.
-            permissions.add(permission(AzureDevices.telemetryTopic(twinId), TopicPermission.MqttActivity.PUBLISH));
-        }
+        // Where AzureDevices routes the device's telemetry on: HiveMQ authorises the publish as rewritten.
+        permissions.add(permission(AzureDevices.telemetryTopic(twinId), TopicPermission.MqttActivity.PUBLISH));
         for (String filter : new String[]{"$iothub/twin/res/#", "$iothub/twin/PATCH/properties/desired/#",
                 "$iothub/methods/POST/#", own + "messages/devicebound/#", own + "inputs/#"}) {
             permissions.add(permission(filter, TopicPermission.MqttActivity.SUBSCRIBE));

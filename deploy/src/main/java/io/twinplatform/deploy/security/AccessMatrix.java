@@ -77,6 +77,7 @@ public final class AccessMatrix {
         for (String twin : List.of(TWIN, MODULE)) {
             rules.add(new Rule("GET", twin, Access.READ));
             rules.add(new Rule("GET", twin + "/shadow", Access.READ));
+            rules.add(new Rule("GET", twin + "/telemetry", Access.READ));
             rules.add(new Rule("PUT", twin, Access.WRITE));
             rules.add(new Rule("PATCH", twin, Access.WRITE));
             rules.add(new Rule("DELETE", twin, Access.WRITE));
@@ -91,7 +92,6 @@ public final class AccessMatrix {
             rules.add(new Rule("POST", twin + "/methods/{methodName}", Access.WRITE));
             rules.add(new Rule("POST", twin + "/certificate", Access.WRITE));
         }
-        rules.add(new Rule("GET", TWIN + "/telemetry", Access.READ));
         rules.add(new Rule("POST", "/twins/batch", Access.WRITE));
         rules.add(new Rule("POST", "/query", Access.READ));
         rules.add(new Rule("GET", "/fleet/views", Access.READ));

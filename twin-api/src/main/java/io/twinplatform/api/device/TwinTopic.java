@@ -10,7 +10,7 @@ import java.util.Set;
  * {@code twins/{deviceId}[/modules/{moduleId}]/{kind}}, where kind is {@code reported}, {@code reported/accepted},
  * {@code reported/rejected}, {@code desired}, {@code delta}, {@code get}, {@code get/accepted},
  * {@code get/rejected}, {@code connection} (birth and last will), {@code methods} (a direct method call) and
- * {@code methods/response} (its answer), or (devices only) {@code telemetry} and {@code telemetry/rejected}.
+ * {@code methods/response} (its answer), {@code telemetry} and {@code telemetry/rejected}.
  * docs/devices.md describes each. The kinds {@code shadow/update} and {@code shadow/delete} (with their
  * {@code …/accepted} and {@code …/rejected}) are AWS Device Shadow requests, which only a broker's edge hands in
  * ({@link #EDGE_KINDS}): no device publishes them on the platform's own topics.
@@ -41,9 +41,6 @@ public record TwinTopic(TwinId twinId, String kind) {
     public TwinTopic {
         if (!KINDS.contains(kind)) {
             throw new IllegalArgumentException("no twin topic kind '" + kind + "'");
-        }
-        if (kind.startsWith("telemetry") && twinId.isModule()) {
-            throw new IllegalArgumentException("telemetry is sent by devices: twins/{deviceId}/telemetry");
         }
     }
 

@@ -27,7 +27,7 @@ class TwinTopicTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"twins/thermostat-0042", "devices/thermostat-0042/reported", "twins//reported",
-            "twins/thermostat-0042/secrets", "twins/thermostat-0042/modules/climate/telemetry",
+            "twins/thermostat-0042/secrets", "twins/thermostat-0042/modules/climate/secrets",
             "twins/thermostat-0042/modules//reported"})
     void otherTopicsAreNotTwinTopics(String topic) {
         assertThat(TwinTopic.parse(topic)).isEmpty();
@@ -61,13 +61,11 @@ class TwinTopicTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"telemetry", "telemetry/rejected"})
-    void telemetryKindsRefuseModuleTwins(String kind) {
-        TwinId module = TwinId.module("thermostat-0042", "climate");
+    void modulesSendTelemetryUnderTheirOwnTopics(String kind) {
+        TwinTopic module = new TwinTopic(TwinId.module("thermostat-0042", "climate"), kind);
 
-        assertThatThrownBy(() -> new TwinTopic(module, kind)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(TwinTopic.parse("twins/thermostat-0042/modules/climate/" + kind)).isEmpty();
-        assertThatThrownBy(() -> new TwinTopic(module, "reported").sibling(kind))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(module.text()).isEqualTo("twins/thermostat-0042/modules/climate/" + kind);
+        assertThat(TwinTopic.parse(module.text())).contains(module);
     }
 
     @Test

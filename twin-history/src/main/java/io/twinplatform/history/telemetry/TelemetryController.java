@@ -84,7 +84,7 @@ class TelemetryController {
         this.clock = clock;
     }
 
-    @Operation(summary = "The device's telemetry per measurement and time bucket: start, count, avg, min, max (from,"
+    @Operation(summary = "The device's (or module's) telemetry per measurement and time bucket: start, count, avg, min, max (from,"
             + " to: ISO-8601 instants, default the 24 hours up to now; bucket: 30s, 5m, 1h, 1d or ISO-8601 like PT5M,"
             + " 1 second to 31 days, default 5m; at most 10000 buckets; name: only these measurements)",
             responses = {
@@ -98,8 +98,8 @@ class TelemetryController {
                     @ApiResponse(responseCode = "422", description = "more than 10000 buckets in the range"
                             + " (tooManyBuckets)",
                             content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
-    @GetMapping("/twins/{deviceId}/telemetry")
-    ObjectNode telemetry(@PathVariable String deviceId,
+    @GetMapping({"/twins/{deviceId}/telemetry", "/twins/{deviceId}/modules/{moduleId}/telemetry"})
+    ObjectNode telemetry(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
                          @Parameter(description = "an ISO-8601 instant; default 24 hours before to")
                          @RequestParam(required = false) String from,
                          @Parameter(description = "an ISO-8601 instant; default now")
@@ -109,7 +109,7 @@ class TelemetryController {
                          @Parameter(description = "a measurement name such as env.temperature; repeat it (or"
                                  + " separate with commas) for several; all when absent")
                          @RequestParam(required = false) List<String> name) {
-        TwinId id = TwinId.device(deviceId);
+        TwinId id = moduleId == null ? TwinId.device(deviceId) : TwinId.module(deviceId, moduleId);
         Duration width = width(bucket);
         Instant end = to == null ? clock.instant() : HistoryFilter.instant("to", to);
         Instant start = from == null ? end.minus(Duration.ofDays(1)) : HistoryFilter.instant("from", from);
@@ -138,7 +138,11 @@ class TelemetryController {
                     "twin " + id + " does not exist"));
         }
         ObjectNode body = mapper.createObjectNode();
-        body.put("deviceId", id.deviceId()).put("from", start.toString()).put("to", end.toString())
+        body.put("deviceId", id.deviceId());
+        if (id.isModule()) {
+            body.put("moduleId", id.moduleId());
+        }
+        body.put("from", start.toString()).put("to", end.toString())
                 .put("bucket", width.toString());
         ObjectNode series = body.putObject("series");
         for (Map.Entry<String, List<TelemetryStore.Bucket>> measurement

@@ -22,7 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Takes device telemetry ({@code twins/{deviceId}/telemetry}, QoS 1) as the platform's device reader hands it in
+ * Takes device and module telemetry ({@code twins/{deviceId}[/modules/{moduleId}]/telemetry}, QoS 1) as the platform's device reader hands it in
  * ({@link DeviceMessageHandler}, on a connection of its own: a message is acknowledged only once its batch is
  * committed, which must not hold back other kinds' acknowledgements). Each message is parsed on the reader's thread
  * ({@link TelemetryPayload}) and queued for the {@link TelemetryWriter}, which completes it once its rows are
@@ -54,10 +54,10 @@ class TelemetryInbound implements DeviceMessageHandler {
         return Set.of(KIND);
     }
 
-    /** Telemetry is sent by devices, not modules. */
+    /** Modules send telemetry of their own (an edge module's readings), kept under the module's twin id. */
     @Override
     public boolean modules() {
-        return false;
+        return true;
     }
 
     /** Parses the message and queues it for the writer, waiting while the writer's queue is full. */

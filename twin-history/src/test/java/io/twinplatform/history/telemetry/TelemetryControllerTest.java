@@ -48,7 +48,7 @@ class TelemetryControllerTest {
                 new TelemetrySample("d1", Instant.parse("2026-11-24T09:06:00Z"), "env.humidity", 40),
                 new TelemetrySample("d1", Instant.parse("2026-11-24T08:59:59Z"), "temperature", 99)));
 
-        String body = controller.telemetry("d1", "2026-11-24T09:00:00Z", "2026-11-24T09:07:30Z", "5m", null)
+        String body = controller.telemetry("d1", null, "2026-11-24T09:00:00Z", "2026-11-24T09:07:30Z", "5m", null)
                 .toString();
 
         assertThat(body).isEqualTo("{\"deviceId\":\"d1\",\"from\":\"2026-11-24T09:00:00Z\","
@@ -66,7 +66,7 @@ class TelemetryControllerTest {
         store.record(List.of(new TelemetrySample("d1", NOW.minus(Duration.ofHours(24)), "t", 1),
                 new TelemetrySample("d1", NOW, "t", 2)));
 
-        var body = controller.telemetry("d1", null, null, "5m", List.of("t"));
+        var body = controller.telemetry("d1", null, null, null, "5m", List.of("t"));
 
         assertThat(body.get("from").asText()).isEqualTo("2026-11-23T10:00:00Z");
         assertThat(body.get("to").asText()).isEqualTo("2026-11-24T10:05:00Z");
@@ -81,40 +81,40 @@ class TelemetryControllerTest {
         db.event("d1", "TwinDeleted");
         store.record(List.of(new TelemetrySample("d1", NOW, "t", 2)));
 
-        assertThat(controller.telemetry("d1", null, null, "1h", null).get("series").get("t")).hasSize(1);
+        assertThat(controller.telemetry("d1", null, null, null, "1h", null).get("series").get("t")).hasSize(1);
     }
 
     @Test
     void anUnknownTwinIsNotFound() {
         db.event("cfg:1", "io.twinplatform.api.configuration.ConfigurationCreated");
 
-        assertRefused(() -> controller.telemetry("ghost", null, null, "5m", null), "twinNotFound", 404, null);
-        assertRefused(() -> controller.telemetry("cfg:1", null, null, "5m", null), "twinNotFound", 404, null);
+        assertRefused(() -> controller.telemetry("ghost", null, null, null, "5m", null), "twinNotFound", 404, null);
+        assertRefused(() -> controller.telemetry("cfg:1", null, null, null, "5m", null), "twinNotFound", 404, null);
     }
 
     @Test
     void anInvalidDeviceIdIsRefused() {
-        assertRefused(() -> controller.telemetry("no spaces", null, null, "5m", null), "invalidId", 400,
+        assertRefused(() -> controller.telemetry("no spaces", null, null, null, "5m", null), "invalidId", 400,
                 "$.deviceId");
     }
 
     @ParameterizedTest
     @CsvSource({"from,not-an-instant,", "from,2026-11-24,", "to,,yesterday", "to,,2026-11-24T10:00"})
     void refusesAFromOrToThatIsNotAnInstantAtItsName(String parameter, String from, String to) {
-        assertRefused(() -> controller.telemetry("d1", from, to, "5m", null), "invalidParameter", 400, parameter);
+        assertRefused(() -> controller.telemetry("d1", null, from, to, "5m", null), "invalidParameter", 400, parameter);
     }
 
     @ParameterizedTest
     @CsvSource({"2026-11-24T10:00:00Z,2026-11-24T10:00:00Z", "2026-11-24T10:00:00Z,2026-11-24T09:00:00Z"})
     void refusesAFromThatIsNotBeforeTo(String from, String to) {
-        assertRefused(() -> controller.telemetry("d1", from, to, "5m", null), "invalidParameter", 400, "from");
+        assertRefused(() -> controller.telemetry("d1", null, from, to, "5m", null), "invalidParameter", 400, "from");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"5", "m", "5x", "0s", "-5m", "5 m", "PT0.5S", "PT1.5S", "PT0S", "32d", "P32D", "PT745H",
             "1w", "P1M", "5M", "99999999s", ""})
     void refusesABucketThatIsNotOneSecondTo31DaysAtBucket(String bucket) {
-        assertRefused(() -> controller.telemetry("d1", null, null, bucket, null), "invalidParameter", 400,
+        assertRefused(() -> controller.telemetry("d1", null, null, null, bucket, null), "invalidParameter", 400,
                 "bucket");
     }
 
@@ -130,17 +130,17 @@ class TelemetryControllerTest {
         db.event("d1", "TwinCreated");
         Instant from = Instant.parse("2026-11-24T00:00:00Z");
 
-        assertThat(controller.telemetry("d1", from.toString(), from.plusSeconds(10_000).toString(), "1s", null)
+        assertThat(controller.telemetry("d1", null, from.toString(), from.plusSeconds(10_000).toString(), "1s", null)
                 .get("series").isEmpty()).isTrue();
-        assertRefused(() -> controller.telemetry("d1", from.toString(), from.plusSeconds(10_001).toString(), "1s",
+        assertRefused(() -> controller.telemetry("d1", null, from.toString(), from.plusSeconds(10_001).toString(), "1s",
                 null), "tooManyBuckets", 422, "bucket");
         // The default day in one-second buckets is 86,400 of them.
-        assertRefused(() -> controller.telemetry("d1", null, null, "1s", null), "tooManyBuckets", 422, "bucket");
+        assertRefused(() -> controller.telemetry("d1", null, null, null, "1s", null), "tooManyBuckets", 422, "bucket");
     }
 
     @Test
     void parametersAreCheckedBeforeTheTwin() {
-        assertRefused(() -> controller.telemetry("ghost", null, null, "0s", null), "invalidParameter", 400, "bucket");
+        assertRefused(() -> controller.telemetry("ghost", null, null, null, "0s", null), "invalidParameter", 400, "bucket");
     }
 
     private static void assertRefused(Runnable call, String code, int status, String path) {
