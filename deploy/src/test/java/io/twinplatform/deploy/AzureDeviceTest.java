@@ -211,6 +211,11 @@ class AzureDeviceTest {
             reported.put("rate", 5);
             module.updateReportedProperties(reported);
             module.sendEvent(new Message("{\"vibration\":0.25}"));
+            module.subscribeToMethods((name, payload, context) -> new DirectMethodResponse(200,
+                    java.util.Map.of("module", "edge", "method", name)), null);
+            TwinHttp.Reply answer = http.post("/twins/" + id + "/modules/edge/methods/selfTest", null);
+            assertThat(answer.status()).as("%s", answer).isEqualTo(200);
+            assertThat(answer.json().get("payload").get("method").asText()).isEqualTo("selfTest");
         } finally {
             module.close();
         }

@@ -48,9 +48,14 @@ public final class DeviceKeys {
     }
 
     private byte[] digest(String text) {
+        return hmacSha256(secret, text);
+    }
+
+    /** HMAC-SHA256 of {@code text} (UTF-8) under {@code key}: what every device key and SAS signature is made of. */
+    static byte[] hmacSha256(byte[] key, String text) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
             return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is not available", e);

@@ -55,7 +55,7 @@ class TwinCommandTargetResolverTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DeleteTwin");
     }
 
-    /** The command with the given twin id and every other component empty (false, an empty list or null). */
+    /** The command with the given twin id and every other component empty (false, 0, an empty list or null). */
     private static Object withTwinId(Class<?> kind, String twinId) throws Exception {
         RecordComponent[] components = kind.getRecordComponents();
         Object[] values = new Object[components.length];
@@ -63,6 +63,8 @@ class TwinCommandTargetResolverTest {
             Class<?> type = components[i].getType();
             values[i] = components[i].getName().equals("twinId") ? twinId
                     : type == boolean.class ? false
+                    : type == int.class ? 0
+                    : type == long.class ? 0L
                     : type == List.class ? List.of()
                     : null;
         }
