@@ -68,6 +68,12 @@ public final class SimulatorCommand implements Callable<Integer> {
                     + DEFAULT_TLS_PORT + "; with --plain mqtt/port, else " + DEFAULT_PLAIN_PORT + ")")
     private int port;
 
+    @Option(names = "--protocol", paramLabel = "native|azure|aws", defaultValue = "native",
+            description = "the device protocol: the platform's own twins/{id}/... topics, Azure IoT Hub's "
+                    + "(SAS token, $iothub/...) or AWS IoT Device Shadow's ($aws/things/{id}/shadow/...) (default "
+                    + "${DEFAULT-VALUE})")
+    private Protocol protocol;
+
     @Option(names = "--plain",
             description = "connect over plain TCP, not TLS (the broker must offer it: twin.mqtt.plain-enabled)")
     private boolean plain;
@@ -163,7 +169,8 @@ public final class SimulatorCommand implements Callable<Integer> {
      * defaults first and the user's options after them.
      */
     public static CommandLine commandLine() {
-        return new CommandLine(new SimulatorCommand()).setOverwrittenOptionsAllowed(true);
+        return new CommandLine(new SimulatorCommand()).setOverwrittenOptionsAllowed(true)
+                .setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     /** Runs the simulator until Ctrl-C or {@code --duration}; returns 0 once it stopped cleanly. */
@@ -232,7 +239,7 @@ public final class SimulatorCommand implements Callable<Integer> {
                 url.endsWith("/") ? URI.create(url.substring(0, url.length() - 1)) : platformUrl, !noCreate,
                 telemetryInterval, reportInterval, stateInterval, firmwareStep, firmwareVersion, errorRate,
                 disconnectRate, duplicateRate, reconnectDelay, connectRate, summaryInterval, duration,
-                seed != null ? seed : ThreadLocalRandom.current().nextLong(), nettyThreads);
+                seed != null ? seed : ThreadLocalRandom.current().nextLong(), nettyThreads, protocol);
     }
 
     private void require(boolean condition, String message) {

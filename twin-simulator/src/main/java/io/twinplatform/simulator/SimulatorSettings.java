@@ -45,6 +45,7 @@ import java.util.Optional;
  * @param duration          {@code --duration}; in-process, {@link DeviceSimulator#close()} stops the simulator
  * @param seed              {@code --seed}, or the random seed chosen without it
  * @param nettyThreads      {@code --netty-threads}
+ * @param protocol          {@code --protocol}
  */
 public record SimulatorSettings(int devices, int firstIndex, String idPrefix, String host, int port,
                                 boolean plain, Path caFile, String deviceSecret, Path dataDir, URI platformUrl,
@@ -53,7 +54,7 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
                                 Duration firmwareStep, String firmwareVersion, double errorRate,
                                 double disconnectRate, double duplicateRate, Duration reconnectDelay,
                                 int connectRate, Duration summaryInterval, Duration duration, long seed,
-                                int nettyThreads) {
+                                int nettyThreads, Protocol protocol) {
 
     /** The TLS port of a broker when neither {@code --port} nor the platform's port file names one. */
     public static final int DEFAULT_TLS_PORT = 8883;
