@@ -93,7 +93,7 @@ final class AwsProtocol implements DeviceProtocol {
         };
     }
 
-    /** The shadow document as the native twin: {@code properties.desired} (with {@code $version}) and {@code reported}. */
+    /** The shadow document as the native twin: {@code properties.desired} (with {@code $version}), {@code reported}. */
     private synchronized ObjectNode twin(ObjectNode document) {
         JsonNode state = document.path("state");
         long version = document.path("version").asLong(-1);
@@ -113,7 +113,7 @@ final class AwsProtocol implements DeviceProtocol {
         return twin;
     }
 
-    /** A delta, merged into the device's view when newer than it; an older one is handed on for the device to ignore. */
+    /** A delta, merged into the device's view when newer than it; an older one is handed on as stale. */
     private synchronized ObjectNode delta(ObjectNode document) {
         long version = document.path("version").asLong(-1);
         if (!document.path("state").isObject()) {

@@ -87,7 +87,8 @@ final class AzureProtocol implements DeviceProtocol {
         return switch (publish.kind()) {
             case "get" -> new Outgoing("$iothub/twin/GET/?$rid=" + request("get", publish), new byte[0]);
             case "reported" -> new Outgoing("$iothub/twin/PATCH/properties/reported/?$rid="
-                    + request("reported", publish), NativeProtocol.bytes(DeviceProtocol.withoutToken(publish.payload())));
+                    + request("reported", publish),
+                    NativeProtocol.bytes(DeviceProtocol.withoutToken(publish.payload())));
             case "telemetry" -> new Outgoing("devices/" + twinId + "/messages/events/",
                     NativeProtocol.bytes(publish.payload()));
             default -> null;

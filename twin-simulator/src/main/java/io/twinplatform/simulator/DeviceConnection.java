@@ -160,7 +160,8 @@ final class DeviceConnection {
                 .whenComplete((subAck, failure) -> {
                     if (failure != null || subAck.getReasonCodes().stream().anyMatch(code -> code.isError())) {
                         warn("{}: the broker refused the subscription to {}: {}", device.twinId(),
-                                protocol.subscriptions(), failure != null ? failure.toString() : subAck.getReasonCodes());
+                                protocol.subscriptions(),
+                                failure != null ? failure.toString() : subAck.getReasonCodes());
                     }
                     if (!online) {
                         return;

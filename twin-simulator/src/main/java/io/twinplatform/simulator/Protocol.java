@@ -10,8 +10,9 @@ public enum Protocol {
     NATIVE,
 
     /**
-     * Azure IoT Hub's: a SAS token for password, {@code $iothub/twin/…} for the twin, {@code devices/{id}/messages/events/}
-     * for telemetry, direct methods answered; no birth message or will (the broker reports the connection state).
+     * Azure IoT Hub's: a SAS token for password, {@code $iothub/twin/…} for the twin,
+     * {@code devices/{id}/messages/events/} for telemetry, direct methods answered; no birth message or will (the
+     * broker reports the connection state).
      */
     AZURE,
 
