@@ -42,6 +42,15 @@ class SimulatorSettingsTest {
         assertThat(settings.disconnectRate()).isZero();
         assertThat(settings.duplicateRate()).isZero();
         assertThat(settings.summaryInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(settings.protocol()).isEqualTo(Protocol.NATIVE);
+    }
+
+    @Test
+    void takesTheProtocolInAnyCaseAndRefusesAnUnknownOne() {
+        assertThat(SimulatorSettings.parse("--protocol", "azure").protocol()).isEqualTo(Protocol.AZURE);
+        assertThat(SimulatorSettings.parse("--protocol=AWS").protocol()).isEqualTo(Protocol.AWS);
+        assertThatThrownBy(() -> SimulatorSettings.parse("--protocol", "lorawan"))
+                .isInstanceOf(ParameterException.class).hasMessageContaining("--protocol");
     }
 
     @Test
