@@ -25,8 +25,8 @@ import static io.twinplatform.deploy.TwinHttp.q;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The simulator in each of its protocols against the whole platform: a small fleet connects to the embedded broker
- * with the credentials the platform made, reports, takes a desired change an operator makes over HTTP and reports it
+ * The simulator in each of its protocols against the whole platform: a small fleet creates its twins over HTTP with
+ * the admin key, connects to the embedded broker with the credentials the platform made, reports, takes a desired change an operator makes over HTTP and reports it
  * back, and sends telemetry the platform stores; an operator's direct method reaches an Azure device and is answered.
  * The broker's TLS port is a free one, never 8883, which AzureDeviceTest's context must have.
  */
@@ -119,18 +119,23 @@ class SimulatorProtocolsTest {
         }
     }
 
-    /** Creates the fleet's twins over HTTP (the simulator's own creation has no operator key), then starts it. */
+    /** Starts a fleet whose twins the simulator creates, with the admin key the platform wrote to its data directory. */
     private DeviceSimulator start(String prefix, Protocol protocol) {
-        SimulatorSettings settings = SimulatorSettings.parse("--devices", Integer.toString(DEVICES),
+        DeviceSimulator fleet = DeviceSimulator.start(SimulatorSettings.parse("--devices", Integer.toString(DEVICES),
                 "--id-prefix", prefix, "--protocol", protocol.name().toLowerCase(Locale.ROOT),
-                "--data-dir", DATA_DIR.toString(), "--port", Integer.toString(broker.tlsPort()), "--no-create",
+                "--data-dir", DATA_DIR.toString(), "--port", Integer.toString(broker.tlsPort()),
+                "--platform-url", "http://127.0.0.1:" + port,
                 "--report-interval", "0.5", "--telemetry-interval", "0.5", "--state-interval", "0",
-                "--summary-interval", "0", "--seed", "1");
-        for (int i = 0; i < DEVICES; i++) {
-            TwinHttp.Reply created = http.put("/twins/" + settings.twinId(i),
-                    q("{'tags':{'deviceType':'simulated-thermostat','simulated':true}}"));
-            assertThat(created.status()).as("create %s: %s", settings.twinId(i), created).isEqualTo(201);
+                "--summary-interval", "0", "--seed", "1"));
+        try {
+            for (String id : fleet.twinIds()) {
+                assertThat(http.get("/twins/" + id).json().path("tags").path("deviceType").asText())
+                        .as("%s created by the simulator", id).isEqualTo("simulated-thermostat");
+            }
+        } catch (AssertionError e) {
+            fleet.close();
+            throw e;
         }
-        return DeviceSimulator.start(settings);
+        return fleet;
     }
 }

@@ -84,7 +84,8 @@ public final class DeviceSimulator implements AutoCloseable {
                         : "over TLS, trusting " + settings.resolveCaFile().map(Path::toString).orElse("the JVM's CAs"),
                 settings.seed());
         if (settings.createTwins()) {
-            TwinProvisioner.Outcome outcome = new TwinProvisioner(settings.platformUrl()).createMissing(twinIds);
+            TwinProvisioner.Outcome outcome = new TwinProvisioner(settings.platformUrl(),
+                    settings.resolveApiKey().orElse(null)).createMissing(twinIds);
             log.info("twins at {}: {} created, {} existed already", settings.platformUrl(), outcome.created(),
                     outcome.existed());
         }

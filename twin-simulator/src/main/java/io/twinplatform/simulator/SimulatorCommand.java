@@ -97,6 +97,11 @@ public final class SimulatorCommand implements Callable<Integer> {
             description = "where missing twins are created over HTTP (default ${DEFAULT-VALUE})")
     private URI platformUrl;
 
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "the API key (operator or admin) missing twins are created with (default: read "
+                    + "<data-dir>/admin-key, which the platform writes)")
+    private String apiKey;
+
     @Option(names = "--no-create",
             description = "do not create missing twins: their devices get get/rejected until someone does")
     private boolean noCreate;
@@ -239,7 +244,7 @@ public final class SimulatorCommand implements Callable<Integer> {
                 url.endsWith("/") ? URI.create(url.substring(0, url.length() - 1)) : platformUrl, !noCreate,
                 telemetryInterval, reportInterval, stateInterval, firmwareStep, firmwareVersion, errorRate,
                 disconnectRate, duplicateRate, reconnectDelay, connectRate, summaryInterval, duration,
-                seed != null ? seed : ThreadLocalRandom.current().nextLong(), nettyThreads, protocol);
+                seed != null ? seed : ThreadLocalRandom.current().nextLong(), nettyThreads, protocol, apiKey);
     }
 
     private void require(boolean condition, String message) {
