@@ -31,7 +31,7 @@ import static io.twinplatform.simulator.SimulatorSettings.DEFAULT_TLS_PORT;
  * it configures the logging backend.
  */
 @Command(name = "simulate", sortOptions = false, abbreviateSynopsis = true, usageHelpWidth = 100,
-        description = {"Starts a fleet of virtual thermostats that speak the platform's MQTT device protocol.",
+        description = {"Starts a fleet of virtual thermostats that speak an MQTT device protocol (--protocol).",
                 "Options take --name value or --name=value; a later one wins. Durations (SECONDS) are seconds",
                 "(2, 0.5) or carry a unit (500ms, 2s, 5m, 1h)."})
 public final class SimulatorCommand implements Callable<Integer> {
