@@ -1,8 +1,5 @@
 package io.twinplatform.simulator;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
@@ -11,16 +8,16 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttClientDisconnectedContext;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.twinplatform.api.device.TwinTopic;
-import io.twinplatform.api.twin.TwinId;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
 import io.twinplatform.simulator.DeviceAction.Drop;
 import io.twinplatform.simulator.DeviceAction.Publish;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,25 +33,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The thin MQTT side of one {@link SimulatedDevice}: an MQTT 5 client whose client id and user name are the twin id,
- * with the derived password and a last will ({@code {"state":"Disconnected"}}, not retained) on its
- * {@code connection} topic. On every connect (clean start) it subscribes to {@code twins/{id}/#} without local
- * echo, then lets the device publish its birth message and {@code get}. It wakes the device exactly when its next
- * timer is due, on a scheduler shared by the fleet, and reconnects by itself (1 s, doubling to 30 s) when the broker
- * goes away. The device is only ever touched under this object's lock.
+ * The thin MQTT side of one {@link SimulatedDevice}: an MQTT 5 client whose client id is the twin id, with the user
+ * name and password of its {@link DeviceProtocol} and, where the protocol has a connection topic, a last will
+ * ({@code {"state":"Disconnected"}}, not retained) on it. On every connect (clean start) it subscribes to the
+ * protocol's topics without local echo, then lets the device publish its birth message and {@code get}; the protocol
+ * maps the device's messages to its topics and what arrives back to the native kinds the device knows. It wakes the
+ * device exactly when its next timer is due, on a scheduler shared by the fleet, and reconnects by itself (1 s,
+ * doubling to 30 s) when the broker goes away. The device is only ever touched under this object's lock.
  */
 final class DeviceConnection {
 
     private static final Logger log = LoggerFactory.getLogger(DeviceConnection.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] DISCONNECTED = "{\"state\":\"Disconnected\"}".getBytes(StandardCharsets.UTF_8);
     /** Client tokens waiting for their {@code reported/accepted}; beyond this many the oldest are forgotten. */
     private static final int MAX_PENDING = 1024;
 
     private final SimulatedDevice device;
     private final Mqtt5AsyncClient client;
-    private final String prefix;
-    private final Map<String, String> topics = new ConcurrentHashMap<>();
+    private final DeviceProtocol protocol;
     private final ScheduledExecutorService scheduler;
     private final SimulatorCounters counters;
     private final Duration reconnectDelay;
@@ -74,7 +70,7 @@ final class DeviceConnection {
      * @param warnedOnce shared by the fleet, so that a broker that is down or refuses the credentials is logged
      *                   once at WARN, not once per device
      */
-    DeviceConnection(SimulatedDevice device, String host, int port, MqttClientSslConfig tls, String password,
+    DeviceConnection(SimulatedDevice device, DeviceProtocol protocol, String host, int port, MqttClientSslConfig tls,
                      MqttClientExecutorConfig executors,
                      ScheduledExecutorService scheduler, SimulatorCounters counters, Duration reconnectDelay,
                      AtomicBoolean warnedOnce, Clock clock) {
@@ -84,14 +80,9 @@ final class DeviceConnection {
         this.reconnectDelay = reconnectDelay;
         this.warnedOnce = warnedOnce;
         this.clock = clock;
-        String twinId = device.twinId();
-        TwinId id = TwinId.device(twinId);
-        this.prefix = TwinTopic.prefix(id);
-        for (String kind : TwinTopic.DEVICE_KINDS) {
-            topics.put(kind, new TwinTopic(id, kind).text());
-        }
-        this.client = MqttClient.builder().useMqttVersion5()
-                .identifier(twinId)
+        this.protocol = protocol;
+        Mqtt5ClientBuilder builder = MqttClient.builder().useMqttVersion5()
+                .identifier(device.twinId())
                 .serverHost(host)
                 .serverPort(port)
                 .sslConfig(tls)
@@ -100,10 +91,12 @@ final class DeviceConnection {
                 .applyAutomaticReconnect()
                 .addConnectedListener(context -> onConnected())
                 .addDisconnectedListener(this::onDisconnected)
-                .simpleAuth().username(twinId).password(password.getBytes(StandardCharsets.UTF_8)).applySimpleAuth()
-                .willPublish().topic(topics.get("connection")).qos(MqttQos.AT_LEAST_ONCE).retain(false)
-                .payload(DISCONNECTED).applyWillPublish()
-                .buildAsync();
+                .simpleAuth().username(protocol.userName()).password(protocol.password()).applySimpleAuth();
+        if (protocol.connectionTopic() != null) {
+            builder = builder.willPublish().topic(protocol.connectionTopic()).qos(MqttQos.AT_LEAST_ONCE).retain(false)
+                    .payload(DISCONNECTED).applyWillPublish();
+        }
+        this.client = builder.buildAsync();
     }
 
     String twinId() {
@@ -125,7 +118,7 @@ final class DeviceConnection {
 
     /**
      * Says goodbye the way a device that is switched off does: {@code {"state":"Disconnected"}} on its connection
-     * topic, then a clean disconnect (which does not fire the last will).
+     * topic, where its protocol has one, then a clean disconnect (which does not fire the last will).
      */
     CompletableFuture<Void> close() {
         closing = true;
@@ -135,10 +128,10 @@ final class DeviceConnection {
                 wakeUp = null;
             }
         }
-        if (!online) {
+        if (!online || protocol.connectionTopic() == null) {
             return client.disconnect().exceptionally(failure -> null);
         }
-        return client.publishWith().topic(topics.get("connection")).qos(MqttQos.AT_LEAST_ONCE).payload(DISCONNECTED)
+        return client.publishWith().topic(protocol.connectionTopic()).qos(MqttQos.AT_LEAST_ONCE).payload(DISCONNECTED)
                 .send()
                 .handle((result, failure) -> null)
                 .thenCompose(ignored -> client.disconnect())
@@ -158,12 +151,16 @@ final class DeviceConnection {
             }
             everConnected = true;
         }
+        protocol.connected();
+        Mqtt5Subscribe subscribe = Mqtt5Subscribe.builder().addSubscriptions(protocol.subscriptions().stream()
+                .map(filter -> Mqtt5Subscription.builder().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE)
+                        .noLocal(true).build())).build();
         // The callback belongs to the subscription: a clean start ends both, and the next connect renews both.
-        client.subscribeWith().topicFilter(prefix + "#").qos(MqttQos.AT_LEAST_ONCE).noLocal(true)
-                .callback(this::onPublish).send()
+        client.subscribe(subscribe, this::onPublish)
                 .whenComplete((subAck, failure) -> {
                     if (failure != null || subAck.getReasonCodes().stream().anyMatch(code -> code.isError())) {
-                        warn("{}: the broker refused the subscription to {}#: {}", device.twinId(), prefix,
+                        warn("{}: the broker refused the subscription to {}: {}", device.twinId(),
+                                protocol.subscriptions(),
                                 failure != null ? failure.toString() : subAck.getReasonCodes());
                     }
                     if (!online) {
@@ -196,22 +193,17 @@ final class DeviceConnection {
     }
 
     private void onPublish(Mqtt5Publish publish) {
-        String topic = publish.getTopic().toString();
-        if (!topic.startsWith(prefix)) {
+        DeviceProtocol.Inbound inbound = protocol.inbound(publish.getTopic().toString(), publish.getPayloadAsBytes());
+        if (inbound instanceof DeviceProtocol.Reply reply) {
+            send(reply.message(), "reply");
             return;
         }
-        String kind = topic.substring(prefix.length());
-        JsonNode message;
-        try {
-            message = JSON.readTree(publish.getPayloadAsBytes());
-        } catch (IOException e) {
-            log.debug("{}: a message on {} is not JSON", device.twinId(), topic);
+        if (!(inbound instanceof DeviceProtocol.ToDevice toDevice)) {
+            log.debug("{}: ignored a message on {}", device.twinId(), publish.getTopic());
             return;
         }
-        if (!(message instanceof ObjectNode object)) {
-            log.debug("{}: a message on {} is not a JSON object", device.twinId(), topic);
-            return;
-        }
+        String kind = toDevice.kind();
+        ObjectNode object = toDevice.message();
         if (kind.equals("reported/accepted") && object.path("clientToken").isTextual()) {
             Long sentAt = pending.remove(object.get("clientToken").asText());
             if (sentAt != null) {
@@ -242,11 +234,9 @@ final class DeviceConnection {
     }
 
     private void publish(Publish publish) {
-        byte[] payload;
-        try {
-            payload = JSON.writeValueAsBytes(publish.payload());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a JSON tree always serialises", e);
+        DeviceProtocol.Outgoing message = protocol.outgoing(publish);
+        if (message == null) {
+            return;
         }
         String token = publish.clientToken();
         if (publish.kind().equals("reported") && token != null) {
@@ -255,13 +245,17 @@ final class DeviceConnection {
             }
             pending.putIfAbsent(token, System.nanoTime());
         }
-        client.publishWith().topic(topics.get(publish.kind())).qos(MqttQos.AT_LEAST_ONCE).payload(payload).send()
+        send(message, publish.kind());
+    }
+
+    private void send(DeviceProtocol.Outgoing message, String what) {
+        client.publishWith().topic(message.topic()).qos(MqttQos.AT_LEAST_ONCE).payload(message.payload()).send()
                 .whenComplete((result, failure) -> {
                     if (failure == null && result.getError().isEmpty()) {
                         counters.published.increment();
                     } else {
                         counters.publishFailures.increment();
-                        log.debug("{}: publish on {} failed", device.twinId(), publish.kind(),
+                        log.debug("{}: publish of {} on {} failed", device.twinId(), what, message.topic(),
                                 failure != null ? failure : result.getError().get());
                     }
                 });

@@ -29,8 +29,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A running fleet of virtual devices ({@link SimulatedDevice}), each its own MQTT 5 connection speaking the platform's
- * device protocol (docs/devices.md), over TLS unless {@code --plain}. All connections share one netty event loop and
+ * A running fleet of virtual devices ({@link SimulatedDevice}), each its own MQTT 5 connection speaking the device
+ * protocol of {@code --protocol} (docs/devices.md): the platform's own, Azure IoT Hub's or AWS IoT Device Shadow's,
+ * over TLS unless {@code --plain}. All connections share one netty event loop and
  * one scheduler, so ten thousand devices fit in one JVM. For a benchmark:
  * <pre>{@code
  * try (DeviceSimulator fleet = DeviceSimulator.start(SimulatorSettings.parse("--devices", "10000",
@@ -77,12 +78,14 @@ public final class DeviceSimulator implements AutoCloseable {
         for (int i = 0; i < settings.devices(); i++) {
             twinIds.add(settings.twinId(i));
         }
-        log.info("simulating {} devices ({} … {}) at {}:{} {}, seed {}", twinIds.size(), twinIds.get(0),
-                twinIds.get(twinIds.size() - 1), settings.host(), port, settings.plain() ? "over plain TCP"
+        log.info("simulating {} {} devices ({} … {}) at {}:{} {}, seed {}", twinIds.size(),
+                settings.protocol().name().toLowerCase(Locale.ROOT), twinIds.get(0), twinIds.get(twinIds.size() - 1),
+                settings.host(), port, settings.plain() ? "over plain TCP"
                         : "over TLS, trusting " + settings.resolveCaFile().map(Path::toString).orElse("the JVM's CAs"),
                 settings.seed());
         if (settings.createTwins()) {
-            TwinProvisioner.Outcome outcome = new TwinProvisioner(settings.platformUrl()).createMissing(twinIds);
+            TwinProvisioner.Outcome outcome = new TwinProvisioner(settings.platformUrl(),
+                    settings.resolveApiKey().orElse(null)).createMissing(twinIds);
             log.info("twins at {}: {} created, {} existed already", settings.platformUrl(), outcome.created(),
                     outcome.existed());
         }
@@ -115,8 +118,9 @@ public final class DeviceSimulator implements AutoCloseable {
             Random random = new Random(seeds.nextLong());
             SimulatedDevice device = new SimulatedDevice(twinId, settings, random,
                     TemperatureModel.forDevice(random, zone), runId, counters, now);
-            connections.add(new DeviceConnection(device, settings.host(), port, tls, keys.password(twinId), executors,
-                    scheduler, counters, settings.reconnectDelay(), warnedOnce, clock));
+            DeviceProtocol protocol = DeviceProtocol.of(settings.protocol(), twinId, settings.host(), keys, clock);
+            connections.add(new DeviceConnection(device, protocol, settings.host(), port, tls, executors, scheduler,
+                    counters, settings.reconnectDelay(), warnedOnce, clock));
         }
         DeviceSimulator simulator = new DeviceSimulator(settings, connections, scheduler, counters);
         long spacing = 1_000_000_000L / settings.connectRate();

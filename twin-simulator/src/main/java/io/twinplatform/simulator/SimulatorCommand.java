@@ -31,7 +31,7 @@ import static io.twinplatform.simulator.SimulatorSettings.DEFAULT_TLS_PORT;
  * it configures the logging backend.
  */
 @Command(name = "simulate", sortOptions = false, abbreviateSynopsis = true, usageHelpWidth = 100,
-        description = {"Starts a fleet of virtual thermostats that speak the platform's MQTT device protocol.",
+        description = {"Starts a fleet of virtual thermostats that speak an MQTT device protocol (--protocol).",
                 "Options take --name value or --name=value; a later one wins. Durations (SECONDS) are seconds",
                 "(2, 0.5) or carry a unit (500ms, 2s, 5m, 1h)."})
 public final class SimulatorCommand implements Callable<Integer> {
@@ -68,6 +68,12 @@ public final class SimulatorCommand implements Callable<Integer> {
                     + DEFAULT_TLS_PORT + "; with --plain mqtt/port, else " + DEFAULT_PLAIN_PORT + ")")
     private int port;
 
+    @Option(names = "--protocol", paramLabel = "native|azure|aws", defaultValue = "native",
+            description = "the device protocol: the platform's own twins/{id}/... topics, Azure IoT Hub's "
+                    + "(SAS token, $iothub/...) or AWS IoT Device Shadow's ($aws/things/{id}/shadow/...) (default "
+                    + "${DEFAULT-VALUE})")
+    private Protocol protocol;
+
     @Option(names = "--plain",
             description = "connect over plain TCP, not TLS (the broker must offer it: twin.mqtt.plain-enabled)")
     private boolean plain;
@@ -90,6 +96,11 @@ public final class SimulatorCommand implements Callable<Integer> {
     @Option(names = "--platform-url", paramLabel = "URL", defaultValue = "http://localhost:8080",
             description = "where missing twins are created over HTTP (default ${DEFAULT-VALUE})")
     private URI platformUrl;
+
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "the API key (operator or admin) missing twins are created with (default: read "
+                    + "<data-dir>/admin-key, which the platform writes)")
+    private String apiKey;
 
     @Option(names = "--no-create",
             description = "do not create missing twins: their devices get get/rejected until someone does")
@@ -163,7 +174,8 @@ public final class SimulatorCommand implements Callable<Integer> {
      * defaults first and the user's options after them.
      */
     public static CommandLine commandLine() {
-        return new CommandLine(new SimulatorCommand()).setOverwrittenOptionsAllowed(true);
+        return new CommandLine(new SimulatorCommand()).setOverwrittenOptionsAllowed(true)
+                .setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     /** Runs the simulator until Ctrl-C or {@code --duration}; returns 0 once it stopped cleanly. */
@@ -232,7 +244,7 @@ public final class SimulatorCommand implements Callable<Integer> {
                 url.endsWith("/") ? URI.create(url.substring(0, url.length() - 1)) : platformUrl, !noCreate,
                 telemetryInterval, reportInterval, stateInterval, firmwareStep, firmwareVersion, errorRate,
                 disconnectRate, duplicateRate, reconnectDelay, connectRate, summaryInterval, duration,
-                seed != null ? seed : ThreadLocalRandom.current().nextLong(), nettyThreads);
+                seed != null ? seed : ThreadLocalRandom.current().nextLong(), nettyThreads, protocol, apiKey);
     }
 
     private void require(boolean condition, String message) {

@@ -45,6 +45,8 @@ import java.util.Optional;
  * @param duration          {@code --duration}; in-process, {@link DeviceSimulator#close()} stops the simulator
  * @param seed              {@code --seed}, or the random seed chosen without it
  * @param nettyThreads      {@code --netty-threads}
+ * @param protocol          {@code --protocol}
+ * @param apiKey            {@code --api-key}, or null ({@link #resolveApiKey})
  */
 public record SimulatorSettings(int devices, int firstIndex, String idPrefix, String host, int port,
                                 boolean plain, Path caFile, String deviceSecret, Path dataDir, URI platformUrl,
@@ -53,7 +55,7 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
                                 Duration firmwareStep, String firmwareVersion, double errorRate,
                                 double disconnectRate, double duplicateRate, Duration reconnectDelay,
                                 int connectRate, Duration summaryInterval, Duration duration, long seed,
-                                int nettyThreads) {
+                                int nettyThreads, Protocol protocol, String apiKey) {
 
     /** The TLS port of a broker when neither {@code --port} nor the platform's port file names one. */
     public static final int DEFAULT_TLS_PORT = 8883;
@@ -117,6 +119,28 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
         }
         Path file = dataDir.resolve("mqtt").resolve("tls").resolve("ca.crt");
         return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    }
+
+    /**
+     * The key twins are created with: {@link #apiKey()}, else the bootstrap admin key the platform wrote to
+     * {@code <data-dir>/admin-key}, trimmed; empty when neither is there (creating then fails with 401, which the
+     * simulator logs).
+     *
+     * @throws UncheckedIOException when the file is there but cannot be read
+     */
+    public Optional<String> resolveApiKey() {
+        if (apiKey != null) {
+            return Optional.of(apiKey);
+        }
+        Path file = dataDir.resolve("admin-key");
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readString(file, StandardCharsets.UTF_8).trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the API key from " + file, e);
+        }
     }
 
     /**

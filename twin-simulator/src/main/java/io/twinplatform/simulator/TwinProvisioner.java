@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Creates the twins of simulated devices that do not exist yet: {@code PUT {platform}/twins/{id}} with
- * {@code If-None-Match: *} and the tags {@code deviceType: simulated-thermostat, simulated: true}. A 412 means the
+ * {@code If-None-Match: *}, the tags {@code deviceType: simulated-thermostat, simulated: true} and the API key of
+ * {@code --api-key} (the platform refuses a request without one: 401). A 412 means the
  * twin exists, which is fine; any other failure is counted and the first one logged, and the devices connect anyway
  * (their {@code get} then tells whether the twin is there).
  */
@@ -36,9 +37,12 @@ final class TwinProvisioner {
 
     private final HttpClient http;
     private final String platformUrl;
+    private final String apiKey;
 
-    TwinProvisioner(URI platformUrl) {
+    /** @param apiKey sent as {@code Authorization: Bearer}; null sends none */
+    TwinProvisioner(URI platformUrl, String apiKey) {
         this.platformUrl = platformUrl.toString().replaceAll("/+$", "");
+        this.apiKey = apiKey;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -51,13 +55,16 @@ final class TwinProvisioner {
         List<CompletableFuture<?>> requests = new ArrayList<>();
         for (String twinId : twinIds) {
             slots.acquireUninterruptibly();
-            HttpRequest request = HttpRequest.newBuilder(URI.create(platformUrl + "/twins/"
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(platformUrl + "/twins/"
                             + URLEncoder.encode(twinId, StandardCharsets.UTF_8)))
                     .timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "application/json")
                     .header("If-None-Match", "*")
-                    .PUT(HttpRequest.BodyPublishers.ofString(BODY))
-                    .build();
+                    .PUT(HttpRequest.BodyPublishers.ofString(BODY));
+            if (apiKey != null) {
+                builder.header("Authorization", "Bearer " + apiKey);
+            }
+            HttpRequest request = builder.build();
             requests.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                     .whenComplete((response, failure) -> {
                         slots.release();
@@ -83,8 +90,8 @@ final class TwinProvisioner {
         Outcome outcome = new Outcome(created.get(), existed.get(), twinIds.size() - created.get() - existed.get());
         if (outcome.failed() > 0) {
             log.warn("could not create {} of {} twins ({}); devices whose twin is missing get get/rejected until it "
-                    + "exists (--platform-url sets the platform, --no-create skips this)", outcome.failed(),
-                    twinIds.size(), firstFailure.get());
+                    + "exists (--platform-url sets the platform, --api-key the key, --no-create skips this)",
+                    outcome.failed(), twinIds.size(), firstFailure.get());
         }
         return outcome;
     }

@@ -42,6 +42,26 @@ class SimulatorSettingsTest {
         assertThat(settings.disconnectRate()).isZero();
         assertThat(settings.duplicateRate()).isZero();
         assertThat(settings.summaryInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(settings.protocol()).isEqualTo(Protocol.NATIVE);
+    }
+
+    @Test
+    void createsTwinsWithTheAdminKeyThePlatformWroteUnlessAKeyIsGiven(@TempDir Path dataDir) throws IOException {
+        assertThat(SimulatorSettings.parse("--data-dir", dataDir.toString()).resolveApiKey()).isEmpty();
+        Files.writeString(dataDir.resolve("admin-key"), "twk_000000000001_written\n");
+
+        assertThat(SimulatorSettings.parse("--data-dir", dataDir.toString()).resolveApiKey())
+                .contains("twk_000000000001_written");
+        assertThat(SimulatorSettings.parse("--data-dir", dataDir.toString(), "--api-key", "twk_000000000002_given")
+                .resolveApiKey()).contains("twk_000000000002_given");
+    }
+
+    @Test
+    void takesTheProtocolInAnyCaseAndRefusesAnUnknownOne() {
+        assertThat(SimulatorSettings.parse("--protocol", "azure").protocol()).isEqualTo(Protocol.AZURE);
+        assertThat(SimulatorSettings.parse("--protocol=AWS").protocol()).isEqualTo(Protocol.AWS);
+        assertThatThrownBy(() -> SimulatorSettings.parse("--protocol", "lorawan"))
+                .isInstanceOf(ParameterException.class).hasMessageContaining("--protocol");
     }
 
     @Test
