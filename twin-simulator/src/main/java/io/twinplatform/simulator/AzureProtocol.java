@@ -3,6 +3,7 @@ package io.twinplatform.simulator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.device.AzureTopics;
 import io.twinplatform.api.device.DeviceKeys;
 import io.twinplatform.api.device.SasToken;
 import io.twinplatform.simulator.DeviceAction.Publish;
@@ -10,7 +11,6 @@ import io.twinplatform.simulator.DeviceAction.Publish;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,9 +32,9 @@ final class AzureProtocol implements DeviceProtocol {
     static final String API_VERSION = "2021-04-12";
     /** How long a SAS token made at start is valid: a simulator that runs longer reconnects with a refused token. */
     static final Duration TOKEN_VALIDITY = Duration.ofDays(365);
-    private static final String RESPONSES = "$iothub/twin/res/";
-    private static final String DESIRED = "$iothub/twin/PATCH/properties/desired/";
-    private static final String METHODS = "$iothub/methods/POST/";
+    private static final String RESPONSES = AzureTopics.TWIN_ANSWERS;
+    private static final String DESIRED = AzureTopics.DESIRED_PATCHES;
+    private static final String METHODS = AzureTopics.METHOD_CALLS;
     private static final int MAX_PENDING = 1024;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -85,8 +85,8 @@ final class AzureProtocol implements DeviceProtocol {
     @Override
     public Outgoing outgoing(Publish publish) {
         return switch (publish.kind()) {
-            case "get" -> new Outgoing("$iothub/twin/GET/?$rid=" + request("get", publish), new byte[0]);
-            case "reported" -> new Outgoing("$iothub/twin/PATCH/properties/reported/?$rid="
+            case "get" -> new Outgoing(AzureTopics.TWIN_GET + "/?$rid=" + request("get", publish), new byte[0]);
+            case "reported" -> new Outgoing(AzureTopics.TWIN_PATCH_REPORTED + "/?$rid="
                     + request("reported", publish),
                     NativeProtocol.bytes(DeviceProtocol.withoutToken(publish.payload())));
             case "telemetry" -> new Outgoing("devices/" + twinId + "/messages/events/",
@@ -114,31 +114,25 @@ final class AzureProtocol implements DeviceProtocol {
             return patch == null ? new Ignored() : new ToDevice("desired", desiredPatch(patch));
         }
         if (topic.startsWith(METHODS)) {
-            int query = topic.indexOf("/?");
-            String name = topic.substring(METHODS.length(), query < 0 ? topic.length() : query);
-            String rid = query < 0 ? null : query(topic.substring(query + 2)).get("$rid");
+            String name = AzureTopics.path(topic).substring(METHODS.length());
+            String rid = AzureTopics.query(topic).get("$rid");
             if (rid == null) {
                 return new Ignored();
             }
             ObjectNode answer = NODES.objectNode().put("method", name).put("result", "ok");
-            return new Reply(new Outgoing("$iothub/methods/res/200/?$rid=" + rid, NativeProtocol.bytes(answer)));
+            return new Reply(new Outgoing(AzureTopics.METHOD_ANSWERS + "200/?$rid=" + rid,
+                    NativeProtocol.bytes(answer)));
         }
         return new Ignored();
     }
 
     /** {@code $iothub/twin/res/{status}/?$rid={rid}[&$version={v}]}: the answer to a GET or a reported patch. */
     private Inbound response(String topic, byte[] payload) {
-        int query = topic.indexOf("/?");
-        if (query < 0) {
+        Integer status = AzureTopics.status(topic, RESPONSES);
+        if (status == null) {
             return new Ignored();
         }
-        int status;
-        try {
-            status = Integer.parseInt(topic.substring(RESPONSES.length(), query));
-        } catch (NumberFormatException e) {
-            return new Ignored();
-        }
-        Map<String, String> values = query(topic.substring(query + 2));
+        Map<String, String> values = AzureTopics.query(topic);
         Pending request = values.containsKey("$rid") ? pending.remove(values.get("$rid")) : null;
         if (request == null) {
             return new Ignored();
@@ -192,15 +186,4 @@ final class AzureProtocol implements DeviceProtocol {
         return whole;
     }
 
-    /** A topic's query ({@code $rid=1&$version=2}); Azure's values need no decoding. */
-    private static Map<String, String> query(String text) {
-        Map<String, String> values = new HashMap<>();
-        for (String pair : text.split("&")) {
-            int equals = pair.indexOf('=');
-            if (equals > 0) {
-                values.putIfAbsent(pair.substring(0, equals), pair.substring(equals + 1));
-            }
-        }
-        return values;
-    }
 }

@@ -13,6 +13,7 @@ import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInbound
 import com.hivemq.extension.sdk.api.packets.general.Qos;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
+import io.twinplatform.api.device.AzureTopics;
 import io.twinplatform.api.device.DesiredPush;
 import io.twinplatform.api.device.DeviceReplies;
 import io.twinplatform.api.device.TwinTopic;
@@ -24,7 +25,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -52,9 +52,9 @@ import java.util.concurrent.CompletableFuture;
 final class AzureDevices implements DesiredPush {
 
     private static final Logger log = LoggerFactory.getLogger(AzureDevices.class);
-    private static final String TWIN = "$iothub/twin/";
-    private static final String GET = TWIN + "GET";
-    private static final String PATCH_REPORTED = TWIN + "PATCH/properties/reported";
+    private static final String TWIN = AzureTopics.TWIN;
+    private static final String GET = AzureTopics.TWIN_GET;
+    private static final String PATCH_REPORTED = AzureTopics.TWIN_PATCH_REPORTED;
 
     /** The broker's edge for twin requests, or null when no write side runs here. */
     private final BrokerAdmission admission;
@@ -162,7 +162,7 @@ final class AzureDevices implements DesiredPush {
             twinRequest(twinId, clientId, topic, input, output);
         } else if (topic.startsWith(devicePrefix(twinId) + "messages/events")) {
             telemetry(twinId, output);
-        } else if (topic.startsWith(DeviceMethods.AZURE_ANSWERS)) {
+        } else if (topic.startsWith(AzureTopics.METHOD_ANSWERS)) {
             methods.azureAnswer(clientId, topic, BrokerAdmission.payload(input));
             output.preventPublishDelivery();
         }
@@ -176,9 +176,8 @@ final class AzureDevices implements DesiredPush {
 
     private void twinRequest(TwinId twinId, String clientId, String topic, PublishInboundInput input,
                              PublishInboundOutput output) {
-        int queryAt = topic.indexOf("/?");
-        String path = queryAt < 0 ? topic : topic.substring(0, queryAt);
-        Map<String, String> query = query(queryAt < 0 ? "" : topic.substring(queryAt + 2));
+        String path = AzureTopics.path(topic);
+        Map<String, String> query = AzureTopics.query(topic);
         String rid = query.get("$rid");
         if (rid == null || rid.isEmpty()) {
             log.debug("a twin request of {} without $rid on {} dropped: it cannot be answered", clientId, topic);
@@ -222,18 +221,6 @@ final class AzureDevices implements DesiredPush {
         output.preventPublishDelivery();
     }
 
-    /** A topic's query ({@code $rid=1&$version=2}), not decoded: Azure's values need no decoding. */
-    private static Map<String, String> query(String text) {
-        Map<String, String> values = new HashMap<>();
-        for (String pair : text.split("&")) {
-            int equals = pair.indexOf('=');
-            if (equals > 0) {
-                values.putIfAbsent(pair.substring(0, equals), pair.substring(equals + 1));
-            }
-        }
-        return values;
-    }
-
     @Override
     public void desiredChanged(TwinId twinId, ObjectNode patch, long desiredVersion) {
         PublishService service = publishService;
@@ -243,7 +230,7 @@ final class AzureDevices implements DesiredPush {
         ObjectNode body = patch.deepCopy();
         body.put("$version", desiredVersion);
         // Delivered only if that client is connected and subscribed to desired patches: an Azure device.
-        send(service, twinId.value(), TWIN + "PATCH/properties/desired/?$version=" + desiredVersion, body);
+        send(service, twinId.value(), AzureTopics.DESIRED_PATCHES + "?$version=" + desiredVersion, body);
     }
 
     private static CompletableFuture<Void> send(PublishService service, String clientId, String topic,
@@ -285,7 +272,7 @@ final class AzureDevices implements DesiredPush {
             if (service == null) {
                 return CompletableFuture.failedFuture(new IllegalStateException("the broker has not started"));
             }
-            return send(service, clientId, TWIN + "res/" + status + "/?$rid=" + rid + more, body);
+            return send(service, clientId, AzureTopics.TWIN_ANSWERS + status + "/?$rid=" + rid + more, body);
         }
 
         /** Azure's twin: the desired and reported properties with their {@code $version}, without metadata. */

@@ -11,6 +11,7 @@ import com.hivemq.extension.sdk.api.services.builder.Builders;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
 import com.hivemq.extension.sdk.api.services.publish.PublishToClientResult;
 import com.hivemq.extension.sdk.api.services.session.ClientService;
+import io.twinplatform.api.device.AzureTopics;
 import io.twinplatform.api.device.DeviceMethodChannel;
 import io.twinplatform.api.device.TwinTopic;
 import io.twinplatform.api.model.JsonBodies;
@@ -43,8 +44,6 @@ import java.util.concurrent.TimeUnit;
 final class DeviceMethods implements DeviceMethodChannel {
 
     private static final Logger log = LoggerFactory.getLogger(DeviceMethods.class);
-    static final String AZURE_CALLS = "$iothub/methods/POST/";
-    static final String AZURE_ANSWERS = "$iothub/methods/res/";
 
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final PublishInboundInterceptor nativeAnswers = this::nativeAnswer;
@@ -88,7 +87,7 @@ final class DeviceMethods implements DeviceMethodChannel {
         request.set("payload", JsonBodies.parse(json.getBytes(StandardCharsets.UTF_8)));
         clientService.isClientConnected(clientId)
                 .thenCompose(connected -> !connected ? CompletableFuture.completedFuture(false)
-                        : send(publishService, clientId, AZURE_CALLS + methodName + "/?$rid=" + requestId, json)
+                        : send(publishService, clientId, AzureTopics.METHOD_CALLS + methodName + "/?$rid=" + requestId, json)
                         .thenCompose(azure -> azure ? CompletableFuture.completedFuture(true)
                                 : send(publishService, clientId, new TwinTopic(twinId, "methods").text(),
                                 request.toString())))
@@ -123,18 +122,13 @@ final class DeviceMethods implements DeviceMethodChannel {
 
     /** Answers on Azure's topic: {@code $iothub/methods/res/{status}/?$rid={requestId}}. */
     void azureAnswer(String clientId, String topic, byte[] payload) {
-        int query = topic.indexOf("/?$rid=");
-        if (query < 0) {
+        Integer status = AzureTopics.status(topic, AzureTopics.METHOD_ANSWERS);
+        String rid = AzureTopics.query(topic).get("$rid");
+        if (status == null || rid == null) {
+            log.debug("a method answer from {} without $rid or a numeric status dropped: {}", clientId, topic);
             return;
         }
-        try {
-            int status = Integer.parseInt(topic.substring(AZURE_ANSWERS.length(), query));
-            String rid = topic.substring(query + "/?$rid=".length());
-            int more = rid.indexOf('&');
-            answered(clientId, more < 0 ? rid : rid.substring(0, more), status, payload);
-        } catch (NumberFormatException e) {
-            log.debug("a method answer from {} without a numeric status dropped: {}", clientId, topic);
-        }
+        answered(clientId, rid, status, payload);
     }
 
     /** The edge of a device connection of the platform's own topics, for method answers. */
