@@ -536,6 +536,9 @@ class AzureDeviceTest {
                 400, "invalidTimeout");
         TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot", q("{'responseTimeoutInSeconds':'x'}")),
                 400, "invalidTimeout");
+        TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot", q("{'connectTimeoutInSeconds':301}")),
+                400, "invalidTimeout");
+        TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot", "[1]"), 400, "notAnObject");
         TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot", "{\"payload\":\"a\\u0000b\"}"),
                 400, "invalidText");
         TwinHttp.assertProblem(http.post("/twins/" + id + "/methods/reboot", "{\"payload\":[1,"), 400, "malformedJson");

@@ -101,6 +101,15 @@ class ProvisioningTest extends DeviceChannelTestSupport {
                 "invalidEnrollment");
         TwinHttp.assertProblem(http.put("/enrollments/" + id, q("{'deviceIds':[]}")), 400, "invalidEnrollment");
         TwinHttp.assertProblem(http.put("/enrollments/" + id, q("{'deviceIds':['a/b']}")), 400, "invalidId");
+        TwinHttp.assertProblem(http.put("/enrollments/" + id, q("{'deviceIds':[7]}")), 400, "invalidId");
+        StringBuilder many = new StringBuilder("{\"deviceIds\":[");
+        for (int i = 0; i <= 1000; i++) {
+            many.append(i == 0 ? "" : ",").append("\"d").append(i).append('"');
+        }
+        TwinHttp.assertProblem(http.put("/enrollments/" + id, many.append("]}").toString()), 400,
+                "invalidEnrollment");
+        TwinHttp.assertProblem(http.put("/enrollments/" + id, q("{'deviceIdPattern':'a*','initialTwin':[1]}")),
+                400, "notAnObject");
         TwinHttp.assertProblem(http.put("/enrollments/" + id, q("{'deviceIdPattern':'a b*'}")), 400, "invalidPattern");
         TwinHttp.assertProblem(http.put("/enrollments/" + id, q("{'deviceIdPattern':'a*',"
                 + "'initialTwin':{'tags':{'bad key':1}}}")), 400, "invalidKey");

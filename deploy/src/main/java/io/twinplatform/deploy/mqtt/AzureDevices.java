@@ -52,9 +52,6 @@ import java.util.concurrent.CompletableFuture;
 final class AzureDevices implements DesiredPush {
 
     private static final Logger log = LoggerFactory.getLogger(AzureDevices.class);
-    private static final String TWIN = AzureTopics.TWIN;
-    private static final String GET = AzureTopics.TWIN_GET;
-    private static final String PATCH_REPORTED = AzureTopics.TWIN_PATCH_REPORTED;
 
     /** The broker's edge for twin requests, or null when no write side runs here. */
     private final BrokerAdmission admission;
@@ -158,7 +155,7 @@ final class AzureDevices implements DesiredPush {
         String clientId = input.getClientInformation().getClientId();
         String topic = input.getPublishPacket().getTopic();
         TwinId twinId = TwinId.parse(clientId);
-        if (topic.startsWith(TWIN)) {
+        if (topic.startsWith(AzureTopics.TWIN)) {
             twinRequest(twinId, clientId, topic, input, output);
         } else if (topic.startsWith(devicePrefix(twinId) + "messages/events")) {
             telemetry(twinId, output);
@@ -187,9 +184,9 @@ final class AzureDevices implements DesiredPush {
         Replies replies = new Replies(clientId, rid);
         TwinTopic request;
         Long version = null;
-        if (path.equals(GET)) {
+        if (path.equals(AzureTopics.TWIN_GET)) {
             request = new TwinTopic(twinId, "get");
-        } else if (path.equals(PATCH_REPORTED)) {
+        } else if (path.equals(AzureTopics.TWIN_PATCH_REPORTED)) {
             request = new TwinTopic(twinId, "reported");
             String text = query.get("$version");
             if (text != null) {

@@ -45,6 +45,8 @@ final class DeviceMethods implements DeviceMethodChannel {
 
     private static final Logger log = LoggerFactory.getLogger(DeviceMethods.class);
 
+    private static final String METHOD_ANSWER_KIND = "/methods/response";
+
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final PublishInboundInterceptor nativeAnswers = this::nativeAnswer;
     private volatile PublishService publishes;
@@ -68,7 +70,7 @@ final class DeviceMethods implements DeviceMethodChannel {
     }
 
     @Override
-    public CompletableFuture<Answer> call(TwinId twinId, String requestId, String methodName, String payload,
+    public CompletableFuture<Answer> call(TwinId twinId, String requestId, String methodName, JsonNode payload,
                                           Duration timeout) {
         PublishService publishService = publishes;
         ClientService clientService = clients;
@@ -81,10 +83,11 @@ final class DeviceMethods implements DeviceMethodChannel {
         pending.put(requestId, call);
         answer.completeOnTimeout(new Answer(Outcome.TIMED_OUT, null, null), timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((done, failure) -> pending.remove(requestId, call));
-        String json = payload == null ? "null" : payload;
+        JsonNode body = payload == null ? JsonNodeFactory.instance.nullNode() : payload;
+        String json = body.toString();
         ObjectNode request = JsonNodeFactory.instance.objectNode();
         request.put("requestId", requestId).put("method", methodName);
-        request.set("payload", JsonBodies.parse(json.getBytes(StandardCharsets.UTF_8)));
+        request.set("payload", body);
         clientService.isClientConnected(clientId)
                 .thenCompose(connected -> !connected ? CompletableFuture.completedFuture(false)
                         : send(publishService, clientId, AzureTopics.METHOD_CALLS + methodName + "/?$rid=" + requestId, json)
@@ -137,8 +140,13 @@ final class DeviceMethods implements DeviceMethodChannel {
     }
 
     private void nativeAnswer(PublishInboundInput input, PublishInboundOutput output) {
+        String text = input.getPublishPacket().getTopic();
+        if (!text.endsWith(METHOD_ANSWER_KIND)) {
+            // Every publish of a device passes here: reports are not parsed twice.
+            return;
+        }
         String clientId = input.getClientInformation().getClientId();
-        TwinTopic topic = TwinTopic.parse(input.getPublishPacket().getTopic()).orElse(null);
+        TwinTopic topic = TwinTopic.parse(text).orElse(null);
         if (topic == null || !topic.kind().equals("methods/response") || !topic.twinId().value().equals(clientId)) {
             return;
         }

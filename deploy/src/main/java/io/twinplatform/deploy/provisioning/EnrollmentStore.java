@@ -57,12 +57,11 @@ public class EnrollmentStore {
     Optional<Enrollment> put(String id, List<String> deviceIds, String pattern, ObjectNode tags, ObjectNode desired,
                              boolean enabled, Long expectedVersion, String by) {
         Timestamp now = Timestamp.from(clock.instant());
-        String ids = "{" + (deviceIds == null ? "" : String.join(",", deviceIds.stream()
-                .map(each -> "\"" + each.replace("\\", "\\\\").replace("\"", "\\\"") + "\"").toList())) + "}";
+        String[] ids = deviceIds == null ? null : deviceIds.toArray(String[]::new);
         List<Enrollment> stored = jdbc.query("""
                         INSERT INTO enrollment AS e (enrollment_id, device_ids, id_pattern, id_like, tags, desired, enabled,
                             version, created_at, updated_at, updated_by)
-                        SELECT ?, CASE WHEN ? THEN ?::text[] END, ?, ?, ?::jsonb, ?::jsonb, ?, 1, ?, ?, ?
+                        SELECT ?, ?::text[], ?, ?, ?::jsonb, ?::jsonb, ?, 1, ?, ?, ?
                         WHERE ?::bigint IS NULL OR EXISTS (SELECT 1 FROM enrollment WHERE enrollment_id = ? AND version = ?)
                         ON CONFLICT (enrollment_id) DO UPDATE SET device_ids = EXCLUDED.device_ids,
                             id_pattern = EXCLUDED.id_pattern, id_like = EXCLUDED.id_like, tags = EXCLUDED.tags,
@@ -70,7 +69,7 @@ public class EnrollmentStore {
                             updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
                         WHERE ?::bigint IS NULL OR e.version = ?
                         RETURNING""" + " " + COLUMNS.replace("enrollment_id,", "e.enrollment_id,"), ROW,
-                id, deviceIds != null, ids, pattern, pattern == null ? null : like(pattern), tags.toString(),
+                id, ids, pattern, pattern == null ? null : like(pattern), tags.toString(),
                 desired.toString(), enabled, now, now, by, expectedVersion, id, expectedVersion, expectedVersion,
                 expectedVersion);
         return stored.stream().findFirst();

@@ -1,5 +1,6 @@
 package io.twinplatform.api.device;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.twinplatform.api.twin.TwinId;
 
 import java.time.Duration;
@@ -33,10 +34,10 @@ public interface DeviceMethodChannel {
     CompletableFuture<Boolean> connected(TwinId twinId);
 
     /**
-     * Calls {@code methodName} on the device or module {@code twinId} with {@code payload} (JSON text; null for none)
+     * Calls {@code methodName} on the device or module {@code twinId} with {@code payload} (validated; null for none)
      * under {@code requestId}; completes when it answered, when {@code timeout} ran out, or at once when it cannot
      * be reached. Never completes exceptionally for the device's sake.
      */
-    CompletableFuture<Answer> call(TwinId twinId, String requestId, String methodName, String payload,
+    CompletableFuture<Answer> call(TwinId twinId, String requestId, String methodName, JsonNode payload,
                                    Duration timeout);
 }

@@ -24,6 +24,7 @@ import io.twinplatform.api.twin.CompleteDirectMethod;
 import io.twinplatform.api.twin.DirectMethodCompleted;
 import io.twinplatform.api.twin.FindTwin;
 import io.twinplatform.api.twin.InvokeDirectMethod;
+import io.twinplatform.api.twin.TwinCommands;
 import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.command.dispatch.CommandDispatcher;
 import io.twinplatform.command.dispatch.RequestAudit;
@@ -178,8 +179,8 @@ class DirectMethodController {
         JsonNode recorded = payload == null || payload.isNull() ? null : payload;
         committed(new InvokeDirectMethod(id.value(), requestId, methodName, recorded, timeout), audit);
         long started = System.nanoTime();
-        DeviceMethodChannel.Answer answer = devices.call(id, requestId, methodName,
-                recorded == null ? null : recorded.toString(), Duration.ofSeconds(timeout)).join();
+        DeviceMethodChannel.Answer answer = devices.call(id, requestId, methodName, recorded,
+                Duration.ofSeconds(timeout)).join();
         long millis = Duration.ofNanos(System.nanoTime() - started).toMillis();
         return switch (answer.outcome()) {
             case NOT_CONNECTED -> {
@@ -227,9 +228,9 @@ class DirectMethodController {
     }
 
     /** Sends a command and waits for its commit (not for the read side: the twin's sections do not change). */
-    private void committed(Object command, AuditMetadata audit) {
+    private void committed(TwinCommands command, AuditMetadata audit) {
         try {
-            dispatcher.sendCommitted((io.twinplatform.api.twin.TwinCommands) command, audit).join();
+            dispatcher.sendCommitted(command, audit).join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException cause) {
                 throw cause;
