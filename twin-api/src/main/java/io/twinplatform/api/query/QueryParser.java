@@ -25,7 +25,7 @@ final class QueryParser {
     /** Fields a query may start with: the twin document's top-level keys, and the virtual {@code inSync}. */
     static final Set<String> ROOTS = Set.of("deviceId", "moduleId", "etag", "version", "status", "statusReason",
             "statusUpdatedTime", "connectionState", "lastActivityTime", "tags", "properties", "configurations",
-            "delta", "configSync", "invalidStateTransition", Field.IN_SYNC);
+            "delta", "configSync", "invalidStateTransition", "alerts", Field.IN_SYNC);
 
     /** Each root by its lower-case name: roots match whatever their case. */
     private static final Map<String, String> CANONICAL = ROOTS.stream()

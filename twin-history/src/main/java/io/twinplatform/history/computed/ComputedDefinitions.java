@@ -91,7 +91,8 @@ public final class ComputedDefinitions {
                 minSamples == null ? DEFAULT_MIN_SAMPLES : minSamples, percentile, threshold, direction, alert);
     }
 
-    private static void checkName(String name) {
+    /** Refuses a name that is not 1 to 64 characters of a letter, then letters, digits and _ (path {@code name}). */
+    public static void checkName(String name) {
         if (name == null || name.length() > MAX_NAME_LENGTH || !NAME.matcher(name).matches()) {
             throw malformed("invalidName", "name", "a computed attribute's name is 1 to " + MAX_NAME_LENGTH
                     + " characters: a letter, then letters, digits and _");
