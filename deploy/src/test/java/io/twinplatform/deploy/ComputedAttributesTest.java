@@ -51,6 +51,21 @@ class ComputedAttributesTest extends DeviceChannelTestSupport {
                     t -> t.path("series").path("temperature").path(0).path("count").asInt() == 4, WAIT);
             assertThat(http.get("/twins/" + fan + "/computed").json().get("computed").has(name)).isFalse();
 
+            // Fleet queries read computed attributes, also to order by them; not as of a past instant.
+            JsonNode found = http.post("/query", q("{'query':'SELECT deviceId, computed." + name + " FROM devices"
+                    + " WHERE computed." + name + " > 20 ORDER BY computed." + name + " DESC'}")).json();
+            assertThat(found.get("items")).hasSize(1);
+            assertThat(found.get("items").get(0).get("deviceId").asText()).isEqualTo(pump);
+            assertThat(found.get("items").get(0).get(name).asDouble()).isEqualTo(25.0);
+            JsonNode none = http.post("/query", q("{'query':'SELECT deviceId FROM devices WHERE computed." + name
+                    + " > 25'}")).json();
+            assertThat(none.get("items")).isEmpty();
+            assertThat(TwinHttp.assertProblem(http.post("/query", q("{'query':'SELECT * FROM devices WHERE computed."
+                    + name + " > 1','asOf':'" + t0 + "'}")), 400, "computedNotAsOf").get("path").asText())
+                    .isEqualTo("$.asOf");
+            TwinHttp.assertProblem(http.put("/computed/" + name + "x", q("{'targetCondition':'computed." + name
+                    + " > 1','function':'mean','input':'telemetry.t','window':'PT1H'}")), 400, "computedNotInTargets");
+
             // One GET: the twin, its recent changes, its telemetry in the window and its computed attributes.
             JsonNode rich = http.get("/twins/" + pump + "?include=history,telemetry,computed&window=1h").json();
             assertThat(rich.get("deviceId").asText()).isEqualTo(pump);
