@@ -24,14 +24,15 @@ import java.time.Clock;
 /**
  * The history side: the history table (one row per twin event), point-in-time reads, a twin's history, the audit
  * trail and its hash chain. On unless {@code twin.history.enabled=false}. Telemetry and the Kafka stream live in this
- * module but are capabilities of their own, with their own switches ({@link TelemetryConfiguration},
+ * module but are capabilities of their own, with their own switches ({@link TelemetryConfiguration}, which also
+ * computes the computed attributes,
  * {@link TwinKafkaConfiguration}).
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "twin.history.enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties(HistorySettings.class)
 @ComponentScan(value = "io.twinplatform.history", excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX,
-        pattern = "io\\.twinplatform\\.history\\.(telemetry|kafka)\\..*"))
+        pattern = "io\\.twinplatform\\.history\\.(telemetry|kafka|computed)\\..*"))
 @Import(EventFold.class)
 public class TwinHistoryConfiguration {
 

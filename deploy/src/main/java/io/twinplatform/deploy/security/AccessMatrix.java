@@ -113,6 +113,13 @@ public final class AccessMatrix {
         rules.add(new Rule("GET", "/enrollments/{enrollmentId}", Access.READ));
         rules.add(new Rule("PUT", "/enrollments/{enrollmentId}", Access.WRITE));
         rules.add(new Rule("DELETE", "/enrollments/{enrollmentId}", Access.WRITE));
+        rules.add(new Rule("GET", "/computed", Access.READ));
+        rules.add(new Rule("GET", "/computed/{name}", Access.READ));
+        rules.add(new Rule("PUT", "/computed/{name}", Access.WRITE));
+        rules.add(new Rule("DELETE", "/computed/{name}", Access.WRITE));
+        rules.add(new Rule("GET", "/alerts", Access.READ));
+        rules.add(new Rule("GET", TWIN + "/computed", Access.READ));
+        rules.add(new Rule("GET", MODULE + "/computed", Access.READ));
         rules.add(new Rule("GET", "/audit", Access.AUDIT));
         rules.add(new Rule("GET", "/audit/export", Access.AUDIT));
         rules.add(new Rule("GET", "/audit/head", Access.AUDIT));

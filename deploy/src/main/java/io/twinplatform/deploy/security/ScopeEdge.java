@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * Where a scoped caller (a key or token with a scope, docs/security.md) is held to its scope at the HTTP edge:
  * <ul>
  *   <li>{@link #filter()}: operations over the whole fleet that a scope cannot narrow (administration, the
- *   actuator, the audit chain's head and its verification, fleet activity, a configuration's metrics) are
+ *   actuator, the audit chain's head and its verification, fleet activity, a configuration's metrics, enrollment
+ *   groups, computed attribute definitions and the list of alerts) are
  *   {@code 403 outsideScope};</li>
  *   <li>{@link #twins(QueryGateway)}: a read of one twin ({@code GET /twins/{deviceId}…}) finds nothing
  *   ({@code 404 twinNotFound}, as for a twin that does not exist) when the twin lies outside the scope. Writes are
@@ -49,7 +50,7 @@ public final class ScopeEdge {
     private static final List<Pattern> FLEET_WIDE = List.of(Pattern.compile("/admin(/.*)?"),
             Pattern.compile("/actuator(/.*)?"), Pattern.compile("/audit/head"), Pattern.compile("/audit/verify"),
             Pattern.compile("/fleet/activity"), Pattern.compile("/configurations/[^/]+/metrics/[^/]+"),
-            Pattern.compile("/enrollments(/.*)?"));
+            Pattern.compile("/enrollments(/.*)?"), Pattern.compile("/computed(/.*)?"), Pattern.compile("/alerts"));
 
     private static final Logger log = LoggerFactory.getLogger(ScopeEdge.class);
 

@@ -10,6 +10,8 @@ import io.twinplatform.api.twin.ReportedPropertiesPatched;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinConfigurationStatus;
 import io.twinplatform.api.twin.TwinConfigurationsApplied;
+import io.twinplatform.api.twin.AlertCleared;
+import io.twinplatform.api.twin.AlertRaised;
 import io.twinplatform.api.twin.DirectMethodCompleted;
 import io.twinplatform.api.twin.DirectMethodInvoked;
 import io.twinplatform.api.twin.InvalidStateTransitionReported;
@@ -56,6 +58,8 @@ public final class TwinState {
     private TreeMap<String, TwinConfigurationStatus> configurations = new TreeMap<>();
     /** The last invalid state transition, while the state it led to is the device's current one; else null. */
     private ObjectNode invalidStateTransition;
+    /** The raised alerts of computed attributes, by name: each its value, threshold, side and when it was raised. */
+    private TreeMap<String, ObjectNode> alerts = new TreeMap<>();
 
     @JsonCreator
     TwinState(@JsonProperty("deviceId") String deviceId,
@@ -88,6 +92,7 @@ public final class TwinState {
             tags = JsonMergePatch.withoutNulls(e.tags());
             configurations = new TreeMap<>();
             invalidStateTransition = null;
+            alerts = new TreeMap<>();
             ObjectNode initial = JsonMergePatch.withoutNulls(e.desired());
             if (!initial.isEmpty()) {
                 desired.apply(initial, e.desiredVersion(), at);
@@ -130,6 +135,17 @@ public final class TwinState {
             version = e.version();
         } else if (event instanceof DirectMethodInvoked e) {
             version = e.version();
+        } else if (event instanceof AlertRaised e) {
+            ObjectNode alert = JsonNodeFactory.instance.objectNode();
+            alert.put("value", e.value());
+            alert.put("threshold", e.threshold());
+            alert.put("side", e.side());
+            alert.put("raisedAt", Timestamps.format(at));
+            alerts.put(e.name(), alert);
+            version = e.version();
+        } else if (event instanceof AlertCleared e) {
+            alerts.remove(e.name());
+            version = e.version();
         } else if (event instanceof DirectMethodCompleted e) {
             if (!DirectMethodCompleted.TIMED_OUT.equals(e.outcome())
                     && !DirectMethodCompleted.NOT_CONNECTED.equals(e.outcome())) {
@@ -151,8 +167,14 @@ public final class TwinState {
         } else if (event instanceof TwinDeleted e) {
             deleted = true;
             configurations = new TreeMap<>();
+            alerts = new TreeMap<>();
             version = e.version();
         }
+    }
+
+    /** Whether the computed attribute {@code name} has a raised alert. */
+    public boolean alertRaised(String name) {
+        return alerts.containsKey(name);
     }
 
     /** The configurations that target this twin, as their last {@link TwinConfigurationsApplied} left them. */
@@ -280,6 +302,10 @@ public final class TwinState {
         if (invalidStateTransition != null) {
             doc.set("invalidStateTransition", copy ? invalidStateTransition.deepCopy() : invalidStateTransition);
         }
+        if (!alerts.isEmpty()) {
+            ObjectNode section = doc.putObject("alerts");
+            alerts.forEach((name, alert) -> section.set(name, copy ? alert.deepCopy() : alert));
+        }
         if (!configurations.isEmpty()) {
             ObjectNode section = doc.putObject("configurations");
             configurations.forEach((id, entry) -> {
@@ -337,6 +363,13 @@ public final class TwinState {
         state.reported = TwinSection.parse((ObjectNode) properties.get("reported"), false);
         if (doc.get("invalidStateTransition") instanceof ObjectNode flag) {
             state.invalidStateTransition = flag.deepCopy();
+        }
+        if (doc.get("alerts") instanceof ObjectNode raised) {
+            raised.fields().forEachRemaining(field -> {
+                if (field.getValue() instanceof ObjectNode alert) {
+                    state.alerts.put(field.getKey(), alert.deepCopy());
+                }
+            });
         }
         JsonNode section = doc.get("configurations");
         if (section instanceof ObjectNode shown) {

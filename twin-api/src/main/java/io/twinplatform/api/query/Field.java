@@ -13,6 +13,8 @@ public record Field(List<String> segments, int position) {
 
     /** The virtual field: {@code true} when desired and reported agree (the delta is empty). */
     public static final String IN_SYNC = "inSync";
+    /** The root of a computed attribute's value, {@code computed.<name>}: kept apart from the twin document. */
+    public static final String COMPUTED = "computed";
 
     public Field {
         segments = List.copyOf(segments);
@@ -28,6 +30,11 @@ public record Field(List<String> segments, int position) {
 
     public boolean isInSync() {
         return segments.size() == 1 && segments.get(0).equals(IN_SYNC);
+    }
+
+    /** Whether this is a computed attribute's value, {@code computed.<name>}. */
+    public boolean isComputed() {
+        return segments.get(0).equals(COMPUTED);
     }
 
     /** The same field, wherever it was written. */

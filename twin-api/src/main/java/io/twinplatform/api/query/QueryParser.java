@@ -25,7 +25,7 @@ final class QueryParser {
     /** Fields a query may start with: the twin document's top-level keys, and the virtual {@code inSync}. */
     static final Set<String> ROOTS = Set.of("deviceId", "moduleId", "etag", "version", "status", "statusReason",
             "statusUpdatedTime", "connectionState", "lastActivityTime", "tags", "properties", "configurations",
-            "delta", "configSync", "invalidStateTransition", Field.IN_SYNC);
+            "delta", "configSync", "invalidStateTransition", "alerts", Field.IN_SYNC, Field.COMPUTED);
 
     /** Each root by its lower-case name: roots match whatever their case. */
     private static final Map<String, String> CANONICAL = ROOTS.stream()
@@ -66,6 +66,8 @@ final class QueryParser {
     private int next;
     private int depth;
     private int unnamed;
+    /** Where the first computed attribute was named; -1 when none was. */
+    private int computedAt = -1;
 
     QueryParser(String text) {
         if (text == null || text.isBlank()) {
@@ -136,6 +138,7 @@ final class QueryParser {
                 throw error(first.position(), "invalidTargetCondition",
                         "a target condition selects whole twins: SELECT * FROM … WHERE … and nothing more");
             }
+            refuseComputed();
             return query;
         }
         Source source = Source.DEVICES;
@@ -155,7 +158,19 @@ final class QueryParser {
             where = condition();
         }
         expectEnd("AND, OR or the end of the condition");
+        refuseComputed();
         return new TwinQuery(text, List.of(), null, source, where, List.of(), List.of());
+    }
+
+    /**
+     * A target condition is also judged on one twin's document alone (a configuration deciding for a new twin),
+     * which holds no computed attribute: so targets cannot name one.
+     */
+    private void refuseComputed() {
+        if (computedAt >= 0) {
+            throw error(computedAt, "computedNotInTargets", "a target condition cannot name computed attributes:"
+                    + " they are computed from telemetry, apart from the twin; query them with POST /query");
+        }
     }
 
     // ---- clauses
@@ -479,6 +494,15 @@ final class QueryParser {
         }
         if (root.equals(Field.IN_SYNC) && segments.size() > 1) {
             throw error(first.position(), "unknownField", "inSync is a boolean and has no fields");
+        }
+        if (root.equals(Field.COMPUTED)) {
+            if (segments.size() != 2) {
+                throw error(first.position(), "unknownField", "computed is followed by one attribute's name:"
+                        + " computed.<name> is its value");
+            }
+            if (computedAt < 0) {
+                computedAt = first.position();
+            }
         }
         return new Field(segments, first.position());
     }

@@ -48,6 +48,46 @@ public record TwinQuery(String text, List<SelectItem> select, Integer top, Sourc
         return new QueryParser(text).singleField();
     }
 
+    /** The first computed attribute the query names ({@code computed.<name>}), if any. */
+    public java.util.Optional<Field> firstComputed() {
+        java.util.List<Field> fields = new java.util.ArrayList<>();
+        select.forEach(item -> {
+            fields.add(item.field());
+            if (item.aggregate() != null) {
+                fields.add(item.aggregate().field());
+            }
+        });
+        fields.addAll(groupBy);
+        orderBy.forEach(key -> {
+            fields.add(key.field());
+            if (key.aggregate() != null) {
+                fields.add(key.aggregate().field());
+            }
+        });
+        collect(where, fields);
+        return fields.stream().filter(java.util.Objects::nonNull).filter(Field::isComputed).findFirst();
+    }
+
+    private static void collect(Condition condition, java.util.List<Field> fields) {
+        if (condition instanceof Condition.And and) {
+            collect(and.left(), fields);
+            collect(and.right(), fields);
+        } else if (condition instanceof Condition.Or or) {
+            collect(or.left(), fields);
+            collect(or.right(), fields);
+        } else if (condition instanceof Condition.Not not) {
+            collect(not.operand(), fields);
+        } else if (condition instanceof Condition.Comparison comparison) {
+            fields.add(comparison.field());
+        } else if (condition instanceof Condition.In in) {
+            fields.add(in.field());
+        } else if (condition instanceof Condition.TypeTest test) {
+            fields.add(test.field());
+        } else if (condition instanceof Condition.StringTest test) {
+            fields.add(test.field());
+        }
+    }
+
     public boolean selectsWholeTwins() {
         return select.isEmpty();
     }

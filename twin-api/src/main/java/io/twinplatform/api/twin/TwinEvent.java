@@ -6,7 +6,7 @@ package io.twinplatform.api.twin;
  */
 public sealed interface TwinEvent permits TwinCreated, TwinReplaced, TwinPatched, ReportedPropertiesPatched,
         TwinStatusChanged, TwinDeleted, TwinConfigurationsApplied, TwinConnectionChanged, InvalidStateTransitionReported,
-        DirectMethodInvoked, DirectMethodCompleted {
+        DirectMethodInvoked, DirectMethodCompleted, AlertRaised, AlertCleared {
 
     String twinId();
 

@@ -10,6 +10,8 @@ import io.twinplatform.api.configuration.ConfigurationCreated;
 import io.twinplatform.api.configuration.ConfigurationDeleted;
 import io.twinplatform.api.configuration.ConfigurationUpdated;
 import io.twinplatform.api.model.TwinJson;
+import io.twinplatform.api.twin.AlertCleared;
+import io.twinplatform.api.twin.AlertRaised;
 import io.twinplatform.api.twin.DirectMethodCompleted;
 import io.twinplatform.api.twin.DirectMethodInvoked;
 import io.twinplatform.api.twin.InvalidStateTransitionReported;
@@ -114,6 +116,8 @@ class EventGoldenJsonTest {
                         json("{\"sensor\":\"temperature\",\"offset\":-0.4}"), 30, 16),
                 new DirectMethodCompleted("thermostat-0042", "4b8d2f6a-1c3e-4a5b-9d7f-0e2c4a6b8d31", "calibrate",
                         DirectMethodCompleted.ANSWERED, 200, json("{\"offset\":-0.4,\"applied\":true}"), 842, 17),
+                new AlertRaised("thermostat-0042", "vibrationAnomaly", 4.2, 3.0, "above", "2026-11-23T10:31:00Z", 18),
+                new AlertCleared("thermostat-0042", "vibrationAnomaly", 1.6, 2.0, "2026-11-23T11:05:00Z", 19),
                 new RolloutStarted("firmware-2-5", new RolloutSpec("firmware-2-5-config",
                         List.of(new RolloutSpec.Phase("canary", 5), new RolloutSpec.Phase("phase-2", 25),
                                 new RolloutSpec.Phase("phase-3", 100)),

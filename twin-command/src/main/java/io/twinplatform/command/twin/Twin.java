@@ -21,7 +21,11 @@ import io.twinplatform.api.twin.ApplyConfigurations;
 import io.twinplatform.api.twin.InvalidStateTransitionReported;
 import io.twinplatform.api.twin.ReportConnection;
 import io.twinplatform.api.twin.TwinConnectionChanged;
+import io.twinplatform.api.twin.AlertCleared;
+import io.twinplatform.api.twin.AlertRaised;
+import io.twinplatform.api.twin.ClearAlert;
 import io.twinplatform.api.twin.CompleteDirectMethod;
+import io.twinplatform.api.twin.RaiseAlert;
 import io.twinplatform.api.twin.DeleteTwin;
 import io.twinplatform.api.twin.DirectMethodCompleted;
 import io.twinplatform.api.twin.DirectMethodInvoked;
@@ -249,6 +253,32 @@ public class Twin {
         return result(false, true, false);
     }
 
+    /** Raises a computed attribute's alert; nothing when it is raised already. The twin must exist. */
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    public TwinWriteResult handle(RaiseAlert command) {
+        requireLive(command.twinId());
+        if (state.alertRaised(command.name())) {
+            return result(false, false, false);
+        }
+        apply(new AlertRaised(twinId, command.name(), command.value(), command.threshold(), command.side(),
+                command.computedAt(), state.version() + 1));
+        return result(false, true, false);
+    }
+
+    /** Clears a computed attribute's raised alert; nothing when none is raised. The twin must exist. */
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    public TwinWriteResult handle(ClearAlert command) {
+        requireLive(command.twinId());
+        if (!state.alertRaised(command.name())) {
+            return result(false, false, false);
+        }
+        apply(new AlertCleared(twinId, command.name(), command.value(), command.threshold(), command.computedAt(),
+                state.version() + 1));
+        return result(false, true, false);
+    }
+
     /**
      * Flags a reported {@code state} that the device type's machine does not allow after the previous one. The
      * report itself is already applied: the twin shows what the device says.
@@ -427,6 +457,16 @@ public class Twin {
 
     @EventSourcingHandler
     void on(DirectMethodCompleted event, @Timestamp Instant at) {
+        state.apply(event, at);
+    }
+
+    @EventSourcingHandler
+    void on(AlertRaised event, @Timestamp Instant at) {
+        state.apply(event, at);
+    }
+
+    @EventSourcingHandler
+    void on(AlertCleared event, @Timestamp Instant at) {
         state.apply(event, at);
     }
 

@@ -65,6 +65,7 @@ class TwinCommandTargetResolverTest {
                     : type == boolean.class ? false
                     : type == int.class ? 0
                     : type == long.class ? 0L
+                    : type == double.class ? 0.0
                     : type == List.class ? List.of()
                     : null;
         }

@@ -14,6 +14,11 @@ import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.model.TwinLimits;
 import io.twinplatform.api.model.TwinValidator;
+import io.twinplatform.api.model.TwinState;
+import io.twinplatform.api.twin.AlertCleared;
+import io.twinplatform.api.twin.AlertRaised;
+import io.twinplatform.api.twin.ClearAlert;
+import io.twinplatform.api.twin.RaiseAlert;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.DeleteTwin;
 import io.twinplatform.api.twin.InvalidStateTransitionReported;
@@ -934,6 +939,54 @@ class TwinTest {
                     .when(new UpdateShadow(DEVICE, json("{\"t\":1}"), null, null, null))
                     .expectException(refusal(ErrorKind.NOT_FOUND, "twinNotFound"))
                     .expectNoEvents();
+        }
+    }
+
+    @Nested
+    class AlertCommands {
+
+        private static final String AT = "2026-03-02T08:15:00Z";
+
+        @Test
+        void raisesAnAlertOnceAndShowsItInTheTwin() {
+            fixture.given(created("{}", "{}"))
+                    .when(new RaiseAlert(DEVICE, "hot", 55.0, 50.0, "above", AT))
+                    .expectEvents(new AlertRaised(DEVICE, "hot", 55.0, 50.0, "above", AT, 2))
+                    .expectResultMessagePayloadMatching(result("is changed at version 2", r ->
+                            assertThat(r.changed()).isTrue()));
+            fixture.given(created("{}", "{}"), new AlertRaised(DEVICE, "hot", 55.0, 50.0, "above", AT, 2))
+                    .when(new RaiseAlert(DEVICE, "hot", 60.0, 50.0, "above", AT))
+                    .expectNoEvents()
+                    .expectResultMessagePayloadMatching(result("is unchanged", r -> assertThat(r.changed()).isFalse()));
+        }
+
+        @Test
+        void clearsARaisedAlertAndNothingElse() {
+            fixture.given(created("{}", "{}"), new AlertRaised(DEVICE, "hot", 55.0, 50.0, "above", AT, 2))
+                    .when(new ClearAlert(DEVICE, "hot", 35.0, 40.0, AT))
+                    .expectEvents(new AlertCleared(DEVICE, "hot", 35.0, 40.0, AT, 3));
+            fixture.given(created("{}", "{}"), new AlertRaised(DEVICE, "hot", 55.0, 50.0, "above", AT, 2))
+                    .when(new ClearAlert(DEVICE, "cold", 35.0, 40.0, AT))
+                    .expectNoEvents();
+        }
+
+        @Test
+        void aTwinThatDoesNotExistHasNoAlert() {
+            fixture.givenNoPriorActivity()
+                    .when(new RaiseAlert(DEVICE, "hot", 55.0, 50.0, "above", AT))
+                    .expectException(refusal(ErrorKind.NOT_FOUND, "twinNotFound"))
+                    .expectNoEvents();
+        }
+
+        @Test
+        void theTwinDocumentListsRaisedAlertsUntilCleared() {
+            TwinState state = TwinState.created(new TwinCreated(DEVICE, DEVICE, null, empty(), empty(), 1, 1, 1),
+                    Instant.parse(AT));
+            state.apply(new AlertRaised(DEVICE, "hot", 55.0, 50.0, "above", AT, 2), Instant.parse(AT));
+            assertThat(state.render().get("alerts").get("hot").get("value").asDouble()).isEqualTo(55.0);
+            assertThat(TwinState.fromDocument(state.render()).render()).isEqualTo(state.render());
+            state.apply(new AlertCleared(DEVICE, "hot", 35.0, 40.0, AT, 3), Instant.parse(AT));
+            assertThat(state.render().has("alerts")).isFalse();
         }
     }
 

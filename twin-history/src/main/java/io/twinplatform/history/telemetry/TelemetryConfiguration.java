@@ -19,7 +19,8 @@ import java.time.Clock;
 
 /**
  * Device telemetry: the {@code telemetry} table and its retention, the MQTT ingest ({@link TelemetryInbound}, handed
- * messages by the device reader when the process has an MQTT client) and {@code GET /twins/{id}/telemetry}. A capability of its own: on unless
+ * messages by the device reader when the process has an MQTT client), {@code GET /twins/{id}/telemetry}, and the
+ * computed attributes computed from it ({@code io.twinplatform.history.computed}). A capability of its own: on unless
  * {@code twin.telemetry.enabled=false}, whether the history side runs or not (its table only follows
  * {@code twin.history.dialect}; on TimescaleDB its policy jobs are watched by {@link TimescaleJobs}, as the history
  * table's are).
@@ -27,7 +28,7 @@ import java.time.Clock;
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "twin.telemetry.enabled", havingValue = "true", matchIfMissing = true)
 @EnableConfigurationProperties({TelemetrySettings.class, HistorySettings.class})
-@ComponentScan("io.twinplatform.history.telemetry")
+@ComponentScan({"io.twinplatform.history.telemetry", "io.twinplatform.history.computed"})
 @Import(TimescaleJobs.class)
 public class TelemetryConfiguration {
 

@@ -1,7 +1,12 @@
 package io.twinplatform.history.telemetry;
 
 import io.twinplatform.history.TimeSeriesTable;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.model.Timestamps;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -26,18 +31,26 @@ public class TelemetryStore {
     private final JdbcTemplate jdbc;
     private final TimeSeriesTable table;
     private final TransactionTemplate transaction;
+    private final ApplicationEventPublisher events;
 
+    /** A store that tells no one what it stored. */
+    TelemetryStore(JdbcTemplate jdbc, TimeSeriesTable table, TransactionTemplate transaction) {
+        this(jdbc, table, transaction, event -> { });
+    }
+
+    @Autowired
     TelemetryStore(JdbcTemplate jdbc, @Qualifier("telemetryTable") TimeSeriesTable table,
-                   TransactionTemplate transaction) {
+                   TransactionTemplate transaction, ApplicationEventPublisher events) {
         this.jdbc = jdbc;
         this.table = table;
         this.transaction = transaction;
+        this.events = events;
     }
 
     /**
      * Stores the samples in one JDBC batch and one transaction, after making sure each of their days has a
      * partition. A sample already stored (same twin, time and name) is left as it is. Throws when the database
-     * fails; then nothing was stored.
+     * fails; then nothing was stored. Once committed, {@link TelemetryStored} is published.
      */
     public void record(List<TelemetrySample> samples) {
         if (samples.isEmpty()) {
@@ -55,6 +68,27 @@ public class TelemetryStore {
                     statement.setString(3, sample.name());
                     statement.setDouble(4, sample.value());
                 }));
+        events.publishEvent(new TelemetryStored(List.copyOf(samples)));
+    }
+
+    /**
+     * Per series of one twin in {@code [from, to)}: count, mean, least, greatest, and the latest sample; by name.
+     */
+    ObjectNode summary(String twinId, Instant from, Instant to) {
+        ObjectNode series = JsonNodeFactory.instance.objectNode();
+        jdbc.query("""
+                SELECT name, count(*), sum(value) / count(*), min(value), max(value),
+                    (array_agg(value ORDER BY ts DESC))[1], max(ts)
+                FROM telemetry WHERE twin_id = ? AND ts >= ? AND ts < ? GROUP BY name ORDER BY name""", rs -> {
+            ObjectNode one = series.putObject(rs.getString(1));
+            one.put("count", rs.getLong(2));
+            one.put("avg", rs.getDouble(3));
+            one.put("min", rs.getDouble(4));
+            one.put("max", rs.getDouble(5));
+            one.put("last", rs.getDouble(6));
+            one.put("lastTs", Timestamps.format(rs.getTimestamp(7).toInstant()));
+        }, twinId, Timestamp.from(from), Timestamp.from(to));
+        return series;
     }
 
     /**

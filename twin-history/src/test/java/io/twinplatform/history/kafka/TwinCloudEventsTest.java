@@ -12,6 +12,8 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.twinplatform.api.model.TwinJson;
 import io.twinplatform.api.model.TwinState;
+import io.twinplatform.api.twin.AlertCleared;
+import io.twinplatform.api.twin.AlertRaised;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.api.twin.ConfiguredKey;
 import io.twinplatform.api.twin.DirectMethodCompleted;
@@ -153,7 +155,15 @@ class TwinCloudEventsTest {
                         "3e6a9c2f-7b1d-4f4e-a8c0-5d7f9b1e3a77", "2026-03-09T07:38:41.903Z", 4055,
                         configurationAudit("telemetry-5m", "telemetry-5m-eu", "f2a4c6e8-0b3d-4f5a-9c7e-1b3d5f7a9c68",
                                 "configuration telemetry-5m admitted to phase 0 by rollout telemetry-5m-eu"))
-                .then(new TwinDeleted(TWIN, 11),
+                .then(new AlertRaised(TWIN, "vibrationAnomaly", 4.2, 3.0, "above", "2026-03-09T07:40:00Z", 11),
+                        "1d3f5b7d-9f1b-4d3f-8b5d-7f9b1d3f5b88", "2026-03-09T07:40:00.412Z", 4057,
+                        computedAudit("vibrationAnomaly", "2b4d6f8b-0d2f-4b4d-9f6b-8d0f2b4d6f99",
+                                "vibrationAnomaly 4.2 is above 3.0"))
+                .then(new AlertCleared(TWIN, "vibrationAnomaly", 1.6, 2.0, "2026-03-09T07:44:00Z", 12),
+                        "3c5e7a9c-1e3a-4c5e-9a7c-9e1a3c5e7aa0", "2026-03-09T07:44:00.377Z", 4059,
+                        computedAudit("vibrationAnomaly", "4d6f8b0d-2f4b-4d6f-8b0d-0f2b4d6f8bb1",
+                                "vibrationAnomaly 1.6 is back below 2.0"))
+                .then(new TwinDeleted(TWIN, 13),
                         "c49a0b3d-5e7f-4d12-b8c6-e0f2a4b6c866", "2026-03-09T07:45:55.118Z", 4060,
                         audit("carol", "api", "8e0a2c4e-6f1b-4d3a-b5c7-d9e1f3a5c736",
                                 "d5f7b9c1-3e5a-4c7e-9b1d-4f6a8c0e2b57", "decommissioned"))
@@ -219,13 +229,14 @@ class TwinCloudEventsTest {
         List<JsonNode> data = story().stream().map(step -> step.record().path("data")).toList();
 
         assertThat(data).extracting(d -> d.path("version").longValue())
-                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L);
+                .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L, 13L);
         assertThat(data).extracting(d -> d.path("desiredVersion").longValue())
-                .containsExactly(1L, 1L, 1L, 1L, 2L, 2L, 2L, 2L, 2L, 3L, 3L);
+                .containsExactly(1L, 1L, 1L, 1L, 2L, 2L, 2L, 2L, 2L, 3L, 3L, 3L, 3L);
         assertThat(data).extracting(d -> d.path("reportedVersion").longValue())
-                .containsExactly(1L, 1L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L);
+                .containsExactly(1L, 1L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L, 2L);
         assertThat(data).extracting(d -> d.path("deleted").booleanValue())
-                .containsExactly(false, false, false, false, false, false, false, false, false, false, true);
+                .containsExactly(false, false, false, false, false, false, false, false, false, false, false, false,
+                        true);
     }
 
     @Test
@@ -483,6 +494,11 @@ class TwinCloudEventsTest {
                                                           String causationId, String reason) {
         return audit("configuration:" + configurationId, "configuration", "applier", correlationId, causationId,
                 reason);
+    }
+
+    /** The audit metadata of a computed attribute's alert: the attribute is the principal. */
+    private static Map<String, String> computedAudit(String name, String correlationId, String reason) {
+        return audit("computed:" + name, "computed", "telemetry", correlationId, correlationId, reason);
     }
 
     private static Map<String, String> audit(String principal, String channel, String transport,

@@ -48,6 +48,9 @@ public final class DocumentColumns {
         if (field.isInSync()) {
             return inSync();
         }
+        if (field.isComputed()) {
+            return computed(field.segments().get(1), param);
+        }
         boolean arraySafe = field.segments().stream().noneMatch(segment -> ARRAY_INDEX.matcher(segment).matches());
         StringBuilder sql = new StringBuilder("(").append(column(field));
         for (String segment : field.segments()) {
@@ -77,7 +80,17 @@ public final class DocumentColumns {
 
     /** Whether {@link #indexExpression} can write this field: a stored path of plain names, none an array index. */
     public static boolean indexable(Field field) {
-        return !field.isInSync() && field.segments().stream().allMatch(s -> PLAIN.matcher(s).matches());
+        return !field.isInSync() && !field.isComputed()
+                && field.segments().stream().allMatch(s -> PLAIN.matcher(s).matches());
+    }
+
+    /**
+     * The SQL of {@code computed.<name>}: the twin's latest value of that computed attribute, kept by the history
+     * side in {@code computed_value}; SQL NULL (undefined) when it has none.
+     */
+    public static String computed(String name, Function<Object, String> param) {
+        return "(SELECT to_jsonb(cv.value) FROM computed_value cv WHERE cv.twin_id = twin_document.twin_id"
+                + " AND cv.name = " + param.apply(name) + "::text)";
     }
 
     /** The SQL of the virtual {@code inSync} field: the delta is empty. */

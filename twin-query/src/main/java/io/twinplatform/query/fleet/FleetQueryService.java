@@ -97,6 +97,13 @@ public class FleetQueryService {
             throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidPageSize", "$.pageSize",
                     "pageSize is between 1 and " + maxPageSize + "; it was " + size));
         }
+        if (asOf != null) {
+            query.firstComputed().ifPresent(field -> {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "computedNotAsOf", "$.asOf",
+                        "computed attributes are kept as they are now, not as of a past instant: " + field
+                                + " (at position " + field.position() + ") cannot be read with asOf"));
+            });
+        }
         PastFleet past = asOf == null ? null : pastFleet(asOf);
         // A token continues the same query over the same fleet: the instant is part of what it is bound to.
         String bound = asOf == null ? query.text() : query.text() + "\u0000asOf=" + asOf;

@@ -363,7 +363,8 @@ final class QueryCompiler {
         switch (comparison.operator()) {
             case EQ, NE -> {
                 String sqlOperator = comparison.operator() == Condition.Operator.EQ ? " = " : " <> ";
-                if (positive && comparison.operator() == Condition.Operator.EQ && !field.isInSync()) {
+                if (positive && comparison.operator() == Condition.Operator.EQ && !field.isInSync()
+                        && !field.isComputed()) {
                     return "(" + containment(field, literal) + " AND " + value + " = " + json(literal) + ")";
                 }
                 return "(CASE WHEN " + isPrimitive(value) + " THEN " + value + sqlOperator + json(literal) + " END)";
@@ -395,7 +396,7 @@ final class QueryCompiler {
             list.append(i == 0 ? "" : ", ").append(json(in.literals().get(i)));
         }
         list.append(')');
-        if (positive && !in.negated() && !field.isInSync()) {
+        if (positive && !in.negated() && !field.isInSync() && !field.isComputed()) {
             StringBuilder anyContains = new StringBuilder("(");
             for (int i = 0; i < in.literals().size(); i++) {
                 anyContains.append(i == 0 ? "" : " OR ").append(containment(field, in.literals().get(i)));

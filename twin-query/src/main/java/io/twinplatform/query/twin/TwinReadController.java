@@ -70,13 +70,14 @@ class TwinReadController {
                     @ApiResponse(responseCode = "304", description = "If-None-Match names the current etag",
                             content = @Content),
                     @ApiResponse(responseCode = "400", description = "an invalid id; a malformed asOf, an atVersion"
-                            + " below 1, or both at once (invalidParameter)", content = @Content(mediaType = PROBLEM,
-                            schema = @Schema(ref = PROBLEM_SCHEMA))),
+                            + " below 1, or both at once; an unknown include or a bad window (invalidParameter)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "404", description = "no such twin, or deleted; for asOf or"
                             + " atVersion: not existing then, or no such version (twinNotFound)", content = @Content(
                             mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
                     @ApiResponse(responseCode = "422", description = "asOf or atVersion in a process that does not"
-                            + " run the history side (pointInTimeNotAvailable)", content = @Content(
+                            + " run the history side (pointInTimeNotAvailable); include of a part this process does"
+                            + " not run (includeNotAvailable)", content = @Content(
                             mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @GetMapping({"/twins/{deviceId}", "/twins/{deviceId}/modules/{moduleId}"})
     ResponseEntity<JsonNode> get(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
@@ -85,18 +86,35 @@ class TwinReadController {
                                  @RequestParam(required = false) String asOf,
                                  @Parameter(description = "a version, 1 or more: the twin right after it (not with"
                                          + " asOf)") @RequestParam(required = false) Long atVersion,
-                                 @Parameter(description = "the current etag: 304 Not Modified")
-                                 @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch) {
+                                 @Parameter(description = "the current etag: 304 Not Modified (without include)")
+                                 @RequestHeader(value = HttpHeaders.IF_NONE_MATCH, required = false) String ifNoneMatch,
+                                 @Parameter(description = "also, in the one answer: history (the changes in the"
+                                         + " window, newest first, at most 100), telemetry (per series in the window:"
+                                         + " count, avg, min, max, last), computed (the computed attributes);"
+                                         + " comma-separated", example = "history,telemetry,computed")
+                                 @RequestParam(required = false) String include,
+                                 @Parameter(description = "how far back include reaches: 15m, 24h, 7d or"
+                                         + " ISO-8601 like PT24H, 1 minute to 90 days; default 24h")
+                                 @RequestParam(required = false) String window) {
         TwinId id = new TwinId(deviceId, moduleId);
+        TwinIncludes includes = TwinIncludes.parse(include, window);
         if (asOf != null || atVersion != null) {
+            if (!includes.isEmpty()) {
+                throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidParameter", "include",
+                        "include reads the twin as it is now; it does not go with asOf or atVersion"));
+            }
             return past(id, asOf, atVersion);
         }
         TwinDocumentStore.Row twin = load(id);
         String etag = TwinState.etag(twin.version());
-        if (etag.equals(ifNoneMatch)) {
+        if (includes.isEmpty() && etag.equals(ifNoneMatch)) {
             return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(etag).build();
         }
-        return ResponseEntity.ok().eTag(etag).body(twin.document());
+        if (includes.isEmpty()) {
+            return ResponseEntity.ok().eTag(etag).body(twin.document());
+        }
+        return ResponseEntity.ok().eTag(etag).body(includes.addTo(twin.document().deepCopy(), id, queries,
+                clock.instant()));
     }
 
     @Operation(summary = "The AWS Device Shadow view of the twin",

@@ -1,0 +1,35 @@
+package io.twinplatform.history.computed;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** What a computed attribute computes over its window, by the name an operator writes. */
+public enum ComputedFunction {
+    MEAN("mean"),
+    MIN("min"),
+    MAX("max"),
+    /** Needs {@code percentile}. */
+    PERCENTILE("percentile"),
+    /** Units per hour, the least-squares slope. */
+    RATE_OF_CHANGE("rateOfChange"),
+    COUNT("count"),
+    /** Needs {@code baselineDays}: the window's latest value against an hourly baseline of that many days. */
+    ANOMALY_SCORE("anomalyScore"),
+    /** Needs {@code threshold} and {@code direction}. */
+    REMAINING_USEFUL_LIFE("remainingUsefulLife");
+
+    private final String wireName;
+
+    ComputedFunction(String wireName) {
+        this.wireName = wireName;
+    }
+
+    public String wireName() {
+        return wireName;
+    }
+
+    /** The function an operator named, or empty for a name that is none (names are case-sensitive). */
+    public static Optional<ComputedFunction> named(String name) {
+        return Arrays.stream(values()).filter(f -> f.wireName.equals(name)).findFirst();
+    }
+}
