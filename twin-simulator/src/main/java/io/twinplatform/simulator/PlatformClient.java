@@ -126,7 +126,8 @@ final class PlatformClient {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new IllegalStateException(request.method() + " " + request.uri() + ": " + e.getMessage()
+            throw new IllegalStateException(request.method() + " " + request.uri() + ": "
+                    + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())
                     + " (is the platform at --platform-url?)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -33,6 +33,11 @@ import java.util.stream.Stream;
  * {@code firmwareVersion} as an update to run, and echoes every other desired key, so that a configuration reaches
  * {@code inSync}. On its first {@code get/accepted} it takes over the {@code state} and {@code firmwareVersion} its
  * twin reports, as a real device would still know them after a restart.
+ * <p>
+ * Its telemetry is every series of its {@link TelemetryModel} (the synthetic climate by default, a learned
+ * {@link HourlyProfile}, either with injected faults), sampled at the {@link SimulatedTime} of the moment and stamped
+ * with it as {@code ts}; the telemetry period is simulated time too. Reported temperature and humidity
+ * ({@code --report-interval}) stay the synthetic climate's.
  */
 final class SimulatedDevice {
 

@@ -331,15 +331,17 @@ public final class SimulatorCommand implements Callable<Integer> {
         for (String twinId : learned) {
             validTwin("--learn-from", twinId);
         }
+        require(!learned.isEmpty() || !spec.commandLine().getParseResult().hasMatchedOption("--days"),
+                "--days goes with --learn-from");
         require(learnDays >= 1 && learnDays <= MAX_DAYS, "--days must be between 1 and " + MAX_DAYS + ", got "
                 + learnDays);
         require(Double.isFinite(timeScale) && timeScale > 0 && timeScale <= MAX_TIME_SCALE,
                 "--time-scale must be more than 0 and at most " + (long) MAX_TIME_SCALE + ", got " + timeScale);
         SimulatorSettings.Replay replaying = replay();
         require(replaying == null || learned.isEmpty() && degradations == null && spikes == null
-                        && groundTruth == null,
-                "--replay publishes a recording: --learn-from, --inject-degradation, --inject-spikes and "
-                        + "--ground-truth are for a fleet");
+                        && groundTruth == null && timeScale == 1 && simulatedStart == null,
+                "--replay publishes a recording: --learn-from, --inject-degradation, --inject-spikes, "
+                        + "--ground-truth, --time-scale and --simulated-start are for a fleet");
         String url = platformUrl.toString();
         return new SimulatorSettings(devices, firstIndex, idPrefix, host, port, plain, caFile, deviceSecret, dataDir,
                 url.endsWith("/") ? URI.create(url.substring(0, url.length() - 1)) : platformUrl, !noCreate,

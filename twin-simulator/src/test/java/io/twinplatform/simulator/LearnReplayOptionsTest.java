@@ -67,8 +67,9 @@ class LearnReplayOptionsTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "--learn-from a/b                     | --learn-from 'a/b' is not a valid twin id",
-            "--days 0                             | --days must be between 1 and 366, got 0",
-            "--days 400                           | --days must be between 1 and 366, got 400",
+            "--learn-from d1 --days 0             | --days must be between 1 and 366, got 0",
+            "--learn-from d1 --days 400           | --days must be between 1 and 366, got 400",
+            "--days 3                             | --days goes with --learn-from",
             "--days week                          | Invalid value for option '--days': 'week' is not an int",
             "--time-scale 0                       | --time-scale must be more than 0 and at most 1000000, got 0.0",
             "--time-scale NaN                     | --time-scale must be more than 0",
@@ -83,6 +84,7 @@ class LearnReplayOptionsTest {
             "--replay d1 --from 2026-12-01T00:00:00Z --to 2026-12-02T00:00:00Z --into d1 | --into must be another twin than --replay",
             "--replay d1 --from 2026-12-01T00:00:00Z --to 2026-12-02T00:00:00Z --into d2 --speed -1 | --speed must be 0 (as fast as possible) or more, got -1.0",
             "--replay d1 --from 2026-12-01T00:00:00Z --to 2026-12-02T00:00:00Z --into d2 --learn-from d3 | --replay publishes a recording",
+            "--replay d1 --from 2026-12-01T00:00:00Z --to 2026-12-02T00:00:00Z --into d2 --time-scale 60 | --replay publishes a recording",
     })
     void aBadValueIsRefusedWithTheOptionInTheMessage(String args, String message) {
         assertThatThrownBy(() -> SimulatorSettings.parse(args.split(" ")))
@@ -102,6 +104,28 @@ class LearnReplayOptionsTest {
         assertThat(err.toString().lines().findFirst()).contains("Invalid value for option '--inject-spikes' "
                 + "(SERIES:COUNT:SIGMAS): magnitudeInSigmas must be more than 0, got 'temperature:3:-1'");
         assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void aPlatformThatCannotBeReadToLearnOrReplayExitsWithOneAndSaysWhere() {
+        for (String[] args : List.of(
+                new String[]{"--learn-from", "d1", "--no-create"},
+                new String[]{"--replay", "d1", "--from", "2026-12-01T00:00:00Z", "--to", "2026-12-02T00:00:00Z",
+                        "--into", "d2"})) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            List<String> all = new java.util.ArrayList<>(List.of("--platform-url", "http://127.0.0.1:1",
+                    "--device-secret", "0123456789abcdef-secret", "--api-key", "twk_000000000001_secret-key"));
+            all.addAll(List.of(args));
+
+            int code = SimulatorCommand.commandLine().setOut(new PrintWriter(out, true))
+                    .setErr(new PrintWriter(err, true)).execute(all.toArray(String[]::new));
+
+            assertThat(code).as("%s", err).isEqualTo(1);
+            assertThat(err.toString()).startsWith("simulate: GET http://127.0.0.1:1/twins/d1")
+                    .contains("--platform-url").doesNotContain("twk_000000000001_secret-key");
+            assertThat(err.toString().lines().count()).isEqualTo(1);
+        }
     }
 
     @Test
