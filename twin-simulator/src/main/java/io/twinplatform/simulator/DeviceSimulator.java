@@ -122,7 +122,9 @@ public final class DeviceSimulator implements AutoCloseable {
         Instant now = clock.instant();
         SimulatedTime time = new SimulatedTime(now, settings.simulatedStart() != null ? settings.simulatedStart() : now,
                 settings.timeScale());
-        boolean injecting = !settings.degradations().isEmpty() || !settings.spikes().isEmpty();
+        // With --ground-truth every device is listed, also one without faults.
+        boolean injecting = !settings.degradations().isEmpty() || !settings.spikes().isEmpty()
+                || settings.groundTruth() != null;
         Map<String, InjectedTelemetry> injected = new LinkedHashMap<>();
         List<DeviceConnection> connections = new ArrayList<>(twinIds.size());
         for (String twinId : twinIds) {
