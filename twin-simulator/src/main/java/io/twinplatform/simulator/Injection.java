@@ -78,7 +78,7 @@ final class Injection {
         }
     }
 
-    /** The series name and the last {@code numbers - 1} fields, or a message naming the expected form. */
+    /** The series name (everything before the numbers), then the {@code fields - 1} numbers, still as text. */
     private static String[] fields(String text, int fields, String form) {
         String[] parts = text.split(":", -1);
         if (parts.length < fields) {

@@ -177,7 +177,7 @@ public final class SimulatorCommand implements Callable<Integer> {
                     + "client's default, one per core)")
     private int nettyThreads;
 
-    @Option(names = "--learn-from", paramLabel = "TWIN[,TWIN...]", split = ",",
+    @Option(names = "--learn-from", paramLabel = "TWIN", split = ",",
             description = "learn the devices' telemetry from these recorded twins before starting: per series and UTC "
                     + "hour of day, the mean and standard deviation of their samples over --days, read with "
                     + "--api-key; their reported properties become the devices' starting reported state (default: "
