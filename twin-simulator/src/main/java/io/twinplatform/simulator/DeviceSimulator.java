@@ -4,6 +4,9 @@ import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.MqttClientExecutorConfigBuilder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.device.DeviceKeys;
 import io.twinplatform.api.device.DeviceTls;
 import org.slf4j.Logger;
@@ -15,7 +18,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
@@ -90,6 +95,8 @@ public final class DeviceSimulator implements AutoCloseable {
                     outcome.existed());
         }
 
+        Learned learned = settings.learnFrom().isEmpty() ? null : learn(settings);
+
         AtomicInteger threadNumber = new AtomicInteger();
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(
                 Math.max(2, Runtime.getRuntime().availableProcessors()), runnable -> {
@@ -113,14 +120,34 @@ public final class DeviceSimulator implements AutoCloseable {
         ZoneId zone = ZoneId.systemDefault();
         AtomicBoolean warnedOnce = new AtomicBoolean();
         Instant now = clock.instant();
+        SimulatedTime time = new SimulatedTime(now, settings.simulatedStart() != null ? settings.simulatedStart() : now,
+                settings.timeScale());
+        // With --ground-truth every device is listed, also one without faults.
+        boolean injecting = !settings.degradations().isEmpty() || !settings.spikes().isEmpty()
+                || settings.groundTruth() != null;
+        Map<String, InjectedTelemetry> injected = new LinkedHashMap<>();
         List<DeviceConnection> connections = new ArrayList<>(twinIds.size());
         for (String twinId : twinIds) {
             Random random = new Random(seeds.nextLong());
-            SimulatedDevice device = new SimulatedDevice(twinId, settings, random,
-                    TemperatureModel.forDevice(random, zone), runId, counters, now);
+            TemperatureModel climate = TemperatureModel.forDevice(random, zone);
+            TelemetryModel telemetry = learned != null ? learned.profile() : TelemetryModel.climate(climate);
+            if (injecting) {
+                InjectedTelemetry faults = new InjectedTelemetry(telemetry, settings.degradations(),
+                        InjectedTelemetry.plan(settings.spikes(), new Random(random.nextLong()),
+                                time.simulatedStart(), spikeWindow(settings)), time.simulatedStart());
+                injected.put(twinId, faults);
+                telemetry = faults;
+            }
+            SimulatedDevice device = new SimulatedDevice(twinId, settings, random, climate, telemetry, time,
+                    learned != null ? learned.reported() : JsonNodeFactory.instance.objectNode(), runId, counters,
+                    now);
             DeviceProtocol protocol = DeviceProtocol.of(settings.protocol(), twinId, settings.host(), keys, clock);
             connections.add(new DeviceConnection(device, protocol, settings.host(), port, tls, executors, scheduler,
                     counters, settings.reconnectDelay(), warnedOnce, clock));
+        }
+        if (settings.groundTruth() != null) {
+            GroundTruth.write(settings.groundTruth(), settings.seed(), time, injected);
+            log.info("ground truth of {} devices written to {}", injected.size(), settings.groundTruth());
         }
         DeviceSimulator simulator = new DeviceSimulator(settings, connections, scheduler, counters);
         long spacing = 1_000_000_000L / settings.connectRate();
@@ -135,8 +162,58 @@ public final class DeviceSimulator implements AutoCloseable {
         return simulator;
     }
 
+    /** What {@code --learn-from} learned: the telemetry's hourly profile and the reported state to start from. */
+    record Learned(HourlyProfile profile, ObjectNode reported) {
+    }
+
+    /**
+     * Reads the {@code --learn-from} twins' samples over the last {@code --days} and their reported properties.
+     *
+     * @throws IllegalArgumentException when they recorded no telemetry in that time
+     * @throws IllegalStateException    when the platform cannot be read
+     */
+    static Learned learn(SimulatorSettings settings) {
+        PlatformClient platform = new PlatformClient(settings.platformUrl(), settings.resolveApiKey().orElse(null));
+        Instant to = Instant.now();
+        Instant from = to.minus(Duration.ofDays(settings.learnDays()));
+        List<HourlyProfile.Sample> samples = new ArrayList<>();
+        ObjectNode reported = JsonNodeFactory.instance.objectNode();
+        for (String twinId : settings.learnFrom()) {
+            samples.addAll(platform.samples(twinId, from, to));
+            JsonNode values = platform.twin(twinId, null).path("properties").path("reported");
+            // The first twin that reports a key gives its value.
+            values.fields().forEachRemaining(field -> {
+                if (!field.getKey().startsWith("$") && !reported.has(field.getKey())) {
+                    reported.set(field.getKey(), field.getValue().deepCopy());
+                }
+            });
+        }
+        HourlyProfile profile = HourlyProfile.learn(samples);
+        if (profile.isEmpty()) {
+            throw new IllegalArgumentException("--learn-from " + String.join(",", settings.learnFrom())
+                    + ": no telemetry recorded in the last " + settings.learnDays() + " days (--days)");
+        }
+        log.info("learned {} series ({}) from {} samples of {} over {} days, and {} reported properties",
+                profile.series().size(), String.join(", ", profile.series()), samples.size(),
+                String.join(",", settings.learnFrom()), settings.learnDays(), reported.size());
+        return new Learned(profile, reported);
+    }
+
+    /**
+     * The simulated time spikes are spread over: the run ({@code --duration} times {@code --time-scale}), else the
+     * longest degradation, else a day.
+     */
+    static Duration spikeWindow(SimulatorSettings settings) {
+        if (!settings.duration().isZero()) {
+            return Duration.ofNanos((long) Math.min(Long.MAX_VALUE / 2.0,
+                    settings.duration().toNanos() * settings.timeScale()));
+        }
+        return settings.degradations().stream().map(Injection.Degradation::toFailure).max(Duration::compareTo)
+                .orElse(Duration.ofDays(1));
+    }
+
     /** TLS as a device has it: trusting exactly the CA file it was given, else the JVM's trusted CAs. */
-    private static MqttClientSslConfig tls(Optional<Path> caFile) {
+    static MqttClientSslConfig tls(Optional<Path> caFile) {
         MqttClientSslConfigBuilder builder = MqttClientSslConfig.builder().protocols(DeviceTls.PROTOCOLS);
         caFile.ifPresent(file -> builder.trustManagerFactory(DeviceTls.trustManagerFactory(file)));
         return builder.build();

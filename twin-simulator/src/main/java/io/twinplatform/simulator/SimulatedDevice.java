@@ -33,6 +33,11 @@ import java.util.stream.Stream;
  * {@code firmwareVersion} as an update to run, and echoes every other desired key, so that a configuration reaches
  * {@code inSync}. On its first {@code get/accepted} it takes over the {@code state} and {@code firmwareVersion} its
  * twin reports, as a real device would still know them after a restart.
+ * <p>
+ * Its telemetry is every series of its {@link TelemetryModel} (the synthetic climate by default, a learned
+ * {@link HourlyProfile}, either with injected faults), sampled at the {@link SimulatedTime} of the moment and stamped
+ * with it as {@code ts}; the telemetry period is simulated time too. Reported temperature and humidity
+ * ({@code --report-interval}) stay the synthetic climate's.
  */
 final class SimulatedDevice {
 
@@ -45,6 +50,9 @@ final class SimulatedDevice {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final Set<String> HANDLED_KEYS = Set.of(TELEMETRY_INTERVAL, FIRMWARE_VERSION);
+    /** Reported keys the device states itself, so a learned value of them is not taken over. */
+    private static final Set<String> OWN_KEYS = Set.of(TELEMETRY_INTERVAL, FIRMWARE_VERSION, "state", "firmware",
+            "configVersion", "clientToken");
 
     /** The {@code firmware.status} values a device reports. */
     enum Firmware {
@@ -60,6 +68,9 @@ final class SimulatedDevice {
     private final SimulatorSettings settings;
     private final Random random;
     private final TemperatureModel climate;
+    private final TelemetryModel telemetry;
+    private final SimulatedTime time;
+    private final ObjectNode learnedReported;
     private final StateWalker walker;
     private final String tokenPrefix;
     private final SimulatorCounters counters;
@@ -68,6 +79,7 @@ final class SimulatedDevice {
     private boolean connected;
     private boolean synced;
     private boolean everSynced;
+    private boolean reportedLearned;
     private long desiredVersion = -1;
     private Set<String> echoed = Set.of();
     private JsonNode desiredTelemetryInterval;
@@ -96,16 +108,30 @@ final class SimulatedDevice {
      */
     SimulatedDevice(String twinId, SimulatorSettings settings, Random random, TemperatureModel climate, String runId,
                     SimulatorCounters counters, Instant now) {
+        this(twinId, settings, random, climate, TelemetryModel.climate(climate), SimulatedTime.real(now),
+                JSON.objectNode(), runId, counters, now);
+    }
+
+    /**
+     * A device whose telemetry follows {@code telemetry} in simulated {@code time}, and which starts its reported
+     * state from {@code learnedReported} ({@code --learn-from}) where its twin does not report a key already.
+     */
+    SimulatedDevice(String twinId, SimulatorSettings settings, Random random, TemperatureModel climate,
+                    TelemetryModel telemetry, SimulatedTime time, ObjectNode learnedReported, String runId,
+                    SimulatorCounters counters, Instant now) {
         this.twinId = twinId;
         this.settings = settings;
         this.random = random;
         this.climate = climate;
+        this.telemetry = telemetry;
+        this.time = time;
+        this.learnedReported = learnedReported;
         this.walker = StateWalker.DEFAULT;
         this.tokenPrefix = runId + "-";
         this.counters = counters;
         this.firmwareVersion = settings.firmwareVersion();
         this.telemetryInterval = settings.telemetryInterval();
-        this.nextTelemetry = firstTime(now, telemetryInterval);
+        this.nextTelemetry = firstTime(now, time.realPeriod(telemetryInterval));
         this.nextReport = firstTime(now, settings.reportInterval());
         this.nextState = firstTime(now, settings.stateInterval());
         this.nextDisconnectCheck = settings.disconnectRate() > 0 ? firstTime(now, DISCONNECT_PERIOD) : null;
@@ -204,13 +230,10 @@ final class SimulatedDevice {
     List<DeviceAction> tick(Instant now) {
         List<DeviceAction> actions = new ArrayList<>();
         if (due(nextTelemetry, now)) {
-            nextTelemetry = advance(nextTelemetry, telemetryInterval, now);
+            nextTelemetry = advance(nextTelemetry, time.realPeriod(telemetryInterval), now);
             if (connected) {
                 counters.telemetry.increment();
-                actions.add(new Publish("telemetry", JSON.objectNode()
-                        .put("temperature", climate.temperature(now, random))
-                        .put("humidity", climate.humidity(now, random))
-                        .put("ts", now.toEpochMilli())));
+                actions.add(new Publish("telemetry", telemetry(time.at(now))));
             }
         }
         if (due(nextReport, now)) {
@@ -274,6 +297,17 @@ final class SimulatedDevice {
             }
         }
         ObjectNode patch = JSON.objectNode();
+        if (!reportedLearned) {
+            reportedLearned = true;
+            // What the learned twins report, where this device neither manages the key itself nor reports it yet.
+            learnedReported.fields().forEachRemaining(field -> {
+                if (!field.getKey().startsWith("$") && !OWN_KEYS.contains(field.getKey())
+                        && !twin.path("properties").path("desired").has(field.getKey())
+                        && !reported.has(field.getKey())) {
+                    patch.set(field.getKey(), field.getValue().deepCopy());
+                }
+            });
+        }
         patch.put("state", state);
         patch.put(FIRMWARE_VERSION, firmwareVersion);
         ObjectNode firmwareNow = firmwareSection();
@@ -327,7 +361,7 @@ final class SimulatedDevice {
 
     private void setTelemetryInterval(Duration interval, Instant now) {
         telemetryInterval = interval;
-        nextTelemetry = interval.isZero() ? null : now.plus(interval);
+        nextTelemetry = interval.isZero() ? null : now.plus(time.realPeriod(interval));
     }
 
     /**
@@ -400,6 +434,16 @@ final class SimulatedDevice {
             errorInReported = false;
         }
         return section;
+    }
+
+    /** One telemetry message: every series of the model sampled at simulated instant {@code at}, and its ts. */
+    private ObjectNode telemetry(Instant at) {
+        ObjectNode message = JSON.objectNode();
+        for (String series : telemetry.series()) {
+            message.put(series, telemetry.sample(series, at, random));
+        }
+        telemetry.sent(at);
+        return message.put("ts", at.toEpochMilli());
     }
 
     private Publish get() {

@@ -15,6 +15,9 @@ import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -27,17 +30,22 @@ import static io.twinplatform.simulator.SimulatorSettings.DEFAULT_TLS_PORT;
  * {@code simulate [options]}: runs a {@link DeviceSimulator} without Spring until Ctrl-C or {@code --duration}. The
  * options here are the simulator's whole configuration, each with its default written once, in its annotation;
  * picocli parses them, refuses bad ones with a message naming the option, and prints them all with {@code --help}.
- * Exit codes: 0 after a clean stop, 2 for a bad option or a missing device secret. Logs through SLF4J; whoever starts
+ * Exit codes: 0 after a clean stop (or a finished replay), 1 when the platform cannot be read or written to learn
+ * or replay, 2 for a bad option or a missing device secret. Logs through SLF4J; whoever starts
  * it configures the logging backend.
  */
 @Command(name = "simulate", sortOptions = false, abbreviateSynopsis = true, usageHelpWidth = 100,
-        description = {"Starts a fleet of virtual thermostats that speak an MQTT device protocol (--protocol).",
+        description = {"Starts a fleet of virtual thermostats that speak an MQTT device protocol (--protocol), or",
+                "with --replay publishes a recorded device's reports and telemetry again as a new twin.",
                 "Options take --name value or --name=value; a later one wins. Durations (SECONDS) are seconds",
                 "(2, 0.5) or carry a unit (500ms, 2s, 5m, 1h)."})
 public final class SimulatorCommand implements Callable<Integer> {
 
     /** The data directory without {@code TWIN_DATA_DIR}, relative to the working directory, as the platform has it. */
     static final String DEFAULT_DATA_DIR = "data";
+    /** {@code --days} at most: a year, beyond any telemetry retention worth learning from. */
+    static final int MAX_DAYS = 366;
+    static final double MAX_TIME_SCALE = 1_000_000;
 
     @Spec
     private CommandSpec spec;
@@ -169,6 +177,70 @@ public final class SimulatorCommand implements Callable<Integer> {
                     + "client's default, one per core)")
     private int nettyThreads;
 
+    @Option(names = "--learn-from", paramLabel = "TWIN", split = ",",
+            description = "learn the devices' telemetry from these recorded twins before starting: per series and UTC "
+                    + "hour of day, the mean and standard deviation of their samples over --days, read with "
+                    + "--api-key; their reported properties become the devices' starting reported state (default: "
+                    + "none, the synthetic thermostat)")
+    private List<String> learnFrom;
+
+    @Option(names = "--days", paramLabel = "N", defaultValue = "7",
+            description = "how many days up to now --learn-from reads (default ${DEFAULT-VALUE})")
+    private int learnDays;
+
+    @Option(names = "--inject-degradation", paramLabel = "SERIES:START:FAIL:HOURS", converter = DegradationOption.class,
+            description = "every device's SERIES rises in a line from START to FAIL over HOURS of simulated time, "
+                    + "then stays, with the model's noise on top; repeatable (default: none)")
+    private List<Injection.Degradation> degradations;
+
+    @Option(names = "--inject-spikes", paramLabel = "SERIES:COUNT:SIGMAS", converter = SpikesOption.class,
+            description = "COUNT spikes of SIGMAS standard deviations on every device's SERIES, at simulated "
+                    + "instants drawn from the seed over the run (--duration, else the longest degradation, else a "
+                    + "day); repeatable (default: none)")
+    private List<Injection.Spikes> spikes;
+
+    @Option(names = "--ground-truth", paramLabel = "JSON-FILE",
+            description = "write the injected failure and spike instants per device to this JSON file at start "
+                    + "(default: none)")
+    private Path groundTruth;
+
+    @Option(names = "--time-scale", paramLabel = "N", defaultValue = "1",
+            description = "simulated seconds per real second for telemetry: its ts, its period (--telemetry-interval "
+                    + "is simulated seconds) and the injections (default ${DEFAULT-VALUE})")
+    private double timeScale;
+
+    @Option(names = "--simulated-start", paramLabel = "INSTANT", converter = InstantOption.class,
+            description = "the simulated time at start, ISO-8601; the platform refuses a ts over an hour ahead, so an "
+                    + "accelerated run starts in the past (default: now)")
+    private Instant simulatedStart;
+
+    @Option(names = "--replay", paramLabel = "TWIN",
+            description = "instead of a fleet: publish this twin's recorded reported patches and telemetry between "
+                    + "--from and --to again as device --into (default: none)")
+    private String replay;
+
+    @Option(names = "--from", paramLabel = "INSTANT", converter = InstantOption.class,
+            description = "--replay: the start of the recording, ISO-8601 (default: none, required)")
+    private Instant replayFrom;
+
+    @Option(names = "--to", paramLabel = "INSTANT", converter = InstantOption.class,
+            description = "--replay: its end, exclusive (default: none, required)")
+    private Instant replayTo;
+
+    @Option(names = "--into", paramLabel = "TWIN",
+            description = "--replay: the new twin it is published as, created with the source's tags and desired "
+                    + "properties as of --from (default: none, required)")
+    private String replayInto;
+
+    @Option(names = "--speed", paramLabel = "N", defaultValue = "1",
+            description = "--replay: recorded gaps are divided by N; 0 is as fast as possible (default "
+                    + "${DEFAULT-VALUE})")
+    private double speed;
+
+    @Option(names = "--keep-time",
+            description = "--replay: telemetry keeps its recorded ts instead of being shifted so the first is now")
+    private boolean keepTime;
+
     /**
      * The command line of these options. A later option wins over an earlier one, so a caller can pass its own
      * defaults first and the user's options after them.
@@ -182,12 +254,28 @@ public final class SimulatorCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SimulatorSettings settings = settings();
+        if (settings.replay() != null) {
+            try {
+                TwinReplay.Outcome outcome = new TwinReplay(settings).run();
+                spec.commandLine().getOut().println(outcome);
+                return 0;
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            } catch (IllegalStateException e) {
+                spec.commandLine().getErr().println("simulate: " + e.getMessage());
+                return 1;
+            }
+        }
         DeviceSimulator simulator;
         try {
             simulator = DeviceSimulator.start(settings);
         } catch (IllegalArgumentException e) {
             // No device secret, or an unreadable port file: the message says which option helps.
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        } catch (IllegalStateException e) {
+            // The platform could not be read to learn from.
+            spec.commandLine().getErr().println("simulate: " + e.getMessage());
+            return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -239,12 +327,55 @@ public final class SimulatorCommand implements Callable<Integer> {
         require(!firmwareVersion.isBlank(), "--firmware-version must not be empty");
         require(connectRate >= 1, "--connect-rate must be at least 1, got " + connectRate);
         require(nettyThreads >= 0, "--netty-threads must not be negative, got " + nettyThreads);
+        List<String> learned = learnFrom == null ? List.of() : learnFrom.stream().map(String::trim).toList();
+        for (String twinId : learned) {
+            validTwin("--learn-from", twinId);
+        }
+        require(!learned.isEmpty() || !spec.commandLine().getParseResult().hasMatchedOption("--days"),
+                "--days goes with --learn-from");
+        require(learnDays >= 1 && learnDays <= MAX_DAYS, "--days must be between 1 and " + MAX_DAYS + ", got "
+                + learnDays);
+        require(Double.isFinite(timeScale) && timeScale > 0 && timeScale <= MAX_TIME_SCALE,
+                "--time-scale must be more than 0 and at most " + (long) MAX_TIME_SCALE + ", got " + timeScale);
+        SimulatorSettings.Replay replaying = replay();
+        require(replaying == null || learned.isEmpty() && degradations == null && spikes == null
+                        && groundTruth == null && timeScale == 1 && simulatedStart == null,
+                "--replay publishes a recording: --learn-from, --inject-degradation, --inject-spikes, "
+                        + "--ground-truth, --time-scale and --simulated-start are for a fleet");
         String url = platformUrl.toString();
         return new SimulatorSettings(devices, firstIndex, idPrefix, host, port, plain, caFile, deviceSecret, dataDir,
                 url.endsWith("/") ? URI.create(url.substring(0, url.length() - 1)) : platformUrl, !noCreate,
                 telemetryInterval, reportInterval, stateInterval, firmwareStep, firmwareVersion, errorRate,
                 disconnectRate, duplicateRate, reconnectDelay, connectRate, summaryInterval, duration,
-                seed != null ? seed : ThreadLocalRandom.current().nextLong(), nettyThreads, protocol, apiKey);
+                seed != null ? seed : ThreadLocalRandom.current().nextLong(), nettyThreads, protocol, apiKey,
+                learned, learnDays, degradations == null ? List.of() : List.copyOf(degradations),
+                spikes == null ? List.of() : List.copyOf(spikes), groundTruth, timeScale, simulatedStart, replaying);
+    }
+
+    /** The replay options, checked together, or null without {@code --replay}. */
+    private SimulatorSettings.Replay replay() {
+        if (replay == null) {
+            require(replayFrom == null && replayTo == null && replayInto == null && speed == 1 && !keepTime,
+                    "--from, --to, --into, --speed and --keep-time go with --replay");
+            return null;
+        }
+        validTwin("--replay", replay);
+        require(replayFrom != null, "--replay needs --from");
+        require(replayTo != null, "--replay needs --to");
+        require(replayFrom.isBefore(replayTo), "--from must be before --to, got " + replayFrom + " and " + replayTo);
+        require(replayInto != null, "--replay needs --into, the new twin to publish as");
+        validTwin("--into", replayInto);
+        require(!replayInto.equals(replay), "--into must be another twin than --replay");
+        require(Double.isFinite(speed) && speed >= 0, "--speed must be 0 (as fast as possible) or more, got " + speed);
+        return new SimulatorSettings.Replay(replay, replayFrom, replayTo, replayInto, speed, keepTime);
+    }
+
+    private void validTwin(String option, String twinId) {
+        try {
+            TwinId.device(twinId);
+        } catch (RuntimeException e) {
+            throw invalid(option + " '" + twinId + "' is not a valid twin id: " + e.getMessage());
+        }
     }
 
     private void require(boolean condition, String message) {
@@ -285,6 +416,46 @@ public final class SimulatorCommand implements Callable<Integer> {
                 return Duration.ofNanos(amount.multiply(BigDecimal.valueOf(nanosPerUnit)).longValueExact());
             } catch (NumberFormatException | ArithmeticException e) {
                 throw new TypeConversionException("expects seconds that are not negative (2, 0.5, 500ms, 5m), got '"
+                        + value + "'");
+            }
+        }
+    }
+
+    /** {@code --inject-degradation}'s {@code SERIES:START:FAIL:HOURS}. */
+    static final class DegradationOption implements ITypeConverter<Injection.Degradation> {
+
+        @Override
+        public Injection.Degradation convert(String value) {
+            try {
+                return Injection.Degradation.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code --inject-spikes}' {@code SERIES:COUNT:SIGMAS}. */
+    static final class SpikesOption implements ITypeConverter<Injection.Spikes> {
+
+        @Override
+        public Injection.Spikes convert(String value) {
+            try {
+                return Injection.Spikes.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** An ISO-8601 instant such as {@code 2026-12-01T00:00:00Z}. */
+    static final class InstantOption implements ITypeConverter<Instant> {
+
+        @Override
+        public Instant convert(String value) {
+            try {
+                return Instant.parse(value.trim());
+            } catch (DateTimeParseException e) {
+                throw new TypeConversionException("expects an ISO-8601 instant such as 2026-12-01T00:00:00Z, got '"
                         + value + "'");
             }
         }

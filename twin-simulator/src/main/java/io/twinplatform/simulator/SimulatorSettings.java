@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -47,6 +49,14 @@ import java.util.Optional;
  * @param nettyThreads      {@code --netty-threads}
  * @param protocol          {@code --protocol}
  * @param apiKey            {@code --api-key}, or null ({@link #resolveApiKey})
+ * @param learnFrom         {@code --learn-from}, empty without it
+ * @param learnDays         {@code --days}
+ * @param degradations      {@code --inject-degradation}, each given
+ * @param spikes            {@code --inject-spikes}, each given
+ * @param groundTruth       {@code --ground-truth}, or null
+ * @param timeScale         {@code --time-scale}
+ * @param simulatedStart    {@code --simulated-start}, or null (the fleet's start)
+ * @param replay            {@code --replay} and its options, or null
  */
 public record SimulatorSettings(int devices, int firstIndex, String idPrefix, String host, int port,
                                 boolean plain, Path caFile, String deviceSecret, Path dataDir, URI platformUrl,
@@ -55,7 +65,20 @@ public record SimulatorSettings(int devices, int firstIndex, String idPrefix, St
                                 Duration firmwareStep, String firmwareVersion, double errorRate,
                                 double disconnectRate, double duplicateRate, Duration reconnectDelay,
                                 int connectRate, Duration summaryInterval, Duration duration, long seed,
-                                int nettyThreads, Protocol protocol, String apiKey) {
+                                int nettyThreads, Protocol protocol, String apiKey,
+                                List<String> learnFrom, int learnDays, List<Injection.Degradation> degradations,
+                                List<Injection.Spikes> spikes, Path groundTruth, double timeScale,
+                                Instant simulatedStart, Replay replay) {
+
+    /**
+     * {@code --replay source --from --to --into [--speed] [--keep-time]}: the recorded device's reported patches and
+     * telemetry in {@code [from, to)}, published again as device {@code into}.
+     *
+     * @param speed    recorded gaps are divided by it; 0 publishes as fast as the platform answers
+     * @param keepTime telemetry keeps its recorded {@code ts}; otherwise they are shifted so the first is now
+     */
+    public record Replay(String source, Instant from, Instant to, String into, double speed, boolean keepTime) {
+    }
 
     /** The TLS port of a broker when neither {@code --port} nor the platform's port file names one. */
     public static final int DEFAULT_TLS_PORT = 8883;

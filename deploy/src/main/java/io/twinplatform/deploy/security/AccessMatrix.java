@@ -78,6 +78,7 @@ public final class AccessMatrix {
             rules.add(new Rule("GET", twin, Access.READ));
             rules.add(new Rule("GET", twin + "/shadow", Access.READ));
             rules.add(new Rule("GET", twin + "/telemetry", Access.READ));
+            rules.add(new Rule("GET", twin + "/telemetry/samples", Access.READ));
             rules.add(new Rule("PUT", twin, Access.WRITE));
             rules.add(new Rule("PATCH", twin, Access.WRITE));
             rules.add(new Rule("DELETE", twin, Access.WRITE));

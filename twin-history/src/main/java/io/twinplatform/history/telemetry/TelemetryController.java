@@ -37,6 +37,9 @@ import static io.twinplatform.api.http.ApiDocs.PROBLEM_SCHEMA;
 import static io.twinplatform.api.http.ApiDocs.UNAUTHORIZED;
 
 /**
+ * {@code GET /twins/{deviceId}/telemetry/samples}: the raw samples, keyset-paged in (ts, name) order, for a client
+ * that reads a device's record whole (the simulator learns from it and replays it).
+ * <p>
  * {@code GET /twins/{deviceId}/telemetry}: a device's measurements over time, per name, in time buckets (count,
  * avg, min, max); buckets without samples are left out. The range widens to the bucket boundaries around it
  * (counted from 2000-01-01T00:00Z), so every bucket is whole; the answer names the range it covers. A deleted twin's
@@ -61,7 +64,22 @@ class TelemetryController {
     record Point(String start, long count, double avg, double min, double max) {
     }
 
+    /** {@code GET /twins/{deviceId}/telemetry/samples}; documentation only. */
+    @Schema(name = "TelemetrySamples")
+    record Samples(String deviceId, @Schema(description = "the samples in (ts, name) order") List<Sample> items,
+                   @Schema(nullable = true, description = "pass as after for the next page; null on the last page")
+                   String next) {
+    }
+
+    /** One stored sample. */
+    @Schema(name = "TelemetrySample")
+    record Sample(@Schema(format = "date-time") String ts, @Schema(example = "temperature") String name,
+                  @Schema(example = "21.5") double value) {
+    }
+
     static final int MAX_BUCKETS = 10_000;
+    static final int MAX_LIMIT = 10_000;
+    static final int MAX_NAMES = 100;
     static final Duration MIN_BUCKET = Duration.ofSeconds(1);
     static final Duration MAX_BUCKET = Duration.ofDays(31);
     private static final Instant ORIGIN = Instant.parse("2000-01-01T00:00:00Z");
@@ -129,14 +147,7 @@ class TelemetryController {
                     "the range holds " + buckets + " buckets of " + bucket + "; at most " + MAX_BUCKETS
                             + " per request: widen the bucket or narrow from and to"));
         }
-        // A twin ever created (a deleted one keeps its telemetry until the retention drops it).
-        Boolean known = jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM domain_event_entry"
-                        + " WHERE aggregate_identifier = ? AND payload_type LIKE ?)", Boolean.class, id.value(),
-                KnownTwins.TWIN_EVENTS);
-        if (!Boolean.TRUE.equals(known)) {
-            throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound",
-                    "twin " + id + " does not exist"));
-        }
+        requireKnown(id);
         ObjectNode body = mapper.createObjectNode();
         body.put("deviceId", id.deviceId());
         if (id.isModule()) {
@@ -154,6 +165,109 @@ class TelemetryController {
             }
         }
         return body;
+    }
+
+    @Operation(summary = "The device's (or module's) raw telemetry samples in (ts, name) order, a page at a time"
+            + " (from, to: ISO-8601 instants, default the 24 hours up to now, to exclusive; names: only these"
+            + " measurements, comma-separated; limit: 1 to 10000 a page, default 1000; after: the previous page's"
+            + " next)",
+            description = "Keyset-paged: a page starts right after the last sample of the previous one, so samples"
+                    + " stored meanwhile before that point do not shift the pages.",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "a page of samples", content = @Content(
+                            mediaType = JSON, schema = @Schema(implementation = Samples.class))),
+                    @ApiResponse(responseCode = "400", description = "an invalid id, a malformed instant, from not"
+                            + " before to, a limit outside 1 to 10000, an empty, too long or control-character name,"
+                            + " more than 100 names, or an after that no page answered (invalidParameter, naming it)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "a twin never created (twinNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
+    @GetMapping({"/twins/{deviceId}/telemetry/samples", "/twins/{deviceId}/modules/{moduleId}/telemetry/samples"})
+    ObjectNode samples(@PathVariable String deviceId, @PathVariable(required = false) String moduleId,
+                       @Parameter(description = "an ISO-8601 instant; default 24 hours before to")
+                       @RequestParam(required = false) String from,
+                       @Parameter(description = "an ISO-8601 instant, exclusive; default now")
+                       @RequestParam(required = false) String to,
+                       @Parameter(description = "measurement names such as temperature,env.humidity, comma-separated;"
+                               + " all when absent")
+                       @RequestParam(required = false) List<String> names,
+                       @Parameter(description = "samples per page, 1 to 10000", schema = @Schema(type = "integer",
+                               minimum = "1", maximum = "10000", defaultValue = "1000"))
+                       @RequestParam(defaultValue = "1000") String limit,
+                       @Parameter(description = "the next of the previous page")
+                       @RequestParam(required = false) String after) {
+        TwinId id = moduleId == null ? TwinId.device(deviceId) : TwinId.module(deviceId, moduleId);
+        Instant end = to == null ? clock.instant() : HistoryFilter.instant("to", to);
+        Instant start = from == null ? end.minus(Duration.ofDays(1)) : HistoryFilter.instant("from", from);
+        if (!start.isBefore(end)) {
+            throw HistoryFilter.invalid("from", "from must be before to");
+        }
+        int size = limit(limit);
+        List<String> selected = names(names);
+        SampleCursor cursor = after == null ? null : SampleCursor.parse(after);
+        requireKnown(id);
+        List<TelemetrySample> page = store.samples(id.value(), start, end, selected,
+                cursor == null ? null : cursor.ts(), cursor == null ? null : cursor.name(), size + 1);
+        ObjectNode body = mapper.createObjectNode();
+        body.put("deviceId", id.deviceId());
+        if (id.isModule()) {
+            body.put("moduleId", id.moduleId());
+        }
+        ArrayNode items = body.putArray("items");
+        page.stream().limit(size).forEach(sample -> items.addObject().put("ts", sample.ts().toString())
+                .put("name", sample.name()).put("value", sample.value()));
+        if (page.size() > size) {
+            TelemetrySample last = page.get(size - 1);
+            body.put("next", new SampleCursor(last.ts(), last.name()).text());
+        } else {
+            body.putNull("next");
+        }
+        return body;
+    }
+
+    private void requireKnown(TwinId id) {
+        // A twin ever created (a deleted one keeps its telemetry until the retention drops it).
+        Boolean known = jdbc.queryForObject("SELECT EXISTS (SELECT 1 FROM domain_event_entry"
+                        + " WHERE aggregate_identifier = ? AND payload_type LIKE ?)", Boolean.class, id.value(),
+                KnownTwins.TWIN_EVENTS);
+        if (!Boolean.TRUE.equals(known)) {
+            throw new TwinException(TwinError.of(ErrorKind.NOT_FOUND, "twinNotFound",
+                    "twin " + id + " does not exist"));
+        }
+    }
+
+    /** {@code limit}: a whole number from 1 to {@value #MAX_LIMIT}. */
+    static int limit(String limit) {
+        int size;
+        try {
+            size = Integer.parseInt(limit.trim());
+        } catch (NumberFormatException e) {
+            size = 0;
+        }
+        if (size < 1 || size > MAX_LIMIT) {
+            throw HistoryFilter.invalid("limit", "limit is a whole number from 1 to " + MAX_LIMIT);
+        }
+        return size;
+    }
+
+    /** {@code names}: at most {@value #MAX_NAMES}, each 1 to 128 characters without control characters. */
+    static List<String> names(List<String> names) {
+        if (names == null) {
+            return List.of();
+        }
+        List<String> selected = names.stream().map(String::trim).distinct().toList();
+        if (selected.size() > MAX_NAMES) {
+            throw HistoryFilter.invalid("names", "names lists at most " + MAX_NAMES + " measurements");
+        }
+        for (String name : selected) {
+            if (name.isEmpty() || name.length() > TelemetryPayload.MAX_NAME_LENGTH
+                    || name.chars().anyMatch(Character::isISOControl)) {
+                throw HistoryFilter.invalid("names", "names are measurement names of 1 to "
+                        + TelemetryPayload.MAX_NAME_LENGTH + " characters without control characters, separated by"
+                        + " commas");
+            }
+        }
+        return selected;
     }
 
     /** A bucket width: {@code 30s}, {@code 5m}, {@code 1h}, {@code 1d}, or ISO-8601 ({@code PT5M}), whole seconds. */

@@ -114,4 +114,35 @@ public class TelemetryStore {
         });
         return series;
     }
+
+    /**
+     * At most {@code limit} samples of one twin in {@code [from, to)}, in (time, name) order, starting after
+     * {@code (afterTs, afterName)} when {@code afterTs} is not null (keyset paging: the primary key's order, so a page
+     * is an index range however deep it lies). {@code names} selects measurements; empty selects all.
+     */
+    List<TelemetrySample> samples(String twinId, Instant from, Instant to, List<String> names, Instant afterTs,
+                                  String afterName, int limit) {
+        boolean byName = !names.isEmpty();
+        boolean after = afterTs != null;
+        List<TelemetrySample> samples = new ArrayList<>();
+        jdbc.query(connection -> {
+            PreparedStatement select = connection.prepareStatement(TelemetryTable.samplesSql(byName, after));
+            int i = 1;
+            select.setString(i++, twinId);
+            select.setTimestamp(i++, Timestamp.from(from));
+            select.setTimestamp(i++, Timestamp.from(to));
+            if (byName) {
+                select.setArray(i++, connection.createArrayOf("text", names.toArray()));
+            }
+            if (after) {
+                select.setTimestamp(i++, Timestamp.from(afterTs));
+                select.setString(i++, afterName);
+            }
+            select.setInt(i, limit);
+            return select;
+        }, rs -> {
+            samples.add(new TelemetrySample(twinId, rs.getTimestamp(1).toInstant(), rs.getString(2), rs.getDouble(3)));
+        });
+        return samples;
+    }
 }

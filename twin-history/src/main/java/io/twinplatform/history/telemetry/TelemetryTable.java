@@ -36,4 +36,15 @@ final class TelemetryTable {
                 + " max(value) FROM telemetry WHERE twin_id = ? AND ts >= ? AND ts < ?"
                 + (byName ? " AND name = ANY (?)" : "") + " GROUP BY 1, 2 ORDER BY 1, 2";
     }
+
+    /**
+     * The raw samples of one twin in {@code [from, to)} in (ts, name) order, as many as the last parameter says.
+     * Parameters: twin id, from, to, when {@code byName} the names (a text array), when {@code after} the last
+     * (ts, name) of the previous page, and the limit. The row comparison follows the primary key (twin_id, ts, name).
+     */
+    static String samplesSql(boolean byName, boolean after) {
+        return "SELECT ts, name, value FROM telemetry WHERE twin_id = ? AND ts >= ? AND ts < ?"
+                + (byName ? " AND name = ANY (?)" : "") + (after ? " AND (ts, name) > (?, ?)" : "")
+                + " ORDER BY ts, name LIMIT ?";
+    }
 }
