@@ -179,6 +179,33 @@ class ComputedAttributesTest extends DeviceChannelTestSupport {
     }
 
     @Test
+    void aDefinitionMadeAfterItsTelemetryIsRebuiltOnDemand() {
+        String id = createDevice("{'kind':'chiller'}");
+        Instant t0 = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofMinutes(3));
+        try (MqttDevice device = device(id)) {
+            device.publish("telemetry", q("{'ts':'" + t0 + "','flow':4}"));
+            device.publish("telemetry", q("{'ts':'" + t0.plusSeconds(60) + "','flow':8}"));
+            http.awaitJson("/twins/" + id + "/telemetry?bucket=1h&from=" + t0.minus(Duration.ofHours(1)),
+                    t -> t.path("series").path("flow").path(0).path("count").asInt() == 2, WAIT);
+        }
+        String name = "peakFlow" + suffix();
+        assertThat(http.put("/computed/" + name, q("{'targetCondition':'deviceId = \\u0027" + id + "\\u0027',"
+                + "'function':'max','input':'telemetry.flow','window':'PT10M','minSamples':2}")).status())
+                .isEqualTo(201);
+        assertThat(http.get("/twins/" + id + "/computed").json().get("computed").has(name))
+                .as("nothing new arrived: nothing computed yet").isFalse();
+
+        TwinHttp.Reply started = http.post("/computed/" + name + "/rebuild", null);
+        assertThat(started.status()).as("%s", started).isEqualTo(202);
+        assertThat(started.json().get("twins").asInt()).isEqualTo(1);
+        JsonNode progress = http.awaitJson("/computed/" + name,
+                d -> d.path("rebuild").path("state").asText().equals("completed"), WAIT).get("rebuild");
+        assertThat(progress.get("done").asInt()).isEqualTo(1);
+        assertThat(awaitValue(id, name, v -> true).get("value").asDouble()).isEqualTo(8.0);
+        TwinHttp.assertProblem(http.post("/computed/" + name + "x/rebuild", null), 404, "computedNotFound");
+    }
+
+    @Test
     void deletingAnAttributeClearsItsRaisedAlerts() {
         String name = "gone" + suffix();
         String id = createDevice("{'kind':'pump'}");

@@ -118,6 +118,7 @@ public final class AccessMatrix {
         rules.add(new Rule("GET", "/computed/{name}", Access.READ));
         rules.add(new Rule("PUT", "/computed/{name}", Access.WRITE));
         rules.add(new Rule("DELETE", "/computed/{name}", Access.WRITE));
+        rules.add(new Rule("POST", "/computed/{name}/rebuild", Access.WRITE));
         rules.add(new Rule("GET", "/alerts", Access.READ));
         rules.add(new Rule("GET", TWIN + "/computed", Access.READ));
         rules.add(new Rule("GET", MODULE + "/computed", Access.READ));

@@ -30,6 +30,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -99,6 +100,12 @@ class ComputedController {
     /** A twin's values; documentation only. */
     @Schema(name = "TwinComputed")
     record TwinComputed(String deviceId, String moduleId, Map<String, ValueRead> computed) {
+    }
+
+    /** A rebuild's progress; documentation only. */
+    @Schema(name = "ComputedRebuild")
+    record RebuildRead(@Schema(allowableValues = {"running", "completed", "failed"}) String state, int twins,
+                       long done, String startedAt, String finishedAt, String failure) {
     }
 
     /** Raised alerts; documentation only. */
@@ -171,7 +178,31 @@ class ComputedController {
     ResponseEntity<JsonNode> get(@PathVariable String name) {
         ComputedDefinitions.checkName(name);
         ComputedStore.Stored stored = store.find(name).orElseThrow(() -> notFound(name));
-        return ResponseEntity.ok().eTag(stored.etag()).body(stored.toJson());
+        ObjectNode body = stored.toJson();
+        engine.lastRebuild(name).ifPresent(rebuild -> body.set("rebuild", rebuild.toJson()));
+        return ResponseEntity.ok().eTag(stored.etag()).body(body);
+    }
+
+    @Operation(summary = "Compute a computed attribute anew for every twin with telemetry of its series (from the"
+            + " stored telemetry, as if it had just arrived); GET /computed/{name} shows the progress as rebuild",
+            responses = {
+                    @ApiResponse(responseCode = "202", description = "started", content = @Content(mediaType = JSON,
+                            schema = @Schema(implementation = RebuildRead.class))),
+                    @ApiResponse(responseCode = "400", description = "a bad name",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "404", description = "no such attribute (computedNotFound)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA))),
+                    @ApiResponse(responseCode = "409", description = "a rebuild of it is running (rebuildRunning)",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
+    @PostMapping(path = "/computed/{name}/rebuild", produces = JSON)
+    ResponseEntity<JsonNode> rebuild(@PathVariable String name, HttpServletRequest request) {
+        ComputedDefinitions.checkName(name);
+        ComputedStore.Stored stored = store.find(name).orElseThrow(() -> notFound(name));
+        ComputedEngine.Rebuild rebuild = engine.rebuild(stored).orElseThrow(() -> new TwinException(
+                TwinError.of(ErrorKind.CONFLICT, "rebuildRunning", "a rebuild of " + name + " is running")));
+        log.info("{} rebuilds computed attribute {} for {} twins", request.getUserPrincipal() == null ? "anonymous"
+                : request.getUserPrincipal().getName(), name, rebuild.twins());
+        return ResponseEntity.accepted().body(rebuild.toJson());
     }
 
     @Operation(summary = "Every computed attribute's definition, by name",

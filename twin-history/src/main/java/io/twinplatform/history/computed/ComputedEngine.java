@@ -29,17 +29,20 @@ import org.springframework.stereotype.Component;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Computes the computed attributes as telemetry arrives, never on read (docs/predictive.md). Each committed batch
@@ -88,6 +91,7 @@ public class ComputedEngine implements SmartLifecycle {
             .expireAfterAccess(Duration.ofDays(1)).build();
     private final Cache<String, TwinQuery> conditions = Caffeine.newBuilder().maximumSize(1_000).build();
     private final AtomicLong computed = new AtomicLong();
+    private final Map<String, Rebuild> rebuilds = new ConcurrentHashMap<>();
     private volatile Definitions definitions = new Definitions(Map.of(), Instant.EPOCH);
     private volatile boolean running;
     private Thread worker;
@@ -114,6 +118,68 @@ public class ComputedEngine implements SmartLifecycle {
         if (any) {
             signal.release();
         }
+    }
+
+    /**
+     * A rebuild of one definition's values from the stored telemetry: how far it got. Kept by the instance that runs
+     * it, until the next rebuild of that definition.
+     */
+    public record Rebuild(String name, long version, int twins, AtomicLong done, Instant startedAt,
+                          AtomicReference<Instant> finishedAt, AtomicReference<String> failure) {
+
+        ObjectNode toJson() {
+            ObjectNode json = JsonNodeFactory.instance.objectNode();
+            String failed = failure.get();
+            json.put("state", failed != null ? "failed" : finishedAt.get() == null ? "running" : "completed");
+            json.put("twins", twins);
+            json.put("done", done.get());
+            json.put("startedAt", Timestamps.format(startedAt));
+            Instant finished = finishedAt.get();
+            if (finished == null) {
+                json.putNull("finishedAt");
+            } else {
+                json.put("finishedAt", Timestamps.format(finished));
+            }
+            if (failed != null) {
+                json.put("failure", failed);
+            }
+            return json;
+        }
+    }
+
+    /**
+     * Computes {@code stored}'s value anew for every twin that has telemetry of its series, on a thread of its own;
+     * empty when a rebuild of it is running already.
+     */
+    Optional<Rebuild> rebuild(ComputedStore.Stored stored) {
+        String name = stored.definition().name();
+        Rebuild running = rebuilds.get(name);
+        if (running != null && running.finishedAt().get() == null && running.failure().get() == null) {
+            return Optional.empty();
+        }
+        List<String> twins = store.twinsWith(stored.definition().series());
+        Rebuild rebuild = new Rebuild(name, stored.version(), twins.size(), new AtomicLong(), clock.instant(),
+                new AtomicReference<>(), new AtomicReference<>());
+        rebuilds.put(name, rebuild);
+        DaemonThreads.named("twin-computed-rebuild-").newThread(() -> {
+            try {
+                for (String twinId : twins) {
+                    compute(stored, twinId);
+                    rebuild.done().incrementAndGet();
+                }
+                rebuild.finishedAt().set(clock.instant());
+                log.info("computed attribute {} rebuilt for {} twins", name, twins.size());
+            } catch (RuntimeException e) {
+                rebuild.failure().set("the rebuild stopped after " + rebuild.done().get() + " twins; see the log");
+                log.warn("rebuilding computed attribute {} failed", name, e);
+            }
+        }).start();
+        return Optional.of(rebuild);
+    }
+
+    /** The last rebuild of {@code name} this instance ran, if any. */
+    Optional<Rebuild> lastRebuild(String name) {
+        return Optional.ofNullable(rebuilds.get(name));
     }
 
     /** Definitions changed here: read them again before the next batch. */
@@ -188,6 +254,12 @@ public class ComputedEngine implements SmartLifecycle {
         detail.put("windowTo", Timestamps.format(end));
         detail.put("samples", window.size());
         Double value = value(stored, twinId, window, end, detail);
+        if (value != null && !Double.isFinite(value)) {
+            // Beyond what a double holds (a mean of values near its limit): kept as no value, so that what is stored
+            // and what an alert event carries is always a JSON number.
+            value = none(detail, "notFinite");
+        }
+        finite(detail);
         if (!store.save(twinId, definition.name(), value, detail, end)) {
             return;
         }
@@ -241,7 +313,7 @@ public class ComputedEngine implements SmartLifecycle {
             baselines.put(member, baseline);
         }
         Sample latest = window.get(window.size() - 1);
-        int hour = latest.ts().atZone(java.time.ZoneOffset.UTC).getHour();
+        int hour = latest.ts().atZone(ZoneOffset.UTC).getHour();
         HourProfile profile = baseline.model().hour(hour);
         ObjectNode model = detail.putObject("baseline");
         model.put("from", Timestamps.format(baseline.from()));
@@ -274,6 +346,17 @@ public class ComputedEngine implements SmartLifecycle {
         return prediction.remainingHours();
     }
 
+    /** Replaces numbers JSON cannot hold (NaN, infinities) in the detail with null. */
+    private static void finite(ObjectNode node) {
+        node.fields().forEachRemaining(field -> {
+            if (field.getValue() instanceof ObjectNode inner) {
+                finite(inner);
+            } else if (field.getValue().isNumber() && !Double.isFinite(field.getValue().asDouble())) {
+                field.setValue(JsonNodeFactory.instance.nullNode());
+            }
+        });
+    }
+
     private static void putInstant(ObjectNode node, String field, Instant at) {
         if (at == null) {
             node.putNull(field);
@@ -296,7 +379,7 @@ public class ComputedEngine implements SmartLifecycle {
         Member member = new Member(stored.definition().name(), stored.version(), twinId);
         return members.get(member, m -> {
             try {
-                var twin = queries.query(new FindTwin(twinId), com.fasterxml.jackson.databind.node.ObjectNode.class)
+                ObjectNode twin = queries.query(new FindTwin(twinId), ObjectNode.class)
                         .get(ASK.toSeconds(), TimeUnit.SECONDS);
                 if (twin == null) {
                     return false;
@@ -325,7 +408,7 @@ public class ComputedEngine implements SmartLifecycle {
         String at = Timestamps.format(computedAt);
         switch (alert.next(raised, value)) {
             case RAISE -> {
-                if (send(new RaiseAlert(twinId, definition.name(), value, alert.raise(), side, at), definition,
+                if (send(new RaiseAlert(twinId, definition.name(), value, alert.raise(), side, at),
                         definition.name() + " " + value + " is " + side + " " + alert.raise())) {
                     store.alert(twinId, definition.name(), true, clock.instant());
                 }
@@ -338,7 +421,7 @@ public class ComputedEngine implements SmartLifecycle {
 
     /** Clears a raised alert (also when its definition is deleted); true when the twin no longer has it. */
     boolean clear(String name, String twinId, double value, double threshold, String computedAt) {
-        boolean cleared = send(new ClearAlert(twinId, name, value, threshold, computedAt), null,
+        boolean cleared = send(new ClearAlert(twinId, name, value, threshold, computedAt),
                 name + " " + value + " is back past " + threshold);
         if (cleared) {
             store.alert(twinId, name, false, clock.instant());
@@ -346,7 +429,7 @@ public class ComputedEngine implements SmartLifecycle {
         return cleared;
     }
 
-    private boolean send(TwinCommands command, ComputedDefinition definition, String reason) {
+    private boolean send(TwinCommands command, String reason) {
         String name = command instanceof RaiseAlert raise ? raise.name() : ((ClearAlert) command).name();
         AuditMetadata audit = new AuditMetadata("computed:" + name, Channel.COMPUTED, TRANSPORT, RandomIds.uuid(),
                 reason);

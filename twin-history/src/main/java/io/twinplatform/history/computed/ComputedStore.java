@@ -177,6 +177,12 @@ public class ComputedStore {
                 twinId, series, Timestamp.from(from), Timestamp.from(to));
     }
 
+    /** The twins that have telemetry of {@code series} (the whole table: retention bounds it). */
+    List<String> twinsWith(String series) {
+        return jdbc.queryForList("SELECT DISTINCT twin_id FROM telemetry WHERE name = ? ORDER BY twin_id",
+                String.class, series);
+    }
+
     /** The instant of the latest sample of one series of one twin, if any. */
     Optional<Instant> latest(String twinId, String series) {
         return jdbc.query("SELECT max(ts) FROM telemetry WHERE twin_id = ? AND name = ?",

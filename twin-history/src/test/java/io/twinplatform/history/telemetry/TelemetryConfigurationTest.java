@@ -6,6 +6,9 @@ import io.twinplatform.history.TimeSeriesTable;
 import org.axonframework.commandhandling.SimpleCommandBus;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
+import org.axonframework.queryhandling.DefaultQueryGateway;
+import org.axonframework.queryhandling.QueryGateway;
+import org.axonframework.queryhandling.SimpleQueryBus;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -43,7 +46,9 @@ class TelemetryConfigurationTest {
             .withBean(ObjectMapper.class, ObjectMapper::new)
             .withBean(ThreadPoolTaskScheduler.class, ThreadPoolTaskScheduler::new)
             .withBean(CommandGateway.class, () -> DefaultCommandGateway.builder()
-                    .commandBus(SimpleCommandBus.builder().build()).build());
+                    .commandBus(SimpleCommandBus.builder().build()).build())
+            .withBean(QueryGateway.class, () -> DefaultQueryGateway.builder()
+                    .queryBus(SimpleQueryBus.builder().build()).build());
 
     @AfterEach
     void close() {

@@ -1,6 +1,7 @@
 package io.twinplatform.query.twin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
@@ -89,8 +90,7 @@ record TwinIncludes(Set<Part> parts, Duration window) {
     private static ObjectNode answer(CompletableFuture<ObjectNode> future, String part, String setting) {
         try {
             JsonNode answer = future.join();
-            return answer instanceof ObjectNode object ? object : com.fasterxml.jackson.databind.node.JsonNodeFactory
-                    .instance.objectNode();
+            return answer instanceof ObjectNode object ? object : JsonNodeFactory.instance.objectNode();
         } catch (CompletionException e) {
             if (e.getCause() instanceof NoHandlerForQueryException) {
                 throw new TwinException(TwinError.of(ErrorKind.UNPROCESSABLE, "includeNotAvailable",
