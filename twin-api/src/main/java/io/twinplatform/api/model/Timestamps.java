@@ -4,10 +4,13 @@ import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Twin timestamps: ISO-8601 UTC, to the millisecond. Axon's JDBC event store keeps event timestamps to the
@@ -20,6 +23,9 @@ import java.time.temporal.ChronoUnit;
  * refused as a bad value, never passed on to fail deeper down.
  */
 public final class Timestamps {
+
+    /** A span as a whole number and a unit: {@code 30s}, {@code 5m}, {@code 1h}, {@code 1d}. */
+    private static final Pattern SPAN = Pattern.compile("([1-9][0-9]{0,6})([smhd])");
 
     /** The earliest instant a client may name: 0001-01-01T00:00:00Z. */
     public static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
@@ -74,5 +80,37 @@ public final class Timestamps {
                             + " 2026-11-24T03:12:00Z; got " + value));
         }
         return instant;
+    }
+
+    /**
+     * A request parameter that names a span ({@code bucket}, {@code window}): a whole number and a unit ({@code 30s},
+     * {@code 5m}, {@code 1h}, {@code 1d}) or ISO-8601 ({@code PT5M}), of whole seconds from {@code min} to
+     * {@code max}; else {@code 400 invalidParameter} at {@code name}, saying so with what was sent.
+     */
+    public static Duration span(String name, String value, Duration min, Duration max) {
+        Duration span = null;
+        Matcher shorthand = SPAN.matcher(value);
+        if (shorthand.matches()) {
+            long amount = Long.parseLong(shorthand.group(1));
+            span = switch (shorthand.group(2)) {
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
+            };
+        } else {
+            try {
+                span = Duration.parse(value);
+            } catch (DateTimeParseException e) {
+                // refused below
+            }
+        }
+        if (span == null || span.getNano() != 0 || span.compareTo(min) < 0 || span.compareTo(max) > 0) {
+            throw new TwinException(TwinError.at(ErrorKind.MALFORMED, "invalidParameter", name, name + " is a whole"
+                    + " number and a unit (s, m, h or d), like 5m or 1h, or an ISO-8601 duration like PT5M, of whole"
+                    + " seconds from " + min + " to " + max + "; got "
+                    + (value.length() > 40 ? value.substring(0, 40) + "…" : value)));
+        }
+        return span;
     }
 }

@@ -5,6 +5,7 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -64,5 +65,22 @@ class TimestampsTest {
         assertThat(Timestamps.inRange(Timestamps.EARLIEST.minusNanos(1))).isFalse();
         assertThat(Timestamps.inRange(Timestamps.LATEST.plusNanos(1))).isFalse();
         assertThat(Timestamps.inRange(Instant.ofEpochMilli(Long.MIN_VALUE))).isFalse();
+    }
+
+    @Test
+    void aSpanIsANumberAndAUnitOrIsoInWholeSecondsWithinItsBounds() {
+        Duration min = Duration.ofMinutes(1);
+        Duration max = Duration.ofDays(90);
+        assertThat(Timestamps.span("window", "15m", min, max)).isEqualTo(Duration.ofMinutes(15));
+        assertThat(Timestamps.span("window", "24h", min, max)).isEqualTo(Duration.ofHours(24));
+        assertThat(Timestamps.span("window", "7d", min, max)).isEqualTo(Duration.ofDays(7));
+        assertThat(Timestamps.span("window", "PT90S", min, max)).isEqualTo(Duration.ofSeconds(90));
+        for (String bad : new String[]{"30s", "91d", "PT1M0.5S", "0m", "-5m", "5 m", "5w", "", "P1Y"}) {
+            TwinException refused = catchThrowableOfType(() -> Timestamps.span("window", bad, min, max),
+                    TwinException.class);
+            assertThat(refused).as(bad).isNotNull();
+            assertThat(refused.error().kind()).isEqualTo(ErrorKind.MALFORMED);
+            assertThat(refused.error().path()).isEqualTo("window");
+        }
     }
 }

@@ -12,6 +12,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import io.twinplatform.api.error.ErrorKind;
 import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
+import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.twin.TwinId;
 import io.twinplatform.history.HistoryFilter;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -24,11 +25,8 @@ import org.springframework.web.bind.annotation.RestController;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static io.twinplatform.api.http.ApiDocs.FORBIDDEN;
 import static io.twinplatform.api.http.ApiDocs.JSON;
@@ -83,7 +81,6 @@ class TelemetryController {
     static final Duration MIN_BUCKET = Duration.ofSeconds(1);
     static final Duration MAX_BUCKET = Duration.ofDays(31);
     private static final Instant ORIGIN = Instant.parse("2000-01-01T00:00:00Z");
-    private static final Pattern WIDTH = Pattern.compile("([1-9][0-9]{0,6})([smhd])");
 
     private final JdbcTemplate jdbc;
     private final TelemetryStore store;
@@ -272,31 +269,6 @@ class TelemetryController {
 
     /** A bucket width: {@code 30s}, {@code 5m}, {@code 1h}, {@code 1d}, or ISO-8601 ({@code PT5M}), whole seconds. */
     static Duration width(String bucket) {
-        Duration width;
-        Matcher m = WIDTH.matcher(bucket);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            width = switch (m.group(2)) {
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        } else {
-            try {
-                width = Duration.parse(bucket);
-            } catch (DateTimeParseException e) {
-                throw invalidBucket(bucket);
-            }
-        }
-        if (width.getNano() != 0 || width.compareTo(MIN_BUCKET) < 0 || width.compareTo(MAX_BUCKET) > 0) {
-            throw invalidBucket(bucket);
-        }
-        return width;
-    }
-
-    private static TwinException invalidBucket(String bucket) {
-        return HistoryFilter.invalid("bucket", "bucket is a whole number and a unit (s, m, h or d), like 5m or 1h, or"
-                + " an ISO-8601 duration like PT5M, of whole seconds from 1 second to 31 days; got " + bucket);
+        return Timestamps.span("bucket", bucket, MIN_BUCKET, MAX_BUCKET);
     }
 }

@@ -9,20 +9,18 @@ import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.history.FindComputedValues;
 import io.twinplatform.api.history.FindRecentHistory;
 import io.twinplatform.api.history.FindTelemetrySummary;
+import io.twinplatform.api.model.Timestamps;
 import io.twinplatform.api.twin.TwinId;
 import org.axonframework.queryhandling.NoHandlerForQueryException;
 import org.axonframework.queryhandling.QueryGateway;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What {@code GET /twins/{id}?include=history,telemetry,computed&window=24h} adds to the twin, asked of the history
@@ -38,7 +36,6 @@ record TwinIncludes(Set<Part> parts, Duration window) {
     static final Duration MAX_WINDOW = Duration.ofDays(90);
     /** The most changes {@code history} lists; {@code history.more} says whether the window holds more. */
     static final int HISTORY_ITEMS = 100;
-    private static final Pattern SHORT = Pattern.compile("([1-9][0-9]{0,6})([smhd])");
 
     static TwinIncludes parse(String include, String window) {
         Set<Part> parts = EnumSet.noneOf(Part.class);
@@ -53,7 +50,7 @@ record TwinIncludes(Set<Part> parts, Duration window) {
                 }
             }
         }
-        Duration span = window == null ? DEFAULT_WINDOW : window(window);
+        Duration span = window == null ? DEFAULT_WINDOW : Timestamps.span("window", window, MIN_WINDOW, MAX_WINDOW);
         if (window != null && parts.isEmpty()) {
             throw invalid("window", "window goes with include");
         }
@@ -99,30 +96,6 @@ record TwinIncludes(Set<Part> parts, Duration window) {
             }
             throw e;
         }
-    }
-
-    private static Duration window(String text) {
-        Duration span;
-        Matcher match = SHORT.matcher(text);
-        if (match.matches()) {
-            long amount = Long.parseLong(match.group(1));
-            span = switch (match.group(2)) {
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                case "h" -> Duration.ofHours(amount);
-                default -> Duration.ofDays(amount);
-            };
-        } else {
-            try {
-                span = Duration.parse(text);
-            } catch (DateTimeParseException e) {
-                throw invalid("window", "window is like 15m, 24h, 7d or ISO-8601 like PT24H");
-            }
-        }
-        if (span.compareTo(MIN_WINDOW) < 0 || span.compareTo(MAX_WINDOW) > 0) {
-            throw invalid("window", "window is from 1 minute to 90 days");
-        }
-        return span;
     }
 
     private static TwinException invalid(String parameter, String detail) {
