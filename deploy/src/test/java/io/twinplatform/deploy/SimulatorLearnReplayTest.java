@@ -2,23 +2,15 @@ package io.twinplatform.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.twinplatform.deploy.mqtt.EmbeddedBroker;
 import io.twinplatform.simulator.DeviceSimulator;
 import io.twinplatform.simulator.SimulatorCommand;
 import io.twinplatform.simulator.SimulatorSettings;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -39,33 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * small fleet whose telemetry stays in the learned range; the raw samples endpoint pages through a recording and
  * refuses a bad parameter at its name. The broker's TLS port is a free one, never 8883.
  */
-@SpringBootTest(classes = TwinPlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class SimulatorLearnReplayTest {
+class SimulatorLearnReplayTest extends SimulatorPlatformTestSupport {
 
-    static final Path DATA_DIR = TestDataDirs.fresh();
     private static final Duration WAIT = Duration.ofSeconds(30);
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        registry.add("twin.data-dir", DATA_DIR::toString);
-        registry.add("twin.mqtt.enabled", () -> "true");
-        registry.add("twin.mqtt.tls-port", () -> "0");
-        registry.add("twin.devices.rate-limit.messages-per-second", () -> "1000");
-        registry.add("twin.devices.rate-limit.burst", () -> "1000");
-    }
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    EmbeddedBroker broker;
-
-    TwinHttp http;
-
-    @BeforeEach
-    void client() {
-        http = new TwinHttp(port, DATA_DIR);
-    }
 
     @Test
     void aReplayedDeviceMakesTheSameReportedPatchesAndTelemetryWithTheSameSpacing() throws Exception {

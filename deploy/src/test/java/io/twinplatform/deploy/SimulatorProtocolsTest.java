@@ -1,22 +1,14 @@
 package io.twinplatform.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.twinplatform.deploy.mqtt.EmbeddedBroker;
 import io.twinplatform.simulator.DeviceSimulator;
 import io.twinplatform.simulator.Protocol;
 import io.twinplatform.simulator.SimulatorSettings;
 import io.twinplatform.simulator.SimulatorStats;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -30,34 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * back, and sends telemetry the platform stores; an operator's direct method reaches an Azure device and is answered.
  * The broker's TLS port is a free one, never 8883, which AzureDeviceTest's context must have.
  */
-@SpringBootTest(classes = TwinPlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class SimulatorProtocolsTest {
+class SimulatorProtocolsTest extends SimulatorPlatformTestSupport {
 
-    static final Path DATA_DIR = TestDataDirs.fresh();
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final int DEVICES = 5;
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        registry.add("twin.data-dir", DATA_DIR::toString);
-        registry.add("twin.mqtt.enabled", () -> "true");
-        registry.add("twin.mqtt.tls-port", () -> "0");
-        registry.add("twin.devices.rate-limit.messages-per-second", () -> "1000");
-        registry.add("twin.devices.rate-limit.burst", () -> "1000");
-    }
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    EmbeddedBroker broker;
-
-    TwinHttp http;
-
-    @BeforeEach
-    void client() {
-        http = new TwinHttp(port, DATA_DIR);
-    }
 
     @ParameterizedTest
     @EnumSource(Protocol.class)
