@@ -44,11 +44,15 @@ abstract class KafkaPlatformTestSupport {
     static final KafkaTestBroker KAFKA = KafkaTestBroker.start();
     static final String EVENTS = "twin.events";
     static final String STATE = "twin.state";
+    static final String COMPUTED = "twin.computed";
 
     @DynamicPropertySource
     static void kafkaPlatformProperties(DynamicPropertyRegistry registry) {
         registry.add("twin.data-dir", DATA_DIR::toString);
         registry.add("twin.kafka.bootstrap-servers", KAFKA::bootstrapServers);
+        // The device channel too, for computed values from MQTT telemetry.
+        registry.add("twin.mqtt.enabled", () -> "true");
+        registry.add("twin.mqtt.tls-port", () -> "0");
         registry.add("twin.kafka.producer.delivery.timeout.ms", () -> "6000");
         registry.add("twin.kafka.producer.request.timeout.ms", () -> "2000");
         registry.add("twin.kafka.producer.max.block.ms", () -> "3000");

@@ -22,6 +22,7 @@ import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -82,6 +83,7 @@ public class ComputedEngine implements SmartLifecycle {
     private final ComputedStore store;
     private final QueryGateway queries;
     private final CommandGateway commands;
+    private final ObjectProvider<ComputedValueSink> sinks;
     private final Clock clock = Clock.systemUTC();
     private final Set<Key> marked = ConcurrentHashMap.newKeySet();
     private final Semaphore signal = new Semaphore(0);
@@ -96,10 +98,12 @@ public class ComputedEngine implements SmartLifecycle {
     private volatile boolean running;
     private Thread worker;
 
-    ComputedEngine(ComputedStore store, QueryGateway queries, CommandGateway commands) {
+    ComputedEngine(ComputedStore store, QueryGateway queries, CommandGateway commands,
+                   ObjectProvider<ComputedValueSink> sinks) {
         this.store = store;
         this.queries = queries;
         this.commands = commands;
+        this.sinks = sinks;
     }
 
     /** Marks the batch's (twin, series) pairs that a definition reads; computed on the engine's thread. */
@@ -265,6 +269,10 @@ public class ComputedEngine implements SmartLifecycle {
         }
         computed.incrementAndGet();
         alert(definition, twinId, value, end);
+        ComputedValueSink sink = sinks.getIfAvailable();
+        if (sink != null) {
+            store.value(twinId, definition.name()).ifPresent(sink::computed);
+        }
     }
 
     private Double value(ComputedStore.Stored stored, String twinId, List<Sample> window, Instant end,

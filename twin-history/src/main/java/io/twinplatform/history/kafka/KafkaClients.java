@@ -72,8 +72,8 @@ class KafkaClients implements DisposableBean {
     }
 
     /**
-     * Creates the events and the (compacted) state topic if they are missing, and waits for their partitions' leaders;
-     * throws while the broker is away.
+     * Creates the events topic and the (compacted) state and computed topics if they are missing, and waits for their
+     * partitions' leaders; throws while the broker is away.
      */
     void ensureTopics() {
         if (topicsReady || !settings.createTopics()) {
@@ -89,6 +89,8 @@ class KafkaClients implements DisposableBean {
             List<NewTopic> topics = List.of(
                     new NewTopic(settings.eventsTopic(), settings.partitions(), settings.replicationFactor()),
                     new NewTopic(settings.stateTopic(), settings.partitions(), settings.replicationFactor())
+                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+                    new NewTopic(settings.computedTopic(), settings.partitions(), settings.replicationFactor())
                             .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
             for (Map.Entry<String, KafkaFuture<Void>> created
                     : client.createTopics(topics).values().entrySet()) {

@@ -45,7 +45,7 @@ public class KafkaPublisher {
     public static final String PROCESSOR = "twin-kafka";
     private static final Logger log = LoggerFactory.getLogger(KafkaPublisher.class);
     private static final String BATCH = KafkaPublisher.class.getName() + ".batch";
-    private static final List<Header> EVENT_HEADERS = List.of(header("content-type", TwinCloudEvents.CONTENT_TYPE));
+    static final List<Header> EVENT_HEADERS = List.of(header("content-type", TwinCloudEvents.CONTENT_TYPE));
 
     private final KafkaSettings settings;
     private final KafkaClients clients;

@@ -20,6 +20,8 @@ import java.util.Set;
  * @param bootstrapServers  the brokers, e.g. {@code localhost:9092}; empty leaves the stream off
  * @param eventsTopic       every twin event as a CloudEvent, keyed by twin id (default {@code twin.events})
  * @param stateTopic        each twin's current document, keyed by twin id, compacted (default {@code twin.state})
+ * @param computedTopic     each twin's latest value of each computed attribute, keyed by {@code <twin id>#<name>},
+ *                          compacted (default {@code twin.computed})
  * @param createTopics      create both topics when they are missing (default true)
  * @param partitions        partitions of a topic the platform creates (default 6)
  * @param replicationFactor replicas of a topic the platform creates (default 1: a single local broker; use 3 on a
@@ -40,6 +42,7 @@ import java.util.Set;
 public record KafkaSettings(String bootstrapServers,
                             @DefaultValue("twin.events") String eventsTopic,
                             @DefaultValue("twin.state") String stateTopic,
+                            @DefaultValue("twin.computed") String computedTopic,
                             @DefaultValue("true") boolean createTopics,
                             @DefaultValue("6") int partitions,
                             @DefaultValue("1") short replicationFactor,

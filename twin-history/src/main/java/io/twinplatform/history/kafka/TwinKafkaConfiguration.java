@@ -53,6 +53,12 @@ public class TwinKafkaConfiguration {
         return new KafkaClients(settings);
     }
 
+    /** Computed values to the computed topic, when the platform computes them (docs/predictive.md). */
+    @Bean
+    ComputedValuePublisher computedValuePublisher(KafkaSettings settings, KafkaClients clients) {
+        return new ComputedValuePublisher(settings, clients);
+    }
+
     @Bean
     KafkaPublisher kafkaPublisher(KafkaSettings settings, KafkaClients clients, EventFold fold, MeterRegistry meters) {
         return new KafkaPublisher(settings, clients, new TwinCloudEvents(TwinJson.newMapper(), settings.source()),

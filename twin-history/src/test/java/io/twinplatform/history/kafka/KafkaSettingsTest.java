@@ -39,7 +39,7 @@ class KafkaSettingsTest {
     }
 
     private static KafkaSettings settings(Map<String, String> producer) {
-        return new KafkaSettings("broker:9092", "twin.events", "twin.state", true, 6, (short) 1,
+        return new KafkaSettings("broker:9092", "twin.events", "twin.state", "twin.computed", true, 6, (short) 1,
                 URI.create("/twin-platform"), 100, 2, 500, Duration.ofMillis(100), producer);
     }
 }
