@@ -206,6 +206,68 @@ class ComputedAttributesTest extends DeviceChannelTestSupport {
     }
 
     @Test
+    void uptimeAndAnErrorCountFollowTheTwinsConnectionEventsAndReports() throws Exception {
+        String id = createDevice("{'kind':'press'}");
+        String uptime = "uptime" + suffix();
+        String errors = "faults" + suffix();
+        assertThat(http.put("/computed/" + uptime, q("{'targetCondition':'deviceId = \\u0027" + id + "\\u0027',"
+                + "'function':'uptime','input':'connection','window':'PT1H'}")).status()).isEqualTo(201);
+        assertThat(http.put("/computed/" + errors, q("{'targetCondition':'deviceId = \\u0027" + id + "\\u0027',"
+                + "'function':'errorCount','input':'reported.status','window':'PT1H','state':'fault',"
+                + "'alert':{'above':2,'clear':0}}")).status()).isEqualTo(201);
+        try (MqttDevice device = device(id)) {
+            device.publish("connection", q("{'state':'Connected'}"));
+            http.awaitJson("/twins/" + id, t -> t.path("connectionState").asText().equals("Connected"), WAIT);
+            for (String status : new String[]{"fault", "ok", "fault", "fault"}) {
+                device.publish("reported", q("{'status':'" + status + "'}"));
+                device.await("reported/accepted");
+            }
+            Thread.sleep(300);
+            device.publish("connection", q("{'state':'Disconnected'}"));
+            http.awaitJson("/twins/" + id, t -> t.path("connectionState").asText().equals("Disconnected"), WAIT);
+        }
+        // Faults: became fault twice (the second report of fault in a row is no new fault).
+        assertThat(awaitValue(id, errors, v -> v.path("value").asDouble() == 2.0).get("detail").get("events")
+                .asInt()).isGreaterThanOrEqualTo(6);
+        http.awaitJson("/twins/" + id, t -> t.path("alerts").has(errors), WAIT);
+        // Uptime: Connected from its event to the Disconnected one, over the time since the twin was created (the
+        // window reaches back before it), up to its last event: worked out from the history's own times.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        double expected = Double.NaN;
+        double value = Double.NaN;
+        while (System.nanoTime() < deadline) {
+            JsonNode items = http.get("/twins/" + id + "/history?order=oldest").json().get("items");
+            Instant created = Instant.parse(items.get(0).get("time").asText());
+            Instant last = Instant.parse(items.get(items.size() - 1).get("time").asText());
+            Instant connected = null;
+            Instant disconnected = null;
+            for (JsonNode item : items) {
+                if (item.get("eventType").asText().equals("TwinConnectionChanged")) {
+                    String state = item.get("change").toString().contains("Disconnected") ? "Disconnected"
+                            : "Connected";
+                    if (state.equals("Connected") && connected == null) {
+                        connected = Instant.parse(item.get("time").asText());
+                    } else if (state.equals("Disconnected") && connected != null && disconnected == null) {
+                        disconnected = Instant.parse(item.get("time").asText());
+                    }
+                }
+            }
+            if (connected != null && disconnected != null) {
+                expected = Duration.between(connected, disconnected).toMillis()
+                        / (double) Duration.between(created, last).toMillis();
+                JsonNode computed = http.get("/twins/" + id + "/computed").json().path("computed").path(uptime);
+                value = computed.path("value").asDouble(Double.NaN);
+                if (Math.abs(value - expected) < 1e-3) {
+                    break;
+                }
+            }
+            Thread.sleep(100);
+        }
+        assertThat(value).as("uptime, expected %s", expected).isCloseTo(expected, within(1e-3));
+        assertThat(value).isBetween(0.0, 1.0);
+    }
+
+    @Test
     void deletingAnAttributeClearsItsRaisedAlerts() {
         String name = "gone" + suffix();
         String id = createDevice("{'kind':'pump'}");

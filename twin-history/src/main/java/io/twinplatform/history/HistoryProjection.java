@@ -18,6 +18,7 @@ import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.ResetHandler;
 import org.axonframework.messaging.MetaData;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
+import org.springframework.context.ApplicationEventPublisher;
 import org.axonframework.messaging.unitofwork.UnitOfWork;
 import org.springframework.stereotype.Component;
 
@@ -57,8 +58,10 @@ class HistoryProjection {
     /** The latest heads of recently changed twins (least recently used leave first), as committed. */
     private final Cache<String, HistoryStore.Head> heads;
 
+    private final ApplicationEventPublisher events;
+
     HistoryProjection(HistoryStore store, HistoryRetention retention, EventFold fold, HistorySettings settings,
-                      MeterRegistry meters) {
+                      MeterRegistry meters, ApplicationEventPublisher events) {
         Cache<String, HistoryStore.Head> cache = Caffeine.newBuilder().maximumSize(settings.cacheSize()).recordStats()
                 .build();
         CaffeineCacheMetrics.monitor(meters, cache, "twin-history.heads");
@@ -66,6 +69,7 @@ class HistoryProjection {
         this.store = store;
         this.retention = retention;
         this.fold = fold;
+        this.events = events;
     }
 
     @EventHandler
@@ -74,7 +78,12 @@ class HistoryProjection {
         Batch batch = unitOfWork.getOrComputeResource(BATCH, key -> {
             Batch created = new Batch();
             unitOfWork.onPrepareCommit(u -> flush(created));
-            unitOfWork.afterCommit(u -> heads.putAll(created.heads));
+            unitOfWork.afterCommit(u -> {
+                heads.putAll(created.heads);
+                Set<String> twins = new LinkedHashSet<>();
+                created.changes.forEach(change -> twins.add(change.event().twinId()));
+                events.publishEvent(new HistoryWritten(twins));
+            });
             // The batch folded some cached states further: they are no longer what the table holds.
             unitOfWork.onRollback(u -> created.changes.forEach(change -> heads.invalidate(change.event().twinId())));
             return created;

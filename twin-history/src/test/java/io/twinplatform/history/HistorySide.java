@@ -60,7 +60,7 @@ final class HistorySide implements AutoCloseable {
         HistoryStore store = new HistoryStore(database.jdbc(), TwinJson.newMapper());
         EventFold fold = new EventFold(events);
         this.projection = new AnnotationEventHandlerAdapter(
-                new HistoryProjection(store, retention, fold, settings, new SimpleMeterRegistry()));
+                new HistoryProjection(store, retention, fold, settings, new SimpleMeterRegistry(), event -> { }));
         this.pastTwins = new PastTwins(database.jdbc(), store, retention, fold);
     }
 

@@ -63,8 +63,9 @@ class ComputedController {
     @Schema(name = "ComputedWrite")
     record ComputedWrite(@Schema(description = "which twins: a condition of the query language") String targetCondition,
                          @Schema(allowableValues = {"mean", "min", "max", "percentile", "rateOfChange", "count",
-                                 "anomalyScore", "remainingUsefulLife"}) String function,
-                         @Schema(description = "telemetry.<series name>") String input,
+                                 "anomalyScore", "remainingUsefulLife", "uptime", "timeInState", "errorCount"})
+                         String function,
+                         @Schema(description = "telemetry.<series name>, connection, or reported.<path>") String input,
                          @Schema(description = "ISO-8601 duration, 1 minute to 90 days") String window,
                          @Schema(description = "anomalyScore: days of hourly baseline, 1 to 90") Integer baselineDays,
                          @Schema(description = "the fewest samples a value needs (per hour of day for an anomaly"
@@ -73,14 +74,16 @@ class ComputedController {
                          @Schema(description = "remainingUsefulLife: the failure threshold") Double threshold,
                          @Schema(allowableValues = {"rising", "falling"}) String direction,
                          @Schema(description = "{\"above\": raise, \"clear\": clear} or {\"below\": raise, \"clear\":"
-                                 + " clear}") Map<String, Double> alert) {
+                                 + " clear}") Map<String, Double> alert,
+                         @Schema(description = "timeInState, errorCount: the reported value counted") Object state) {
     }
 
     /** A definition as stored; documentation only. */
     @Schema(name = "Computed")
     record ComputedRead(String name, String targetCondition, String function, String input, String window,
                         Integer baselineDays, Integer minSamples, Double percentile, Double threshold,
-                        String direction, Map<String, Double> alert, String etag, String createdDateTimeUtc,
+                        String direction, Map<String, Double> alert, Object state, String etag,
+                        String createdDateTimeUtc,
                         String lastUpdatedDateTimeUtc, String updatedBy) {
     }
 

@@ -1,5 +1,6 @@
 package io.twinplatform.history.computed;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -16,7 +17,9 @@ import java.util.Objects;
  * @param name            1 to 64 characters of {@code [A-Za-z][A-Za-z0-9_]*}
  * @param targetCondition the twins it applies to, a query condition (not parsed here)
  * @param function        what is computed
- * @param series          the telemetry series read: {@code input} without its {@code telemetry.} prefix
+ * @param source          what it reads: telemetry, the connection state or a reported property
+ * @param series          the telemetry series ({@code input} without {@code telemetry.}), the reported property's
+ *                        path ({@code input} without {@code reported.}), or empty for the connection state
  * @param window          how far back the samples of one computation reach, 1 minute to 90 days
  * @param baselineDays    days of baseline for an anomaly score, 1 to 90; {@code null} when not given
  * @param minSamples      the fewest samples a result needs (per hour of day, for an anomaly score); default
@@ -25,22 +28,30 @@ import java.util.Objects;
  * @param threshold       the failure threshold of a remaining useful life; {@code null} when not given
  * @param direction       which way the series degrades towards {@code threshold}; {@code null} when not given
  * @param alert           an alert on the computed value; {@code null} for none
+ * @param state           for {@code timeInState} and {@code errorCount}: the reported value counted, a JSON string,
+ *                        number or boolean; {@code null} otherwise
  */
-public record ComputedDefinition(String name, String targetCondition, ComputedFunction function, String series,
-                                 Duration window, Integer baselineDays, int minSamples, Double percentile,
-                                 Double threshold, Direction direction, AlertHysteresis alert) {
+public record ComputedDefinition(String name, String targetCondition, ComputedFunction function, ComputedSource source,
+                                 String series, Duration window, Integer baselineDays, int minSamples,
+                                 Double percentile, Double threshold, Direction direction, AlertHysteresis alert,
+                                 JsonNode state) {
 
     public ComputedDefinition {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(targetCondition, "targetCondition");
         Objects.requireNonNull(function, "function");
+        Objects.requireNonNull(source, "source");
         Objects.requireNonNull(series, "series");
         Objects.requireNonNull(window, "window");
     }
 
-    /** The {@code input} member: {@code telemetry.} and the series name. */
+    /** The {@code input} member: {@code telemetry.<series>}, {@code connection} or {@code reported.<path>}. */
     public String input() {
-        return ComputedDefinitions.TELEMETRY_PREFIX + series;
+        return switch (source) {
+            case TELEMETRY -> ComputedDefinitions.TELEMETRY_PREFIX + series;
+            case CONNECTION -> ComputedDefinitions.CONNECTION;
+            case REPORTED -> ComputedDefinitions.REPORTED_PREFIX + series;
+        };
     }
 
     /**
@@ -66,6 +77,9 @@ public record ComputedDefinition(String name, String targetCondition, ComputedFu
         }
         if (direction != null) {
             json.put("direction", direction.wireName());
+        }
+        if (state != null) {
+            json.set("state", state);
         }
         if (alert != null) {
             ObjectNode node = json.putObject("alert");

@@ -25,6 +25,12 @@ public final class ComputedDefinitions {
 
     /** What {@code input} starts with: the only source of computed attributes so far. */
     public static final String TELEMETRY_PREFIX = "telemetry.";
+    /** The input of {@code uptime}: the twin's connection state. */
+    public static final String CONNECTION = "connection";
+    /** The prefix of a reported property's path as an input ({@code reported.state}). */
+    public static final String REPORTED_PREFIX = "reported.";
+    /** The longest {@code state} text. */
+    public static final int MAX_STATE_LENGTH = 256;
     /** {@code minSamples} when the definition does not say. */
     public static final int DEFAULT_MIN_SAMPLES = 10;
     public static final int MAX_MIN_SAMPLES = 100_000;
@@ -37,7 +43,7 @@ public final class ComputedDefinitions {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
     private static final Set<String> MEMBERS = Set.of("targetCondition", "function", "input", "window",
-            "baselineDays", "minSamples", "percentile", "threshold", "direction", "alert");
+            "baselineDays", "minSamples", "percentile", "threshold", "direction", "alert", "state");
     private static final Set<String> ALERT_MEMBERS = Set.of("above", "below", "clear");
 
     private ComputedDefinitions() {
@@ -62,7 +68,17 @@ public final class ComputedDefinitions {
         }
         String condition = targetCondition(get(body, "targetCondition"));
         ComputedFunction function = function(get(body, "function"));
-        String series = series(get(body, "input"));
+        ComputedSource source = source(get(body, "input"));
+        String series = series(get(body, "input"), source);
+        if (source != function.source()) {
+            throw unprocessable("inputNotForFunction", "$.input", function.wireName() + " reads "
+                    + switch (function.source()) {
+                        case TELEMETRY -> "telemetry.<series>";
+                        case CONNECTION -> CONNECTION;
+                        case REPORTED -> "reported.<path>";
+                    } + ", not " + body.get("input").textValue());
+        }
+        JsonNode state = state(get(body, "state"));
         Duration window = window(get(body, "window"));
         Integer baselineDays = integer(get(body, "baselineDays"), "$.baselineDays", 1, MAX_BASELINE_DAYS);
         Integer minSamples = integer(get(body, "minSamples"), "$.minSamples", 1, MAX_MIN_SAMPLES);
@@ -76,6 +92,8 @@ public final class ComputedDefinitions {
                     + " and at most 100");
             case ANOMALY_SCORE -> require(baselineDays, "$.baselineDays", "an anomaly score needs baselineDays, 1 to "
                     + MAX_BASELINE_DAYS);
+            case TIME_IN_STATE, ERROR_COUNT -> require(state, "$.state", function.wireName() + " needs state: the"
+                    + " reported value it counts, a string, number or boolean");
             case REMAINING_USEFUL_LIFE -> {
                 require(threshold, "$.threshold", "a remaining useful life needs the failure threshold");
                 require(direction, "$.direction", "a remaining useful life needs direction: rising or falling");
@@ -87,8 +105,9 @@ public final class ComputedDefinitions {
             default -> {
             }
         }
-        return new ComputedDefinition(name, condition, function, series, window, baselineDays,
-                minSamples == null ? DEFAULT_MIN_SAMPLES : minSamples, percentile, threshold, direction, alert);
+        return new ComputedDefinition(name, condition, function, source, series, window, baselineDays,
+                minSamples == null ? DEFAULT_MIN_SAMPLES : minSamples, percentile, threshold, direction, alert,
+                state);
     }
 
     /** Refuses a name that is not 1 to 64 characters of a letter, then letters, digits and _ (path {@code name}). */
@@ -116,16 +135,46 @@ public final class ComputedDefinitions {
                 "there is no function '" + text + "'; there are " + functionNames()));
     }
 
-    private static String series(JsonNode node) {
-        String path = "$.input";
-        String text = text(node, path, "missingInput", "input is required: telemetry. and a series name, like"
-                + " telemetry.vibration");
-        String series = text.startsWith(TELEMETRY_PREFIX) ? text.substring(TELEMETRY_PREFIX.length()) : null;
-        if (series == null || !validSeries(series)) {
-            throw malformed("invalidInput", path, "input is telemetry. and a series name: dotted member names, up to "
-                    + MAX_SERIES_LENGTH + " characters in all, without whitespace or control characters");
+    private static ComputedSource source(JsonNode node) {
+        String text = text(node, "$.input", "missingInput", "input is required: telemetry. and a series name, like"
+                + " telemetry.vibration; connection; or reported. and a property's path, like reported.state");
+        if (text.equals(CONNECTION)) {
+            return ComputedSource.CONNECTION;
+        }
+        return text.startsWith(REPORTED_PREFIX) ? ComputedSource.REPORTED : ComputedSource.TELEMETRY;
+    }
+
+    private static String series(JsonNode node, ComputedSource source) {
+        String text = node.textValue();
+        String series = switch (source) {
+            case CONNECTION -> "";
+            case REPORTED -> text.substring(REPORTED_PREFIX.length());
+            case TELEMETRY -> text.startsWith(TELEMETRY_PREFIX) ? text.substring(TELEMETRY_PREFIX.length()) : null;
+        };
+        if (source != ComputedSource.CONNECTION && (series == null || !validSeries(series)
+                || source == ComputedSource.REPORTED && series.contains("$"))) {
+            throw malformed("invalidInput", "$.input", "input is telemetry. and a series name, or reported. and a"
+                    + " property's path: dotted member names, up to " + MAX_SERIES_LENGTH + " characters in all,"
+                    + " without whitespace or control characters (nor $ in a property's path); or connection");
         }
         return series;
+    }
+
+    private static JsonNode state(JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        if (!node.isTextual() && !node.isNumber() && !node.isBoolean()) {
+            throw malformed("invalidState", "$.state", "state is the reported value counted: a string, number or"
+                    + " boolean");
+        }
+        if (node.isTextual() && (node.textValue().isEmpty() || node.textValue().length() > MAX_STATE_LENGTH)) {
+            throw malformed("invalidState", "$.state", "state is 1 to " + MAX_STATE_LENGTH + " characters");
+        }
+        if (node.isNumber() && !Double.isFinite(node.doubleValue())) {
+            throw unprocessable("numberOutOfRange", "$.state", "state is a finite number");
+        }
+        return node.deepCopy();
     }
 
     private static boolean validSeries(String series) {

@@ -15,6 +15,7 @@ import io.twinplatform.api.twin.ClearAlert;
 import io.twinplatform.api.twin.FindTwin;
 import io.twinplatform.api.twin.RaiseAlert;
 import io.twinplatform.api.twin.TwinCommands;
+import io.twinplatform.history.HistoryWritten;
 import io.twinplatform.history.telemetry.TelemetrySample;
 import io.twinplatform.history.telemetry.TelemetryStored;
 import org.axonframework.commandhandling.GenericCommandMessage;
@@ -76,9 +77,16 @@ public class ComputedEngine implements SmartLifecycle {
     private record Baseline(HourlyBaseline model, Instant learnedAt, Instant from, Instant to, int samples) {
     }
 
-    /** The definitions by the series they read, as of {@code at}. */
-    private record Definitions(Map<String, List<ComputedStore.Stored>> bySeries, Instant at) {
+    /**
+     * The definitions over telemetry by the series they read, and those over the twin's history (connection events,
+     * reports), as of {@code at}.
+     */
+    private record Definitions(Map<String, List<ComputedStore.Stored>> bySeries, List<ComputedStore.Stored> fromHistory,
+                               Instant at) {
     }
+
+    /** The key that marks a twin for the definitions over its history (no series name holds a space). */
+    private static final String HISTORY = " history";
 
     private final ComputedStore store;
     private final QueryGateway queries;
@@ -94,7 +102,7 @@ public class ComputedEngine implements SmartLifecycle {
     private final Cache<String, TwinQuery> conditions = Caffeine.newBuilder().maximumSize(1_000).build();
     private final AtomicLong computed = new AtomicLong();
     private final Map<String, Rebuild> rebuilds = new ConcurrentHashMap<>();
-    private volatile Definitions definitions = new Definitions(Map.of(), Instant.EPOCH);
+    private volatile Definitions definitions = new Definitions(Map.of(), List.of(), Instant.EPOCH);
     private volatile boolean running;
     private Thread worker;
 
@@ -161,7 +169,8 @@ public class ComputedEngine implements SmartLifecycle {
         if (running != null && running.finishedAt().get() == null && running.failure().get() == null) {
             return Optional.empty();
         }
-        List<String> twins = store.twinsWith(stored.definition().series());
+        List<String> twins = stored.definition().source() == ComputedSource.TELEMETRY
+                ? store.twinsWith(stored.definition().series()) : store.twinsWithHistory();
         Rebuild rebuild = new Rebuild(name, stored.version(), twins.size(), new AtomicLong(), clock.instant(),
                 new AtomicReference<>(), new AtomicReference<>());
         rebuilds.put(name, rebuild);
@@ -186,9 +195,24 @@ public class ComputedEngine implements SmartLifecycle {
         return Optional.ofNullable(rebuilds.get(name));
     }
 
+    /** Marks the twins with new history rows, when a definition reads connection events or reports. */
+    @EventListener
+    public void historyWritten(HistoryWritten batch) {
+        if (definitions().fromHistory().isEmpty()) {
+            return;
+        }
+        boolean any = false;
+        for (String twinId : batch.twinIds()) {
+            any |= marked.add(new Key(twinId, HISTORY));
+        }
+        if (any) {
+            signal.release();
+        }
+    }
+
     /** Definitions changed here: read them again before the next batch. */
     void definitionsChanged() {
-        definitions = new Definitions(Map.of(), Instant.EPOCH);
+        definitions = new Definitions(Map.of(), List.of(), Instant.EPOCH);
     }
 
     /** How many values were computed since the start. */
@@ -202,15 +226,20 @@ public class ComputedEngine implements SmartLifecycle {
             return current;
         }
         Map<String, List<ComputedStore.Stored>> bySeries = new HashMap<>();
+        List<ComputedStore.Stored> fromHistory = new ArrayList<>();
         try {
             for (ComputedStore.Stored stored : store.all()) {
-                bySeries.computeIfAbsent(stored.definition().series(), s -> new ArrayList<>()).add(stored);
+                if (stored.definition().source() == ComputedSource.TELEMETRY) {
+                    bySeries.computeIfAbsent(stored.definition().series(), s -> new ArrayList<>()).add(stored);
+                } else {
+                    fromHistory.add(stored);
+                }
             }
         } catch (RuntimeException e) {
             log.warn("computed attribute definitions could not be read; trying again with the next telemetry", e);
             return current;
         }
-        Definitions fresh = new Definitions(Map.copyOf(bySeries), clock.instant());
+        Definitions fresh = new Definitions(Map.copyOf(bySeries), List.copyOf(fromHistory), clock.instant());
         definitions = fresh;
         return fresh;
     }
@@ -224,9 +253,11 @@ public class ComputedEngine implements SmartLifecycle {
                 signal.drainPermits();
                 List<Key> keys = new ArrayList<>(marked);
                 keys.forEach(marked::remove);
-                Map<String, List<ComputedStore.Stored>> bySeries = definitions().bySeries();
+                Definitions current = definitions();
                 for (Key key : keys) {
-                    for (ComputedStore.Stored stored : bySeries.getOrDefault(key.series(), List.of())) {
+                    List<ComputedStore.Stored> reading = key.series().equals(HISTORY) ? current.fromHistory()
+                            : current.bySeries().getOrDefault(key.series(), List.of());
+                    for (ComputedStore.Stored stored : reading) {
                         compute(stored, key.twinId());
                     }
                 }
@@ -245,19 +276,27 @@ public class ComputedEngine implements SmartLifecycle {
         if (!targets(stored, twinId)) {
             return;
         }
-        Instant end = store.latest(twinId, definition.series()).orElse(null);
+        boolean telemetry = definition.source() == ComputedSource.TELEMETRY;
+        Instant end = (telemetry ? store.latest(twinId, definition.series()) : store.latestHistory(twinId))
+                .orElse(null);
         if (end == null) {
             return;
         }
         Instant from = end.minus(definition.window());
-        List<Sample> window = store.samples(twinId, definition.series(), from, end);
         ObjectNode detail = JsonNodeFactory.instance.objectNode();
         detail.put("function", definition.function().wireName());
         detail.put("input", definition.input());
         detail.put("windowFrom", Timestamps.format(from));
         detail.put("windowTo", Timestamps.format(end));
-        detail.put("samples", window.size());
-        Double value = value(stored, twinId, window, end, detail);
+        Double value;
+        if (telemetry) {
+            List<Sample> window = store.samples(twinId, definition.series(), from, end);
+            detail.put("samples", window.size());
+            value = value(stored, twinId, window, end, detail);
+        } else {
+            value = HistoryFunctions.value(definition, store.history(twinId, path(definition), from, end), from, end,
+                    detail);
+        }
         if (value != null && !Double.isFinite(value)) {
             // Beyond what a double holds (a mean of values near its limit): kept as no value, so that what is stored
             // and what an alert event carries is always a JSON number.
@@ -273,6 +312,16 @@ public class ComputedEngine implements SmartLifecycle {
         if (sink != null) {
             store.value(twinId, definition.name()).ifPresent(sink::computed);
         }
+    }
+
+    /** Where the definition's input lies in the twin document. */
+    private static List<String> path(ComputedDefinition definition) {
+        if (definition.source() == ComputedSource.CONNECTION) {
+            return List.of("connectionState");
+        }
+        List<String> path = new ArrayList<>(List.of("properties", "reported"));
+        path.addAll(List.of(definition.series().split("\\.")));
+        return path;
     }
 
     private Double value(ComputedStore.Stored stored, String twinId, List<Sample> window, Instant end,
@@ -301,6 +350,8 @@ public class ComputedEngine implements SmartLifecycle {
             case ANOMALY_SCORE -> anomaly(stored, twinId, window, end, detail);
             case REMAINING_USEFUL_LIFE -> remainingLife(definition, window, end, detail);
             case COUNT -> (double) window.size();
+            case UPTIME, TIME_IN_STATE, ERROR_COUNT -> throw new IllegalStateException(
+                    definition.function() + " reads the twin's history, not telemetry");
         };
     }
 

@@ -16,7 +16,13 @@ public enum ComputedFunction {
     /** Needs {@code baselineDays}: the window's latest value against an hourly baseline of that many days. */
     ANOMALY_SCORE("anomalyScore"),
     /** Needs {@code threshold} and {@code direction}. */
-    REMAINING_USEFUL_LIFE("remainingUsefulLife");
+    REMAINING_USEFUL_LIFE("remainingUsefulLife"),
+    /** Input {@code connection}: the share of the window, 0 to 1, the twin was Connected. */
+    UPTIME("uptime"),
+    /** Input {@code reported.<path>} and {@code state}: the share of the window, 0 to 1, the value was {@code state}. */
+    TIME_IN_STATE("timeInState"),
+    /** Input {@code reported.<path>} and {@code state}: how many times in the window the value became {@code state}. */
+    ERROR_COUNT("errorCount");
 
     private final String wireName;
 
@@ -26,6 +32,15 @@ public enum ComputedFunction {
 
     public String wireName() {
         return wireName;
+    }
+
+    /** The input it reads. */
+    public ComputedSource source() {
+        return switch (this) {
+            case UPTIME -> ComputedSource.CONNECTION;
+            case TIME_IN_STATE, ERROR_COUNT -> ComputedSource.REPORTED;
+            default -> ComputedSource.TELEMETRY;
+        };
     }
 
     /** The function an operator named, or empty for a name that is none (names are case-sensitive). */

@@ -1,6 +1,7 @@
 package io.twinplatform.history.computed;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -177,10 +178,56 @@ public class ComputedStore {
                 twinId, series, Timestamp.from(from), Timestamp.from(to));
     }
 
+    /** A value of a twin's history at an instant: the value at a path of the twin after one of its events. */
+    record HistoryValue(Instant time, JsonNode value) {
+    }
+
+    /**
+     * The value at {@code path} of the twin's document over {@code (from, to]}: first its value as of {@code from}
+     * (after its last event at or before it; absent when the twin's history starts later), then after each event in
+     * the range, in order. A deleted twin's rows are left out.
+     */
+    List<HistoryValue> history(String twinId, List<String> path, Instant from, Instant to) {
+        String[] segments = path.toArray(String[]::new);
+        Timestamp start = Timestamp.from(from);
+        return jdbc.query(connection -> {
+            var select = connection.prepareStatement("""
+                    (SELECT time, (state #> ?)::text FROM twin_history
+                     WHERE twin_id = ? AND time <= ? AND state IS NOT NULL ORDER BY time DESC, version DESC LIMIT 1)
+                    UNION ALL
+                    (SELECT time, (state #> ?)::text FROM twin_history
+                     WHERE twin_id = ? AND time > ? AND time <= ? AND state IS NOT NULL ORDER BY time, version)""");
+            var array = connection.createArrayOf("text", segments);
+            select.setArray(1, array);
+            select.setString(2, twinId);
+            select.setTimestamp(3, start);
+            select.setArray(4, array);
+            select.setString(5, twinId);
+            select.setTimestamp(6, start);
+            select.setTimestamp(7, Timestamp.from(to));
+            return select;
+        }, (rs, n) -> {
+            String value = rs.getString(2);
+            return new HistoryValue(rs.getTimestamp(1).toInstant(), value == null ? null : parseValue(value));
+        });
+    }
+
+    /** The time of the twin's latest history row, if any. */
+    Optional<Instant> latestHistory(String twinId) {
+        return jdbc.query("SELECT max(time) FROM twin_history WHERE twin_id = ?", (rs, n) -> rs.getTimestamp(1),
+                twinId).stream().filter(t -> t != null).map(Timestamp::toInstant).findFirst();
+    }
+
     /** The twins that have telemetry of {@code series} (the whole table: retention bounds it). */
     List<String> twinsWith(String series) {
         return jdbc.queryForList("SELECT DISTINCT twin_id FROM telemetry WHERE name = ? ORDER BY twin_id",
                 String.class, series);
+    }
+
+    /** Every twin the history knows that is not deleted. */
+    List<String> twinsWithHistory() {
+        return jdbc.queryForList("SELECT twin_id FROM twin_history_head WHERE state IS NOT NULL ORDER BY twin_id",
+                String.class);
     }
 
     /** The instant of the latest sample of one series of one twin, if any. */
@@ -188,6 +235,14 @@ public class ComputedStore {
         return jdbc.query("SELECT max(ts) FROM telemetry WHERE twin_id = ? AND name = ?",
                 (rs, n) -> rs.getTimestamp(1), twinId, series).stream().filter(t -> t != null)
                 .map(Timestamp::toInstant).findFirst();
+    }
+
+    private static JsonNode parseValue(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a stored twin is not JSON", e);
+        }
     }
 
     private static ObjectNode parse(String text) {

@@ -72,6 +72,29 @@ class ComputedDefinitionsTest {
     }
 
     @Test
+    void readsTheFunctionsOverTheTwinsHistory() {
+        ComputedDefinition uptime = parse("up", "{`targetCondition`:`*`, `function`:`uptime`, `input`:`connection`,"
+                + " `window`:`P1D`, `alert`:{`below`:0.9, `clear`:0.95}}");
+        assertThat(uptime.source()).isEqualTo(ComputedSource.CONNECTION);
+        assertThat(uptime.input()).isEqualTo("connection");
+        ComputedDefinition errors = parse("err", "{`targetCondition`:`*`, `function`:`errorCount`,"
+                + " `input`:`reported.status.code`, `window`:`PT1H`, `state`:500}");
+        assertThat(errors.source()).isEqualTo(ComputedSource.REPORTED);
+        assertThat(errors.series()).isEqualTo("status.code");
+        assertThat(errors.state().intValue()).isEqualTo(500);
+        assertThat(ComputedDefinitions.parse("err", errors.toJson())).isEqualTo(errors);
+
+        assertThat(refusal("t", "{`targetCondition`:`*`, `function`:`timeInState`, `input`:`reported.state`,"
+                + " `window`:`PT1H`}").path()).isEqualTo("$.state");
+        assertThat(refusal("t", "{`targetCondition`:`*`, `function`:`uptime`, `input`:`telemetry.x`,"
+                + " `window`:`PT1H`}").code()).isEqualTo("inputNotForFunction");
+        assertThat(refusal("t", "{`targetCondition`:`*`, `function`:`timeInState`, `input`:`reported.state`,"
+                + " `window`:`PT1H`, `state`:``}").code()).isEqualTo("invalidState");
+        assertThat(refusal("t", "{`targetCondition`:`*`, `function`:`timeInState`, `input`:`reported.state`,"
+                + " `window`:`PT1H`, `state`:[1]}").code()).isEqualTo("invalidState");
+    }
+
+    @Test
     void roundTripsThroughItsJson() {
         ComputedDefinition full = parse("pumpVibration", FULL);
         ComputedDefinition week = parse("w", "{`targetCondition`:`*`, `function`:`remainingUsefulLife`,"
@@ -98,6 +121,11 @@ class ComputedDefinitionsTest {
             REPLACE `telemetry.vibration` => `telemetry.a..b`        | 400 | $.input            | invalidInput
             REPLACE `telemetry.vibration` => `telemetry.vib ration`  | 400 | $.input            | invalidInput
             REPLACE `telemetry.vibration` => `telemetry.vib\\tx`     | 400 | $.input            | invalidInput
+            REPLACE `telemetry.vibration` => `connection`            | 422 | $.input            | inputNotForFunction
+            REPLACE `telemetry.vibration` => `reported.vibration`    | 422 | $.input            | inputNotForFunction
+            REPLACE `telemetry.vibration` => `reported.a$b`          | 400 | $.input            | invalidInput
+            REPLACE `telemetry.vibration` => `reported.`             | 400 | $.input            | invalidInput
+            REPLACE `window` => `state`:{}, `window`                 | 400 | $.state            | invalidState
             REPLACE `PT1H` => `1 hour`                               | 400 | $.window           | invalidWindow
             REPLACE `PT1H` => `P1M`                                  | 400 | $.window           | invalidWindow
             REPLACE `PT1H` => `PT59S`                                | 422 | $.window           | windowOutOfRange
