@@ -57,6 +57,11 @@ class ComputedAttributesTest extends DeviceChannelTestSupport {
             assertThat(found.get("items")).hasSize(1);
             assertThat(found.get("items").get(0).get("deviceId").asText()).isEqualTo(pump);
             assertThat(found.get("items").get(0).get(name).asDouble()).isEqualTo(25.0);
+            JsonNode grouped = http.post("/query", q("{'query':'SELECT computed." + name + " AS v, COUNT() AS n"
+                    + " FROM devices WHERE computed." + name + " > 0 GROUP BY computed." + name + "'}")).json();
+            assertThat(grouped.get("items")).hasSize(1);
+            assertThat(grouped.get("items").get(0).get("v").asDouble()).isEqualTo(25.0);
+            assertThat(grouped.get("items").get(0).get("n").asInt()).isEqualTo(1);
             JsonNode none = http.post("/query", q("{'query':'SELECT deviceId FROM devices WHERE computed." + name
                     + " > 25'}")).json();
             assertThat(none.get("items")).isEmpty();
@@ -210,6 +215,10 @@ class ComputedAttributesTest extends DeviceChannelTestSupport {
         String id = createDevice("{'kind':'press'}");
         String uptime = "uptime" + suffix();
         String errors = "faults" + suffix();
+        String level = "level" + suffix();
+        assertThat(http.put("/computed/" + level, q("{'targetCondition':'deviceId = \\u0027" + id + "\\u0027',"
+                + "'function':'mean','input':'reported.level','window':'PT1H','minSamples':1}")).status())
+                .isEqualTo(201);
         assertThat(http.put("/computed/" + uptime, q("{'targetCondition':'deviceId = \\u0027" + id + "\\u0027',"
                 + "'function':'uptime','input':'connection','window':'PT1H'}")).status()).isEqualTo(201);
         assertThat(http.put("/computed/" + errors, q("{'targetCondition':'deviceId = \\u0027" + id + "\\u0027',"
@@ -218,8 +227,10 @@ class ComputedAttributesTest extends DeviceChannelTestSupport {
         try (MqttDevice device = device(id)) {
             device.publish("connection", q("{'state':'Connected'}"));
             http.awaitJson("/twins/" + id, t -> t.path("connectionState").asText().equals("Connected"), WAIT);
-            for (String status : new String[]{"fault", "ok", "fault", "fault"}) {
-                device.publish("reported", q("{'status':'" + status + "'}"));
+            String[] statuses = {"fault", "ok", "fault", "fault"};
+            int[] levels = {1, 2, 6, 6};
+            for (int i = 0; i < statuses.length; i++) {
+                device.publish("reported", q("{'status':'" + statuses[i] + "','level':" + levels[i] + "}"));
                 device.await("reported/accepted");
             }
             Thread.sleep(300);
@@ -230,6 +241,9 @@ class ComputedAttributesTest extends DeviceChannelTestSupport {
         assertThat(awaitValue(id, errors, v -> v.path("value").asDouble() == 2.0).get("detail").get("events")
                 .asInt()).isGreaterThanOrEqualTo(6);
         http.awaitJson("/twins/" + id, t -> t.path("alerts").has(errors), WAIT);
+        // The mean of the reported level: 1, 2 and 6 (the last report changed nothing, so it is no new sample).
+        JsonNode mean = awaitValue(id, level, v -> v.path("detail").path("samples").asInt() == 3);
+        assertThat(mean.get("value").asDouble()).isEqualTo(3.0);
         // Uptime: Connected from its event to the Disconnected one, over the time since the twin was created (the
         // window reaches back before it), up to its last event: worked out from the history's own times.
         long deadline = System.nanoTime() + WAIT.toNanos();

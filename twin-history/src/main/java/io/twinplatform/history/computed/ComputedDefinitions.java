@@ -70,10 +70,10 @@ public final class ComputedDefinitions {
         ComputedFunction function = function(get(body, "function"));
         ComputedSource source = source(get(body, "input"));
         String series = series(get(body, "input"), source);
-        if (source != function.source()) {
+        if (!function.reads(source)) {
             throw unprocessable("inputNotForFunction", "$.input", function.wireName() + " reads "
                     + switch (function.source()) {
-                        case TELEMETRY -> "telemetry.<series>";
+                        case TELEMETRY -> "telemetry.<series> or reported.<path>";
                         case CONNECTION -> CONNECTION;
                         case REPORTED -> "reported.<path>";
                     } + ", not " + body.get("input").textValue());

@@ -1,5 +1,6 @@
 package io.twinplatform.history.computed;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.Cache;
@@ -37,6 +38,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
@@ -289,8 +291,8 @@ public class ComputedEngine implements SmartLifecycle {
         detail.put("windowFrom", Timestamps.format(from));
         detail.put("windowTo", Timestamps.format(end));
         Double value;
-        if (telemetry) {
-            List<Sample> window = store.samples(twinId, definition.series(), from, end);
+        if (definition.function().source() == ComputedSource.TELEMETRY) {
+            List<Sample> window = samples(definition, twinId, from, end);
             detail.put("samples", window.size());
             value = value(stored, twinId, window, end, detail);
         } else {
@@ -312,6 +314,28 @@ public class ComputedEngine implements SmartLifecycle {
         if (sink != null) {
             store.value(twinId, definition.name()).ifPresent(sink::computed);
         }
+    }
+
+    /**
+     * The samples of the definition's input in {@code (from, to]}: a telemetry series, or a reported property's
+     * numbers, each at the time of the event that changed it (a report that changes nothing writes no event; other
+     * events leave the property as it was and are not samples of it; values that are no numbers are left out).
+     */
+    private List<Sample> samples(ComputedDefinition definition, String twinId, Instant from, Instant to) {
+        if (definition.source() == ComputedSource.TELEMETRY) {
+            return store.samples(twinId, definition.series(), from, to);
+        }
+        List<Sample> samples = new ArrayList<>();
+        JsonNode previous = null;
+        for (ComputedStore.HistoryValue value : store.history(twinId, path(definition), from, to)) {
+            boolean changed = !Objects.equals(previous, value.value());
+            previous = value.value();
+            if (changed && value.time().isAfter(from) && value.value() != null && value.value().isNumber()
+                    && Double.isFinite(value.value().doubleValue())) {
+                samples.add(new Sample(value.time(), value.value().doubleValue()));
+            }
+        }
+        return samples;
     }
 
     /** Where the definition's input lies in the twin document. */
@@ -366,7 +390,7 @@ public class ComputedEngine implements SmartLifecycle {
         if (baseline == null || Duration.between(baseline.learnedAt(), end).compareTo(BASELINE_FRESH) >= 0) {
             Instant to = end.minus(definition.window());
             Instant from = to.minus(Duration.ofDays(definition.baselineDays()));
-            List<Sample> samples = store.samples(twinId, definition.series(), from, to);
+            List<Sample> samples = samples(definition, twinId, from, to);
             baseline = new Baseline(HourlyBaseline.learn(samples, definition.minSamples()), end, from, to,
                     samples.size());
             baselines.put(member, baseline);

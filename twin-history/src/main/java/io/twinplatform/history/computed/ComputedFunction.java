@@ -34,7 +34,16 @@ public enum ComputedFunction {
         return wireName;
     }
 
-    /** The input it reads. */
+    /**
+     * Whether it reads {@code source}: the functions over a window of samples read a telemetry series or a reported
+     * number (each report a sample at its event's time); {@code uptime} the connection; the state functions a
+     * reported property.
+     */
+    public boolean reads(ComputedSource source) {
+        return source() == source || source() == ComputedSource.TELEMETRY && source == ComputedSource.REPORTED;
+    }
+
+    /** The input it is made for. */
     public ComputedSource source() {
         return switch (this) {
             case UPTIME -> ComputedSource.CONNECTION;

@@ -83,6 +83,12 @@ class ComputedDefinitionsTest {
         assertThat(errors.series()).isEqualTo("status.code");
         assertThat(errors.state().intValue()).isEqualTo(500);
         assertThat(ComputedDefinitions.parse("err", errors.toJson())).isEqualTo(errors);
+        ComputedDefinition level = parse("level", "{`targetCondition`:`*`, `function`:`mean`,"
+                + " `input`:`reported.tank.level`, `window`:`PT1H`}");
+        assertThat(level.source()).isEqualTo(ComputedSource.REPORTED);
+        assertThat(level.input()).isEqualTo("reported.tank.level");
+        assertThat(refusal("t", "{`targetCondition`:`*`, `function`:`errorCount`, `input`:`connection`,"
+                + " `window`:`PT1H`, `state`:`x`}").code()).isEqualTo("inputNotForFunction");
 
         assertThat(refusal("t", "{`targetCondition`:`*`, `function`:`timeInState`, `input`:`reported.state`,"
                 + " `window`:`PT1H`}").path()).isEqualTo("$.state");
@@ -122,7 +128,6 @@ class ComputedDefinitionsTest {
             REPLACE `telemetry.vibration` => `telemetry.vib ration`  | 400 | $.input            | invalidInput
             REPLACE `telemetry.vibration` => `telemetry.vib\\tx`     | 400 | $.input            | invalidInput
             REPLACE `telemetry.vibration` => `connection`            | 422 | $.input            | inputNotForFunction
-            REPLACE `telemetry.vibration` => `reported.vibration`    | 422 | $.input            | inputNotForFunction
             REPLACE `telemetry.vibration` => `reported.a$b`          | 400 | $.input            | invalidInput
             REPLACE `telemetry.vibration` => `reported.`             | 400 | $.input            | invalidInput
             REPLACE `window` => `state`:{}, `window`                 | 400 | $.state            | invalidState

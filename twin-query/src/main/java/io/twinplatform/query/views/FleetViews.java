@@ -91,6 +91,12 @@ public class FleetViews implements SmartInitializingSingleton {
                 throw new IllegalStateException("twin.query.views: view " + view.name() + " groups by '"
                         + view.groupBy() + "', which is not a field: " + e.getMessage(), e);
             }
+            if (field.isComputed()) {
+                // Counted from the twin documents as they change; computed values change apart from them.
+                throw new IllegalStateException("twin.query.views: view " + view.name() + " groups by a computed"
+                        + " attribute, which the views cannot follow: group by its alert (alerts.<name>.side), or"
+                        + " count its values with POST /query (… GROUP BY computed.<name>)");
+            }
             Source source = view.source() == null || view.source().equals("devices") ? Source.DEVICES
                     : view.source().equals("devices.modules") ? Source.MODULES : null;
             if (source == null) {

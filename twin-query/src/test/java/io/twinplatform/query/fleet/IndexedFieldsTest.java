@@ -65,6 +65,7 @@ class IndexedFieldsTest {
             assertThat(startFailure(database, "inSync")).contains("'inSync' cannot be indexed");
             assertThat(startFailure(database, "tags.[[a b]]")).contains("cannot be indexed");
             assertThat(startFailure(database, "tag.x")).contains("'tag.x' is not a field");
+            assertThat(startFailure(database, "computed.score")).contains("'computed.score' cannot be indexed");
         }
     }
 

@@ -155,6 +155,8 @@ class FleetViewsTest {
                 new TwinQuerySettings.View("v", "inSync", null))).contains("two views are named v");
         assertThat(startFailure(database, new TwinQuerySettings.View("a b", "status", null)))
                 .contains("a view's name is");
+        assertThat(startFailure(database, new TwinQuerySettings.View("v", "computed.score", null)))
+                .contains("groups by a computed attribute");
     }
 
     private static String startFailure(TestDatabase database, TwinQuerySettings.View... views) {
