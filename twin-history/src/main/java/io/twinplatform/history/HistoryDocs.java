@@ -16,7 +16,8 @@ public final class HistoryDocs {
     @Schema(name = "HistoryItem")
     public record HistoryItem(@Schema(format = "date-time") String time, String twinId, long version,
                               String eventType, String principal,
-                              @Schema(allowableValues = {"api", "device", "configuration", "rollout", "job", "computed"})
+                              @Schema(allowableValues = {"api", "device", "configuration", "rollout", "job",
+                                      "computed"})
                               String channel, String transport, String correlationId, String causationId,
                               String reason,
                               @Schema(description = "the leaves the event set or removed, named as a query names them")

@@ -49,12 +49,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Computes the computed attributes as telemetry arrives, never on read (docs/predictive.md). Each committed batch
- * of telemetry ({@link TelemetryStored}) marks its (twin, series) pairs that some definition reads; one thread takes
- * the marked pairs, and for each definition of the series whose target condition the twin meets, reads the
- * definition's window of that series (ending at its latest sample), computes, saves the value with what it was
- * computed from, and raises or clears the definition's alert as the value crosses its thresholds (events of the
- * twin, through the write side). Pairs marked again while they wait are computed once.
+ * Computes the computed attributes as telemetry and events arrive, never on read (docs/predictive.md). Each
+ * committed batch of telemetry ({@link TelemetryStored}) marks its (twin, series) pairs that some definition
+ * reads; one thread takes the marked pairs, and for each definition of the series whose target condition the twin
+ * meets, reads the definition's window of that series (ending at its latest sample), computes, saves the value with
+ * what it was computed from, and raises or clears the definition's alert as the value crosses its thresholds
+ * (events of the twin, through the write side). Pairs marked again while they wait are computed once. The
+ * definitions over the twin's history (connection events, reports) are marked the same way by each committed batch
+ * of the history projection ({@link HistoryWritten}); their window ends at the twin's latest event. A saved value
+ * also goes to the {@link ComputedValueSink}, when there is one (the Kafka stream).
  *
  * <p>A twin's membership of a definition's targets is judged on its current document (asked of the read side) and
  * kept for {@value #MEMBERSHIP_SECONDS} s. An anomaly score's hourly baseline is learned from the
@@ -102,7 +105,6 @@ public class ComputedEngine implements SmartLifecycle {
     private final Cache<Member, Baseline> baselines = Caffeine.newBuilder().maximumSize(50_000)
             .expireAfterAccess(Duration.ofDays(1)).build();
     private final Cache<String, TwinQuery> conditions = Caffeine.newBuilder().maximumSize(1_000).build();
-    private final AtomicLong computed = new AtomicLong();
     private final Map<String, Rebuild> rebuilds = new ConcurrentHashMap<>();
     private volatile Definitions definitions = new Definitions(Map.of(), List.of(), Instant.EPOCH);
     private volatile boolean running;
@@ -217,11 +219,6 @@ public class ComputedEngine implements SmartLifecycle {
         definitions = new Definitions(Map.of(), List.of(), Instant.EPOCH);
     }
 
-    /** How many values were computed since the start. */
-    long computedCount() {
-        return computed.get();
-    }
-
     private Definitions definitions() {
         Definitions current = definitions;
         if (Duration.between(current.at(), clock.instant()).compareTo(DEFINITIONS_FRESH) < 0) {
@@ -308,7 +305,6 @@ public class ComputedEngine implements SmartLifecycle {
         if (!store.save(twinId, definition.name(), value, detail, end)) {
             return;
         }
-        computed.incrementAndGet();
         alert(definition, twinId, value, end);
         ComputedValueSink sink = sinks.getIfAvailable();
         if (sink != null) {

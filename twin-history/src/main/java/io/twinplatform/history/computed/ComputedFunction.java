@@ -19,7 +19,7 @@ public enum ComputedFunction {
     REMAINING_USEFUL_LIFE("remainingUsefulLife"),
     /** Input {@code connection}: the share of the window, 0 to 1, the twin was Connected. */
     UPTIME("uptime"),
-    /** Input {@code reported.<path>} and {@code state}: the share of the window, 0 to 1, the value was {@code state}. */
+    /** Input {@code reported.<path>} and {@code state}: the share of the window, 0 to 1, the value was state. */
     TIME_IN_STATE("timeInState"),
     /** Input {@code reported.<path>} and {@code state}: how many times in the window the value became {@code state}. */
     ERROR_COUNT("errorCount");

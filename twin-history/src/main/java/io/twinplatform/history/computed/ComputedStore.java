@@ -24,7 +24,8 @@ import java.util.Optional;
 public class ComputedStore {
 
     private static final ObjectMapper JSON = TwinJson.newMapper();
-    private static final String DEFINITION_COLUMNS = "name, definition::text, version, created_at, updated_at, updated_by";
+    private static final String DEFINITION_COLUMNS = "name, definition::text, version, created_at, updated_at,"
+            + " updated_by";
     private static final String VALUE_COLUMNS = "twin_id, name, value, detail::text, computed_at, alert_raised,"
             + " alert_changed";
 
