@@ -1,6 +1,8 @@
 package io.twinplatform.query.views;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.twinplatform.api.twin.AlertCleared;
+import io.twinplatform.api.twin.AlertRaised;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinPatched;
 import io.twinplatform.api.twin.TwinStatus;
@@ -100,6 +102,20 @@ class FleetViewsTest {
                             group.get("n").asLong()));
             assertThat(groups(view[0])).as("view %s", view[0]).isEqualTo(scanned);
             assertThat(views.counts(view[0]).orElseThrow().total()).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void aViewOfAComputedAttributesAlertCountsTheTwinsWithItRaised() {
+        try (ReadSide side = ReadSide.start(TestDatabase.fresh(TestDatabase.QUERY),
+                settings(new TwinQuerySettings.View("hot", "alerts.hot.side", null)))) {
+            side.create("a", "{}");
+            side.create("b", "{}");
+            assertThat(groups(side, "hot")).isEqualTo(Map.of("undefined", 2L));
+            side.project(new AlertRaised("a", "hot", 55.0, 50.0, "above", "2026-12-07T10:00:00Z", 2));
+            assertThat(groups(side, "hot")).isEqualTo(Map.of("\"above\"", 1L, "undefined", 1L));
+            side.project(new AlertCleared("a", "hot", 35.0, 40.0, "2026-12-07T10:05:00Z", 3));
+            assertThat(groups(side, "hot")).isEqualTo(Map.of("undefined", 2L));
         }
     }
 
