@@ -140,7 +140,7 @@ public class ComputedEngine implements SmartLifecycle {
      * A rebuild of one definition's values from the stored telemetry: how far it got. Kept by the instance that runs
      * it, until the next rebuild of that definition.
      */
-    public record Rebuild(String name, long version, int twins, AtomicLong done, Instant startedAt,
+    public record Rebuild(String name, int twins, AtomicLong done, Instant startedAt,
                           AtomicReference<Instant> finishedAt, AtomicReference<String> failure) {
 
         ObjectNode toJson() {
@@ -175,7 +175,7 @@ public class ComputedEngine implements SmartLifecycle {
         }
         List<String> twins = stored.definition().source() == ComputedSource.TELEMETRY
                 ? store.twinsWith(stored.definition().series()) : store.twinsWithHistory();
-        Rebuild rebuild = new Rebuild(name, stored.version(), twins.size(), new AtomicLong(), clock.instant(),
+        Rebuild rebuild = new Rebuild(name, twins.size(), new AtomicLong(), clock.instant(),
                 new AtomicReference<>(), new AtomicReference<>());
         rebuilds.put(name, rebuild);
         DaemonThreads.named("twin-computed-rebuild-").newThread(() -> {
@@ -302,13 +302,14 @@ public class ComputedEngine implements SmartLifecycle {
             value = none(detail, "notFinite");
         }
         finite(detail);
-        if (!store.save(twinId, definition.name(), value, detail, end)) {
+        ComputedStore.Value saved = store.save(twinId, definition.name(), value, detail, end).orElse(null);
+        if (saved == null) {
             return;
         }
-        alert(definition, twinId, value, end);
+        ComputedStore.Value after = alert(definition, saved);
         ComputedValueSink sink = sinks.getIfAvailable();
         if (sink != null) {
-            store.value(twinId, definition.name()).ifPresent(sink::computed);
+            sink.computed(after);
         }
     }
 
@@ -476,26 +477,33 @@ public class ComputedEngine implements SmartLifecycle {
         });
     }
 
-    /** Raises or clears the definition's alert for the twin as the value crosses its thresholds. */
-    private void alert(ComputedDefinition definition, String twinId, Double value, Instant computedAt) {
+    /**
+     * Raises or clears the definition's alert for the twin as the saved value crosses its thresholds; answers the
+     * value with the alert state it then has.
+     */
+    private ComputedStore.Value alert(ComputedDefinition definition, ComputedStore.Value saved) {
         AlertHysteresis alert = definition.alert();
+        Double value = saved.value();
         if (alert == null || value == null) {
-            return;
+            return saved;
         }
-        boolean raised = store.value(twinId, definition.name()).map(ComputedStore.Value::alertRaised).orElse(false);
+        String twinId = saved.twinId();
         String side = alert.side().name().toLowerCase(Locale.ROOT);
-        String at = Timestamps.format(computedAt);
-        switch (alert.next(raised, value)) {
+        String at = Timestamps.format(saved.computedAt());
+        boolean changed = switch (alert.next(saved.alertRaised(), value)) {
             case RAISE -> {
-                if (send(new RaiseAlert(twinId, definition.name(), value, alert.raise(), side, at),
-                        definition.name() + " " + value + " is " + side + " " + alert.raise())) {
+                boolean raised = send(new RaiseAlert(twinId, definition.name(), value, alert.raise(), side, at),
+                        definition.name() + " " + value + " is " + side + " " + alert.raise());
+                if (raised) {
                     store.alert(twinId, definition.name(), true, clock.instant());
                 }
+                yield raised;
             }
             case CLEAR -> clear(definition.name(), twinId, value, alert.clear(), at);
-            case NONE -> {
-            }
-        }
+            case NONE -> false;
+        };
+        return !changed ? saved : new ComputedStore.Value(twinId, saved.name(), value, saved.detail(),
+                saved.computedAt(), !saved.alertRaised(), clock.instant());
     }
 
     /** Clears a raised alert (also when its definition is deleted); true when the twin no longer has it. */

@@ -137,14 +137,18 @@ public class ComputedStore {
         return jdbc.update("DELETE FROM computed_definition WHERE name = ?", name) > 0;
     }
 
-    /** Saves a twin's latest value, keeping its alert state; false when the definition is gone. */
-    boolean save(String twinId, String name, Double value, ObjectNode detail, Instant computedAt) {
-        return jdbc.update("""
-                INSERT INTO computed_value (twin_id, name, value, detail, computed_at)
+    /**
+     * Saves a twin's latest value, keeping its alert state, and answers the row as saved (with that alert state);
+     * empty when the definition is gone.
+     */
+    Optional<Value> save(String twinId, String name, Double value, ObjectNode detail, Instant computedAt) {
+        return jdbc.query("""
+                INSERT INTO computed_value AS v (twin_id, name, value, detail, computed_at)
                 SELECT ?, ?, ?, ?::jsonb, ? WHERE EXISTS (SELECT 1 FROM computed_definition WHERE name = ?)
                 ON CONFLICT (twin_id, name) DO UPDATE SET value = EXCLUDED.value, detail = EXCLUDED.detail,
-                    computed_at = EXCLUDED.computed_at""", twinId, name, value, detail.toString(),
-                Timestamp.from(computedAt), name) > 0;
+                    computed_at = EXCLUDED.computed_at
+                RETURNING""" + " " + VALUE_COLUMNS.replace("twin_id,", "v.twin_id,").replace(" name,", " v.name,"),
+                VALUE, twinId, name, value, detail.toString(), Timestamp.from(computedAt), name).stream().findFirst();
     }
 
     /** Records that the twin's alert of {@code name} was raised or cleared at {@code at}. */
