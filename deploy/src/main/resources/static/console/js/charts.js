@@ -1,0 +1,58 @@
+// ECharts (the WebJar loaded by index.html as a classic script) behind two helpers; every chart made here is
+// resized with the window and disposed when the page changes.
+
+const charts = new Set();
+
+window.addEventListener('resize', () => charts.forEach(chart => chart.resize()));
+
+function make(el) {
+  if (!window.echarts) {
+    el.textContent = 'Charts are not available (ECharts did not load).';
+    return null;
+  }
+  const chart = window.echarts.init(el, null, { renderer: 'canvas' });
+  charts.add(chart);
+  return chart;
+}
+
+export function disposeCharts() {
+  charts.forEach(chart => chart.dispose());
+  charts.clear();
+}
+
+/** A bar chart of {label, value} pairs. */
+export function barChart(el, title, pairs) {
+  const chart = make(el);
+  if (!chart) {
+    return null;
+  }
+  chart.setOption({
+    title: { text: title, textStyle: { fontSize: 14 } },
+    tooltip: { trigger: 'axis' },
+    grid: { left: 40, right: 12, top: 40, bottom: 40, containLabel: true },
+    xAxis: { type: 'category', data: pairs.map(p => p.label), axisLabel: { interval: 0, rotate: pairs.length > 4 ? 30 : 0 } },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [{ type: 'bar', data: pairs.map(p => p.value), itemStyle: { color: '#1f5f8b' } }],
+    aria: { enabled: true },
+  });
+  return chart;
+}
+
+/** A line chart over time: series is {name: [[isoTime, number], …]}. */
+export function timeChart(el, title, series) {
+  const chart = make(el);
+  if (!chart) {
+    return null;
+  }
+  chart.setOption({
+    title: { text: title, textStyle: { fontSize: 14 } },
+    tooltip: { trigger: 'axis' },
+    legend: { top: 22, type: 'scroll' },
+    grid: { left: 40, right: 16, top: 60, bottom: 30, containLabel: true },
+    xAxis: { type: 'time' },
+    yAxis: { type: 'value', scale: true },
+    series: Object.entries(series).map(([name, points]) => ({ name, type: 'line', showSymbol: points.length < 40, data: points })),
+    aria: { enabled: true },
+  });
+  return chart;
+}
