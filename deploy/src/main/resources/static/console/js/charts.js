@@ -29,8 +29,8 @@ export function barChart(el, title, pairs) {
   chart.setOption({
     title: { text: title, textStyle: { fontSize: 14 } },
     tooltip: { trigger: 'axis' },
-    grid: { left: 40, right: 12, top: 40, bottom: 40, containLabel: true },
-    xAxis: { type: 'category', data: pairs.map(p => p.label), axisLabel: { interval: 0, rotate: pairs.length > 4 ? 30 : 0 } },
+    grid: { left: 8, right: 8, top: 34, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: pairs.map(p => p.label), axisLabel: { interval: 0, rotate: pairs.length > 2 ? 30 : 0, fontSize: 11 } },
     yAxis: { type: 'value', minInterval: 1 },
     series: [{ type: 'bar', data: pairs.map(p => p.value), itemStyle: { color: '#1f5f8b' } }],
     aria: { enabled: true },

@@ -15,6 +15,8 @@ export function twinPage(view, { device, module }) {
   let etag = null;
   let disposed = false;
 
+  const showMeta = h('input', { type: 'checkbox', id: 'show-metadata', 'data-testid': 'show-metadata' });
+  showMeta.addEventListener('change', () => twin && showTwin());
   const summary = h('dl', { class: 'summary', id: 'twin-summary', 'data-testid': 'twin-summary' });
   const docProblem = h('div');
   const sections = h('div', { class: 'sections', 'data-testid': 'twin-sections' });
@@ -24,7 +26,8 @@ export function twinPage(view, { device, module }) {
   const header = pageHeader(title,
     module ? h('a', { href: '#/twins/' + encodeURIComponent(device) }, 'Device twin ' + device) : null,
     liveNote);
-  fill(view, header, docProblem, h('section', { class: 'panel' }, h('h2', {}, 'State'), summary, sections), extras);
+  fill(view, header, docProblem, h('section', { class: 'panel' }, h('h2', {}, 'State'), summary,
+    h('label', { class: 'check hint' }, showMeta, ' show $metadata'), sections), extras);
 
   // ---- The current twin (read role) ---------------------------------------------------------------------------
   async function loadTwin() {
@@ -54,8 +57,8 @@ export function twinPage(view, { device, module }) {
     fill(summary, items.map(([k, v]) => [h('dt', {}, k), h('dd', { 'data-testid': 'twin-' + k.toLowerCase().replace(/\s/g, '-') }, v || '')]));
     const props = twin.properties || {};
     fill(sections,
-      section('Desired', props.desired, 'twin-desired'),
-      section('Reported', props.reported, 'twin-reported'),
+      section('Desired', showMeta.checked ? props.desired : withoutMetadata(props.desired), 'twin-desired'),
+      section('Reported', showMeta.checked ? props.reported : withoutMetadata(props.reported), 'twin-reported'),
       section('Delta', twin.delta, 'twin-delta'),
       section('Tags', twin.tags, 'twin-tags'),
       twin.configurations ? section('Configurations', twin.configurations, 'twin-configurations') : null,
@@ -223,6 +226,9 @@ export function twinPage(view, { device, module }) {
         showTwin();
         reset(true);
         messages.note(`Saved: version ${twin.version}.`);
+        if (may('audit')) {
+          timeline.load(false);
+        }
       } catch (e) {
         if (e instanceof ApiError && e.status === 412) {
           messages.clear();
@@ -414,8 +420,8 @@ export function twinPage(view, { device, module }) {
           h('strong', { 'data-testid': 'asof-version-number' }, String(doc.version)),
           answer.headers.get('Twin-Source') ? ` (read from ${answer.headers.get('Twin-Source')})` : ''),
         h('div', { class: 'sections' },
-          section('Desired', (doc.properties || {}).desired, 'asof-desired'),
-          section('Reported', (doc.properties || {}).reported, 'asof-reported'),
+          section('Desired', withoutMetadata((doc.properties || {}).desired), 'asof-desired'),
+          section('Reported', withoutMetadata((doc.properties || {}).reported), 'asof-reported'),
           section('Tags', doc.tags, 'asof-tags')));
       } catch (e) {
         if (e instanceof ApiError && e.status === 404) {
@@ -500,6 +506,15 @@ export function mergeDiff(a, b) {
     return Object.keys(patch).length === 0 ? undefined : patch;
   }
   return JSON.stringify(a) === JSON.stringify(b) ? undefined : b;
+}
+
+/** A section without its $metadata (the per-leaf times), which the page shows only when asked. */
+function withoutMetadata(section) {
+  if (!isObject(section)) {
+    return section;
+  }
+  const { $metadata, ...rest } = section;
+  return rest;
 }
 
 function isObject(v) {
