@@ -34,6 +34,7 @@ export function barChart(el, title, pairs) {
     yAxis: { type: 'value', minInterval: 1 },
     series: [{ type: 'bar', data: pairs.map(p => p.value), itemStyle: { color: '#1f5f8b' } }],
     aria: { enabled: true },
+    animation: false,
   });
   return chart;
 }
@@ -53,6 +54,7 @@ export function timeChart(el, title, series) {
     yAxis: { type: 'value', scale: true },
     series: Object.entries(series).map(([name, points]) => ({ name, type: 'line', showSymbol: points.length < 40, data: points })),
     aria: { enabled: true },
+    animation: false,
   });
   return chart;
 }
