@@ -139,7 +139,7 @@ async function render() {
   }
   if (!allowed(found.route.need)) {
     fill(view, h('div', { class: 'panel' }, h('h1', {}, 'Not for your roles'),
-      h('p', {}, `Your roles (${current().roles.join(', ') || 'none'}) do not show this page.`),
+      h('p', {}, `Your roles (${(current().roles || []).join(', ') || 'none'}) do not show this page.`),
       h('p', {}, h('a', { href: home() }, 'Go to the start page'))));
     return;
   }
