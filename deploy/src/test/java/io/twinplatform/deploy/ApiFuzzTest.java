@@ -240,6 +240,11 @@ class ApiFuzzTest extends PlatformTestSupport {
             new String(new byte[]{(byte) 0xED, (byte) 0xA0, (byte) 0x80}, StandardCharsets.ISO_8859_1), "\t",
             "%00");
 
+    /** Values of a header parameter: the headers' values, and numbers out of range or not whole. */
+    private static final List<String> HEADER_PARAMETER_VALUES = java.util.stream.Stream.concat(HEADER_VALUES.stream(),
+            java.util.stream.Stream.of("-1", "0", "99999999999999999999", "9223372036854775807", "1.5", "1e3", "abc",
+                    "1 2", "+1", "0x10")).toList();
+
     /** A device's own credentials gone wrong: {@code Basic} that is not base64, has no colon, is not UTF-8, … */
     private static final List<String> DEVICE_CREDENTIALS = List.of("Basic", "Basic ", "basic", "Basic %%%",
             "Basic \u00e9", "Basic " + b64("no-colon"), "Basic " + b64(":"), "Basic " + b64("bad id:x"),
@@ -278,6 +283,15 @@ class ApiFuzzTest extends PlatformTestSupport {
                     List.of(), json(body)));
         }
         requests.add(request(operation, "query unknown", base + "?unknown=%00&%FF=1&=&&", List.of(), json(body)));
+        // Header parameters the document declares (Last-Event-ID), every value.
+        for (Parameter parameter : operation.parameters()) {
+            if (parameter.in().equals("header")) {
+                for (String value : HEADER_PARAMETER_VALUES) {
+                    requests.add(request(operation, "header " + parameter.name(), base, one(parameter.name(), value),
+                            json(body)));
+                }
+            }
+        }
         // Media types, with and without a body.
         for (String type : CONTENT_TYPES) {
             requests.add(request(operation, "content type", base, one("Content-Type", type), json(body)));
@@ -876,12 +890,22 @@ class ApiFuzzTest extends PlatformTestSupport {
      * What the server sent until it closed the connection. A reset after part of an answer keeps that part: a server
      * that closes with some of the request unread resets the connection once it has answered.
      */
+    /**
+     * The whole answer, up to the server's close; of an accepted event stream ({@code GET /events}), which stays
+     * open, the head alone.
+     */
     private static byte[] readUntilClosed(InputStream in) throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         byte[] buffer = new byte[8192];
         try {
             for (int n; (n = in.read(buffer)) >= 0; ) {
                 all.write(buffer, 0, n);
+                String text = all.toString(StandardCharsets.ISO_8859_1);
+                int end = text.indexOf("\r\n\r\n");
+                if (end > 0 && text.startsWith("HTTP/1.1 200") && text.substring(0, end).toLowerCase(Locale.ROOT)
+                        .contains("\r\ncontent-type: text/event-stream")) {
+                    return java.util.Arrays.copyOf(all.toByteArray(), end + 4);
+                }
             }
         } catch (IOException e) {
             if (all.size() == 0) {
@@ -912,7 +936,7 @@ class ApiFuzzTest extends PlatformTestSupport {
             }
         }
         byte[] body = java.util.Arrays.copyOfRange(all, end + 4, all.length);
-        if (chunked) {
+        if (chunked && body.length > 0) {
             body = dechunk(body);
         }
         return new Response(status, contentType, new String(body, StandardCharsets.UTF_8));

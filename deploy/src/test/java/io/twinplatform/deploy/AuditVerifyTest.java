@@ -146,6 +146,46 @@ class AuditVerifyTest extends PlatformTestSupport {
     }
 
     @Test
+    void aVerificationInTheBackgroundShowsItsProgressAndEndsWithTheSameResult() {
+        Reply started = http.post("/audit/verifications", q("{'twinId':'" + device + "'}"));
+        assertThat(started.status()).as("%s", started).isEqualTo(202);
+        String id = started.json().get("id").asText();
+        assertThat(started.headers().firstValue("Location")).hasValue("/audit/verifications/" + id);
+        assertThat(started.json().get("state").asText()).isIn("queued", "running", "history", "done");
+        JsonNode done = await("verification " + id).atMost(WAIT).pollInterval(POLL)
+                .until(() -> http.get("/audit/verifications/" + id).json(),
+                        view -> view.get("state").asText().equals("done"));
+        assertThat(done.get("total").asLong()).isEqualTo(3);
+        assertThat(done.get("checked").asLong()).isEqualTo(3);
+        assertThat(done.get("finishedAt").isNull()).isFalse();
+        assertThat(done.get("result")).isEqualTo(verify("{'twinId':'" + device + "'}"));
+
+        jdbc.update("UPDATE twin_history SET principal = 'mallory' WHERE twin_id = ? AND version = 2", device);
+        try {
+            String broken = http.post("/audit/verifications", q("{'twinId':'" + device + "'}")).json().get("id")
+                    .asText();
+            JsonNode found = await("verification " + broken).atMost(WAIT).pollInterval(POLL)
+                    .until(() -> http.get("/audit/verifications/" + broken).json(),
+                            view -> view.get("state").asText().equals("done"));
+            assertThat(found.at("/result/valid").asBoolean()).isFalse();
+            assertThat(found.at("/result/firstBrokenAt/reason").asText()).contains("version 2");
+        } finally {
+            jdbc.update("UPDATE twin_history SET principal = ? WHERE twin_id = ? AND version = 2",
+                    http.as("alice").principal(), device);
+        }
+    }
+
+    @Test
+    void aBackgroundVerificationRefusesWhatVerifyRefuses() {
+        TwinHttp.assertProblem(http.post("/audit/verifications", q("{'twin':'" + device + "'}")), 400,
+                "unknownMember");
+        TwinHttp.assertProblem(http.post("/audit/verifications", q("{'from':'monday'}")), 400, "invalidParameter");
+        TwinHttp.assertProblem(http.get("/audit/verifications/nope"), 404, "verificationNotFound");
+        TwinHttp.assertProblem(http.as("verify-viewer", "viewer").http().post("/audit/verifications", q("{}")),
+                403, "forbidden");
+    }
+
+    @Test
     void refusesABadRequest() {
         TwinHttp.assertProblem(http.post("/audit/verify", q("{'from':'monday'}")), 400, "invalidParameter");
         TwinHttp.assertProblem(http.post("/audit/verify", q("{'twinId':5}")), 400, "invalidParameter");

@@ -1,12 +1,18 @@
 package io.twinplatform.history;
 
 import io.twinplatform.history.audit.AuditChain;
+import io.twinplatform.api.model.TwinJson;
+import io.twinplatform.history.kafka.KafkaSettings;
+import io.twinplatform.history.kafka.TwinCloudEvents;
 import io.twinplatform.history.kafka.TwinKafkaConfiguration;
+import io.twinplatform.history.live.LiveEvents;
 import io.twinplatform.history.telemetry.TelemetryConfiguration;
 import org.axonframework.config.EventProcessingConfigurer;
 import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
 import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
+import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.slf4j.Logger;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -19,6 +25,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import java.net.URI;
 import java.time.Clock;
 
 /**
@@ -53,6 +60,17 @@ public class TwinHistoryConfiguration {
                 configuration -> SequentialPerAggregatePolicy.instance());
         processing.registerTrackingEventProcessor(AuditChain.GROUP, configuration -> configuration.eventStore(),
                 configuration -> TrackingEventProcessorConfiguration.forSingleThreadedProcessing().andBatchSize(500));
+    }
+
+    /**
+     * The live streams of {@code GET /events}, with the CloudEvents {@code source} of the Kafka stream when it runs
+     * ({@code twin.kafka.source}), else its default.
+     */
+    @Bean(destroyMethod = "destroy")
+    LiveEvents liveEvents(EventStore events, EventFold fold, ObjectProvider<KafkaSettings> kafka) {
+        KafkaSettings settings = kafka.getIfAvailable();
+        URI source = settings == null ? URI.create("/twin-platform") : settings.source();
+        return new LiveEvents(events, fold, new TwinCloudEvents(TwinJson.newMapper(), source));
     }
 
     /** The history table, in the dialect {@code twin.history.dialect} chooses; {@code auto} asks the database. */

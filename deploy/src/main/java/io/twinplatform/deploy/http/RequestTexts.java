@@ -43,7 +43,7 @@ class RequestTexts implements HandlerInterceptor, WebMvcConfigurer {
      * gateway, and is checked where it is read: {@code GatewayPrincipalFilter}).
      */
     static final List<String> HEADERS = List.of("X-Correlation-Id", "X-Change-Reason",
-            "Idempotency-Key", HttpHeaders.IF_MATCH, HttpHeaders.IF_NONE_MATCH);
+            "Idempotency-Key", HttpHeaders.IF_MATCH, HttpHeaders.IF_NONE_MATCH, "Last-Event-ID");
 
     private final ObjectMapper mapper;
 

@@ -35,7 +35,7 @@ public final class AccessMatrix {
         ADMIN(EnumSet.of(Role.admin)),
         /** The metrics a Prometheus server scrapes: monitor, admin. */
         METRICS(EnumSet.of(Role.monitor, Role.admin)),
-        /** Any authenticated caller, whatever its roles (the API description). */
+        /** Any authenticated caller, whatever its roles (the API description, who the caller is). */
         ANY(EnumSet.allOf(Role.class));
 
         private final Set<Role> roles;
@@ -126,6 +126,9 @@ public final class AccessMatrix {
         rules.add(new Rule("GET", "/audit/export", Access.AUDIT));
         rules.add(new Rule("GET", "/audit/head", Access.AUDIT));
         rules.add(new Rule("POST", "/audit/verify", Access.AUDIT));
+        rules.add(new Rule("POST", "/audit/verifications", Access.AUDIT));
+        rules.add(new Rule("GET", "/audit/verifications/{id}", Access.AUDIT));
+        rules.add(new Rule("GET", "/events", Access.READ));
         rules.add(new Rule("GET", "/admin/projections", Access.ADMIN));
         rules.add(new Rule("POST", "/admin/projections/{name}/replay", Access.ADMIN));
         rules.add(new Rule("POST", "/admin/projections/{name}/faults/{twinId}/retry", Access.ADMIN));
@@ -136,6 +139,7 @@ public final class AccessMatrix {
         rules.add(new Rule("DELETE", "/admin/keys/{id}", Access.ADMIN));
         rules.add(new Rule("GET", "/actuator/prometheus", Access.METRICS));
         rules.add(new Rule("GET", "/v3/api-docs", Access.ANY));
+        rules.add(new Rule("GET", "/me", Access.ANY));
         RULES = List.copyOf(rules);
     }
 

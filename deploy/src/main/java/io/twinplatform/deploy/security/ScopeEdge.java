@@ -49,6 +49,7 @@ public final class ScopeEdge {
     /** Paths a scoped caller may not use at all: they answer for the whole fleet. */
     private static final List<Pattern> FLEET_WIDE = List.of(Pattern.compile("/admin(/.*)?"),
             Pattern.compile("/actuator(/.*)?"), Pattern.compile("/audit/head"), Pattern.compile("/audit/verify"),
+            Pattern.compile("/audit/verifications(/.*)?"),
             Pattern.compile("/fleet/activity"), Pattern.compile("/configurations/[^/]+/metrics/[^/]+"),
             Pattern.compile("/enrollments(/.*)?"), Pattern.compile("/computed(/.*)?"), Pattern.compile("/alerts"));
 

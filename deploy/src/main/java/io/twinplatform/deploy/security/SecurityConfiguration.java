@@ -14,6 +14,7 @@ import io.twinplatform.api.query.CallerScope;
 import io.twinplatform.api.query.Scope;
 import io.twinplatform.api.twin.AuditMetadata;
 import io.twinplatform.command.ratelimit.Throttle;
+import io.twinplatform.deploy.console.ConsoleConfiguration;
 import io.twinplatform.deploy.mqtt.DeviceCredentials;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
@@ -26,6 +27,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.security.authentication.AuthenticationManager;
 import org.springframework.security.authentication.BadCredentialsException;
@@ -129,6 +131,7 @@ class SecurityConfiguration {
                 .authorizeHttpRequests(requests -> requests
                         .dispatcherTypeMatchers(DispatcherType.ERROR, DispatcherType.ASYNC).permitAll()
                         .requestMatchers("/actuator/health/liveness", "/actuator/health/readiness").permitAll()
+                        .requestMatchers(HttpMethod.GET, ConsoleConfiguration.PUBLIC_PATHS).permitAll()
                         .anyRequest().access(matrix()))
                 .oauth2ResourceServer(server -> server
                         .authenticationManagerResolver(request -> manager)

@@ -12,12 +12,15 @@ import io.twinplatform.api.error.TwinError;
 import io.twinplatform.api.error.TwinException;
 import io.twinplatform.api.model.JsonBodies;
 import io.twinplatform.history.HistoryFilter;
+import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.net.URI;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
@@ -52,10 +55,12 @@ class AuditController {
     }
 
     private final AuditVerifier verifier;
+    private final AuditVerifications verifications;
     private final JdbcTemplate jdbc;
 
-    AuditController(AuditVerifier verifier, JdbcTemplate jdbc) {
+    AuditController(AuditVerifier verifier, AuditVerifications verifications, JdbcTemplate jdbc) {
         this.verifier = verifier;
+        this.verifications = verifications;
         this.jdbc = jdbc;
     }
 
@@ -78,6 +83,45 @@ class AuditController {
                             content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
     @PostMapping("/audit/verify")
     AuditVerifier.Result verify(@RequestBody(required = false) byte[] body) {
+        AuditVerifications.Request request = request(body);
+        return verifier.verify(request.twinId(), request.from(), request.to(), request.history());
+    }
+
+    @Operation(summary = "Start a verification in the background and follow its progress; the same body and check as"
+            + " POST /audit/verify",
+            description = "One verification runs at a time per instance; others wait (state queued). Follow it at"
+                    + " the Location given, GET /audit/verifications/{id}, on the same instance.",
+            requestBody = @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(
+                    mediaType = JSON, schema = @Schema(implementation = VerifyRequest.class), examples = {
+                            @ExampleObject(name = "whole store", value = "{}"),
+                            @ExampleObject(name = "twin", value = "{\"twinId\":\"device001\"}")})),
+            responses = {
+                    @ApiResponse(responseCode = "202", description = "started or queued; Location names it",
+                            content = @Content(mediaType = JSON,
+                                    schema = @Schema(implementation = AuditVerifications.View.class))),
+                    @ApiResponse(responseCode = "400", description = "as for POST /audit/verify",
+                            content = @Content(mediaType = PROBLEM, schema = @Schema(ref = PROBLEM_SCHEMA)))})
+    @PostMapping("/audit/verifications")
+    ResponseEntity<AuditVerifications.View> startVerification(@RequestBody(required = false) byte[] body) {
+        AuditVerifications.View started = verifications.start(request(body));
+        return ResponseEntity.accepted().location(URI.create("/audit/verifications/" + started.id())).body(started);
+    }
+
+    @Operation(summary = "A background verification: its state, links checked of the total, and its result once done",
+            responses = {
+                    @ApiResponse(responseCode = "200", description = "queued, running (the chain), history (the"
+                            + " history rows), done (with the result) or failed", content = @Content(mediaType = JSON,
+                            schema = @Schema(implementation = AuditVerifications.View.class))),
+                    @ApiResponse(responseCode = "404", description = "verificationNotFound: not kept on this"
+                            + " instance (kept for an hour)", content = @Content(mediaType = PROBLEM,
+                            schema = @Schema(ref = PROBLEM_SCHEMA)))})
+    @GetMapping("/audit/verifications/{id}")
+    AuditVerifications.View verification(@PathVariable("id") String id) {
+        return verifications.get(id);
+    }
+
+    /** A verify request's body: absent or {@code {}} for the whole store. */
+    private static AuditVerifications.Request request(byte[] body) {
         JsonNode request = body == null || body.length == 0 ? null : JsonBodies.parseObject(body);
         if (request != null) {
             for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
@@ -96,7 +140,7 @@ class AuditController {
             throw HistoryFilter.invalid("$.history", "history is true (also check the history table, the default)"
                     + " or false (the chain only)");
         }
-        return verifier.verify(twinId, from, to, history == null || history.booleanValue());
+        return new AuditVerifications.Request(twinId, from, to, history == null || history.booleanValue());
     }
 
     @Operation(summary = "The chain's last link: publish its hash somewhere you trust to anchor the record",

@@ -101,11 +101,43 @@ public class AuditVerifier {
         this.readOnly.setReadOnly(true);
     }
 
+    /** What a running verification has done so far: links read from the chain, then the history check. */
+    public interface Progress {
+
+        Progress NONE = new Progress() {
+        };
+
+        /** {@code read} links of the chain have been read (called every few thousand and at the end). */
+        default void links(long read) {
+        }
+
+        /** The chain is done; the history rows are being compared with their events. */
+        default void history() {
+        }
+    }
+
     /**
      * Verifies the whole store, one twin ({@code twinId}), or the events in {@code [from, to)}; the history rows
      * against their events too unless {@code history} is false.
      */
     public Result verify(String twinId, Instant from, Instant to, boolean history) {
+        return verify(twinId, from, to, history, Progress.NONE);
+    }
+
+    /** How many links of the chain {@link #verify} reads for this scope (for a progress bar). */
+    public long links(String twinId, Instant from, Instant to) {
+        if (twinId == null && from == null && to == null) {
+            Long head = jdbc.queryForObject("SELECT max(position) FROM event_chain", Long.class);
+            return head == null ? 0 : head;
+        }
+        Scope scope = Scope.of("c.twin_id", "e.time_stamp::timestamptz", twinId, from, to);
+        Long count = jdbc.queryForObject("SELECT count(*) FROM event_chain c LEFT JOIN domain_event_entry e"
+                + " ON e.global_index = c.global_index WHERE TRUE" + scope.sql(), Long.class, scope.args());
+        return count == null ? 0 : count;
+    }
+
+    /** As {@link #verify(String, Instant, Instant, boolean)}, telling {@code progress} how far it got. */
+    public Result verify(String twinId, Instant from, Instant to, boolean history, Progress progress) {
         boolean whole = twinId == null && from == null && to == null;
         return readOnly.execute(status -> {
             long[] checked = {0};
@@ -164,6 +196,7 @@ public class AuditVerifier {
                     if (chunk.size() == CHUNK) {
                         hashed.add(submit(hashing, List.copyOf(chunk), hashed));
                         chunk.clear();
+                        progress.links(ordinal[0]);
                     }
                 });
                 if (!chunk.isEmpty()) {
@@ -194,8 +227,10 @@ public class AuditVerifier {
             if (broken[0] == null && whole) {
                 broken[0] = unchained();
             }
+            progress.links(ordinal[0]);
             long[] rows = {0};
             if (broken[0] == null && history) {
+                progress.history();
                 broken[0] = checkHistory(twinId, from, to, rows);
             }
             return new Result(broken[0] == null, checked[0], rows[0], broken[0]);

@@ -1,5 +1,6 @@
 package io.twinplatform.history.kafka;
 
+import io.twinplatform.history.TwinStates;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.TwinEvent;
 import org.apache.kafka.clients.producer.Producer;

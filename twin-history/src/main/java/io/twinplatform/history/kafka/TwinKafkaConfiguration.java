@@ -1,5 +1,6 @@
 package io.twinplatform.history.kafka;
 
+import io.twinplatform.history.TwinStates;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.twinplatform.api.model.TwinJson;

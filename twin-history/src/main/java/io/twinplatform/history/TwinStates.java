@@ -1,4 +1,4 @@
-package io.twinplatform.history.kafka;
+package io.twinplatform.history;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -7,27 +7,26 @@ import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.twinplatform.api.model.TwinState;
 import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinEvent;
-import io.twinplatform.history.EventFold;
 
 import java.time.Instant;
 
 /**
- * The twin right after each event the publisher sends: folded onto the twin's state after its previous event, kept
+ * The twin right after each event a stream sends (the Kafka publisher, the live {@code GET /events}): folded onto the twin's state after its previous event, kept
  * for the most recently published twins. A cached state is used only when it is exactly one version behind the event;
  * otherwise (a twin not seen since the start, a replay, a batch that was rolled back) the twin is folded from the
  * event store up to the event. So the state is right whatever order batches are retried in.
  */
-final class TwinStates {
+public final class TwinStates {
 
     private final EventFold fold;
     private final Cache<String, TwinState> recent;
 
-    TwinStates(EventFold fold, int size) {
+    public TwinStates(EventFold fold, int size) {
         this(fold, size, null);
     }
 
     /** @param meters where the cache's hits and misses are counted ({@code twin-kafka.states}); null for nowhere */
-    TwinStates(EventFold fold, int size, MeterRegistry meters) {
+    public TwinStates(EventFold fold, int size, MeterRegistry meters) {
         this.fold = fold;
         Cache<String, TwinState> cache = Caffeine.newBuilder().maximumSize(size).recordStats().build();
         if (meters != null) {
@@ -37,7 +36,7 @@ final class TwinStates {
     }
 
     /** The twin after {@code event}, which happened at {@code at}. The returned state is the cache's own. */
-    TwinState after(TwinEvent event, Instant at) {
+    public TwinState after(TwinEvent event, Instant at) {
         TwinState state;
         if (event instanceof TwinCreated created) {
             state = TwinState.created(created, at);
@@ -56,7 +55,7 @@ final class TwinStates {
         return state;
     }
 
-    void clear() {
+    public void clear() {
         recent.invalidateAll();
     }
 }

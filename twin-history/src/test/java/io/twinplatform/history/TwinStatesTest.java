@@ -1,4 +1,4 @@
-package io.twinplatform.history.kafka;
+package io.twinplatform.history;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -10,7 +10,6 @@ import io.twinplatform.api.twin.TwinCreated;
 import io.twinplatform.api.twin.TwinDeleted;
 import io.twinplatform.api.twin.TwinEvent;
 import io.twinplatform.api.twin.TwinPatched;
-import io.twinplatform.history.EventFold;
 import org.axonframework.eventhandling.GenericDomainEventMessage;
 import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
 import org.axonframework.eventsourcing.eventstore.inmemory.InMemoryEventStorageEngine;
