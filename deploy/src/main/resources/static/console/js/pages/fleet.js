@@ -27,10 +27,17 @@ export function fleetPage(view) {
   let tokens = [null];
   let pageIndex = 0;
   let running = null;
+  let lastShown = null;
+  let lastViews = null;
 
   async function loadViews() {
     try {
       const answer = await get('/fleet/views');
+      const seen = JSON.stringify(answer.views || []);
+      if (seen === lastViews) {
+        return; // nothing moved: keep the charts as drawn
+      }
+      lastViews = seen;
       disposeCharts();
       fill(viewsProblem);
       fill(charts);
@@ -102,7 +109,11 @@ export function fleetPage(view) {
         tokens[index + 1] = answer.continuationToken;
       }
       lastQuery = { query };
-      showResults(answer.items || []);
+      const shown = JSON.stringify(answer.items || []);
+      if (!quiet || shown !== lastShown) {
+        showResults(answer.items || []); // a live refresh that changes nothing leaves the table (and focus) alone
+      }
+      lastShown = shown;
       prev.disabled = index === 0;
       next.disabled = !answer.continuationToken;
       pageInfo.textContent = `Page ${index + 1} · ${(answer.items || []).length} rows`;

@@ -36,10 +36,13 @@ export function twinPage(view, { device, module }) {
       if (disposed) {
         return;
       }
+      const unchanged = twin !== null && JSON.stringify(twin) === JSON.stringify(answer.body);
       twin = answer.body;
       etag = answer.headers.get('ETag') || twin.etag;
       fill(docProblem);
-      showTwin();
+      if (!unchanged) {
+        showTwin(); // redrawn only when something changed, so focus and selection stay put
+      }
     } catch (e) {
       if (!disposed) {
         fill(docProblem, problemBox(e, { 'data-testid': 'twin-problem' }));
