@@ -151,6 +151,9 @@ class ConsoleBrowserTest {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--window-size=1280,900", "--user-data-dir=" + userDataDir);
+        // The audit export's download lands in the browser's own temporary directory.
+        options.setExperimentalOption("prefs", Map.of("download.default_directory", userDataDir.toString(),
+                "download.prompt_for_download", false));
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
@@ -202,7 +205,8 @@ class ConsoleBrowserTest {
         By link = By.cssSelector("[data-testid='results-table'] [data-testid='twin-link']");
         wait.until(d -> d.findElements(link).size() == 1 && d.findElement(link).getText().equals(SLIDER_TWIN));
         click(link);
-        wait.until(d -> d.findElement(By.cssSelector("[data-testid='twin-desired']")).getText().contains("\"setpoint\": 21"));
+        // (another test may have changed its setpoint: the tags tell the twin)
+        wait.until(d -> d.findElement(By.cssSelector("[data-testid='twin-tags']")).getText().contains("\"valve\""));
         assertThat(driver.getCurrentUrl()).endsWith("#/twins/" + SLIDER_TWIN);
     }
 
@@ -248,6 +252,28 @@ class ConsoleBrowserTest {
         wait.until(d -> !d.findElements(By.cssSelector("[data-testid='timeline-row'][data-version='" + (version + 1) + "']")).isEmpty());
         assertThat(js("return window.consoleTestMark;")).as("the page was not reloaded").isEqualTo("same page");
         assertThat(driver.findElement(By.cssSelector("[data-testid='twin-live-note']")).getText()).contains("version " + (version + 1));
+
+        // An edit based on a version that someone else changed meanwhile is refused (412) and overwrites nothing;
+        // the current version is offered for reload.
+        wait.until(d -> d.findElement(By.cssSelector("[data-testid='twin-edit-version']")).getText()
+                .contains("version " + (version + 1)));
+        scrollTo(By.cssSelector("[data-testid='twin-edit-panel']"));
+        WebElement editor = driver.findElement(By.cssSelector("[data-testid='twin-edit']"));
+        editor.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+        editor.sendKeys("{\"tags\":{\"site\":\"south\",\"deviceType\":\"valve\"},\"properties\":{\"desired\":{\"setpoint\":22}}}");
+        ok(http.patch("/twins/" + SLIDER_TWIN, "{\"properties\":{\"desired\":{\"setpoint\":25}}}",
+                "X-Change-Reason", "someone else"), 200);
+        wait.until(d -> d.findElement(By.cssSelector("[data-testid='twin-desired']")).getText().contains("\"setpoint\": 25"));
+        expectedLogLines.add("/twins/" + SLIDER_TWIN + " - Failed to load resource: the server responded with a status of 412");
+        click(By.cssSelector("[data-testid='twin-save']"));
+        WebElement conflict = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='twin-conflict']")));
+        assertThat(conflict.getText()).contains("412").contains("If-Match \"" + (version + 1) + "\"");
+        assertThat(http.get("/twins/" + SLIDER_TWIN).json().at("/properties/desired/setpoint").asInt())
+                .as("nothing overwritten").isEqualTo(25);
+        screenshot("twin-conflict");
+        click(By.cssSelector("[data-testid='twin-reload']"));
+        wait.until(d -> d.findElement(By.cssSelector("[data-testid='twin-edit']")).getAttribute("value").contains("\"setpoint\": 25"));
+        assertThat(driver.findElement(By.cssSelector("[data-testid='twin-edit-version']")).getText()).contains("version " + (version + 2));
     }
 
     @Test
@@ -290,6 +316,18 @@ class ConsoleBrowserTest {
 
         driver.get(base + CONSOLE + "#/audit");
         wait.until(d -> d.findElement(By.cssSelector("[data-testid='audit-table']")).getText().contains("TwinCreated"));
+        WebElement twinFilter = driver.findElement(By.cssSelector("[data-testid='audit-twin']"));
+        twinFilter.sendKeys(SLIDER_TWIN);
+        click(By.cssSelector("[data-testid='audit-search']"));
+        wait.until(d -> {
+            List<String> twins = d.findElements(By.cssSelector("[data-testid='audit-table'] tbody td:nth-child(2)"))
+                    .stream().map(WebElement::getText).distinct().toList();
+            return twins.equals(List.of(SLIDER_TWIN));
+        });
+        click(By.cssSelector("[data-testid='audit-export']"));
+        wait.until(ExpectedConditions.textMatches(By.cssSelector("[data-testid='audit-export-messages']"),
+                java.util.regex.Pattern.compile("Exported [1-9]\\d* bytes as ndjson")));
+        twinFilter.clear();
         click(By.cssSelector("[data-testid='verify']"));
         wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-testid='verify-state']"), "done"));
         WebElement result = driver.findElement(By.cssSelector("[data-testid='verify-result']"));
