@@ -191,7 +191,7 @@ function signInPage() {
     signInProblem = null;
     setCredential(value);
     forget();
-    location.hash = '#/fleet';
+    location.hash = '#/'; // the start page for these roles
   } },
   h('h1', {}, 'Sign in'),
   h('p', {}, 'Paste an API key (', h('code', {}, 'twk_…'), ') or a bearer token (a JWT). It is kept in this tab only ',

@@ -63,6 +63,7 @@ class ConsoleBrowserTest {
     private static String base;
     private static String adminKey;
     private static String viewerKey;
+    private static String auditorKey;
 
     private WebDriver driver;
     private WebDriverWait wait;
@@ -131,6 +132,8 @@ class ConsoleBrowserTest {
         ok(http.post("/rollouts", rolloutBody("console-viewer-rollout", "console-viewer")), 201);
         JsonNode viewer = http.post("/admin/keys", "{\"name\":\"console-viewer\",\"roles\":[\"viewer\"]}").json();
         viewerKey = viewer.get("key").asText();
+        auditorKey = http.post("/admin/keys", "{\"name\":\"console-auditor\",\"roles\":[\"auditor\"]}").json()
+                .get("key").asText();
     }
 
     private static String rolloutBody(String id, String configuration) {
@@ -341,7 +344,17 @@ class ConsoleBrowserTest {
         driver.get(base + CONSOLE + "#/admin");
         wait.until(d -> d.findElement(By.cssSelector("[data-testid='keys']")).getText().contains("console-viewer"));
         wait.until(d -> !d.findElements(By.cssSelector("[data-testid='replay-twin-history']")).isEmpty());
+        driver.findElement(By.cssSelector("[data-testid='key-name']")).sendKeys("console-made");
+        click(By.cssSelector("[data-testid='key-create']"));
+        WebElement secret = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='key-secret']")));
+        assertThat(secret.getAttribute("value")).startsWith("twk_");
+        wait.until(d -> d.findElement(By.cssSelector("[data-testid='keys']")).getText().contains("console-made"));
         screenshot("admin");
+        String id = secret.getAttribute("value").substring("twk_".length(), "twk_".length() + 12);
+        click(By.cssSelector("[data-testid='revoke-" + id + "']"));
+        click(By.cssSelector("[data-testid='confirm-ok']"));
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("[data-testid='revoke-" + id + "']")));
+        assertThat(http.withKey(secret.getAttribute("value")).get("/fleet/views").status()).as("the revoked key").isEqualTo(401);
     }
 
     @Test
@@ -366,6 +379,43 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='configuration-metrics']")));
         assertThat(driver.findElements(By.cssSelector("[data-testid='rollout-form']"))).isEmpty();
         screenshot("viewer-configuration");
+    }
+
+    @Test
+    void anAuditorReadsTheTrailAndATwinsPastButNotTheCurrentTwins() {
+        signIn(auditorKey);
+        wait.until(ExpectedConditions.urlContains("#/audit"));
+        assertThat(driver.findElement(By.cssSelector("[data-testid='nav-audit']")).isDisplayed()).isTrue();
+        assertThat(driver.findElement(By.cssSelector("[data-testid='nav-fleet']")).isDisplayed()).isFalse();
+        assertThat(driver.findElement(By.id("live")).getAttribute("data-state")).as("no live stream without the read role")
+                .isEqualTo("off");
+        wait.until(d -> d.findElement(By.cssSelector("[data-testid='audit-table']")).getText().contains(SLIDER_TWIN));
+
+        driver.get(base + CONSOLE + "#/twins/" + SLIDER_TWIN);
+        wait.until(d -> d.findElements(By.cssSelector("[data-testid='timeline-row']")).size() >= 3);
+        assertThat(driver.findElements(By.cssSelector("[data-testid='twin-desired']"))).isEmpty();
+        assertThat(driver.findElements(By.cssSelector("[data-testid='asof-slider']"))).isEmpty();
+        assertThat(driver.findElements(By.cssSelector("[data-testid='twin-save']"))).isEmpty();
+        click(By.cssSelector("[data-testid='pick-1']"));
+        click(By.cssSelector("[data-testid='pick-2']"));
+        click(By.cssSelector("[data-testid='diff-button']"));
+        wait.until(d -> d.findElement(By.cssSelector("[data-testid='diff-table']")).getText().contains("properties.desired.setpoint"));
+    }
+
+    @Test
+    void aDeviceListsItsModuleTwinsAndAMethodCallShowsTheDevicesAbsence() {
+        signIn(adminKey);
+        driver.get(base + CONSOLE + "#/twins/console-001");
+        click(By.xpath("//*[@data-testid='twin-modules']//a[text()='sensor']"));
+        wait.until(ExpectedConditions.urlContains("#/twins/console-001/modules/sensor"));
+        wait.until(d -> d.findElement(By.cssSelector("[data-testid='twin-desired']")).getText().contains("\"rate\": 10"));
+
+        driver.get(base + CONSOLE + "#/twins/console-001");
+        WebElement name = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='method-name']")));
+        name.sendKeys("reboot");
+        expectedLogLines.add("/twins/console-001/methods/reboot - Failed to load resource: the server responded with a status of 404");
+        click(By.cssSelector("[data-testid='method-call']"));
+        wait.until(d -> d.findElement(By.cssSelector("[data-testid='method-result']")).getText().contains("deviceNotConnected"));
     }
 
     /**
