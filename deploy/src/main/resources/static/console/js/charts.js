@@ -39,8 +39,8 @@ export function barChart(el, title, pairs) {
   return chart;
 }
 
-/** A line chart over time: series is {name: [[isoTime, number], …]}. */
-export function timeChart(el, title, series) {
+/** A line chart over time: series is {name: [[isoTime, number], …]}; range {from, to} fixes the time axis. */
+export function timeChart(el, title, series, range = {}) {
   const chart = make(el);
   if (!chart) {
     return null;
@@ -50,7 +50,7 @@ export function timeChart(el, title, series) {
     tooltip: { trigger: 'axis' },
     legend: { top: 22, type: 'scroll' },
     grid: { left: 40, right: 16, top: 60, bottom: 30, containLabel: true },
-    xAxis: { type: 'time' },
+    xAxis: { type: 'time', min: range.from, max: range.to },
     yAxis: { type: 'value', scale: true },
     series: Object.entries(series).map(([name, points]) => ({ name, type: 'line', showSymbol: points.length < 40, data: points })),
     aria: { enabled: true },

@@ -192,7 +192,10 @@ class ConsoleBrowserTest {
         wait.until(d -> !d.findElements(By.cssSelector("[data-testid='results-table'] [data-testid='twin-link']")).isEmpty());
         screenshot("fleet");
 
-        runQuery(BAD_QUERY);
+        // The bad query is run from the keyboard (Ctrl+Enter in the query box).
+        WebElement box = driver.findElement(By.id("query"));
+        box.clear();
+        box.sendKeys(BAD_QUERY, Keys.chord(Keys.CONTROL, Keys.ENTER));
         expectedLogLines.add("/query - Failed to load resource: the server responded with a status of 400");
         WebElement problem = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='query-error']")));
         assertThat(problem.getText()).contains("invalidQuery").contains("position: " + BAD_QUERY_POSITION);
@@ -344,12 +347,12 @@ class ConsoleBrowserTest {
         driver.get(base + CONSOLE + "#/admin");
         wait.until(d -> d.findElement(By.cssSelector("[data-testid='keys']")).getText().contains("console-viewer"));
         wait.until(d -> !d.findElements(By.cssSelector("[data-testid='replay-twin-history']")).isEmpty());
+        screenshot("admin"); // before a key is made: no secret in a picture
         driver.findElement(By.cssSelector("[data-testid='key-name']")).sendKeys("console-made");
         click(By.cssSelector("[data-testid='key-create']"));
         WebElement secret = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='key-secret']")));
         assertThat(secret.getAttribute("value")).startsWith("twk_");
         wait.until(d -> d.findElement(By.cssSelector("[data-testid='keys']")).getText().contains("console-made"));
-        screenshot("admin");
         String id = secret.getAttribute("value").substring("twk_".length(), "twk_".length() + 12);
         click(By.cssSelector("[data-testid='revoke-" + id + "']"));
         click(By.cssSelector("[data-testid='confirm-ok']"));

@@ -124,7 +124,8 @@ export function adminPage(view) {
   }
 
   fill(view, pageHeader('Admin'),
-    h('div', { class: 'grid2' }, keyForm, h('section', { class: 'panel' }, h('h2', {}, 'API keys'), keys)),
+    h('section', { class: 'panel' }, h('h2', {}, 'API keys'), keys),
+    keyForm,
     h('section', { class: 'panel' }, h('h2', {}, 'Projections'), projMsg.el, projections));
   loadKeys();
   loadProjections();

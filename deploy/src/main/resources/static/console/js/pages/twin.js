@@ -128,7 +128,7 @@ export function twinPage(view, { device, module }) {
       } else {
         fill(telemetryMsg);
         chartEl.hidden = false;
-        telemetryChart = timeChart(chartEl, `Average per ${bucket.value} bucket`, series);
+        telemetryChart = timeChart(chartEl, `Average per ${bucket.value} bucket`, series, { from: answer.from, to: answer.to });
       }
     } catch (e) {
       fill(telemetryMsg, problemBox(e));
