@@ -30,6 +30,11 @@ class ConsoleServingTest extends PlatformTestSupport {
         assertThat(charts.status()).isEqualTo(200);
         assertThat(charts.body()).contains("echarts");
         assertProblem(anonymous.get("/me"), 401, "unauthorized");
+        // No twin.console.oidc-client-id here: the console offers a key or token only (ConsoleBrowserTest signs in
+        // at an issuer).
+        Reply config = anonymous.get("/console/config.json");
+        assertThat(config.status()).isEqualTo(200);
+        assertThat(config.json().get("oidc").isNull()).isTrue();
     }
 
     @Test

@@ -72,4 +72,42 @@ class PlatformStopTest {
             TestDataDirs.delete(dataDir);
         }
     }
+
+    /**
+     * A client following {@code GET /events} (an open console) does not hold a stop: its stream ends first, so the
+     * web server's graceful shutdown has no request left to wait 10 s for.
+     */
+    @Test
+    void anOpenEventStreamEndsAtAStopAndDoesNotHoldIt() throws Exception {
+        Path dataDir = TestDataDirs.fresh();
+        try (PlatformProcess platform = PlatformProcess.start(dataDir, START)) {
+            java.net.http.HttpResponse<java.io.InputStream> stream = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + platform.port()
+                                    + "/events"))
+                            .header("Authorization", platform.http().authorization()).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(stream.statusCode()).isEqualTo(200);
+            var ended = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return stream.body().readAllBytes().length >= 0;
+                } catch (java.io.IOException e) {
+                    return true;
+                }
+            });
+
+            long stopping = System.nanoTime();
+            platform.process().destroy();
+            int code = platform.awaitExit(Duration.ofSeconds(60));
+            Duration took = Duration.ofNanos(System.nanoTime() - stopping);
+            System.out.printf("stop with an open event stream: exited %d after %.1f s%n", code,
+                    took.toMillis() / 1000.0);
+            assertThat(code).isIn(0, 143);
+            assertThat(ended.get(10, java.util.concurrent.TimeUnit.SECONDS)).as("the stream ended").isTrue();
+            String log = platform.logText();
+            assertThat(log).as("the web server's drain").contains("Graceful shutdown complete")
+                    .doesNotContain("Graceful shutdown aborted");
+        } finally {
+            TestDataDirs.delete(dataDir);
+        }
+    }
 }

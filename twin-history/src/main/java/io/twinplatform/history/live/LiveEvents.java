@@ -19,6 +19,7 @@ import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 import java.io.IOException;
@@ -45,8 +46,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * client that went away is noticed. Events of a twin whose transaction committed after a later one was already sent
  * may be missed by a stream resumed past them: a stream resumes after the id it is given, as a Kafka consumer
  * resumes after its offset.
+ * <p>
+ * On stop the streams end first (this lifecycle's phase is stopped before the web server's graceful shutdown), so an
+ * open console does not hold a stop for the whole grace period; its client reconnects to another instance.
  */
-public class LiveEvents implements DisposableBean {
+public class LiveEvents implements SmartLifecycle, DisposableBean {
 
     static final int MAX_STREAMS = 100;
     static final long KEEP_ALIVE_SECONDS = 15;
@@ -62,6 +66,7 @@ public class LiveEvents implements DisposableBean {
     private final TwinCloudEvents cloudEvents;
     private final ExecutorService threads = Executors.newCachedThreadPool(DaemonThreads.named("twin-events-"));
     private final Set<Stream> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean running;
 
     public LiveEvents(EventStore events, EventFold fold, TwinCloudEvents cloudEvents) {
         this.events = events;
@@ -79,6 +84,10 @@ public class LiveEvents implements DisposableBean {
         SseEmitter emitter = new SseEmitter(0L);
         Stream stream = new Stream(emitter, condition, scope);
         synchronized (open) {
+            if (!running) {
+                throw new TwinException(TwinError.of(ErrorKind.UNAVAILABLE, "stopping",
+                        "this instance is stopping; connect again (to another instance)"));
+            }
             if (open.size() >= MAX_STREAMS) {
                 throw new TwinException(TwinError.of(ErrorKind.TOO_MANY_REQUESTS, "tooManyStreams",
                         "this instance already serves " + MAX_STREAMS + " event streams; close one or try another"
@@ -114,11 +123,33 @@ public class LiveEvents implements DisposableBean {
     }
 
     @Override
-    public void destroy() {
+    public void start() {
+        running = true;
+    }
+
+    /** Ends every open stream, before the web server waits for its requests to finish. */
+    @Override
+    public void stop() {
+        running = false;
         for (Stream stream : open) {
-            stream.emitter.complete();
             stream.close();
+            stream.emitter.complete();
         }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE;
+    }
+
+    @Override
+    public void destroy() {
+        stop();
         threads.shutdownNow();
     }
 
