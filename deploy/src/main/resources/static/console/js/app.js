@@ -12,11 +12,14 @@ import { rolloutPage } from './pages/rollout.js';
 import { jobsPage } from './pages/jobs.js';
 import { auditPage } from './pages/audit.js';
 import { adminPage } from './pages/admin.js';
+import { oidcSettings, beginSignIn, finishSignIn } from './oidc.js';
 
 const view = document.getElementById('view');
 let cleanup = null;
 let signInProblem = null;
 let renderSeq = 0;
+/** The platform's OIDC sign-in ({issuer, clientId, scope}) when it offers one (/console/config.json), else null. */
+let oidc = null;
 
 /** The routes: a pattern of hash segments (':x' takes one) and its page, with the permission it needs. */
 const ROUTES = [
@@ -197,8 +200,21 @@ function signInPage() {
   h('p', {}, 'Paste an API key (', h('code', {}, 'twk_…'), ') or a bearer token (a JWT). It is kept in this tab only ',
     '(session storage) and sent as ', h('code', {}, 'Authorization: Bearer …'), '.'),
   signInProblem ? problemBox({ problem: signInProblem }) : null,
+  oidc ? h('div', { class: 'oidc' },
+    h('button', { type: 'button', class: 'primary', 'data-testid': 'signin-oidc', onclick: async e => {
+      const button = e.currentTarget;
+      button.disabled = true;
+      try {
+        await beginSignIn(oidc);
+      } catch (err) {
+        button.disabled = false;
+        signInProblem = { title: 'Signing in at the issuer failed', detail: err.message };
+        signInPage();
+      }
+    } }, 'Sign in at ' + new URL(oidc.issuer).host),
+    h('p', { class: 'hint' }, 'Your identity provider signs you in and sends you back here; or paste a key or token below.')) : null,
   field('API key or token', input),
-  h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'signin' }, 'Sign in')));
+  h('div', { class: 'actions' }, h('button', { type: 'submit', class: oidc ? '' : 'primary', 'data-testid': 'signin' }, 'Sign in')));
   fill(view, form);
   input.focus();
 }
@@ -243,4 +259,28 @@ onLiveState(state => {
     retrying: 'Live updates interrupted, reconnecting…' }[state];
 });
 window.addEventListener('hashchange', render);
-render();
+
+/** Reads the OIDC setting, finishes a sign-in the issuer has just sent the browser back from, then renders. */
+async function start() {
+  try {
+    oidc = await oidcSettings();
+  } catch (e) {
+    oidc = null; // no OIDC sign-in offered: keys and pasted tokens still work
+  }
+  if (oidc) {
+    try {
+      const token = await finishSignIn(oidc);
+      if (token) {
+        setCredential(token);
+        forget();
+        if (location.hash === '' || location.hash.startsWith('#/signin')) {
+          history.replaceState(null, '', location.pathname + '#/');
+        }
+      }
+    } catch (e) {
+      signInProblem = { title: 'Signing in at the issuer failed', detail: e.message };
+    }
+  }
+  render();
+}
+start();

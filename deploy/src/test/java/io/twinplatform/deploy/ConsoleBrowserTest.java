@@ -27,6 +27,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +37,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,6 +63,8 @@ class ConsoleBrowserTest {
     private static final int BAD_QUERY_POSITION = 39;
 
     private static Path dataDir;
+    /** The identity provider the console can sign in at (twin.console.oidc-client-id). */
+    private static TestIssuer issuer;
     private static PlatformProcess platform;
     private static TwinHttp http;
     private static String base;
@@ -76,7 +83,12 @@ class ConsoleBrowserTest {
         // Fail early and say what to install rather than skipping.
         browserBinaries();
         dataDir = TestDataDirs.fresh();
-        platform = PlatformProcess.start(dataDir, Duration.ofSeconds(180));
+        issuer = TestIssuer.start();
+        platform = PlatformProcess.start(dataDir, Duration.ofSeconds(180), List.of(
+                "--twin.security.jwt.issuer-uri=" + issuer.issuer(),
+                "--twin.security.jwt.jwk-set-uri=" + issuer.jwkSetUri(),
+                "--twin.security.jwt.audience=" + TestIssuer.AUDIENCE,
+                "--twin.console.oidc-client-id=twin-console"), Map.of());
         http = platform.http();
         base = "http://127.0.0.1:" + platform.port();
         adminKey = TwinHttp.adminKey(dataDir);
@@ -87,6 +99,9 @@ class ConsoleBrowserTest {
     static void stopPlatform() {
         if (platform != null) {
             platform.close();
+        }
+        if (issuer != null) {
+            issuer.close();
         }
     }
 
@@ -282,6 +297,33 @@ class ConsoleBrowserTest {
         assertThat(driver.findElement(By.cssSelector("[data-testid='twin-edit-version']")).getText()).contains("version " + (version + 2));
     }
 
+    /**
+     * The connection breaks (a proxy between the browser and the platform cuts it, and refuses new ones for a while);
+     * a change made meanwhile arrives once the proxy lets the console back in, because the console reconnects with
+     * the last event id it saw (a stream opened without it starts at the newest event and would never bring it).
+     */
+    @Test
+    void aBrokenStreamResumesFromTheLastEventId() throws IOException {
+        try (CuttableProxy proxy = new CuttableProxy(platform.port())) {
+            String viaProxy = "http://127.0.0.1:" + proxy.port();
+            driver.get(viaProxy + CONSOLE);
+            signInHere(adminKey);
+            driver.get(viaProxy + CONSOLE + "#/twins/console-002");
+            wait.until(d -> d.findElement(By.cssSelector("[data-testid='twin-tags']")).getText().contains("north"));
+            wait.until(d -> "connected".equals(d.findElement(By.id("live")).getAttribute("data-state")));
+            ok(http.patch("/twins/console-002/properties/reported", "{\"pressure\":1001}"), 200);
+            wait.until(d -> d.findElement(By.cssSelector("[data-testid='twin-reported']")).getText().contains("1001"));
+
+            expectedLogLines.add("/events - Failed to load resource: net::ERR_");
+            proxy.down();
+            wait.until(d -> "retrying".equals(d.findElement(By.id("live")).getAttribute("data-state")));
+            ok(http.patch("/twins/console-002/properties/reported", "{\"pressure\":1002}"), 200);
+            proxy.up();
+            wait.until(d -> d.findElement(By.cssSelector("[data-testid='twin-reported']")).getText().contains("1002"));
+            assertThat(driver.findElement(By.id("live")).getAttribute("data-state")).isEqualTo("connected");
+        }
+    }
+
     @Test
     void aRolloutIsStartedAndRolledBackByButton() {
         signIn(adminKey);
@@ -385,6 +427,21 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void anOperatorSignsInAtTheIdentityProvider() {
+        issuer.signInAs("console-operator", List.of("operator"));
+        driver.get(base + CONSOLE);
+        click(By.cssSelector("[data-testid='signin-oidc']"));
+        wait.until(d -> d.findElement(By.id("principal")).getText().endsWith(":console-operator"));
+        assertThat(driver.findElement(By.id("roles")).getText()).contains("operator");
+        assertThat(driver.getCurrentUrl()).doesNotContain("code=").endsWith("/console/#/fleet");
+        assertThat(driver.findElement(By.cssSelector("[data-testid='nav-admin']")).isDisplayed()).isFalse();
+        wait.until(d -> !d.findElements(By.cssSelector("[data-testid='results-table'] [data-testid='twin-link']")).isEmpty());
+        click(By.id("signout"));
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='signin-oidc']")));
+        assertThat(js("return sessionStorage.length;")).isEqualTo(0L);
+    }
+
+    @Test
     void anAuditorReadsTheTrailAndATwinsPastButNotTheCurrentTwins() {
         signIn(auditorKey);
         wait.until(ExpectedConditions.urlContains("#/audit"));
@@ -447,6 +504,11 @@ class ConsoleBrowserTest {
 
     private void signIn(String key) {
         driver.get(base + CONSOLE);
+        signInHere(key);
+    }
+
+    /** Signs in on the sign-in page the browser shows. */
+    private void signInHere(String key) {
         WebElement credential = wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='credential']")));
         credential.sendKeys(key);
         click(By.cssSelector("[data-testid='signin']"));
@@ -509,6 +571,88 @@ class ConsoleBrowserTest {
         java.time.Instant after = java.time.Instant.parse(instant).plusMillis(5);
         while (java.time.Instant.now().isBefore(after)) {
             Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * A TCP proxy in front of the platform that can drop every connection through it and refuse new ones
+     * ({@link #down}) until {@link #up}: a network that breaks, as the browser sees it.
+     */
+    static final class CuttableProxy implements AutoCloseable {
+
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final int target;
+        private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+        private volatile boolean down;
+
+        CuttableProxy(int target) throws IOException {
+            this.target = target;
+            Thread acceptor = new Thread(this::accept, "console-proxy");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        void down() {
+            down = true;
+            open.forEach(CuttableProxy::closeQuietly);
+        }
+
+        void up() {
+            down = false;
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    Socket client = server.accept();
+                    if (down) {
+                        closeQuietly(client);
+                        continue;
+                    }
+                    Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+                    open.add(client);
+                    open.add(upstream);
+                    pump(client, upstream);
+                    pump(upstream, client);
+                } catch (IOException e) {
+                    // closed, or the platform refused: the browser sees a broken connection
+                }
+            }
+        }
+
+        private void pump(Socket from, Socket to) {
+            Thread thread = new Thread(() -> {
+                try {
+                    from.getInputStream().transferTo(to.getOutputStream());
+                } catch (IOException e) {
+                    // cut
+                } finally {
+                    closeQuietly(from);
+                    closeQuietly(to);
+                    open.remove(from);
+                    open.remove(to);
+                }
+            }, "console-proxy-pump");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private static void closeQuietly(Socket socket) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // already closed
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            open.forEach(CuttableProxy::closeQuietly);
         }
     }
 
