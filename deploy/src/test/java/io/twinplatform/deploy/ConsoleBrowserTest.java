@@ -133,6 +133,10 @@ class ConsoleBrowserTest {
                 {"type":"scheduleUpdateTwin","queryCondition":"tags.site = 'north'",
                  "updateTwin":{"tags":{"ring":"early"}}}
                 """, "X-Change-Reason", "early ring"), 201);
+        ok(http.put("/jobs/console-later", """
+                {"type":"scheduleUpdateTwin","queryCondition":"tags.site = 'south'",
+                 "updateTwin":{"tags":{"ring":"late"}},"startTime":"%s"}
+                """.formatted(java.time.Instant.now().plus(Duration.ofHours(1))), "X-Change-Reason", "late ring"), 201);
         // Staged configurations: one the test rolls out by button, one with a rollout that stays running (no device
         // reports the metric) for the viewer to look at.
         // Each sets a key of its own: two configurations setting one key at one priority would leave the older one
@@ -357,9 +361,15 @@ class ConsoleBrowserTest {
     @Test
     void theAuditChainVerifiesAndTheOtherPagesShow() {
         signIn(adminKey);
+        driver.get(base + CONSOLE + "#/jobs/console-later");
+        wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-testid='job-status']"), "scheduled"));
+        click(By.cssSelector("[data-testid='job-cancel']"));
+        click(By.cssSelector("[data-testid='confirm-ok']"));
+        wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-testid='job-status']"), "cancelled"));
+        assertThat(driver.findElements(By.cssSelector("[data-testid='job-cancel']"))).as("a finished job").isEmpty();
         driver.get(base + CONSOLE + "#/jobs/console-ring");
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='job-status']")));
-        wait.until(d -> !d.findElements(By.cssSelector("[data-testid='job-link']")).isEmpty());
+        wait.until(d -> d.findElements(By.cssSelector("[data-testid='job-link']")).size() == 2);
         screenshot("jobs");
 
         driver.get(base + CONSOLE + "#/audit");
@@ -430,6 +440,9 @@ class ConsoleBrowserTest {
     void anOperatorSignsInAtTheIdentityProvider() {
         issuer.signInAs("console-operator", List.of("operator"));
         driver.get(base + CONSOLE);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("[data-testid='signin-oidc']")));
+        assertThat(driver.findElement(By.id("signout")).isDisplayed()).as("no sign-out before signing in").isFalse();
+        screenshot("signin");
         click(By.cssSelector("[data-testid='signin-oidc']"));
         wait.until(d -> d.findElement(By.id("principal")).getText().endsWith(":console-operator"));
         assertThat(driver.findElement(By.id("roles")).getText()).contains("operator");
