@@ -116,6 +116,7 @@ class ConsoleBrowserTest {
             ok(http.patch("/twins/" + id + "/properties/reported", "{\"temperature\":" + (21 + i)
                     + ",\"firmware\":{\"version\":\"1.0." + i + "\"}}"), 200);
         }
+        ok(http.put("/twins/console-east", "{\"tags\":{\"site\":\"east\",\"deviceType\":\"meter\"}}"), 201);
         ok(http.put("/twins/console-001/modules/sensor", "{\"properties\":{\"desired\":{\"rate\":10}}}"), 201);
         // The twin of the slider: setpoint 18 when created, 21 later (after the history has the first version).
         ok(http.put("/twins/" + SLIDER_TWIN, """
@@ -225,6 +226,19 @@ class ConsoleBrowserTest {
         Object selectionStart = js("return document.getElementById('query').selectionStart;");
         assertThat(((Number) selectionStart).intValue()).isEqualTo(BAD_QUERY_POSITION);
         screenshot("fleet-bad-query");
+
+        // Paged with the continuation token: six device twins, five a page.
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("page-size"))).selectByValue("5");
+        runQuery("SELECT deviceId FROM devices");
+        By links = By.cssSelector("[data-testid='results-table'] [data-testid='twin-link']");
+        wait.until(d -> d.findElements(links).size() == 5);
+        click(By.cssSelector("[data-testid='query-next']"));
+        wait.until(d -> d.findElements(links).size() == 1
+                && d.findElement(By.cssSelector("[data-testid='query-page']")).getText().startsWith("Page 2"));
+        assertThat(driver.findElement(By.cssSelector("[data-testid='query-next']")).isEnabled()).isFalse();
+        click(By.cssSelector("[data-testid='query-prev']"));
+        wait.until(d -> d.findElements(links).size() == 5
+                && d.findElement(By.cssSelector("[data-testid='query-page']")).getText().startsWith("Page 1"));
 
         runQuery("SELECT deviceId, tags.site AS site FROM devices WHERE deviceId = '" + SLIDER_TWIN + "'");
         By link = By.cssSelector("[data-testid='results-table'] [data-testid='twin-link']");

@@ -16,7 +16,7 @@ export function fleetPage(view) {
   queryBox.value = lastQuery ? lastQuery.query : DEFAULT_QUERY;
   const marker = h('pre', { id: 'query-marker', class: 'query-marker', 'data-testid': 'query-marker', hidden: true });
   const pageSize = h('select', { id: 'page-size', 'data-testid': 'page-size' },
-    [10, 25, 50, 100].map(n => h('option', { value: String(n), selected: n === 25 }, String(n))));
+    [5, 10, 25, 50, 100].map(n => h('option', { value: String(n), selected: n === 25 }, String(n))));
   const results = h('div', { id: 'query-results', 'data-testid': 'query-results' });
   const problem = h('div', { id: 'query-problem' });
   const prev = h('button', { type: 'button', 'data-testid': 'query-prev', disabled: true }, 'Previous');
