@@ -469,6 +469,21 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    void aRevokedKeyIsSentBackToSignIn() {
+        JsonNode made = http.post("/admin/keys", "{\"name\":\"console-revoked\",\"roles\":[\"operator\"]}").json();
+        signIn(made.get("key").asText());
+        wait.until(d -> !d.findElements(By.cssSelector("[data-testid='results-table'] [data-testid='twin-link']")).isEmpty());
+        assertThat(http.delete("/admin/keys/" + made.get("id").asText()).status()).isEqualTo(204);
+        expectedLogLines.add("Failed to load resource: the server responded with a status of 401");
+        driver.get(base + CONSOLE + "#/jobs");
+        WebElement problem = wait.until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("[data-testid='signin-form'] [data-testid='problem']")));
+        assertThat(problem.getText()).contains("401");
+        assertThat(driver.getCurrentUrl()).endsWith("#/signin");
+        assertThat(js("return sessionStorage.getItem('twin-console-credential');")).isNull();
+    }
+
+    @Test
     void anAuditorReadsTheTrailAndATwinsPastButNotTheCurrentTwins() {
         signIn(auditorKey);
         wait.until(ExpectedConditions.urlContains("#/audit"));
