@@ -424,6 +424,15 @@ class ConsoleBrowserTest {
         click(By.cssSelector("[data-testid='confirm-ok']"));
         wait.until(ExpectedConditions.invisibilityOfElementLocated(By.cssSelector("[data-testid='revoke-" + id + "']")));
         assertThat(http.withKey(secret.getAttribute("value")).get("/fleet/views").status()).as("the revoked key").isEqualTo(401);
+
+        // A projection rebuilt from the event store, its replay followed to the end.
+        click(By.cssSelector("[data-testid='replay-twin-history']"));
+        click(By.cssSelector("[data-testid='confirm-ok']"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-testid='projection-messages']"),
+                "Replay of twin-history started"));
+        wait.until(d -> d.findElement(By.xpath("//*[@data-testid='projections']//tr[td[1][text()='twin-history']]"))
+                .getText().contains("last replay took"));
+        http.awaitReplayed("twin-history");
     }
 
     @Test

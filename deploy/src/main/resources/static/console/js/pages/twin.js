@@ -30,10 +30,18 @@ export function twinPage(view, { device, module }) {
     h('label', { class: 'check hint' }, showMeta, ' show $metadata'), sections), extras);
 
   // ---- The current twin (read role) ---------------------------------------------------------------------------
-  async function loadTwin() {
+  /**
+   * Reads the twin. atLeast: the version a live event announced; the stream can bring an event before the read side
+   * shows it, so an older answer is read again a moment later (for a few seconds at most).
+   */
+  async function loadTwin(atLeast = 0, attempt = 0) {
     try {
       const answer = await api(base);
       if (disposed) {
+        return;
+      }
+      if (answer.body.version < atLeast && attempt < 30) {
+        setTimeout(() => loadTwin(atLeast, attempt + 1), 200);
         return;
       }
       const unchanged = twin !== null && JSON.stringify(twin) === JSON.stringify(answer.body);
@@ -473,7 +481,7 @@ export function twinPage(view, { device, module }) {
     }
     liveNote.textContent = `Updated live: version ${data.version} (${eventName(cloudEvent)})`;
     if (may('read')) {
-      loadTwin();
+      loadTwin(data.deleted ? 0 : data.version || 0);
     }
     if (may('audit')) {
       timeline.prependLive(cloudEvent);
