@@ -186,22 +186,30 @@ export function fleetPage(view) {
   loadViews();
   run(0);
 
-  // Live: counts and the page shown follow the fleet, at most once a second.
+  // Live: counts and the page shown follow the fleet, at most once a second, and once more 3 s after the last event
+  // (the stream can bring an event before the read side counts it; an unchanged answer redraws nothing).
   let pending = null;
+  let trailing = null;
+  const refresh = () => {
+    loadViews();
+    if (!problem.hasChildNodes()) {
+      run(pageIndex, true);
+    }
+  };
   const unsubscribe = subscribe(() => {
+    clearTimeout(trailing);
+    trailing = setTimeout(refresh, 3000);
     if (pending) {
       return;
     }
     pending = setTimeout(() => {
       pending = null;
-      loadViews();
-      if (!problem.hasChildNodes()) {
-        run(pageIndex, true);
-      }
+      refresh();
     }, 1000);
   });
   return () => {
     unsubscribe();
+    clearTimeout(trailing);
     if (pending) {
       clearTimeout(pending);
     }
