@@ -190,9 +190,15 @@ public class LiveEvents implements SmartLifecycle, DisposableBean {
                             StandardCharsets.UTF_8);
                     emitter.send(SseEmitter.event().id(Long.toString(index)).data(record));
                 }
-            } catch (IOException | IllegalStateException gone) {
-                // The client went away (or the emitter completed): nothing to tell it.
+            } catch (IOException gone) {
+                // The client went away: nothing to tell it.
                 log.debug("event stream ended: {}", gone.toString());
+            } catch (IllegalStateException e) {
+                if (!closed.get()) {
+                    // Not the emitter completed by a stop: a fault of ours, told to the client by ending the stream.
+                    log.warn("event stream failed", e);
+                    emitter.completeWithError(e);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
