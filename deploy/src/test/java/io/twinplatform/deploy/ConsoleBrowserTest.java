@@ -61,6 +61,8 @@ class ConsoleBrowserTest {
     private static final String SLIDER_TWIN = "console-slider";
     private static final String BAD_QUERY = "SELECT * FROM devices WHERE tags.a = 1 tags.b = 2";
     private static final int BAD_QUERY_POSITION = 39;
+    /** The site of the twin whose computed attribute raises an alert (kept apart from the fleet the others count). */
+    private static final String ALERT_SITE = "plant";
 
     private static Path dataDir;
     /** The identity provider the console can sign in at (twin.console.oidc-client-id). */
@@ -227,9 +229,9 @@ class ConsoleBrowserTest {
         assertThat(((Number) selectionStart).intValue()).isEqualTo(BAD_QUERY_POSITION);
         screenshot("fleet-bad-query");
 
-        // Paged with the continuation token: six device twins, five a page.
+        // Paged with the continuation token: six device twins (not the alert test's), five a page.
         new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("page-size"))).selectByValue("5");
-        runQuery("SELECT deviceId FROM devices");
+        runQuery("SELECT deviceId FROM devices WHERE tags.site != '" + ALERT_SITE + "'");
         By links = By.cssSelector("[data-testid='results-table'] [data-testid='twin-link']");
         wait.until(d -> d.findElements(links).size() == 5);
         click(By.cssSelector("[data-testid='query-next']"));
@@ -533,6 +535,39 @@ class ConsoleBrowserTest {
      * Chrome keeps a window at least 500 px wide, headless too, so the phone's 375 x 800 viewport is set through the
      * DevTools protocol's device metrics, as DevTools' device mode does.
      */
+    @Test
+    void aRaisedAlertShowsOnItsTwinAndInTheFleetCounts() {
+        ok(http.put("/computed/hot", """
+                {"targetCondition":"tags.site = '%s'","function":"mean","input":"reported.temperature",
+                 "window":"PT1H","minSamples":1,"alert":{"above":30,"clear":25}}
+                """.formatted(ALERT_SITE)), 201);
+        ok(http.put("/twins/plant-pump", "{\"tags\":{\"site\":\"" + ALERT_SITE + "\",\"deviceType\":\"pump\"}}"), 201);
+        ok(http.patch("/twins/plant-pump/properties/reported", "{\"temperature\":35.5}"), 200);
+        http.awaitJson("/twins/plant-pump", twin -> twin.path("alerts").has("hot"), WAIT);
+
+        signIn(adminKey);
+        driver.get(base + CONSOLE + "#/twins/plant-pump");
+        By alerts = By.cssSelector("[data-testid='twin-alerts']");
+        wait.until(d -> d.findElement(alerts).getText().contains("hot") && d.findElement(alerts).getText().contains("above"));
+        By computed = By.cssSelector("[data-testid='twin-computed']");
+        wait.until(d -> d.findElement(computed).getText().contains("hot") && d.findElement(computed).getText().contains("35.5"));
+        scrollTo(alerts);
+        screenshot("twin-alert");
+
+        driver.get(base + CONSOLE + "#/fleet");
+        wait.until(d -> !d.findElements(By.cssSelector("[data-testid='view-alerts'] canvas")).isEmpty());
+        assertThat(driver.findElement(By.cssSelector("[data-testid='alerts-caption']")).getText())
+                .isEqualTo("alerts: 1 raised, by computed attribute");
+
+        // Cleared by cooler reports (the hour's mean falls below 25): the fleet's count follows, live.
+        for (int temperature = 20; temperature > 17; temperature--) {
+            ok(http.patch("/twins/plant-pump/properties/reported", "{\"temperature\":" + temperature + "}"), 200);
+        }
+        http.awaitJson("/twins/plant-pump", twin -> !twin.path("alerts").has("hot"), WAIT);
+        wait.until(d -> d.findElement(By.cssSelector("[data-testid='alerts-caption']")).getText()
+                .equals("alerts: none raised"));
+    }
+
     @Test
     void theFleetPageFitsAPhone() {
         ((ChromeDriver) driver).executeCdpCommand("Emulation.setDeviceMetricsOverride",

@@ -4,6 +4,7 @@ import { get, post, ApiError } from '../api.js';
 import { h, fill, problemBox, table, field, pageHeader } from '../dom.js';
 import { barChart, disposeCharts } from '../charts.js';
 import { subscribe } from '../live.js';
+import { current } from '../session.js';
 
 const DEFAULT_QUERY = 'SELECT deviceId, status, connectionState, tags FROM devices';
 let lastQuery = null; // kept while the page changes, so "back" from a twin shows the same query
@@ -30,10 +31,33 @@ export function fleetPage(view) {
   let lastShown = null;
   let lastViews = null;
 
+  /**
+   * The raised alerts counted by attribute (GET /alerts, up to 10,000), or null for a scoped caller, to whom the
+   * list of alerts (fleet-wide) is not open.
+   */
+  async function loadAlerts() {
+    const me = current();
+    if (!me || me.scope) {
+      return null;
+    }
+    const counts = {};
+    let after = null;
+    let pages = 0;
+    do {
+      const answer = await get('/alerts?limit=1000' + (after ? '&after=' + encodeURIComponent(after) : ''));
+      for (const item of answer.items || []) {
+        counts[item.name] = (counts[item.name] || 0) + 1;
+      }
+      after = answer.next;
+      pages++;
+    } while (after && pages < 10);
+    return { counts, more: Boolean(after) };
+  }
+
   async function loadViews() {
     try {
-      const answer = await get('/fleet/views');
-      const seen = JSON.stringify(answer.views || []);
+      const [answer, alerts] = await Promise.all([get('/fleet/views'), loadAlerts()]);
+      const seen = JSON.stringify([answer.views || [], alerts]);
       if (seen === lastViews) {
         return; // nothing moved: keep the charts as drawn
       }
@@ -50,6 +74,16 @@ export function fleetPage(view) {
           label: g.value === undefined ? '(undefined)' : typeof g.value === 'object' ? JSON.stringify(g.value) : String(g.value),
           value: g.count,
         })));
+      }
+      if (alerts) {
+        const names = Object.keys(alerts.counts).sort();
+        const total = names.reduce((sum, name) => sum + alerts.counts[name], 0);
+        const box = h('figure', { class: 'chart-box', 'data-testid': 'view-alerts' },
+          h('div', { class: 'chart' }),
+          h('figcaption', { 'data-testid': 'alerts-caption' }, names.length === 0 ? 'alerts: none raised'
+            : `alerts: ${alerts.more ? 'at least ' : ''}${total} raised, by computed attribute`));
+        charts.appendChild(box);
+        barChart(box.firstChild, 'alerts', names.map(name => ({ label: name, value: alerts.counts[name] })));
       }
     } catch (e) {
       fill(viewsProblem, problemBox(e));
