@@ -54,9 +54,17 @@ export function fleetPage(view) {
     return { counts, more: Boolean(after) };
   }
 
+  // The alert counts are paged through GET /alerts: read at the start and again only after an alert was raised or
+  // cleared, not on every refresh of the views.
+  let alerts = null;
+  let alertsStale = true;
+
   async function loadViews() {
+    const reloadAlerts = alertsStale;
+    alertsStale = false; // an alert event during this load marks it again
     try {
-      const [answer, alerts] = await Promise.all([get('/fleet/views'), loadAlerts()]);
+      const [answer, fresh] = await Promise.all([get('/fleet/views'), reloadAlerts ? loadAlerts() : alerts]);
+      alerts = fresh;
       const seen = JSON.stringify([answer.views || [], alerts]);
       if (seen === lastViews) {
         return; // nothing moved: keep the charts as drawn
@@ -86,6 +94,7 @@ export function fleetPage(view) {
         barChart(box.firstChild, 'alerts', names.map(name => ({ label: name, value: alerts.counts[name] })));
       }
     } catch (e) {
+      alertsStale = alertsStale || reloadAlerts;
       fill(viewsProblem, problemBox(e));
     }
   }
@@ -230,7 +239,10 @@ export function fleetPage(view) {
       run(pageIndex, true);
     }
   };
-  const unsubscribe = subscribe(() => {
+  const unsubscribe = subscribe(event => {
+    if (/^io\.twinplatform\.twin\.Alert(Raised|Cleared)\./.test(event.type || '')) {
+      alertsStale = true;
+    }
     clearTimeout(trailing);
     trailing = setTimeout(refresh, 3000);
     if (pending) {
