@@ -112,6 +112,14 @@ class LiveEventsTest extends PlatformTestSupport {
     }
 
     private Stream open(String authorization, String where, String lastEventId) throws Exception {
+        HttpResponse<InputStream> response = request(authorization, where, lastEventId);
+        assertThat(response.statusCode()).as("GET /events").isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        return new Stream(response);
+    }
+
+    private HttpResponse<InputStream> request(String authorization, String where, String lastEventId)
+            throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/events"
                         + (where == null ? "" : "?where=" + URLEncoder.encode(where, StandardCharsets.UTF_8))))
                 .header("Accept", "text/event-stream").timeout(Duration.ofMinutes(5));
@@ -121,10 +129,7 @@ class LiveEventsTest extends PlatformTestSupport {
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }
-        HttpResponse<InputStream> response = CLIENT.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-        assertThat(response.statusCode()).as("GET /events").isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
-        return new Stream(response);
+        return CLIENT.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
     @Test
@@ -153,6 +158,19 @@ class LiveEventsTest extends PlatformTestSupport {
             Message back = stream.next();
             assertThat(back.twinId()).isEqualTo(inside);
             assertThat(back.record.path("data").path("version").asLong()).as("the move out is not sent").isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aStarConditionSelectsDeviceTwinsAsAConfigurationsTargetDoes() throws Exception {
+        try (Stream devices = open(http.authorization(), "*", null)) {
+            String device = createDevice("{}");
+            assertThat(http.put("/twins/" + device + "/modules/m", q("{}")).status()).isEqualTo(201);
+            http.patch("/twins/" + device + "/properties/reported", q("{'a':1}"));
+            assertThat(devices.next().twinId()).isEqualTo(device);
+            Message second = devices.next();
+            assertThat(second.twinId()).as("the module twin's creation is not sent").isEqualTo(device);
+            assertThat(second.type()).isEqualTo("io.twinplatform.twin.ReportedPropertiesPatched.v1");
         }
     }
 
@@ -192,6 +210,42 @@ class LiveEventsTest extends PlatformTestSupport {
             Message message = stream.next();
             assertThat(message.twinId()).isEqualTo(mine);
         }
+    }
+
+    @Test
+    void oneStreamOverTheInstancesLimitIsRefusedAndTheLimitFreesWhenClientsGo() throws Exception {
+        List<HttpResponse<InputStream>> held = new ArrayList<>();
+        try {
+            HttpResponse<InputStream> refused = null;
+            // The limit is 100; streams other tests closed count until the keep-alive finds them gone.
+            for (int i = 0; i <= 200 && refused == null; i++) {
+                HttpResponse<InputStream> response = request(http.authorization(), null, null);
+                if (response.statusCode() == 200) {
+                    held.add(response);
+                } else {
+                    refused = response;
+                }
+            }
+            assertThat(refused).as("a refusal within 200 streams").isNotNull();
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(refused.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
+            String problem;
+            try (InputStream body = refused.body()) {
+                problem = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            assertThat(TwinHttp.JSON.readTree(problem).path("code").asText()).isEqualTo("tooManyStreams");
+        } finally {
+            for (HttpResponse<InputStream> response : held) {
+                response.body().close();
+            }
+        }
+        // Within a keep-alive (15 s) the instance notices the clients went and takes streams again.
+        org.awaitility.Awaitility.await("a stream once the clients left").atMost(Duration.ofSeconds(40))
+                .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                    HttpResponse<InputStream> response = request(http.authorization(), null, null);
+                    response.body().close();
+                    return response.statusCode() == 200;
+                });
     }
 
     @Test

@@ -9,7 +9,6 @@ import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,14 +43,12 @@ class MeController {
     @GetMapping("/me")
     Me me(Authentication authentication) {
         TwinIdentity identity = (TwinIdentity) authentication;
-        Map<AccessMatrix.Access, Boolean> allowed = new EnumMap<>(AccessMatrix.Access.class);
+        Map<String, Boolean> may = new LinkedHashMap<>();
         for (AccessMatrix.Access access : AccessMatrix.Access.values()) {
             if (access != AccessMatrix.Access.ANY) {
-                allowed.put(access, access.allows(identity.effectiveRoles()));
+                may.put(access.name().toLowerCase(Locale.ROOT), access.allows(identity.effectiveRoles()));
             }
         }
-        Map<String, Boolean> may = new LinkedHashMap<>();
-        allowed.forEach((access, yes) -> may.put(access.name().toLowerCase(Locale.ROOT), yes));
         return new Me(identity.getName(), identity.roles().stream().map(Role::name).sorted().toList(),
                 identity.scope() == null ? null : identity.scope().text(), may);
     }

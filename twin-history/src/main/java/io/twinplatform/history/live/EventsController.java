@@ -67,8 +67,8 @@ class EventsController {
                     + " an Authorization header: read the stream with fetch (or any HTTP client) instead.",
             parameters = {
                     @Parameter(name = "where", in = ParameterIn.QUERY, description = "a condition as a configuration's"
-                            + " target is written (tags.site = 'plant-7', FROM devices.modules WHERE …); absent or *:"
-                            + " every twin", example = "tags.site = 'plant-7'"),
+                            + " target is written (tags.site = 'plant-7', FROM devices.modules WHERE …), so * is every"
+                            + " device twin; absent: every twin, devices and modules", example = "tags.site = 'plant-7'"),
                     @Parameter(name = "Last-Event-ID", in = ParameterIn.HEADER, description = "the id of the last"
                             + " event received: the stream goes on after it", example = "1842")},
             responses = {

@@ -117,11 +117,6 @@ public class LiveEvents implements SmartLifecycle, DisposableBean {
         return emitter;
     }
 
-    /** How many streams are open now. */
-    public int openStreams() {
-        return open.size();
-    }
-
     @Override
     public void start() {
         running = true;
