@@ -144,9 +144,9 @@ final class BenchSupport {
                     WHERE d.twin_id IS NULL""", Long.class);
             Long head = jdbc.queryForObject("SELECT coalesce(max(global_index), 0) FROM domain_event_entry", Long.class);
             String token = jdbc.queryForObject(
-                    "SELECT string_agg(convert_from(token, 'UTF8'), ',') FROM token_entry WHERE processor_name = 'twin-current'",
+                    "SELECT string_agg(convert_from(token, 'UTF8'), ',') FROM token_entry WHERE processor_name IN ('twin-state', 'twin-current')",
                     String.class);
-            // no token: twin-current runs in the writing transaction (subscribing), nothing to wait for
+            // no token: current state runs in the writing transaction (subscribing), nothing to wait for
             if (behind != null && behind == 0 && (token == null || tokensReach(token, head))) {
                 return;
             }

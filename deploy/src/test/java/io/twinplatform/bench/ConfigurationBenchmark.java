@@ -578,7 +578,7 @@ public final class ConfigurationBenchmark {
         Thread sampler = new Thread(() -> {
             try (Connection c = dataSource.getConnection();
                  PreparedStatement s = c.prepareStatement("SELECT convert_from(token, 'UTF8') FROM token_entry"
-                         + " WHERE processor_name = 'twin-current'")) {
+                         + " WHERE processor_name IN ('twin-state', 'twin-current')")) {
                 while (sampling.get()) {
                     long min = Long.MAX_VALUE;
                     try (var rs = s.executeQuery()) {
@@ -743,7 +743,7 @@ public final class ConfigurationBenchmark {
     /** Whether the current-state projection (every segment) has processed the event store up to {@code index}. */
     private boolean tokensReach(long index) {
         String tokens = jdbc.queryForObject("SELECT string_agg(convert_from(token, 'UTF8'), ',') FROM token_entry"
-                + " WHERE processor_name = 'twin-current'", String.class);
+                + " WHERE processor_name IN ('twin-state', 'twin-current')", String.class);
         return tokens != null && BenchSupport.tokensReach(tokens, index);
     }
 

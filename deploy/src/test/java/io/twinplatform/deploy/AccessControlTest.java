@@ -336,7 +336,7 @@ class AccessControlTest extends PlatformTestSupport {
     void deniedRequestsAreCounted() {
         double before = denied("forbidden");
         TwinHttp viewer = http.as("acl-counted-" + newDeviceId().substring(4, 12), "viewer").http();
-        assertProblem(viewer.post("/admin/projections/twin-current/replay", null), 403, "forbidden");
+        assertProblem(viewer.post("/admin/projections/twin-state/replay", null), 403, "forbidden");
         assertThat(denied("forbidden")).isGreaterThanOrEqualTo(before + 1);
         double unauthenticated = denied("unauthenticated");
         http.anonymous().get("/twins/x");

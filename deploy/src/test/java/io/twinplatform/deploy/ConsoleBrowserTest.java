@@ -414,7 +414,7 @@ class ConsoleBrowserTest {
 
         driver.get(base + CONSOLE + "#/admin");
         wait.until(d -> d.findElement(By.cssSelector("[data-testid='keys']")).getText().contains("console-viewer"));
-        wait.until(d -> !d.findElements(By.cssSelector("[data-testid='replay-twin-history']")).isEmpty());
+        wait.until(d -> !d.findElements(By.cssSelector("[data-testid='replay-twin-state']")).isEmpty());
         screenshot("admin"); // before a key is made: no secret in a picture
         driver.findElement(By.cssSelector("[data-testid='key-name']")).sendKeys("console-made");
         click(By.cssSelector("[data-testid='key-create']"));
@@ -428,13 +428,13 @@ class ConsoleBrowserTest {
         assertThat(http.withKey(secret.getAttribute("value")).get("/fleet/views").status()).as("the revoked key").isEqualTo(401);
 
         // A projection rebuilt from the event store, its replay followed to the end.
-        click(By.cssSelector("[data-testid='replay-twin-history']"));
+        click(By.cssSelector("[data-testid='replay-twin-state']"));
         click(By.cssSelector("[data-testid='confirm-ok']"));
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("[data-testid='projection-messages']"),
-                "Replay of twin-history started"));
-        wait.until(d -> d.findElement(By.xpath("//*[@data-testid='projections']//tr[td[1][text()='twin-history']]"))
+                "Replay of twin-state started"));
+        wait.until(d -> d.findElement(By.xpath("//*[@data-testid='projections']//tr[td[1][text()='twin-state']]"))
                 .getText().contains("last replay took"));
-        http.awaitReplayed("twin-history");
+        http.awaitReplayed("twin-state");
     }
 
     @Test

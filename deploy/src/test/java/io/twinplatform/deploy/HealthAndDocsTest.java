@@ -20,7 +20,7 @@ class HealthAndDocsTest extends PlatformTestSupport {
         assertThat(body.path("status").asText()).isEqualTo("UP");
         JsonNode processors = body.path("components").path("eventProcessors");
         assertThat(processors.path("status").asText()).as("%s", processors).isEqualTo("UP");
-        assertThat(processors.path("details").path("twin-current").asText()).isEqualTo("running");
+        assertThat(processors.path("details").path("twin-state").asText()).isEqualTo("running");
         assertThat(processors.path("details").path("twin-registry").asText()).isEqualTo("running");
         assertThat(body.path("components").path("db").path("status").asText()).isEqualTo("UP");
 

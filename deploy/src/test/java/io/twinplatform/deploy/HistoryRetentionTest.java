@@ -90,7 +90,7 @@ class HistoryRetentionTest {
         JsonNode current = changedTwiceThenAged(path, "{'properties':{'desired':{'fan':3}}}",
                 "{'properties':{'desired':{'fan':4}}}");
 
-        assertThat(http.post("/admin/projections/twin-history/replay", null).status()).isEqualTo(202);
+        assertThat(http.post("/admin/projections/twin-state/replay", null).status()).isEqualTo(202);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         Long baseline = null;
         while (System.nanoTime() < deadline && (baseline == null || baseline < 2)) {

@@ -210,7 +210,7 @@ class HistoryTest extends PlatformTestSupport {
         http.as("replayer").http().patch("/twins/" + device, q("{'tags':{'n':2}}"));
         JsonNode before = http.awaitHistory("/twins/" + device + "/history?includeState=true", 2);
 
-        StreamingEventProcessor history = processing.eventProcessor("twin-history", StreamingEventProcessor.class)
+        StreamingEventProcessor history = processing.eventProcessor("twin-state", StreamingEventProcessor.class)
                 .orElseThrow();
         history.shutdownAsync().get(30, TimeUnit.SECONDS);
         history.resetTokens();

@@ -44,7 +44,7 @@ class MetricsTest extends PlatformTestSupport {
                 .as("a modest number of buckets per series").isBetween(10, 80);
         assertThat(text).containsPattern("(?m)^http_server_requests_seconds_bucket\\{.*le=\"");
 
-        for (String processor : new String[]{"twin-current", "twin-history", "audit-chain"}) {
+        for (String processor : new String[]{"twin-state", "audit-chain"}) {
             assertThat(sample(text, "twin_projection_backlog", "processor=\"" + processor + "\"")).as(processor)
                     .isGreaterThanOrEqualTo(0);
             assertThat(sample(text, "twin_projection_backlog_age_seconds", "processor=\"" + processor + "\""))

@@ -46,8 +46,8 @@ class PlatformStopTest {
                 assertThat(log).doesNotContain("Could not stop postmaster");
                 // in this order: web server drained, processors, device channel, database
                 assertThat(log.indexOf("Graceful shutdown complete")).isPositive()
-                        .isLessThan(log.indexOf("Shutdown state set for Processor 'twin-current'"));
-                assertThat(log.indexOf("Shutdown state set for Processor 'twin-current'"))
+                        .isLessThan(log.indexOf("Shutdown state set for Processor 'twin-state'"));
+                assertThat(log.indexOf("Shutdown state set for Processor 'twin-state'"))
                         .isLessThan(log.indexOf("embedded MQTT broker stopped"));
                 assertThat(log.indexOf("embedded MQTT broker stopped"))
                         .isLessThan(log.indexOf("embedded PostgreSQL stopped"));

@@ -23,7 +23,7 @@ class ProjectionAdminTest extends PlatformTestSupport {
         JsonNode body = http.get("/admin/projections").json();
         List<String> names = new ArrayList<>();
         body.get("projections").forEach(p -> names.add(p.get("name").asText()));
-        assertThat(names).contains("twin-current", "twin-history", "audit-chain");
+        assertThat(names).contains("twin-state", "audit-chain").doesNotContain("twin-current", "twin-history");
         assertThat(body.get("head").asLong()).isPositive();
     }
 
@@ -33,7 +33,7 @@ class ProjectionAdminTest extends PlatformTestSupport {
         http.patch("/twins/" + device + "/properties/reported", q("{'fan':1}"));
         JsonNode before = http.get("/twins/" + device).json();
 
-        Reply started = http.post("/admin/projections/twin-current/replay", "");
+        Reply started = http.post("/admin/projections/twin-state/replay", "");
         assertThat(started.status()).as("%s", started).isEqualTo(202);
         assertThat(started.json().get("total").asLong()).isPositive();
         assertThat(started.json().get("replaying").asBoolean()).isTrue();
@@ -41,7 +41,7 @@ class ProjectionAdminTest extends PlatformTestSupport {
         String during = newDeviceId();
         assertThat(http.put("/twins/" + during, q("{'tags':{'made':'during replay'}}")).status()).isEqualTo(201);
 
-        JsonNode finished = http.awaitReplayed("twin-current");
+        JsonNode finished = http.awaitReplayed("twin-state");
         assertThat(finished.get("done").asLong()).isGreaterThanOrEqualTo(finished.get("total").asLong());
         assertThat(http.get("/twins/" + device).json()).isEqualTo(before);
         assertThat(http.get("/twins/" + during).json().at("/tags/made").asText()).isEqualTo("during replay");

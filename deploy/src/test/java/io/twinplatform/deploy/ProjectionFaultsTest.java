@@ -67,11 +67,11 @@ class ProjectionFaultsTest {
 
         String eventId = publishNul(poisoned, lastGood);
 
-        // Health names the processor, the twin, the event and the error, for both projections.
-        JsonNode health = awaitHealth(h -> faultOf(h.at("/components/projectionFaults/details/twin-current"), poisoned)
-                != null && faultOf(h.at("/components/projectionFaults/details/twin-history"), poisoned) != null);
+        // Health names the processor (current state and history, merged), the twin, the event and the error.
+        JsonNode health = awaitHealth(h -> faultOf(h.at("/components/projectionFaults/details/twin-state"), poisoned)
+                != null);
         assertThat(health.get("status").asText()).isEqualTo("DEGRADED");
-        JsonNode fault = faultOf(health.at("/components/projectionFaults/details/twin-current"), poisoned);
+        JsonNode fault = faultOf(health.at("/components/projectionFaults/details/twin-state"), poisoned);
         assertThat(fault.get("eventId").asText()).isEqualTo(eventId);
         assertThat(fault.get("eventType").asText()).isEqualTo("ReportedPropertiesPatched");
         assertThat(fault.get("sequenceNumber").asLong()).isEqualTo(lastGoodVersion);
@@ -80,9 +80,9 @@ class ProjectionFaultsTest {
         assertThat(fault.get("error").asText()).contains("22P05").doesNotContain("nul-here");
         // The fleet is still served: readiness stays UP.
         assertThat(http.get("/actuator/health/readiness").json().get("status").asText()).isEqualTo("UP");
-        assertThat(gauge("twin-current")).isEqualTo(1.0);
-        assertThat(gauge("twin-history")).isEqualTo(1.0);
-        assertThat(listedFault("twin-current", poisoned).get("eventId").asText()).isEqualTo(eventId);
+        assertThat(gauge("twin-state")).isEqualTo(1.0);
+        assertThat(gauge("twin-current")).as("not running: merged into twin-state").isEqualTo(0.0);
+        assertThat(listedFault("twin-state", poisoned).get("eventId").asText()).isEqualTo(eventId);
 
         // Writes to the other twins (both segments) are read back as soon as they are answered, without waiting
         // out the read-your-writes timeout (5 s), and history follows them.
@@ -106,8 +106,8 @@ class ProjectionFaultsTest {
         assertThat(shown.at("/properties/reported/fan").asInt()).isEqualTo(1);
 
         // A replay goes to the end, finds the fault again, and every twin reads as before.
-        assertThat(http.post("/admin/projections/twin-current/replay", "").status()).isEqualTo(202);
-        http.awaitReplayed("twin-current");
+        assertThat(http.post("/admin/projections/twin-state/replay", "").status()).isEqualTo(202);
+        http.awaitReplayed("twin-state");
         for (String twin : fleet) {
             TwinHttp.Reply read = http.get("/twins/" + twin);
             assertThat(read.status()).as("%s after the replay", twin).isEqualTo(200);
@@ -116,13 +116,13 @@ class ProjectionFaultsTest {
         TwinHttp.Reply replayed = http.get("/twins/" + poisoned);
         assertThat(replayed.status()).isEqualTo(200);
         assertThat(replayed.json().get("version").asLong()).isEqualTo(lastGoodVersion);
-        assertThat(listedFault("twin-current", poisoned).get("eventId").asText()).isEqualTo(eventId);
+        assertThat(listedFault("twin-state", poisoned).get("eventId").asText()).isEqualTo(eventId);
 
         // Retrying meets the same event again: the twin stays quarantined.
-        TwinHttp.assertProblem(http.post("/admin/projections/twin-current/faults/" + poisoned + "/retry", ""),
+        TwinHttp.assertProblem(http.post("/admin/projections/twin-state/faults/" + poisoned + "/retry", ""),
                 409, "faultPersists");
-        assertThat(listedFault("twin-current", poisoned)).isNotNull();
-        TwinHttp.assertProblem(http.post("/admin/projections/twin-current/faults/" + fleet.get(0) + "/retry", ""),
+        assertThat(listedFault("twin-state", poisoned)).isNotNull();
+        TwinHttp.assertProblem(http.post("/admin/projections/twin-state/faults/" + fleet.get(0) + "/retry", ""),
                 404, "faultNotFound");
     }
 
@@ -139,7 +139,7 @@ class ProjectionFaultsTest {
         try {
             // The write is accepted; the read side cannot show it, so the answer waits out read-your-writes.
             assertThat(http.patch("/twins/" + twin, q("{'tags':{'step':2}}")).status()).isEqualTo(200);
-            JsonNode fault = awaitFault("twin-current", twin);
+            JsonNode fault = awaitFault("twin-state", twin);
             assertThat(fault.get("error").asText()).contains("23514");
             assertThat(http.get("/twins/" + twin).json().get("version").asLong()).isEqualTo(1);
             // A later write to the twin is skipped, not folded onto a state without the failed one.
@@ -150,13 +150,13 @@ class ProjectionFaultsTest {
             jdbc.execute("DROP FUNCTION " + trigger + "()");
         }
 
-        TwinHttp.Reply retried = http.post("/admin/projections/twin-current/faults/" + twin + "/retry", "");
+        TwinHttp.Reply retried = http.post("/admin/projections/twin-state/faults/" + twin + "/retry", "");
         assertThat(retried.status()).as("%s", retried).isEqualTo(200);
         assertThat(retried.json().get("cleared").asBoolean()).isTrue();
         JsonNode read = http.get("/twins/" + twin).json();
         assertThat(read.get("version").asLong()).isEqualTo(3);
         assertThat(read.at("/tags/step").asInt()).isEqualTo(3);
-        assertThat(listedFault("twin-current", twin)).isNull();
+        assertThat(listedFault("twin-state", twin)).isNull();
         // Live events of the twin are projected again.
         assertThat(http.patch("/twins/" + twin, q("{'tags':{'step':4}}")).status()).isEqualTo(200);
         assertThat(http.get("/twins/" + twin).json().at("/tags/step").asInt()).isEqualTo(4);

@@ -39,9 +39,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Two platform instances on one PostgreSQL stay correct while they write the same twins. Each instance is its own
  * JVM ({@link PlatformProcess}, so each has its own token-claim owner): the first with its embedded database, the
- * second pointed at that database with {@code spring.datasource.url}. Both run the event processors: twin-current
- * and twin-history get four segments here, so with their two threads each instance claims two and projects the
- * events of half the twins, whichever instance wrote them; audit-chain (one segment) runs on one of them.
+ * second pointed at that database with {@code spring.datasource.url}. Both run the event processors: twin-state
+ * (current state and history in one pass) gets four segments here, so with its two threads each instance claims two
+ * and projects the events of half the twins, whichever instance wrote them; audit-chain (one segment) runs on one of them.
  * <p>
  * Threads on both instances write the same twins at once: device reports, each with a unique counter value and
  * {@code Idempotency-Key} (every eighth sent again through the other instance, as a device retrying elsewhere
@@ -68,10 +68,8 @@ class TwoInstancesTest {
     private static final Duration CATCH_UP = Duration.ofSeconds(60);
     /** New twins each put through both instances at the same moment. */
     private static final int CREATE_RACES = 10;
-    /** Four segments for the processors that run two threads, so that the second instance finds two unclaimed. */
-    private static final List<String> SPLIT_SEGMENTS = List.of(
-            "--twin.query.projection.segments=4",
-            "--twin.history.segments=4");
+    /** Four segments for the processor that runs two threads, so that the second instance finds two unclaimed. */
+    private static final List<String> SPLIT_SEGMENTS = List.of("--twin.query.projection.segments=4");
 
     private enum Kind { REPORTED, REPEATED, DESIRED }
 
@@ -273,27 +271,27 @@ class TwoInstancesTest {
     }
 
     /**
-     * Waits until twin-current's and twin-history's segments are claimed by two owners (each instance's JVM), and
-     * returns the owners of each processor's segments.
+     * Waits until twin-state's segments (current state and history) are claimed by two owners (each instance's
+     * JVM), and returns the owners of the processor's segments.
      */
     private static Map<String, Set<String>> awaitSegmentsSplit(JdbcTemplate jdbc) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         Map<String, Set<String>> owners = Map.of();
         while (System.nanoTime() < deadline) {
             owners = segmentOwners(jdbc);
-            if (owners.size() == 2 && owners.values().stream().allMatch(o -> o.size() == 2)) {
+            if (owners.size() == 1 && owners.values().stream().allMatch(o -> o.size() == 2)) {
                 return owners;
             }
             PlatformProcess.sleep(200);
         }
-        throw new AssertionError("twin-current's and twin-history's segments are not split between the two"
+        throw new AssertionError("twin-state's segments are not split between the two"
                 + " instances: " + jdbc.queryForList("SELECT processor_name, segment, owner FROM token_entry"));
     }
 
     private static Map<String, Set<String>> segmentOwners(JdbcTemplate jdbc) {
         Map<String, Set<String>> owners = new TreeMap<>();
         jdbc.query("SELECT processor_name, owner FROM token_entry"
-                + " WHERE processor_name IN ('twin-current', 'twin-history') AND owner IS NOT NULL", rs -> {
+                + " WHERE processor_name = 'twin-state' AND owner IS NOT NULL", rs -> {
             owners.computeIfAbsent(rs.getString(1), p -> new HashSet<>()).add(rs.getString(2));
         });
         return owners;

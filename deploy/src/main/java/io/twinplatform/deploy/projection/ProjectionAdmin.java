@@ -12,6 +12,7 @@ import io.twinplatform.history.kafka.KafkaPublisher;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.EventProcessor;
 import org.axonframework.eventhandling.StreamingEventProcessor;
+import org.axonframework.messaging.StreamableMessageSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -166,7 +167,8 @@ class ProjectionAdmin implements DisposableBean {
         } catch (Exception e) {
             throw new IllegalStateException("could not stop " + name + " for its replay", e);
         }
-        streaming.resetTokens();
+        // From the start of the store, whatever a processor's initial token is (the merged one's carries over).
+        streaming.resetTokens(StreamableMessageSource::createTailToken);
         faults.clear(name);
         replays.put(name, new Replay(Instant.now(), positions.head(), null));
         streaming.start();

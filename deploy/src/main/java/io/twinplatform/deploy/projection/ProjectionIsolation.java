@@ -47,8 +47,11 @@ import java.util.concurrent.TimeUnit;
 @Component
 class ProjectionIsolation {
 
-    /** The projections that isolate a failed twin; both are sequenced per twin and rebuilt from the event store. */
-    static final Set<String> ISOLATED = Set.of("twin-current", "twin-history");
+    /**
+     * The projections that isolate a failed twin: current state and history as one processor
+     * ({@link MergedProjections}) or as two; each is sequenced per twin and rebuilt from the event store.
+     */
+    static final Set<String> ISOLATED = Set.of(MergedProjections.PROCESSOR, "twin-current", "twin-history");
 
     private static final Logger log = LoggerFactory.getLogger(ProjectionIsolation.class);
 
