@@ -131,6 +131,23 @@ class ConfigurationsTest extends PlatformTestSupport {
     }
 
     @Test
+    void aReportedChangeBringsATwinIntoATargetOnReportedPropertiesAndOutAgain() {
+        String suite = suite();
+        String twin = device(suite, "prod");
+        String id = "firmware-" + suite;
+        putConfiguration(id, "tags.suite='" + suite + "' AND properties.reported.firmware = '2.0'", 0,
+                "{'properties.desired.newFeature':true}");
+        http.patch("/twins/" + twin + "/properties/reported", q("{'firmware':'2.0'}"));
+        JsonNode doc = awaitTwin(twin, d -> d.at("/properties/desired/newFeature").asBoolean());
+        assertThat(doc.at("/configurations/" + id + "/status").asText()).isEqualTo("Applied");
+
+        http.patch("/twins/" + twin + "/properties/reported", q("{'firmware':'1.0'}"));
+        doc = awaitTwin(twin, d -> !d.path("configurations").has(id));
+        assertThat(doc.at("/properties/desired").has("newFeature")).isFalse();
+        http.delete("/configurations/" + id);
+    }
+
+    @Test
     void aKeyAnOperatorChangedIsLeftAloneWhenTheConfigurationGoes() {
         String suite = suite();
         String twin = device(suite, "prod");

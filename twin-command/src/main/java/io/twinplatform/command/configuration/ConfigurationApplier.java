@@ -18,6 +18,7 @@ import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.DisallowReplay;
+import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.Timestamp;
@@ -27,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Predicate;
 
 /**
@@ -171,11 +173,20 @@ class ConfigurationApplier {
         }
     }
 
-    @EventHandler
-    void on(ReportedPropertiesPatched event, EventMessage<?> message) {
-        boolean module = TwinId.parse(event.twinId()).isModule();
-        if (live.all().stream().anyMatch(c -> c.reaches(module) && c.targetCondition().contains("properties.reported"))) {
-            twinChanged(event.twinId(), "reported properties changed", message);
+    /**
+     * A reported change concerns only configurations whose target reads reported properties. The most frequent event
+     * of all, so its payload is never deserialized here: the twin is the event's aggregate.
+     */
+    @EventHandler(payloadType = ReportedPropertiesPatched.class)
+    void onReported(DomainEventMessage<?> message) {
+        List<LiveConfigurations.Live> all = live.all();
+        if (all.isEmpty()) {
+            return;
+        }
+        String twinId = message.getAggregateIdentifier();
+        boolean module = TwinId.parse(twinId).isModule();
+        if (all.stream().anyMatch(c -> c.reaches(module) && c.targetCondition().contains("properties.reported"))) {
+            twinChanged(twinId, "reported properties changed", message);
         }
     }
 
