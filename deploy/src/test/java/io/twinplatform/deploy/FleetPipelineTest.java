@@ -70,7 +70,8 @@ class FleetPipelineTest {
                 for (String id : ids) {
                     JsonNode twin = http.awaitJson("/twins/" + id + "?include=history,telemetry,computed&window=1h",
                             t -> t.path("computed").path("vibrationLife").path("value").isNumber()
-                                    && t.path("alerts").has("vibrationLife"), WAIT);
+                                    && t.path("alerts").has("vibrationLife")
+                                    && t.at("/telemetry/series/vibration/count").asInt() >= 5, WAIT);
                     assertThat(twin.get("telemetry").get("series").get("temperature").get("count").asInt())
                             .as("telemetry of %s stored", id).isPositive();
                     assertThat(twin.get("telemetry").get("series").get("vibration").get("count").asInt())

@@ -113,7 +113,10 @@ class RolloutsTest extends PlatformTestSupport {
             assertThat(rolledBack.path("decisions").get(3).path("reason").asText()).contains("failed");
 
             for (String id : twins) {
-                JsonNode twin = http.get("/twins/" + id).json();
+                // The rollout's state is the saga's; the twins' read side follows the rollback's events shortly.
+                String expected = id.equals(changedByHand) ? "hotfix" : before.get(id);
+                JsonNode twin = http.awaitJson("/twins/" + id, t -> !t.path("configurations").has(configuration)
+                        && expected.equals(t.at("/properties/desired/firmware/version").asText()), WAIT);
                 String version = twin.at("/properties/desired/firmware/version").asText();
                 if (id.equals(changedByHand)) {
                     assertThat(version).as("the operator's later change is left alone").isEqualTo("hotfix");
