@@ -16,7 +16,10 @@ import java.time.Duration;
  * @param dialect         {@code auto} (TimescaleDB when the {@code timescaledb} extension is installed in the
  *                        database, native PostgreSQL partitions otherwise), {@code native} or {@code timescale}
  * @param compressAfter   TimescaleDB only: chunks older than this are compressed (default 7 days)
- * @param threads         threads of the history projection's processor ({@code twin-history}, default 2)
+ * @param threads         threads of the history projection's own processor ({@code twin-history}, default 2); it
+ *                        runs when the platform keeps it apart from current state ({@code
+ *                        twin.projections.merged=false}); merged, the two share one processor sized by
+ *                        {@code twin.query.projection.*}, and these three settings are not used
  * @param segments        its segments, split by twin, made when its tokens are first created (default 2): each
  *                        twin's rows are written in version order by one thread while another's batch is in the
  *                        database

@@ -33,7 +33,8 @@ public record TwinQuerySettings(@DefaultValue("true") boolean enabled,
     /**
      * The current-state projection's processor, under {@code twin.query.projection}.
      *
-     * @param threads   threads that fold events (default 2); each claims segments
+     * @param threads   threads that fold events (default 2); each claims segments. These three size the current-state
+     *                  processor, which the platform by default merges with the history's ({@code twin-state})
      * @param segments  segments, split by twin, made when the processor's tokens are first created (default 2); with
      *                  several instances, more segments than one instance's threads let each claim a share
      * @param batchSize events per transaction at most (default 100)
