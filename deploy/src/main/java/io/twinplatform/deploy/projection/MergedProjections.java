@@ -7,7 +7,6 @@ import org.axonframework.eventhandling.GapAwareTrackingToken;
 import org.axonframework.eventhandling.TrackingEventProcessorConfiguration;
 import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.eventhandling.WrappedToken;
-import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
 import org.axonframework.messaging.StreamableMessageSource;
 import org.axonframework.serialization.Serializer;
 import org.axonframework.serialization.SimpleSerializedObject;
@@ -20,10 +19,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 
-import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -65,7 +61,7 @@ class MergedProjections {
                         .andBatchSize(sizing.batchSize())
                         .andInitialTrackingToken(source -> initialToken(source, jdbc.getObject(),
                                 serializer.getObject())));
-        processing.registerSequencingPolicy(PROCESSOR, configuration -> SequentialPerAggregatePolicy.instance());
+        // Each group keeps the per-twin sequencing its module registered for it: Axon asks by processing group.
         for (String group : SEPARATE) {
             processing.assignProcessingGroup(group, PROCESSOR);
         }
@@ -76,28 +72,27 @@ class MergedProjections {
      * or the start of the store when there are none (a new store, or a replay's reset, which does not ask).
      */
     static TrackingToken initialToken(StreamableMessageSource<?> source, JdbcTemplate jdbc, Serializer serializer) {
-        Map<String, Long> lowest = new HashMap<>();
-        boolean[] unstarted = {false};
-        jdbc.query("SELECT processor_name, token, token_type FROM token_entry WHERE processor_name IN (?, ?)",
-                row -> {
-                    OptionalLong position = lowest(row.getBytes(2), row.getString(3), serializer);
-                    if (position.isEmpty()) {
-                        unstarted[0] = true;
-                    } else {
-                        lowest.merge(row.getString(1), position.getAsLong(), Math::min);
-                    }
-                }, SEPARATE.get(0), SEPARATE.get(1));
-        if (lowest.isEmpty() && !unstarted[0]) {
+        record Stored(String processor, OptionalLong position) {
+        }
+        List<Stored> tokens = jdbc.query(
+                "SELECT processor_name, token, token_type FROM token_entry WHERE processor_name IN (?, ?)",
+                (row, i) -> new Stored(row.getString(1), lowest(row.getBytes(2), row.getString(3), serializer)),
+                SEPARATE.get(0), SEPARATE.get(1));
+        if (tokens.isEmpty()) {
             return source.createTailToken();
         }
         // Both must have a place: one without tokens (history switched on later, or its tokens deleted by a
-        // migration to rebuild it) has to see every event.
-        if (unstarted[0] || !lowest.keySet().containsAll(SEPARATE)) {
+        // migration to rebuild it), or a segment that never handled an event, has to see every event.
+        List<String> unplaced = SEPARATE.stream()
+                .filter(name -> tokens.stream().noneMatch(t -> t.processor().equals(name))
+                        || tokens.stream().anyMatch(t -> t.processor().equals(name) && t.position().isEmpty()))
+                .toList();
+        if (!unplaced.isEmpty()) {
             log.info("{} starts at the beginning of the event store: {} had no place to take over", PROCESSOR,
-                    SEPARATE.stream().filter(name -> !lowest.containsKey(name)).toList());
+                    unplaced);
             return source.createTailToken();
         }
-        long from = Collections.min(lowest.values());
+        long from = tokens.stream().mapToLong(t -> t.position().getAsLong()).min().orElseThrow();
         log.info("{} starts after global index {}, where the separate twin-current and twin-history processors stood",
                 PROCESSOR, from);
         return GapAwareTrackingToken.newInstance(from, List.of());

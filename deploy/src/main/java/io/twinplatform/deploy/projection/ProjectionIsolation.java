@@ -1,6 +1,7 @@
 package io.twinplatform.deploy.projection;
 
 import io.twinplatform.command.dispatch.FailureKinds;
+import io.twinplatform.query.twin.TwinProjection;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.AbstractEventProcessor;
@@ -51,7 +52,8 @@ class ProjectionIsolation {
      * The projections that isolate a failed twin: current state and history as one processor
      * ({@link MergedProjections}) or as two; each is sequenced per twin and rebuilt from the event store.
      */
-    static final Set<String> ISOLATED = Set.of(MergedProjections.PROCESSOR, "twin-current", "twin-history");
+    static final Set<String> ISOLATED = Set.of(MergedProjections.PROCESSOR, TwinProjection.GROUP,
+            MergedProjections.HISTORY_GROUP);
 
     private static final Logger log = LoggerFactory.getLogger(ProjectionIsolation.class);
 
