@@ -4,7 +4,6 @@ import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -34,10 +33,11 @@ class MergedProjectionsTest {
         long firstDone;
         long secondFrom;
         try {
-            try (ConfigurableApplicationContext app = start(dataDir, "--twin.projections.merged=false")) {
+            try (ConfigurableApplicationContext app = RestartKeepsTwinsTest.start(dataDir,
+                    "twin.projections.merged=false")) {
                 EventProcessingConfiguration processing = app.getBean(EventProcessingConfiguration.class);
                 assertThat(processing.eventProcessor("twin-state")).isEmpty();
-                TwinHttp http = client(app);
+                TwinHttp http = RestartKeepsTwinsTest.client(app);
                 assertThat(http.put(first, q("{'tags':{'n':1}}")).status()).isEqualTo(201);
                 http.patch(first + "/properties/reported", q("{'fan':1}"));
                 http.awaitHistory(first + "/history", 2);
@@ -50,16 +50,16 @@ class MergedProjectionsTest {
                 assertThat(http.patch(second + "/properties/reported", q("{'fan':2}")).version()).isEqualTo(2);
                 assertThat(http.get(second).version()).as("current state went on").isEqualTo(2);
                 secondFrom = app.getBean(JdbcTemplate.class).queryForObject("SELECT min(global_index) FROM"
-                        + " domain_event_entry WHERE aggregate_identifier = ?", Long.class, second.substring(7));
+                        + " domain_event_entry WHERE aggregate_identifier = ?", Long.class, twinId(second));
                 assertThat(historyRows(app, second)).isZero();
             }
 
-            try (ConfigurableApplicationContext app = start(dataDir)) {
+            try (ConfigurableApplicationContext app = RestartKeepsTwinsTest.start(dataDir)) {
                 EventProcessingConfiguration processing = app.getBean(EventProcessingConfiguration.class);
                 assertThat(processing.eventProcessor("twin-state")).isPresent();
                 assertThat(processing.eventProcessor("twin-current")).isEmpty();
                 assertThat(processing.eventProcessor("twin-history")).isEmpty();
-                TwinHttp http = client(app);
+                TwinHttp http = RestartKeepsTwinsTest.client(app);
                 // The events the history had not reached are projected; none is written twice.
                 http.awaitHistory(second + "/history", 2);
                 assertThat(http.get(first + "/history").json().path("items")).hasSize(2);
@@ -81,26 +81,17 @@ class MergedProjectionsTest {
 
     private static long historyRows(ConfigurableApplicationContext app, String path) {
         Long rows = app.getBean(JdbcTemplate.class).queryForObject("SELECT count(*) FROM twin_history WHERE twin_id = ?",
-                Long.class, path.substring("/twins/".length()));
+                Long.class, twinId(path));
         return rows == null ? 0 : rows;
+    }
+
+    private static String twinId(String path) {
+        return path.substring("/twins/".length());
     }
 
     private static long head(ConfigurableApplicationContext app) {
         Long head = app.getBean(JdbcTemplate.class).queryForObject("SELECT max(global_index) FROM domain_event_entry",
                 Long.class);
         return head == null ? -1 : head;
-    }
-
-    private static ConfigurableApplicationContext start(Path dataDir, String... more) {
-        String[] arguments = new String[more.length + 2];
-        arguments[0] = "--server.port=0";
-        arguments[1] = "--twin.data-dir=" + dataDir;
-        System.arraycopy(more, 0, arguments, 2, more.length);
-        return new SpringApplicationBuilder(TwinPlatformApplication.class).run(arguments);
-    }
-
-    private static TwinHttp client(ConfigurableApplicationContext app) {
-        return new TwinHttp(app.getEnvironment().getRequiredProperty("local.server.port", Integer.class),
-                Path.of(app.getEnvironment().getRequiredProperty("twin.data-dir")));
     }
 }
