@@ -269,6 +269,8 @@ public final class ConfigurationBenchmark {
                         + " machine busy %.0f%%, other processes %.0f%% (%,d events)%n", TWINS, concurrency, written,
                 TWINS / written, visible, TWINS / visible, use.busy() * 100, use.others() * 100, last - headBefore);
         awaitProcessors(1800);
+        System.out.printf("PatchTwin: every processor drained %.1f s after the first command (sustained)%n",
+                (System.nanoTime() - start) / 1e9);
         Cpu.awaitQuiet(QUIET_WAIT);
 
         // 2. The configuration: the same key on the same twins, through the applier.
@@ -338,6 +340,10 @@ public final class ConfigurationBenchmark {
         if (appliedCount != TWINS) {
             System.out.println("WARNING: appliedCount is " + appliedCount + ", not " + TWINS);
         }
+        // "Shown" waits for the current-state projection only; sustained waits for every processor.
+        awaitProcessors(1800);
+        System.out.printf("configuration %s: every processor drained %.1f s after the PUT (sustained)%n", id,
+                (System.nanoTime() - start) / 1e9);
         Thread.sleep(2000);
         return new Round(number, settings, patch, configuration, selection, firstToLast, appliedCount, getMillis);
     }
