@@ -43,7 +43,7 @@ import java.util.Set;
  */
 @Component
 @ProcessingGroup(HistoryProjection.GROUP)
-class HistoryProjection {
+public class HistoryProjection {
 
     public static final String GROUP = "twin-history";
     private static final String BATCH = HistoryProjection.class.getName() + ".batch";

@@ -1,5 +1,6 @@
 package io.twinplatform.deploy.projection;
 
+import io.twinplatform.history.HistoryProjection;
 import io.twinplatform.query.TwinQuerySettings;
 import io.twinplatform.query.twin.TwinProjection;
 import org.axonframework.config.EventProcessingConfigurer;
@@ -45,8 +46,8 @@ class MergedProjections {
 
     /** The merged processor's name: what {@code /admin/projections}, health and the meters show. */
     static final String PROCESSOR = "twin-state";
-    /** The history projection's processing group (twin-history's own constant is not public). */
-    static final String HISTORY_GROUP = "twin-history";
+    /** The history projection's processing group. */
+    static final String HISTORY_GROUP = HistoryProjection.GROUP;
     private static final List<String> SEPARATE = List.of(TwinProjection.GROUP, HISTORY_GROUP);
 
     private static final Logger log = LoggerFactory.getLogger(MergedProjections.class);

@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * Appends one link to {@code event_chain} for every stored event, in its own tracking processor
  * ({@value #GROUP}, one thread): per batch it reads the events' stored rows in one query (by event identifier),
- * hashes each onto the previous link in delivery order, and inserts the links in the batch's transaction. Events
+ * hashes each onto the previous link in delivery order (form 2: the stored bytes, {@link StoredEvent#link}), and inserts the links in the batch's transaction. Events
  * already chained (a redelivery) are skipped. The chain is append-only: its processor refuses a reset
  * ({@link DisallowReplay}), so no replay of it can ever be started.
  */
@@ -79,10 +79,10 @@ public class AuditChain {
             if (event == null) {
                 continue;
             }
-            hash = event.chain(hash);
+            hash = event.link(hash);
             links.add(new Object[]{++position, event.globalIndex(), event.eventId(), event.aggregateId(), hash});
         }
-        jdbc.batchUpdate("INSERT INTO event_chain (position, global_index, event_id, twin_id, hash) VALUES (?, ?, ?, ?, ?)",
+        jdbc.batchUpdate("INSERT INTO event_chain (position, global_index, event_id, twin_id, hash, form) VALUES (?, ?, ?, ?, ?, 2)",
                 links);
     }
 }

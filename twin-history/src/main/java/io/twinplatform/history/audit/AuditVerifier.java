@@ -6,8 +6,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.twinplatform.api.model.DaemonThreads;
 import io.twinplatform.history.EventFold;
+import io.twinplatform.history.HistoryProjection;
 import io.twinplatform.history.HistoryRetention;
+import org.axonframework.config.EventProcessingConfiguration;
+import org.axonframework.eventhandling.EventProcessor;
 import org.postgresql.PGStatement;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -20,15 +24,17 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Checks the hash chain against the event store, and the history table against the events it was written from.
@@ -54,13 +60,22 @@ public class AuditVerifier {
         }
     }
 
-    /** One chain link as read, with its stored event; {@code ordinal} counts the links read, from 1. */
+    /**
+     * One chain link as read, with its stored event; {@code ordinal} counts the links read, from 1. A form-2 link was
+     * recomputed by the database as it was read ({@code intact}); a form-1 link ({@code intact} null) is hashed here.
+     */
     private record Link(long ordinal, long position, long globalIndex, String eventId, String hash, String previous,
-                        StoredEvent event) {
+                        StoredEvent event, Boolean intact) {
+
+        boolean holds() {
+            return intact != null ? intact : event.canonicalLink(previous).equals(hash);
+        }
     }
 
     private static final int CHUNK = 2_000;
     private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /** Links a part of the whole chain's check covers: one statement, one connection (smaller in tests). */
+    long range = 250_000;
 
     /** Hashes a chunk of links; waits first while many chunks are queued, so memory stays bounded. */
     private static Future<Break> submit(ExecutorService hashing, List<Link> links, List<Future<Break>> queued) {
@@ -77,7 +92,7 @@ public class AuditVerifier {
         }
         return hashing.submit(() -> {
             for (Link link : links) {
-                if (!link.event().chain(link.previous()).equals(link.hash())) {
+                if (!link.holds()) {
                     return new Break(link.position(), link.globalIndex(), link.eventId(),
                             "event altered (its hash does not match)", link.ordinal());
                 }
@@ -91,11 +106,13 @@ public class AuditVerifier {
     private final ObjectMapper mapper = new ObjectMapper();
     private final HistoryRetention retention;
     private final EventFold fold;
+    private final ObjectProvider<EventProcessingConfiguration> processing;
 
     AuditVerifier(JdbcTemplate jdbc, PlatformTransactionManager transactions,
-                  HistoryRetention retention, EventFold fold) {
+                  HistoryRetention retention, EventFold fold, ObjectProvider<EventProcessingConfiguration> processing) {
         this.retention = retention;
         this.fold = fold;
+        this.processing = processing;
         this.jdbc = jdbc;
         this.readOnly = new TransactionTemplate(transactions);
         this.readOnly.setReadOnly(true);
@@ -140,101 +157,197 @@ public class AuditVerifier {
     public Result verify(String twinId, Instant from, Instant to, boolean history, Progress progress) {
         boolean whole = twinId == null && from == null && to == null;
         return readOnly.execute(status -> {
-            long[] checked = {0};
-            long[] lastPosition = {0};
-            Break[] broken = {null};
-            // The whole chain streams in position order, so each link's predecessor is the row before it; a part of
-            // it (one twin, a time range) is not contiguous and looks each predecessor up.
-            StringBuilder sql = new StringBuilder("SELECT c.position, c.global_index, c.event_id, c.hash, "
-                    + (whole ? "NULL, " : "p.hash, ")
-                    + "e.global_index, e.event_identifier, e.aggregate_identifier, e.sequence_number, e.type, "
-                    + "e.payload_type, e.payload_revision, e.time_stamp, e.payload, e.meta_data FROM event_chain c "
-                    + (whole ? "" : "LEFT JOIN event_chain p ON p.position = c.position - 1 ")
-                    + "LEFT JOIN domain_event_entry e ON e.global_index = c.global_index WHERE TRUE");
-            Scope chainScope = Scope.of("c.twin_id", "e.time_stamp::timestamptz", twinId, from, to);
-            sql.append(chainScope.sql()).append(" ORDER BY c.position");
-            Object[] args = chainScope.args();
-            // The reader checks order and presence as rows stream in; recomputing each link's hash (parse, canonical
-            // JSON, SHA-256: most of the work) needs only the row and the previous link's stored hash, so chunks of
-            // links are hashed on all cores while the database streams the next ones.
-            List<Future<Break>> hashed = new ArrayList<>();
-            List<Link> chunk = new ArrayList<>(CHUNK);
-            long[] ordinal = {0};
-            String[] lastHash = {null};
-            ThreadFactory threads = DaemonThreads.named("audit-verify-");
-            ExecutorService hashing = Executors.newFixedThreadPool(THREADS, threads);
-            try {
-                jdbc.query(connection -> stream(connection, sql.toString(), args), rs -> {
-                    if (broken[0] != null) {
-                        return;
-                    }
-                    long position = rs.getLong(1);
-                    long globalIndex = rs.getLong(2);
-                    String eventId = rs.getString(3);
-                    String hash = rs.getString(4);
-                    String previous = position == 1 ? StoredEvent.ZERO : whole ? lastHash[0] : rs.getString(5);
-                    lastHash[0] = hash;
-                    ordinal[0]++;
-                    if (whole && position != lastPosition[0] + 1) {
-                        broken[0] = new Break(lastPosition[0] + 1, null, null, "chain link missing");
-                    } else if (previous == null) {
-                        broken[0] = new Break(position - 1, null, null, "chain link missing");
-                    } else if (rs.getObject(6) == null) {
-                        broken[0] = new Break(position, globalIndex, eventId, "event deleted from the event store");
-                    } else if (!rs.getString(7).equals(eventId)) {
-                        broken[0] = new Break(position, globalIndex, eventId, "another event stands at this position");
-                    }
-                    lastPosition[0] = position;
-                    if (broken[0] != null) {
-                        checked[0] = ordinal[0];
-                        return;
-                    }
-                    chunk.add(new Link(ordinal[0], position, globalIndex, eventId, hash, previous,
-                            new StoredEvent(rs.getLong(6), rs.getString(7), rs.getString(8), rs.getLong(9),
-                                    rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
-                                    rs.getBytes(14), rs.getBytes(15))));
-                    if (chunk.size() == CHUNK) {
-                        hashed.add(submit(hashing, List.copyOf(chunk), hashed));
-                        chunk.clear();
-                        progress.links(ordinal[0]);
-                    }
-                });
-                if (!chunk.isEmpty()) {
-                    hashed.add(submit(hashing, List.copyOf(chunk), hashed));
-                }
-                // Chunks are in stream order: the first that breaks holds the first altered link before any break
-                // the reader found (which stopped the stream).
-                for (Future<Break> future : hashed) {
-                    Break found = future.get();
-                    if (found != null) {
-                        broken[0] = found;
-                        break;
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("verification interrupted", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("verification failed", e.getCause());
-            } finally {
-                hashing.shutdownNow();
+            Checked chain = whole ? wholeChain(progress)
+                    : streamed(Scope.of("c.twin_id", "e.time_stamp::timestamptz", twinId, from, to), progress);
+            Break broken = chain.broken();
+            if (broken == null && whole) {
+                broken = unchained();
             }
-            if (broken[0] == null) {
-                checked[0] = ordinal[0];
-            } else if (broken[0].ordinal() > 0) {
-                checked[0] = broken[0].ordinal();
-            }
-            if (broken[0] == null && whole) {
-                broken[0] = unchained();
-            }
-            progress.links(ordinal[0]);
             long[] rows = {0};
-            if (broken[0] == null && history) {
+            if (broken == null && history) {
                 progress.history();
-                broken[0] = checkHistory(twinId, from, to, rows);
+                broken = checkHistory(twinId, from, to, rows);
             }
-            return new Result(broken[0] == null, checked[0], rows[0], broken[0]);
+            return new Result(broken == null, chain.checked(), rows[0], broken);
         });
+    }
+
+    /** How many links a check read, and the first break it found (null if none). */
+    private record Checked(long checked, Break broken) {
+    }
+
+    /**
+     * The whole chain. Its positions must run 1, 2, 3… without a hole (counted on the primary key), and every link
+     * must hold its stored event. Form-2 links are recomputed by the database, where the bytes are, in ranges of
+     * positions on all cores at once, each range one statement that returns only its first break; form-1 links are
+     * streamed and hashed here. The first break by position wins.
+     */
+    private Checked wholeChain(Progress progress) {
+        Map<String, Object> counts = jdbc.queryForMap("SELECT count(*) AS n, coalesce(max(position), 0) AS head,"
+                + " coalesce(min(position), 1) AS first FROM event_chain");
+        long head = ((Number) counts.get("head")).longValue();
+        List<Break> found = new ArrayList<>();
+        long end = head + 1;
+        if (((Number) counts.get("n")).longValue() != head || ((Number) counts.get("first")).longValue() != 1) {
+            // A link was deleted (or one added outside the positions): the first position without its link.
+            Long missing = jdbc.queryForObject("""
+                    SELECT coalesce(min(l.previous + 1), 1) FROM (SELECT position,
+                        coalesce(lag(position) OVER (ORDER BY position), 0) AS previous FROM event_chain) l
+                    WHERE l.position <> l.previous + 1""", Long.class);
+            found.add(new Break(missing, null, null, "chain link missing", missing));
+            end = missing;
+        }
+        // Links of the first form, written before V28 (none in a chain begun after it): hashed here.
+        Checked formOne = streamed(new Scope(" AND c.form = 1 AND c.position < ?", new Object[]{end}), Progress.NONE);
+        if (formOne.broken() != null) {
+            found.add(formOne.broken());
+            end = Math.min(end, formOne.broken().position());
+        }
+        AtomicLong firstBreak = new AtomicLong(end);
+        AtomicLong checked = new AtomicLong();
+        ExecutorService parts = Executors.newFixedThreadPool(THREADS, DaemonThreads.named("audit-verify-"));
+        try {
+            List<Future<Break>> ranges = new ArrayList<>();
+            for (long from = 1; from < end; from += range) {
+                long lo = from;
+                long hi = Math.min(end, from + range);
+                ranges.add(parts.submit(() -> {
+                    if (lo > firstBreak.get()) {
+                        return null;
+                    }
+                    Break broken = range(lo, hi);
+                    if (broken != null) {
+                        firstBreak.accumulateAndGet(broken.position(), Math::min);
+                    }
+                    synchronized (checked) {
+                        // under the lock, so the count a caller sees never goes back
+                        progress.links(checked.addAndGet(hi - lo));
+                    }
+                    return broken;
+                }));
+            }
+            for (Future<Break> range : ranges) {
+                Break broken = range.get();
+                if (broken != null) {
+                    found.add(broken);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("verification interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("verification failed", e.getCause());
+        } finally {
+            parts.shutdownNow();
+        }
+        Break first = found.stream().min(Comparator.comparingLong(Break::position)).orElse(null);
+        progress.links(first == null ? head : first.position());
+        return new Checked(first == null ? head : first.position(), first);
+    }
+
+    /**
+     * The first break among the links at positions [lo, hi), with no hole among them: each link's predecessor is the
+     * row before it (the window reads one more, below lo). A form-1 link's hash is left to {@link #streamed}.
+     */
+    private Break range(long lo, long hi) {
+        List<Break> found = jdbc.query("""
+                SELECT l.position, l.global_index, l.event_id,
+                       CASE WHEN e.global_index IS NULL THEN 'event deleted from the event store'
+                            WHEN e.event_identifier <> l.event_id THEN 'another event stands at this position'
+                            ELSE 'event altered (its hash does not match)' END
+                FROM (SELECT c.position, c.global_index, c.event_id, c.hash, c.form,
+                             coalesce(lag(c.hash) OVER (ORDER BY c.position), ?) AS previous
+                      FROM event_chain c WHERE c.position >= ? AND c.position < ?) l
+                LEFT JOIN domain_event_entry e ON e.global_index = l.global_index
+                WHERE l.position >= ?
+                  AND (e.global_index IS NULL OR e.event_identifier <> l.event_id
+                       OR l.form = 2 AND l.hash <> event_chain_link(l.previous, e.global_index, e.event_identifier,
+                           e.aggregate_identifier, e.sequence_number, e.type, e.payload_type, e.payload_revision,
+                           e.time_stamp, e.payload, e.meta_data))
+                ORDER BY l.position LIMIT 1""",
+                (rs, n) -> new Break(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getLong(1)),
+                StoredEvent.ZERO, lo - 1, hi, lo);
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /**
+     * The links in {@code scope}, streamed in position order with each link's predecessor looked up. The reader checks
+     * presence as rows stream in; a form-2 link is recomputed by the database in the same statement, and form-1 links
+     * (parse, canonical JSON, SHA-256: most of the work) are hashed in chunks on all cores while the next rows stream.
+     */
+    private Checked streamed(Scope scope, Progress progress) {
+        String sql = "SELECT c.position, c.global_index, c.event_id, c.hash,"
+                + " CASE WHEN c.position = 1 THEN '" + StoredEvent.ZERO + "' ELSE p.hash END,"
+                + " e.global_index, e.event_identifier, e.aggregate_identifier, e.sequence_number, e.type,"
+                + " e.payload_type, e.payload_revision, e.time_stamp,"
+                + " CASE WHEN c.form = 1 THEN e.payload END, CASE WHEN c.form = 1 THEN e.meta_data END,"
+                + " CASE WHEN c.form = 2 THEN c.hash = event_chain_link(CASE WHEN c.position = 1 THEN '"
+                + StoredEvent.ZERO + "' ELSE p.hash END, e.global_index, e.event_identifier, e.aggregate_identifier,"
+                + " e.sequence_number, e.type, e.payload_type, e.payload_revision, e.time_stamp, e.payload,"
+                + " e.meta_data) END"
+                + " FROM event_chain c LEFT JOIN event_chain p ON p.position = c.position - 1"
+                + " LEFT JOIN domain_event_entry e ON e.global_index = c.global_index WHERE TRUE" + scope.sql()
+                + " ORDER BY c.position";
+        List<Future<Break>> hashed = new ArrayList<>();
+        List<Link> chunk = new ArrayList<>(CHUNK);
+        long[] ordinal = {0};
+        Break[] broken = {null};
+        ExecutorService hashing = Executors.newFixedThreadPool(THREADS, DaemonThreads.named("audit-verify-"));
+        try {
+            jdbc.query(connection -> stream(connection, sql, scope.args()), rs -> {
+                if (broken[0] != null) {
+                    return;
+                }
+                long position = rs.getLong(1);
+                long globalIndex = rs.getLong(2);
+                String eventId = rs.getString(3);
+                String previous = rs.getString(5);
+                ordinal[0]++;
+                if (previous == null) {
+                    broken[0] = new Break(position - 1, null, null, "chain link missing", ordinal[0]);
+                } else if (rs.getObject(6) == null) {
+                    broken[0] = new Break(position, globalIndex, eventId, "event deleted from the event store",
+                            ordinal[0]);
+                } else if (!rs.getString(7).equals(eventId)) {
+                    broken[0] = new Break(position, globalIndex, eventId, "another event stands at this position",
+                            ordinal[0]);
+                }
+                if (broken[0] != null) {
+                    return;
+                }
+                Object intact = rs.getObject(16);
+                chunk.add(new Link(ordinal[0], position, globalIndex, eventId, rs.getString(4), previous,
+                        new StoredEvent(rs.getLong(6), rs.getString(7), rs.getString(8), rs.getLong(9),
+                                rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
+                                rs.getBytes(14), rs.getBytes(15)), intact == null ? null : (Boolean) intact));
+                if (chunk.size() == CHUNK) {
+                    hashed.add(submit(hashing, List.copyOf(chunk), hashed));
+                    chunk.clear();
+                    progress.links(ordinal[0]);
+                }
+            });
+            if (!chunk.isEmpty()) {
+                hashed.add(submit(hashing, List.copyOf(chunk), hashed));
+            }
+            // Chunks are in stream order: the first that breaks holds the first altered link before any break the
+            // reader found (which stopped the stream).
+            for (Future<Break> future : hashed) {
+                Break found = future.get();
+                if (found != null) {
+                    broken[0] = found;
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("verification interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("verification failed", e.getCause());
+        } finally {
+            hashing.shutdownNow();
+        }
+        progress.links(ordinal[0]);
+        return new Checked(broken[0] == null ? ordinal[0] : broken[0].ordinal(), broken[0]);
     }
 
     /**
@@ -387,8 +500,14 @@ public class AuditVerifier {
      * gap); -1 before all have started, or when a token cannot be read (then no row is reported missing).
      */
     private long historyPosition() {
+        // The history's processing group runs in a processor of its own name, or in one it shares (deploy merges it
+        // with current state's).
+        String processor = Optional.ofNullable(processing == null ? null : processing.getIfAvailable())
+                .flatMap(configuration -> configuration.<EventProcessor>eventProcessorByProcessingGroup(
+                        HistoryProjection.GROUP))
+                .map(EventProcessor::getName).orElse(HistoryProjection.GROUP);
         List<String> tokens = jdbc.queryForList(
-                "SELECT convert_from(token, 'UTF8') FROM token_entry WHERE processor_name = 'twin-history'", String.class);
+                "SELECT convert_from(token, 'UTF8') FROM token_entry WHERE processor_name = ?", String.class, processor);
         long position = tokens.isEmpty() ? -1 : Long.MAX_VALUE;
         for (String token : tokens) {
             JsonNode node;

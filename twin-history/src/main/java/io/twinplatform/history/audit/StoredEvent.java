@@ -16,9 +16,10 @@ import java.util.HexFormat;
 import java.util.TreeMap;
 
 /**
- * One row of the event store as stored, and its canonical JSON: every column, the payload and metadata parsed and
- * written with object keys in sorted order, no whitespace. The chain hashes exactly this, so it depends only on
- * what is stored, never on how a program deserializes it.
+ * One row of the event store as stored, and the two forms of its chain link (migration V28). Form 2, which the
+ * chain appends: every column as stored, framed by its length. Form 1, of links written before it: the
+ * canonical JSON of the row, every column with the payload and metadata parsed and written with object keys in sorted
+ * order, no whitespace. Either depends only on what is stored, never on how a program deserializes it.
  */
 record StoredEvent(long globalIndex, String eventId, String aggregateId, long sequenceNumber, String type,
                    String payloadType, String payloadRevision, String timeStamp, byte[] payload, byte[] metaData) {
@@ -70,8 +71,48 @@ record StoredEvent(long globalIndex, String eventId, String aggregateId, long se
         return node.toString();
     }
 
-    /** SHA-256 over the previous link's hash and this event's canonical JSON, hex. */
-    String chain(String previousHash) {
+    /**
+     * The form-2 link: SHA-256 over a UTF-8 header, then the payload's bytes, then the metadata's, hex. The header is
+     * the previous link's hash and every other column, each followed by ',' (the last by ';'): numbers in decimal, a
+     * text as its length in characters (code points, as PostgreSQL counts them), ':' and the text, the payload and
+     * metadata as their lengths in bytes, NULL as '-'. The database computes the same ({@code event_chain_link},
+     * migration V28) when it verifies.
+     */
+    String link(String previousHash) {
+        StringBuilder header = new StringBuilder(160 + eventId.length() + aggregateId.length() + payloadType.length())
+                .append(previousHash).append(globalIndex).append(',');
+        text(header, eventId);
+        text(header, aggregateId);
+        header.append(sequenceNumber).append(',');
+        text(header, type);
+        text(header, payloadType);
+        text(header, payloadRevision);
+        text(header, timeStamp);
+        header.append(payload == null ? "-" : String.valueOf(payload.length)).append(',')
+                .append(metaData == null ? "-" : String.valueOf(metaData.length)).append(';');
+        MessageDigest digest = SHA_256.get();
+        digest.reset();
+        digest.update(header.toString().getBytes(StandardCharsets.UTF_8));
+        if (payload != null) {
+            digest.update(payload);
+        }
+        if (metaData != null) {
+            digest.update(metaData);
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private static void text(StringBuilder header, String text) {
+        if (text == null) {
+            header.append('-');
+        } else {
+            header.append(text.codePointCount(0, text.length())).append(':').append(text);
+        }
+        header.append(',');
+    }
+
+    /** The form-1 link: SHA-256 over the previous link's hash and this event's canonical JSON, hex. */
+    String canonicalLink(String previousHash) {
         MessageDigest digest = SHA_256.get();
         digest.reset();
         digest.update(previousHash.getBytes(StandardCharsets.US_ASCII));

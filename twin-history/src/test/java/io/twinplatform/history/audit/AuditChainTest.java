@@ -41,7 +41,7 @@ class AuditChainTest {
     private final JdbcTemplate jdbc = database.jdbc();
     private final AuditChain chain = new AuditChain(jdbc);
     // Chain checks only (history = false): the retention and the event fold serve the history checks alone.
-    private final AuditVerifier verifier = new AuditVerifier(jdbc, database.transactions(), null, null);
+    private final AuditVerifier verifier = new AuditVerifier(jdbc, database.transactions(), null, null, null);
     private final List<EventMessage<?>> stored = new ArrayList<>();
     private List<Long> indexes;
 
@@ -155,6 +155,95 @@ class AuditChainTest {
         assertThat(verify(null).valid()).isTrue();
         chain(stored.subList(4, 5));
         assertThat(verify(null).checked()).isEqualTo(5);
+    }
+
+    @Test
+    void newLinksHashTheStoredBytesAndTheDatabaseComputesTheSameHash() {
+        // Columns as another writer might leave them: no aggregate type, a payload that is not JSON, text beyond ASCII and beyond 16 bits.
+        jdbc.update("INSERT INTO domain_event_entry (event_identifier, meta_data, payload, payload_type, time_stamp,"
+                + " aggregate_identifier, sequence_number) VALUES ('odd', NULL, ?, 'é.Type', ?, 'odd-twin-😀', 0)",
+                new byte[]{(byte) 0xff, 0, 1}, T.toString());
+        stored.add(new GenericEventMessage<>("odd", "odd", MetaData.emptyInstance(), T));
+        chain(stored.subList(4, 5));
+        assertThat(jdbc.queryForList("SELECT DISTINCT form FROM event_chain", Integer.class)).containsExactly(2);
+        List<Map<String, Object>> links = jdbc.queryForList("""
+                SELECT c.hash, event_chain_link(coalesce(p.hash, ?), e.global_index, e.event_identifier,
+                    e.aggregate_identifier, e.sequence_number, e.type, e.payload_type, e.payload_revision, e.time_stamp,
+                    e.payload, e.meta_data) AS computed
+                FROM event_chain c LEFT JOIN event_chain p ON p.position = c.position - 1
+                JOIN domain_event_entry e ON e.global_index = c.global_index ORDER BY c.position""", StoredEvent.ZERO);
+        assertThat(links).hasSize(5).allSatisfy(link -> assertThat(link.get("computed")).isEqualTo(link.get("hash")));
+        assertThat(verify(null).valid()).isTrue();
+        assertThat(verify("odd-twin-😀").valid()).isTrue();
+    }
+
+    @Test
+    void linksOfTheFirstFormStillVerifyBeforeAndAmongLinksOfTheSecond() {
+        // A store chained before V28: the same events linked in the canonical form, as form-1 links.
+        jdbc.execute("ALTER TABLE event_chain DISABLE TRIGGER USER");
+        jdbc.execute("DELETE FROM event_chain");
+        jdbc.execute("ALTER TABLE event_chain ENABLE TRIGGER USER");
+        List<StoredEvent> events = jdbc.query("SELECT " + StoredEvent.COLUMNS + " FROM domain_event_entry"
+                + " ORDER BY global_index", (rs, n) -> StoredEvent.read(rs));
+        String hash = StoredEvent.ZERO;
+        for (int i = 0; i < 3; i++) {
+            hash = events.get(i).canonicalLink(hash);
+            jdbc.update("INSERT INTO event_chain (position, global_index, event_id, twin_id, hash) VALUES (?, ?, ?, ?, ?)",
+                    i + 1, events.get(i).globalIndex(), events.get(i).eventId(), events.get(i).aggregateId(), hash);
+        }
+        chain(stored.subList(3, 4));
+        assertThat(jdbc.queryForList("SELECT form FROM event_chain ORDER BY position", Integer.class))
+                .containsExactly(1, 1, 1, 2);
+        verifier.range = 2;
+        assertThat(verify(null).valid()).as("%s", verify(null)).isTrue();
+        assertThat(verify(null).checked()).isEqualTo(4);
+        assertThat(verify("device").valid()).isTrue();
+
+        asOwner("UPDATE domain_event_entry SET payload = convert_to(replace(convert_from(payload, 'UTF8'), '\"b\"',"
+                + " '\"evil\"'), 'UTF8') WHERE global_index = " + indexes.get(1));
+        AuditVerifier.Result result = verify(null);
+        assertThat(result.firstBrokenAt().position()).as("%s", result).isEqualTo(2);
+        assertThat(result.firstBrokenAt().reason()).contains("altered");
+        assertThat(result.checked()).isEqualTo(2);
+        assertThat(verify("device").firstBrokenAt().position()).isEqualTo(2);
+    }
+
+    @Test
+    void aBreakIsFoundInWhicheverRangeOfTheChainItLies() {
+        store(new TwinPatched("device", EVENTS.createObjectNode().put("site", "c"), null, 1, 4), "alice");
+        store(new TwinPatched("device", EVENTS.createObjectNode().put("site", "d"), null, 1, 5), "alice");
+        chain(stored.subList(4, 6));
+        verifier.range = 2;
+        assertThat(verify(null).valid()).isTrue();
+        assertThat(verify(null).checked()).isEqualTo(6);
+        long fifth = jdbc.queryForObject("SELECT global_index FROM event_chain WHERE position = 5", Long.class);
+        asOwner("UPDATE domain_event_entry SET meta_data = convert_to('{\"principal\":\"mallory\"}', 'UTF8')"
+                + " WHERE global_index = " + fifth);
+        AuditVerifier.Result result = verify(null);
+        assertThat(result.firstBrokenAt().position()).as("%s", result).isEqualTo(5);
+        assertThat(result.checked()).isEqualTo(5);
+        long third = jdbc.queryForObject("SELECT global_index FROM event_chain WHERE position = 3", Long.class);
+        asOwner("UPDATE domain_event_entry SET event_identifier = 'swapped' WHERE global_index = " + third);
+        result = verify(null);
+        assertThat(result.firstBrokenAt().position()).as("the earlier break wins").isEqualTo(3);
+        assertThat(result.firstBrokenAt().reason()).contains("another event");
+    }
+
+    @Test
+    void aDeletedLinkIsFound() {
+        jdbc.execute("ALTER TABLE event_chain DISABLE TRIGGER USER");
+        try {
+            jdbc.execute("DELETE FROM event_chain WHERE position = 3");
+        } finally {
+            jdbc.execute("ALTER TABLE event_chain ENABLE TRIGGER USER");
+        }
+        AuditVerifier.Result whole = verify(null);
+        assertThat(whole.valid()).isFalse();
+        assertThat(whole.firstBrokenAt().position()).isEqualTo(3);
+        assertThat(whole.firstBrokenAt().reason()).contains("link missing");
+        AuditVerifier.Result one = verify("device");
+        assertThat(one.firstBrokenAt().position()).as("%s", one).isEqualTo(3);
+        assertThat(one.firstBrokenAt().reason()).contains("link missing");
     }
 
     @Test

@@ -18,8 +18,10 @@ import java.util.TreeMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The canonical form an auditor recomputes a link from: every column, payload and metadata with object keys sorted
- * at every depth, no whitespace; and the link is SHA-256 over the previous link's hex hash and that form.
+ * The two forms an auditor recomputes a link from. Form 2: a header of every column framed by its length, then the
+ * payload and metadata as stored.
+ * Form 1: every column, payload and metadata with object keys sorted at every depth, no whitespace. Either link is
+ * SHA-256 over the previous link's hex hash and that form.
  */
 class StoredEventTest {
 
@@ -39,9 +41,35 @@ class StoredEventTest {
         String previous = "ab".repeat(32);
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         sha.update((previous + canonical).getBytes(StandardCharsets.UTF_8));
-        assertThat(event.chain(previous)).isEqualTo(HexFormat.of().formatHex(sha.digest()));
-        assertThat(event.chain(StoredEvent.ZERO)).as("the previous link is part of the hash")
-                .isNotEqualTo(event.chain(previous));
+        assertThat(event.canonicalLink(previous)).isEqualTo(HexFormat.of().formatHex(sha.digest()));
+        assertThat(event.canonicalLink(StoredEvent.ZERO)).as("the previous link is part of the hash")
+                .isNotEqualTo(event.canonicalLink(previous));
+    }
+
+    @Test
+    void theSecondFormHashesAHeaderOfEveryColumnThenThePayloadAndMetadataAsStored() throws Exception {
+        byte[] payload = "{\"z\":1, \"a\":\"é\"}".getBytes(StandardCharsets.UTF_8);
+        StoredEvent event = new StoredEvent(7, "e1", "dé😀", 3, null, "io.twinplatform.api.twin.TwinPatched", "1",
+                "2026-12-06T22:00:00.000Z", payload, null);
+        String previous = "ab".repeat(32);
+        String header = previous + "7,2:e1,3:dé😀,3,-,36:io.twinplatform.api.twin.TwinPatched,1:1,"
+                + "24:2026-12-06T22:00:00.000Z," + payload.length + ",-;";
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        sha.update(header.getBytes(StandardCharsets.UTF_8));
+        sha.update(payload);
+        String expected = HexFormat.of().formatHex(sha.digest());
+        assertThat(event.link(previous)).isEqualTo(expected);
+        assertThat(event.link(StoredEvent.ZERO)).as("the previous link is part of the hash").isNotEqualTo(expected);
+        StoredEvent reformatted = new StoredEvent(7, "e1", "dé😀", 3, null, "io.twinplatform.api.twin.TwinPatched",
+                "1", "2026-12-06T22:00:00.000Z", "{\"z\":1,\"a\":\"é\"}".getBytes(StandardCharsets.UTF_8), null);
+        assertThat(reformatted.link(previous)).as("the same JSON stored with other bytes is another event")
+                .isNotEqualTo(expected);
+        StoredEvent emptyType = new StoredEvent(7, "e1", "dé😀", 3, "", "io.twinplatform.api.twin.TwinPatched", "1",
+                "2026-12-06T22:00:00.000Z", payload, null);
+        assertThat(emptyType.link(previous)).as("an empty column is not a NULL one").isNotEqualTo(expected);
+        StoredEvent moved = new StoredEvent(7, "e1", "dé😀", 3, null, "io.twinplatform.api.twin.TwinPatched", "1",
+                "2026-12-06T22:00:00.000Z", new byte[0], payload);
+        assertThat(moved.link(previous)).as("bytes moved from the payload to the metadata").isNotEqualTo(expected);
     }
 
     @Test
