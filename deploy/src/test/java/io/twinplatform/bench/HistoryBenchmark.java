@@ -590,8 +590,9 @@ public final class HistoryBenchmark {
         String path(int sample, SplittableRandom random);
     }
 
+    /** Requests before the timed ones: {@code bench.warmup}, default a tenth of the runs, 10 to 200. */
     private static int warmUp(int runs) {
-        return Math.min(200, Math.max(10, runs / 10));
+        return Integer.getInteger("bench.warmup", Math.min(200, Math.max(10, runs / 10)));
     }
 
     /** Times {@code runs} GETs from {@link #THREADS} threads after a warm-up; each must answer 200. */
