@@ -77,18 +77,23 @@ public class AuditVerifier {
     /** Links a part of the whole chain's check covers: one statement, one connection (smaller in tests). */
     long range = 250_000;
 
+    /** What a part of a verification found, once it is done; its failure fails the verification. */
+    private static Break outcome(Future<Break> part) {
+        try {
+            return part.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("verification interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("verification failed", e.getCause());
+        }
+    }
+
     /** Hashes a chunk of links; waits first while many chunks are queued, so memory stays bounded. */
     private static Future<Break> submit(ExecutorService hashing, List<Link> links, List<Future<Break>> queued) {
         int waitFor = queued.size() - 4 * THREADS;
         if (waitFor >= 0) {
-            try {
-                queued.get(waitFor).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("verification interrupted", e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("verification failed", e.getCause());
-            }
+            outcome(queued.get(waitFor));
         }
         return hashing.submit(() -> {
             for (Link link : links) {
@@ -227,16 +232,11 @@ public class AuditVerifier {
                 }));
             }
             for (Future<Break> range : ranges) {
-                Break broken = range.get();
+                Break broken = outcome(range);
                 if (broken != null) {
                     found.add(broken);
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("verification interrupted", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("verification failed", e.getCause());
         } finally {
             parts.shutdownNow();
         }
@@ -332,17 +332,12 @@ public class AuditVerifier {
             // Chunks are in stream order: the first that breaks holds the first altered link before any break the
             // reader found (which stopped the stream).
             for (Future<Break> future : hashed) {
-                Break found = future.get();
+                Break found = outcome(future);
                 if (found != null) {
                     broken[0] = found;
                     break;
                 }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("verification interrupted", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("verification failed", e.getCause());
         } finally {
             hashing.shutdownNow();
         }
