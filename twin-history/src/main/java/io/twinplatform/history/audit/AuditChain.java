@@ -19,9 +19,9 @@ import java.util.Map;
 /**
  * Appends one link to {@code event_chain} for every stored event, in its own tracking processor
  * ({@value #GROUP}, one thread): per batch it reads the events' stored rows in one query (by event identifier),
- * hashes each onto the previous link in delivery order (form 2: the stored bytes, {@link StoredEvent#link}), and inserts the links in the batch's transaction. Events
- * already chained (a redelivery) are skipped. The chain is append-only: its processor refuses a reset
- * ({@link DisallowReplay}), so no replay of it can ever be started.
+ * hashes each onto the previous link in delivery order (form 2, the stored bytes: {@link StoredEvent#link}), and
+ * inserts the links in the batch's transaction. Events already chained (a redelivery) are skipped. The chain is
+ * append-only: its processor refuses a reset ({@link DisallowReplay}), so no replay of it can ever be started.
  */
 @Component
 @ProcessingGroup(AuditChain.GROUP)
@@ -82,7 +82,7 @@ public class AuditChain {
             hash = event.link(hash);
             links.add(new Object[]{++position, event.globalIndex(), event.eventId(), event.aggregateId(), hash});
         }
-        jdbc.batchUpdate("INSERT INTO event_chain (position, global_index, event_id, twin_id, hash, form) VALUES (?, ?, ?, ?, ?, 2)",
-                links);
+        jdbc.batchUpdate("INSERT INTO event_chain (position, global_index, event_id, twin_id, hash, form)"
+                + " VALUES (?, ?, ?, ?, ?, 2)", links);
     }
 }

@@ -72,6 +72,21 @@ public class AuditVerifier {
         }
     }
 
+    private static final String ALTERED = "event altered (its hash does not match)";
+    private static final String DELETED = "event deleted from the event store";
+    private static final String REPLACED = "another event stands at this position";
+    private static final String MISSING = "chain link missing";
+
+    /**
+     * The form-2 hash of the stored event {@code e} chained onto {@code previous} (an SQL expression), as the database
+     * computes it: {@code event_chain_link}, migration V28.
+     */
+    private static String linkOfStoredEvent(String previous) {
+        return "event_chain_link(" + previous + ", e.global_index, e.event_identifier, e.aggregate_identifier,"
+                + " e.sequence_number, e.type, e.payload_type, e.payload_revision, e.time_stamp, e.payload,"
+                + " e.meta_data)";
+    }
+
     private static final int CHUNK = 2_000;
     private static final int THREADS = Math.max(1, Runtime.getRuntime().availableProcessors());
     /** Links a part of the whole chain's check covers: one statement, one connection (smaller in tests). */
@@ -99,7 +114,7 @@ public class AuditVerifier {
             for (Link link : links) {
                 if (!link.holds()) {
                     return new Break(link.position(), link.globalIndex(), link.eventId(),
-                            "event altered (its hash does not match)", link.ordinal());
+                            ALTERED, link.ordinal());
                 }
             }
             return null;
@@ -199,7 +214,7 @@ public class AuditVerifier {
                     SELECT coalesce(min(l.previous + 1), 1) FROM (SELECT position,
                         coalesce(lag(position) OVER (ORDER BY position), 0) AS previous FROM event_chain) l
                     WHERE l.position <> l.previous + 1""", Long.class);
-            found.add(new Break(missing, null, null, "chain link missing", missing));
+            found.add(new Break(missing, null, null, MISSING, missing));
             end = missing;
         }
         // Links of the first form, written before V28 (none in a chain begun after it): hashed here.
@@ -252,21 +267,17 @@ public class AuditVerifier {
     private Break range(long lo, long hi) {
         List<Break> found = jdbc.query("""
                 SELECT l.position, l.global_index, l.event_id,
-                       CASE WHEN e.global_index IS NULL THEN 'event deleted from the event store'
-                            WHEN e.event_identifier <> l.event_id THEN 'another event stands at this position'
-                            ELSE 'event altered (its hash does not match)' END
+                       CASE WHEN e.global_index IS NULL THEN ? WHEN e.event_identifier <> l.event_id THEN ? ELSE ? END
                 FROM (SELECT c.position, c.global_index, c.event_id, c.hash, c.form,
                              coalesce(lag(c.hash) OVER (ORDER BY c.position), ?) AS previous
                       FROM event_chain c WHERE c.position >= ? AND c.position < ?) l
                 LEFT JOIN domain_event_entry e ON e.global_index = l.global_index
                 WHERE l.position >= ?
                   AND (e.global_index IS NULL OR e.event_identifier <> l.event_id
-                       OR l.form = 2 AND l.hash <> event_chain_link(l.previous, e.global_index, e.event_identifier,
-                           e.aggregate_identifier, e.sequence_number, e.type, e.payload_type, e.payload_revision,
-                           e.time_stamp, e.payload, e.meta_data))
-                ORDER BY l.position LIMIT 1""",
+                       OR l.form = 2 AND l.hash <> """ + linkOfStoredEvent("l.previous") + ")"
+                        + " ORDER BY l.position LIMIT 1",
                 (rs, n) -> new Break(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getLong(1)),
-                StoredEvent.ZERO, lo - 1, hi, lo);
+                DELETED, REPLACED, ALTERED, StoredEvent.ZERO, lo - 1, hi, lo);
         return found.isEmpty() ? null : found.get(0);
     }
 
@@ -276,15 +287,12 @@ public class AuditVerifier {
      * (parse, canonical JSON, SHA-256: most of the work) are hashed in chunks on all cores while the next rows stream.
      */
     private Checked streamed(Scope scope, Progress progress) {
-        String sql = "SELECT c.position, c.global_index, c.event_id, c.hash,"
-                + " CASE WHEN c.position = 1 THEN '" + StoredEvent.ZERO + "' ELSE p.hash END,"
+        String previousHash = "CASE WHEN c.position = 1 THEN '" + StoredEvent.ZERO + "' ELSE p.hash END";
+        String sql = "SELECT c.position, c.global_index, c.event_id, c.hash, " + previousHash + ","
                 + " e.global_index, e.event_identifier, e.aggregate_identifier, e.sequence_number, e.type,"
                 + " e.payload_type, e.payload_revision, e.time_stamp,"
                 + " CASE WHEN c.form = 1 THEN e.payload END, CASE WHEN c.form = 1 THEN e.meta_data END,"
-                + " CASE WHEN c.form = 2 THEN c.hash = event_chain_link(CASE WHEN c.position = 1 THEN '"
-                + StoredEvent.ZERO + "' ELSE p.hash END, e.global_index, e.event_identifier, e.aggregate_identifier,"
-                + " e.sequence_number, e.type, e.payload_type, e.payload_revision, e.time_stamp, e.payload,"
-                + " e.meta_data) END"
+                + " CASE WHEN c.form = 2 THEN c.hash = " + linkOfStoredEvent(previousHash) + " END"
                 + " FROM event_chain c LEFT JOIN event_chain p ON p.position = c.position - 1"
                 + " LEFT JOIN domain_event_entry e ON e.global_index = c.global_index WHERE TRUE" + scope.sql()
                 + " ORDER BY c.position";
@@ -304,22 +312,19 @@ public class AuditVerifier {
                 String previous = rs.getString(5);
                 ordinal[0]++;
                 if (previous == null) {
-                    broken[0] = new Break(position - 1, null, null, "chain link missing", ordinal[0]);
+                    broken[0] = new Break(position - 1, null, null, MISSING, ordinal[0]);
                 } else if (rs.getObject(6) == null) {
-                    broken[0] = new Break(position, globalIndex, eventId, "event deleted from the event store",
-                            ordinal[0]);
+                    broken[0] = new Break(position, globalIndex, eventId, DELETED, ordinal[0]);
                 } else if (!rs.getString(7).equals(eventId)) {
-                    broken[0] = new Break(position, globalIndex, eventId, "another event stands at this position",
-                            ordinal[0]);
+                    broken[0] = new Break(position, globalIndex, eventId, REPLACED, ordinal[0]);
                 }
                 if (broken[0] != null) {
                     return;
                 }
-                Object intact = rs.getObject(16);
                 chunk.add(new Link(ordinal[0], position, globalIndex, eventId, rs.getString(4), previous,
                         new StoredEvent(rs.getLong(6), rs.getString(7), rs.getString(8), rs.getLong(9),
                                 rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13),
-                                rs.getBytes(14), rs.getBytes(15)), intact == null ? null : (Boolean) intact));
+                                rs.getBytes(14), rs.getBytes(15)), (Boolean) rs.getObject(16)));
                 if (chunk.size() == CHUNK) {
                     hashed.add(submit(hashing, List.copyOf(chunk), hashed));
                     chunk.clear();

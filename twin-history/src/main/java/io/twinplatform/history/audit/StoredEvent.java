@@ -79,8 +79,7 @@ record StoredEvent(long globalIndex, String eventId, String aggregateId, long se
      * migration V28) when it verifies.
      */
     String link(String previousHash) {
-        StringBuilder header = new StringBuilder(160 + eventId.length() + aggregateId.length() + payloadType.length())
-                .append(previousHash).append(globalIndex).append(',');
+        StringBuilder header = new StringBuilder(256).append(previousHash).append(globalIndex).append(',');
         text(header, eventId);
         text(header, aggregateId);
         header.append(sequenceNumber).append(',');

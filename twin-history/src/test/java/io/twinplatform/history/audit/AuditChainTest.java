@@ -159,7 +159,8 @@ class AuditChainTest {
 
     @Test
     void newLinksHashTheStoredBytesAndTheDatabaseComputesTheSameHash() {
-        // Columns as another writer might leave them: no aggregate type, a payload that is not JSON, text beyond ASCII and beyond 16 bits.
+        // Columns as another writer might leave them: no aggregate type, a payload that is not JSON, text beyond
+        // ASCII and beyond 16 bits.
         jdbc.update("INSERT INTO domain_event_entry (event_identifier, meta_data, payload, payload_type, time_stamp,"
                 + " aggregate_identifier, sequence_number) VALUES ('odd', NULL, ?, 'é.Type', ?, 'odd-twin-😀', 0)",
                 new byte[]{(byte) 0xff, 0, 1}, T.toString());
@@ -188,15 +189,17 @@ class AuditChainTest {
         String hash = StoredEvent.ZERO;
         for (int i = 0; i < 3; i++) {
             hash = events.get(i).canonicalLink(hash);
-            jdbc.update("INSERT INTO event_chain (position, global_index, event_id, twin_id, hash) VALUES (?, ?, ?, ?, ?)",
+            jdbc.update("INSERT INTO event_chain (position, global_index, event_id, twin_id, hash)"
+                            + " VALUES (?, ?, ?, ?, ?)",
                     i + 1, events.get(i).globalIndex(), events.get(i).eventId(), events.get(i).aggregateId(), hash);
         }
         chain(stored.subList(3, 4));
         assertThat(jdbc.queryForList("SELECT form FROM event_chain ORDER BY position", Integer.class))
                 .containsExactly(1, 1, 1, 2);
         verifier.range = 2;
-        assertThat(verify(null).valid()).as("%s", verify(null)).isTrue();
-        assertThat(verify(null).checked()).isEqualTo(4);
+        AuditVerifier.Result intact = verify(null);
+        assertThat(intact.valid()).as("%s", intact).isTrue();
+        assertThat(intact.checked()).isEqualTo(4);
         assertThat(verify("device").valid()).isTrue();
 
         asOwner("UPDATE domain_event_entry SET payload = convert_to(replace(convert_from(payload, 'UTF8'), '\"b\"',"
