@@ -53,10 +53,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
@@ -682,34 +680,22 @@ public final class HistoryBenchmark {
         long head = count("SELECT coalesce(max(position), 0) FROM event_chain");
         int parts = Runtime.getRuntime().availableProcessors();
         long size = head / parts + 1;
-        ExecutorService pool = Executors.newFixedThreadPool(parts);
+        AtomicLong rows = new AtomicLong();
         long start = System.nanoTime();
-        try {
-            List<Future<Long>> hashed = new ArrayList<>();
-            for (int part = 0; part < parts; part++) {
-                long lo = 1 + part * size;
-                long hi = lo + size;
-                hashed.add(pool.submit(() -> jdbc.queryForObject("SELECT count(sha256(coalesce(e.payload, '')"
-                        + " || coalesce(e.meta_data, ''))) FROM event_chain c JOIN domain_event_entry e"
-                        + " ON e.global_index = c.global_index WHERE c.position >= ? AND c.position < ?",
-                        Long.class, lo, hi)));
-            }
-            long rows = 0;
-            for (Future<Long> part : hashed) {
-                rows += part.get();
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            note(String.format("raw limit in the database, same run: %,d links joined to their events and SHA-256"
-                    + " over each payload and metadata, %d statements at once: %.1f s", rows, parts, seconds));
-        } finally {
-            pool.shutdownNow();
-        }
+        BenchSupport.parallel(parts, parts, part -> rows.addAndGet(jdbc.queryForObject(
+                "SELECT count(sha256(coalesce(e.payload, '') || coalesce(e.meta_data, ''))) FROM event_chain c"
+                        + " JOIN domain_event_entry e ON e.global_index = c.global_index"
+                        + " WHERE c.position >= ? AND c.position < ?",
+                Long.class, 1 + part * size, 1 + (part + 1) * size)));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        note(String.format("raw limit in the database, same run: %,d links joined to their events and SHA-256"
+                + " over each payload and metadata, %d statements at once: %.1f s", rows.get(), parts, seconds));
     }
 
     /**
-     * The raw limit of the chain's verification in the application, in the same run: the rows it reads (every link with its stored event,
-     * in chain order, the binary format), streamed over JDBC on one thread with SHA-256 over each event's payload and
-     * metadata as stored: the floor of any verification that reads the events into the application (as links of the
+     * The raw limit of the chain's verification in the application, in the same run: the rows it reads (every link
+     * with its stored event, in chain order, the binary format), streamed over JDBC on one thread with SHA-256 over
+     * each event's payload and metadata as stored: the floor of any verification that reads the events into the application (as links of the
      * first form, whose canonical JSON only the application makes, are verified).
      */
     private void verifyRawLimit() throws Exception {
